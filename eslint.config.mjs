@@ -1,0 +1,29 @@
+// Lint for every workspace: typescript-eslint's strict rules, formatting left to Prettier.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/src/gen/**', '.infra/**', 'data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  prettier,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Only a composition root (main.ts) or config loader reads process.env.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/test/**', '**/src/main.ts', '**/src/bench/**', 'scripts/**', 'packages/service-kit/src/config*.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

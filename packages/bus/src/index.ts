@@ -1,0 +1,5 @@
+export * from './types';
+export * from './errors';
+export { traceContextOf, withTraceContext } from './tracing';
+export { defaultRetryOptions } from './batch-runner';
+export { KafkaBus, type KafkaBusOptions, type KafkaSaslOptions } from './kafka';

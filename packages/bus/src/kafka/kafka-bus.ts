@@ -1,0 +1,195 @@
+// The event bus on Apache Kafka through kafkajs. No kafkajs type leaves this folder (DESIGN.md section 8),
+// so a maintained client can replace it without touching a service.
+import { topics as catalogue, type TopicSpec } from '@kiln/contracts';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Producer, type SASLOptions } from 'kafkajs';
+import { BusError, describeError } from '../errors';
+import { withTraceContext } from '../tracing';
+import {
+  noopLogger,
+  noopMetrics,
+  type BusLogger,
+  type BusMetrics,
+  type EventBus,
+  type OutgoingRecord,
+  type SubscribeOptions,
+  type Subscription,
+} from '../types';
+import { KafkaSubscription } from './kafka-subscription';
+import { kafkaLogCreator } from './log-bridge';
+import { kafkaDefaults, type KafkaBusOptions, type KafkaSaslOptions } from './options';
+import { chunkBySize } from './publish-chunks';
+
+export class KafkaBus implements EventBus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly logger: BusLogger;
+  private readonly metrics: BusMetrics;
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private admin: Admin | undefined;
+  private producerConnected: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    if (options.brokers.length === 0) throw new BusError('kafka bus needs at least one broker address');
+    this.logger = options.logger ?? noopLogger;
+    this.metrics = options.metrics ?? noopMetrics;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      ssl: options.ssl ?? false,
+      ...(options.sasl ? { sasl: toSasl(options.sasl) } : {}),
+      connectionTimeout: options.connectionTimeoutMs ?? kafkaDefaults.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? kafkaDefaults.requestTimeoutMs,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(this.logger),
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      // An idempotent producer keeps order with one request in flight per broker connection.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  async provision(specs: readonly TopicSpec[]): Promise<void> {
+    const admin = await this.connectedAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: spec.name,
+          numPartitions: spec.partitions,
+          replicationFactor: this.options.replicationFactor ?? kafkaDefaults.replicationFactor,
+          configEntries: [
+            { name: 'retention.ms', value: String(spec.retentionMs) },
+            { name: 'cleanup.policy', value: spec.cleanupPolicy },
+          ],
+        })),
+      });
+      this.logger.info({ topics: missing.map((spec) => spec.name) }, 'topics created');
+    }
+    await this.warnOnPartitionMismatch(admin, specs.filter((spec) => existing.has(spec.name)));
+  }
+
+  async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.closed) throw new BusError(`cannot publish to ${topic}: the bus is closed`);
+    if (records.length === 0) return;
+    await this.connectedProducer();
+    const maxBytes = this.options.maxRequestBytes ?? kafkaDefaults.maxRequestBytes;
+    const compression =
+      (this.options.compression ?? kafkaDefaults.compression) === 'gzip'
+        ? CompressionTypes.GZIP
+        : CompressionTypes.None;
+    for (const chunk of chunkBySize(topic, records, maxBytes)) {
+      try {
+        await this.producer.send({
+          topic,
+          acks: -1,
+          compression,
+          messages: chunk.map((record) => ({
+            key: record.key,
+            value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
+            headers: withTraceContext(record.headers),
+            timestamp: String(record.timestamp ?? Date.now()),
+          })),
+        });
+      } catch (error) {
+        throw new BusError(`publishing ${chunk.length} records to ${topic} failed: ${describeError(error)}`, {
+          cause: error,
+        });
+      }
+      this.metrics.recordsPublished(topic, chunk.length);
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new BusError(`cannot subscribe ${options.groupId}: the bus is closed`);
+    const subscription = new KafkaSubscription(this.kafka, options, {
+      service: this.options.service,
+      logger: this.logger,
+      metrics: this.metrics,
+      drainTimeoutMs: this.options.drainTimeoutMs ?? kafkaDefaults.drainTimeoutMs,
+      partitionsConsumedConcurrently:
+        this.options.partitionsConsumedConcurrently ?? kafkaDefaults.partitionsConsumedConcurrently,
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? kafkaDefaults.sessionTimeoutMs,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? kafkaDefaults.heartbeatIntervalMs,
+      maxWaitTimeMs: this.options.maxWaitTimeMs ?? kafkaDefaults.maxWaitTimeMs,
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? kafkaDefaults.maxBytesPerPartition,
+      writeDeadLetters: (records) => this.publish(catalogue.dlq.name, records),
+      onClosed: (closed) => this.subscriptions.delete(closed),
+    });
+    this.subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      this.subscriptions.delete(subscription);
+      throw error;
+    }
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    const admin = await this.connectedAdmin();
+    await admin.describeCluster();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.close()));
+    await Promise.allSettled([
+      this.producerConnected ? this.producer.disconnect() : Promise.resolve(),
+      this.admin?.disconnect(),
+    ]);
+  }
+
+  private connectedProducer(): Promise<void> {
+    this.producerConnected ??= this.producer.connect().catch((error: unknown) => {
+      this.producerConnected = undefined;
+      throw new BusError(
+        `cannot connect to Kafka at ${this.options.brokers.join(',')}: ${describeError(error)}`,
+        { cause: error },
+      );
+    });
+    return this.producerConnected;
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw new BusError(
+        `cannot connect to Kafka at ${this.options.brokers.join(',')}: ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+    this.admin = admin;
+    return admin;
+  }
+
+  private async warnOnPartitionMismatch(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+    if (specs.length === 0) return;
+    const metadata = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.name) });
+    for (const topic of metadata.topics) {
+      const spec = specs.find((candidate) => candidate.name === topic.name);
+      if (spec && topic.partitions.length !== spec.partitions) {
+        // Changing the count would move keys to other partitions and break per-asset order: an operator's call.
+        this.logger.warn(
+          { topic: topic.name, actual: topic.partitions.length, expected: spec.partitions },
+          'topic exists with another partition count than the catalogue; left as it is',
+        );
+      }
+    }
+  }
+}
+
+function toSasl(sasl: KafkaSaslOptions): SASLOptions {
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
+}

@@ -1,0 +1,218 @@
+// One consumer-group member on kafkajs: eachBatch with manual offset resolution and commit after the
+// handler succeeded (at-least-once), batches cut to maxBatchSize, rebalance- and shutdown-safe.
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { resolveRetryOptions, runBatch, sleep } from '../batch-runner';
+import { describeError } from '../errors';
+import type {
+  BusLogger,
+  BusMetrics,
+  BusRecord,
+  Headers,
+  OutgoingRecord,
+  RecordBatch,
+  SubscribeOptions,
+  Subscription,
+  TopicPartition,
+} from '../types';
+
+export interface KafkaSubscriptionSettings {
+  service: string;
+  logger: BusLogger;
+  metrics: BusMetrics;
+  drainTimeoutMs: number;
+  partitionsConsumedConcurrently: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxWaitTimeMs: number;
+  maxBytesPerPartition: number;
+  writeDeadLetters(records: OutgoingRecord[]): Promise<void>;
+  onClosed(subscription: KafkaSubscription): void;
+}
+
+const DEFAULT_MAX_BATCH_SIZE = 500;
+
+export class KafkaSubscription implements Subscription {
+  readonly groupId: string;
+  private readonly consumer: Consumer;
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private assigned: TopicPartition[] = [];
+  private joined = false;
+  private paused = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: SubscribeOptions,
+    private readonly settings: KafkaSubscriptionSettings,
+  ) {
+    this.groupId = options.groupId;
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs,
+      maxWaitTimeInMs: settings.maxWaitTimeMs,
+      maxBytesPerPartition: settings.maxBytesPerPartition,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      );
+      settings.logger.info({ groupId: this.groupId, assigned: this.assigned.length }, 'joined consumer group');
+    });
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      this.joined = false;
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      settings.logger.error(
+        { groupId: this.groupId, error: describeError(payload.error), restart: payload.restart },
+        'kafka consumer crashed',
+      );
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: [...this.options.topics],
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.track(this.handleFetchedBatch(payload)),
+    });
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  assignments(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  isReady(): boolean {
+    return this.joined && !this.closing;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const drained = await this.drain(this.settings.drainTimeoutMs);
+    if (!drained) {
+      this.settings.logger.warn(
+        { groupId: this.groupId, drainTimeoutMs: this.settings.drainTimeoutMs },
+        'batch still running at the drain deadline: aborted, its offsets stay uncommitted',
+      );
+      this.abort.abort();
+      await this.drain(1_000);
+    }
+    try {
+      // disconnect() waits for the runner; a handler that ignores the abort must not hold shutdown forever.
+      await Promise.race([this.consumer.disconnect(), sleep(2_000)]);
+    } catch (error) {
+      this.settings.logger.warn({ groupId: this.groupId, error: describeError(error) }, 'consumer disconnect failed');
+    }
+    this.assigned = [];
+    this.joined = false;
+    this.settings.onClosed(this);
+  }
+
+  private async drain(timeoutMs: number): Promise<boolean> {
+    const all = Promise.allSettled([...this.inFlight]).then(() => true);
+    return Promise.race([all, sleep(timeoutMs).then(() => this.inFlight.size === 0)]);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async handleFetchedBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const isActive = (): boolean => !this.closing && isRunning() && !isStale();
+    const records = batch.messages.map((message) => toBusRecord(batch.topic, batch.partition, message));
+    const maxBatchSize = this.options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+    this.settings.metrics.recordsConsumed(batch.topic, this.groupId, records.length);
+    for (let start = 0; start < records.length; start += maxBatchSize) {
+      if (!isActive()) return;
+      const chunk: RecordBatch = {
+        topic: batch.topic,
+        partition: batch.partition,
+        records: records.slice(start, start + maxBatchSize),
+      };
+      const outcome = await runBatch(chunk, {
+        service: this.settings.service,
+        groupId: this.groupId,
+        handler: this.options.handler,
+        retry: resolveRetryOptions(this.options.retry),
+        logger: this.settings.logger,
+        metrics: this.settings.metrics,
+        signal: this.abort.signal,
+        isActive,
+        heartbeat,
+        writeDeadLetters: this.settings.writeDeadLetters,
+      });
+      if (outcome === 'abandoned') return;
+      const last = chunk.records[chunk.records.length - 1];
+      if (last === undefined) continue;
+      if (!(await this.commit(batch.topic, batch.partition, last.offset))) return;
+      resolveOffset(last.offset);
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  /** Commits the offset after `lastOffset`; false when the group moved on and the partition is no longer ours. */
+  private async commit(topic: string, partition: number, lastOffset: string): Promise<boolean> {
+    const next = (BigInt(lastOffset) + 1n).toString();
+    try {
+      await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+      return true;
+    } catch (error) {
+      this.settings.logger.warn(
+        { topic, partition, offset: next, groupId: this.groupId, error: describeError(error) },
+        'offset commit refused (rebalance); the batch will be delivered again',
+      );
+      return false;
+    }
+  }
+}
+
+function toBusRecord(topic: string, partition: number, message: KafkaMessage): BusRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString('utf8') ?? '',
+    value: message.value ?? new Uint8Array(0),
+    headers: toHeaders(message.headers),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function toHeaders(raw: KafkaMessage['headers']): Headers {
+  const headers: Headers = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.map((v) => v.toString()).join(',') : value.toString();
+  }
+  return headers;
+}

@@ -1,0 +1,45 @@
+import type { BusOptions } from '../types';
+
+export interface KafkaSaslOptions {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
+export interface KafkaBusOptions extends BusOptions {
+  brokers: readonly string[];
+  clientId: string;
+  ssl?: boolean;
+  sasl?: KafkaSaslOptions;
+  /** kafkajs has gzip built in; 'none' trades bytes on the wire for CPU. */
+  compression?: 'none' | 'gzip';
+  /** Partitions of one member handled at the same time (each still strictly in order). */
+  partitionsConsumedConcurrently?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** The longest a fetch waits for new records; lower means lower latency, more requests. */
+  maxWaitTimeMs?: number;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Replication factor of provisioned topics; -1 lets the broker's default.replication.factor decide. */
+  replicationFactor?: number;
+  /** Upper bound of one produce request's payload; a single record must stay under the broker's limit. */
+  maxRequestBytes?: number;
+  /** Fetch size per partition; the largest record (1 MiB) must fit. */
+  maxBytesPerPartition?: number;
+}
+
+export const kafkaDefaults = {
+  compression: 'gzip',
+  partitionsConsumedConcurrently: 4,
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  maxWaitTimeMs: 250,
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 30_000,
+  replicationFactor: -1,
+  // The broker's default message.max.bytes is 1 MiB + 12 bytes for a whole record batch.
+  maxRequestBytes: 900 * 1024,
+  maxBytesPerPartition: 2 * 1024 * 1024,
+  drainTimeoutMs: 8_000,
+} as const;

@@ -1,0 +1,150 @@
+// The event bus: one small interface with a Kafka and an in-process implementation (DESIGN.md sections 2-3).
+// Services depend on this interface only; the composition root picks the implementation from configuration.
+import type { TopicSpec } from '@kiln/contracts';
+
+export type Headers = Record<string, string>;
+
+/** A record to publish. */
+export interface OutgoingRecord {
+  key: string;
+  value: Uint8Array;
+  headers?: Headers;
+  /** Epoch milliseconds; defaults to the time of publishing. */
+  timestamp?: number;
+}
+
+/** A record as a consumer receives it. */
+export interface BusRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offsets are 64-bit: kept as decimal strings. */
+  readonly offset: string;
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly headers: Headers;
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+}
+
+/** Records of one partition, in offset order. */
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly BusRecord[];
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface BatchContext {
+  /** Aborted when the subscription closes past its drain deadline; a long handler should stop and throw. */
+  readonly signal: AbortSignal;
+  /**
+   * Sends a record this handler cannot process (it does not decode, it breaks a rule) to the dead-letter
+   * topic, unchanged, with headers naming source and error. The rest of the batch counts as handled.
+   */
+  deadLetter(record: BusRecord, error: unknown): void;
+  /** Keeps the group membership alive during a long batch. */
+  heartbeat(): Promise<void>;
+}
+
+/**
+ * Handles one batch of one partition. It resolves when the batch's effects are durable; only then is the
+ * batch's offset committed (at-least-once). Throwing retries the batch: see {@link TransientError} and
+ * the retry options for what happens after.
+ */
+export type BatchHandler = (batch: RecordBatch, context: BatchContext) => Promise<void>;
+
+export interface RetryOptions {
+  /** Attempts of a failing batch before its records are tried one by one and failures dead-lettered. */
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Attempts of each single record once a batch is being isolated. */
+  isolationAttempts: number;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: readonly string[];
+  handler: BatchHandler;
+  /** The largest batch handed to the handler (default 500 records). */
+  maxBatchSize?: number;
+  /** Where a group without committed offsets starts: the earliest record (default) or only new ones. */
+  fromBeginning?: boolean;
+  retry?: Partial<RetryOptions>;
+}
+
+export interface Subscription {
+  readonly groupId: string;
+  /** Stops fetching for back-pressure; the batch in flight finishes. */
+  pause(): void;
+  resume(): void;
+  isPaused(): boolean;
+  /** The partitions this member owns now. */
+  assignments(): TopicPartition[];
+  /** True once this member has joined its group (it may own no partition when the group is larger). */
+  isReady(): boolean;
+  /**
+   * Leaves the group: stops fetching, lets the batch in flight finish and commit within the drain deadline,
+   * then aborts it without committing. Never commits half a batch.
+   */
+  close(): Promise<void>;
+}
+
+export interface EventBus {
+  readonly kind: 'kafka' | 'in-process';
+  /** Creates the topics that do not exist yet (partitions, retention, cleanup policy). */
+  provision(topics: readonly TopicSpec[]): Promise<void>;
+  /** Publishes records; resolves when the bus has them durably (acks from all in-sync replicas). */
+  publish(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Resolves when the bus is reachable; for readiness checks. */
+  ping(): Promise<void>;
+  /** Closes every subscription (see {@link Subscription.close}) and then the producer. */
+  close(): Promise<void>;
+}
+
+/** Structured logger; pino's Logger fits. */
+export interface BusLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** Counters a service may export as metrics. */
+export interface BusMetrics {
+  recordsPublished(topic: string, count: number): void;
+  recordsConsumed(topic: string, groupId: string, count: number): void;
+  batchHandled(topic: string, groupId: string, records: number, durationMs: number): void;
+  handlerFailed(topic: string, groupId: string): void;
+  deadLettered(topic: string, groupId: string, count: number): void;
+}
+
+export const noopLogger: BusLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+export const noopMetrics: BusMetrics = {
+  recordsPublished: () => undefined,
+  recordsConsumed: () => undefined,
+  batchHandled: () => undefined,
+  handlerFailed: () => undefined,
+  deadLettered: () => undefined,
+};
+
+/** What both implementations take besides their own connection settings. */
+export interface BusOptions {
+  /** The service name written into dead-letter headers and logs. */
+  service: string;
+  logger?: BusLogger;
+  metrics?: BusMetrics;
+  /** How long close() lets a batch in flight finish before aborting it (default 8 s, inside a 10 s SIGTERM budget). */
+  drainTimeoutMs?: number;
+}

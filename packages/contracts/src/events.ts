@@ -1,0 +1,85 @@
+// Each event topic paired with the generated codec of its values, so that producers and consumers
+// encode and decode through the catalogue rather than by naming messages again.
+import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { ProductionOrder, Shift } from './gen/kiln/events/v1/erp';
+import { MachineStateEvent } from './gen/kiln/events/v1/machine_state';
+import { MaintenanceAlert } from './gen/kiln/events/v1/maintenance';
+import { OeeResult } from './gen/kiln/events/v1/oee';
+import { ProductionCountBatch } from './gen/kiln/events/v1/production_count';
+import { RawSampleBatch } from './gen/kiln/events/v1/raw';
+import { TelemetryBatch } from './gen/kiln/events/v1/telemetry';
+import { headerNames, protobufContentType, SCHEMA_VERSION } from './headers';
+import { topics, type TopicSpec } from './topics';
+
+/** The part of a ts-proto message codec that Kiln uses. */
+export interface MessageCodec<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromPartial(object: Partial<T>): T;
+  toJSON(message: T): unknown;
+  fromJSON(object: unknown): T;
+}
+
+export interface EventTopic<T> {
+  readonly topic: TopicSpec;
+  readonly codec: MessageCodec<T>;
+  /** Extracts the record key (asset id or source id) from a value. */
+  readonly keyOf: (value: T) => string;
+}
+
+function eventTopic<T>(topic: TopicSpec, codec: MessageCodec<T>, keyOf: (value: T) => string): EventTopic<T> {
+  return { topic, codec, keyOf };
+}
+
+export const eventTopics = {
+  raw: eventTopic(topics.raw, RawSampleBatch, (batch) => batch.sourceId),
+  telemetry: eventTopic(topics.telemetry, TelemetryBatch, (batch) => batch.assetId),
+  machineState: eventTopic(topics.machineState, MachineStateEvent, (event) => event.assetId),
+  productionCount: eventTopic(topics.productionCount, ProductionCountBatch, (batch) => batch.assetId),
+  erpOrder: eventTopic(topics.erpOrder, ProductionOrder, (order) => order.assetId),
+  erpShift: eventTopic(topics.erpShift, Shift, (shift) => shift.assetId),
+  oee: eventTopic(topics.oee, OeeResult, (result) => result.assetId),
+  maintenanceAlert: eventTopic(topics.maintenanceAlert, MaintenanceAlert, (alert) => alert.assetId),
+} as const;
+
+/** A value encoded for its topic: key, bytes and the standard headers (trace context is added by the bus). */
+export interface EncodedEvent {
+  key: string;
+  value: Uint8Array;
+  headers: Record<string, string>;
+}
+
+export function encodeEvent<T>(eventTopic: EventTopic<T>, value: T): EncodedEvent {
+  const messageType = eventTopic.topic.messageType ?? 'unknown';
+  return {
+    key: eventTopic.keyOf(value),
+    value: eventTopic.codec.encode(value).finish(),
+    headers: {
+      [headerNames.contentType]: protobufContentType(messageType),
+      [headerNames.schemaVersion]: SCHEMA_VERSION,
+    },
+  };
+}
+
+/** Raised when a record's bytes are not a valid message of its topic; consumers dead-letter such records. */
+export class EventDecodeError extends Error {
+  constructor(
+    readonly topic: string,
+    readonly reason: string,
+  ) {
+    super(`cannot decode a record of ${topic} as ${topicMessage(topic)}: ${reason}`);
+    this.name = 'EventDecodeError';
+  }
+}
+
+function topicMessage(topicName: string): string {
+  return Object.values(eventTopics).find((t) => t.topic.name === topicName)?.topic.messageType ?? 'its message';
+}
+
+export function decodeEvent<T>(eventTopic: EventTopic<T>, bytes: Uint8Array): T {
+  try {
+    return eventTopic.codec.decode(bytes);
+  } catch (error) {
+    throw new EventDecodeError(eventTopic.topic.name, error instanceof Error ? error.message : String(error));
+  }
+}
