@@ -189,6 +189,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Settles with the work's result, or with 'timeout' after ms; clears its timer either way. */
+export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  const stop = new AbortController();
+  try {
+    return await Promise.race([work, sleep(ms, stop.signal).then(() => 'timeout' as const)]);
+  } finally {
+    stop.abort();
+  }
+}
+
 function batchFields(batch: RecordBatch, env: BatchRunEnvironment): object {
   return {
     topic: batch.topic,

@@ -1,7 +1,7 @@
 // One consumer-group member on kafkajs: eachBatch with manual offset resolution and commit after the
 // handler succeeded (at-least-once), batches cut to maxBatchSize, rebalance- and shutdown-safe.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { resolveRetryOptions, runBatch, sleep } from '../batch-runner';
+import { resolveRetryOptions, runBatch, withDeadline } from '../batch-runner';
 import { describeError } from '../errors';
 import type {
   BusLogger,
@@ -127,7 +127,7 @@ export class KafkaSubscription implements Subscription {
     }
     try {
       // disconnect() waits for the runner; a handler that ignores the abort must not hold shutdown forever.
-      await Promise.race([this.consumer.disconnect(), sleep(2_000)]);
+      await withDeadline(this.consumer.disconnect(), 2_000);
     } catch (error) {
       this.settings.logger.warn({ groupId: this.groupId, error: describeError(error) }, 'consumer disconnect failed');
     }
@@ -137,8 +137,8 @@ export class KafkaSubscription implements Subscription {
   }
 
   private async drain(timeoutMs: number): Promise<boolean> {
-    const all = Promise.allSettled([...this.inFlight]).then(() => true);
-    return Promise.race([all, sleep(timeoutMs).then(() => this.inFlight.size === 0)]);
+    const outcome = await withDeadline(Promise.allSettled([...this.inFlight]), timeoutMs);
+    return outcome !== 'timeout' || this.inFlight.size === 0;
   }
 
   private track(work: Promise<void>): Promise<void> {
