@@ -1,6 +1,6 @@
 // Each event topic paired with the generated codec of its values, so that producers and consumers
 // encode and decode through the catalogue rather than by naming messages again.
-import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryReader, type BinaryWriter } from '@bufbuild/protobuf/wire';
 import { ProductionOrder, Shift } from './gen/kiln/events/v1/erp';
 import { MachineStateEvent } from './gen/kiln/events/v1/machine_state';
 import { MaintenanceAlert } from './gen/kiln/events/v1/maintenance';
@@ -8,7 +8,7 @@ import { OeeResult } from './gen/kiln/events/v1/oee';
 import { ProductionCountBatch } from './gen/kiln/events/v1/production_count';
 import { RawSampleBatch } from './gen/kiln/events/v1/raw';
 import { TelemetryBatch } from './gen/kiln/events/v1/telemetry';
-import { headerNames, protobufContentType, SCHEMA_VERSION } from './headers';
+import { headerNames, messageTypeOf, protobufContentType, SCHEMA_VERSION } from './headers';
 import { topics, type TopicSpec } from './topics';
 
 /** The part of a ts-proto message codec that Kiln uses. */
@@ -73,13 +73,45 @@ export class EventDecodeError extends Error {
 }
 
 function topicMessage(topicName: string): string {
-  return Object.values(eventTopics).find((t) => t.topic.name === topicName)?.topic.messageType ?? 'its message';
+  return (
+    Object.values(eventTopics).find((t) => t.topic.name === topicName)?.topic.messageType ?? 'its message'
+  );
 }
 
-export function decodeEvent<T>(eventTopic: EventTopic<T>, bytes: Uint8Array): T {
+/**
+ * Decodes a record value of the topic. Where `headers` carry a content-type, it must name the topic's message:
+ * protobuf bytes of another message often decode without error, so the header is the only way to tell.
+ */
+export function decodeEvent<T>(
+  eventTopic: EventTopic<T>,
+  bytes: Uint8Array,
+  headers?: Readonly<Record<string, string>>,
+): T {
+  const topicName = eventTopic.topic.name;
+  const contentType = headers?.[headerNames.contentType];
+  if (contentType !== undefined && messageTypeOf(contentType) !== eventTopic.topic.messageType) {
+    throw new EventDecodeError(
+      topicName,
+      `header ${headerNames.contentType} is '${contentType}', expected one naming ${String(eventTopic.topic.messageType)}`,
+    );
+  }
   try {
+    assertWellFormed(bytes);
     return eventTopic.codec.decode(bytes);
   } catch (error) {
-    throw new EventDecodeError(eventTopic.topic.name, error instanceof Error ? error.message : String(error));
+    throw new EventDecodeError(topicName, error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Walks the top-level fields and throws on an illegal tag (field number 0, wire type 6 or 7, a stray end-group)
+ * or a field running past the end. The generated decoders stop silently at a 0 or end-group tag, so bytes such as
+ * a schema-registry frame (leading 0x00) would otherwise decode as an empty message instead of being dead-lettered.
+ */
+function assertWellFormed(bytes: Uint8Array): void {
+  const reader = new BinaryReader(bytes);
+  while (reader.pos < reader.len) {
+    const [fieldNo, wireType] = reader.tag();
+    reader.skip(wireType, fieldNo);
   }
 }
