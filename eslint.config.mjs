@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/src/gen/**', '.infra/**', 'data/**', 'coverage/**'] },
@@ -21,6 +22,15 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Plain JavaScript: scripts and test fixtures run by node directly.
+    files: ['**/*.cjs', '**/*.mjs'],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['**/test/**', '**/src/main.ts', '**/src/bench/**', 'scripts/**', 'packages/service-kit/src/config*.ts'],

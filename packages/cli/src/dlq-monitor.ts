@@ -1,0 +1,49 @@
+// Watches kiln.dlq.v1 so dead-lettered records are seen: a metric per source topic and service, and a log
+// line naming where each record came from and why it failed.
+import { dlqHeaderNames, topics } from '@kiln/contracts';
+import type { EventBus, Subscription } from '@kiln/bus';
+import type { Logger, Registry } from '@kiln/service-kit';
+import { Counter } from 'prom-client';
+
+export const DLQ_MONITOR_GROUP = 'kiln-dlq-monitor';
+
+export async function startDlqMonitor(
+  bus: EventBus,
+  registry: Registry,
+  logger: Logger,
+): Promise<Subscription> {
+  const deadLettered = new Counter({
+    name: 'kiln_dlq_records_total',
+    help: 'Records that arrived in kiln.dlq.v1, by the topic and service they came from.',
+    labelNames: ['source_topic', 'source_service'],
+    registers: [registry],
+  });
+  const log = logger.child({ component: 'dlq-monitor' });
+  return bus.subscribe({
+    groupId: DLQ_MONITOR_GROUP,
+    topics: [topics.dlq.name],
+    // Only what arrives from now on: an operator reads older ones from the topic itself.
+    fromBeginning: false,
+    handler: async (batch) => {
+      for (const record of batch.records) {
+        const header = (name: string): string => record.headers[name] ?? 'unknown';
+        deadLettered.inc({
+          source_topic: header(dlqHeaderNames.sourceTopic),
+          source_service: header(dlqHeaderNames.service),
+        });
+        log.warn(
+          {
+            sourceTopic: header(dlqHeaderNames.sourceTopic),
+            sourcePartition: header(dlqHeaderNames.sourcePartition),
+            sourceOffset: header(dlqHeaderNames.sourceOffset),
+            key: record.key,
+            service: header(dlqHeaderNames.service),
+            error: header(dlqHeaderNames.error),
+            dlqOffset: record.offset,
+          },
+          'record dead-lettered',
+        );
+      }
+    },
+  });
+}

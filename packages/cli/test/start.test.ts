@@ -1,0 +1,93 @@
+// `kiln start` as a user runs it: boots on embedded defaults and stays healthy, refuses a bad configuration
+// naming the key, stops cleanly on a signal.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeWith, serviceEndpoints, uniqueName } from '@kiln/test-infra';
+import { exitWithin, freePort, httpStatus, KILN_MAIN, run, waitForReady } from './support';
+
+const scratch = mkdtempSync(join(tmpdir(), 'kiln-cli-'));
+
+describe('kiln start on embedded defaults', () => {
+  it('boots, answers /healthz, /readyz and /metrics, stays healthy, and exits 0 on SIGINT', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const kiln = run(KILN_MAIN, ['start'], { KILN_HTTP_HOST: '127.0.0.1', KILN_HTTP_PORT: String(port) });
+    try {
+      await waitForReady(base, kiln, 20_000);
+      const ready = await httpStatus(`${base}/readyz`);
+      expect(JSON.parse(ready?.body ?? '{}')).toEqual({
+        status: 'ready',
+        checks: { bus: 'ok', 'dlq-monitor': 'ok' },
+      });
+      // Still healthy a while later, not just at boot.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await httpStatus(`${base}/healthz`))?.status).toBe(200);
+      const metrics = await httpStatus(`${base}/metrics`);
+      expect(metrics?.body).toContain('process_cpu_user_seconds_total');
+      expect(metrics?.body).toContain('kiln_dlq_records_total');
+      expect(
+        kiln.events().some((line) => line['msg'] === 'event bus ready, topic catalogue provisioned'),
+      ).toBe(true);
+    } finally {
+      kiln.child.kill('SIGINT');
+    }
+    const { code } = await exitWithin(kiln, 15_000);
+    expect(code).toBe(0);
+    expect(kiln.events().some((line) => line['msg'] === 'kiln stopped' && line['exitCode'] === 0)).toBe(true);
+  });
+});
+
+describe('kiln start with a bad configuration', () => {
+  it('fails start-up naming the misspelt YAML key with its file and line', async () => {
+    const file = join(scratch, 'kiln.yaml');
+    writeFileSync(
+      file,
+      ['http:', '  port: 9000', 'bus:', '  kind: kafka', '  kafka:', '    brokrs: [kafka:9092]', ''].join(
+        '\n',
+      ),
+    );
+    const kiln = run(KILN_MAIN, ['start', '--config', file], {});
+    const { code } = await exitWithin(kiln, 15_000);
+    expect(code).toBe(1);
+    expect(kiln.stdout()).toContain(`${file}:6:5 bus.kafka.brokrs: unrecognized key`);
+    expect(kiln.stdout()).toContain('kiln failed to start');
+  });
+
+  it('fails start-up naming the environment variable with a wrong value', async () => {
+    const kiln = run(KILN_MAIN, ['start'], { KILN_HTTP_PORT: 'eighty' });
+    const { code } = await exitWithin(kiln, 15_000);
+    expect(code).toBe(1);
+    expect(kiln.stdout()).toContain('env KILN_HTTP_PORT (http.port)');
+  });
+
+  it('fails start-up naming a value outside its allowed set', async () => {
+    const file = join(scratch, 'bus.yaml');
+    writeFileSync(file, 'bus:\n  kind: rabbitmq\n');
+    const kiln = run(KILN_MAIN, ['start', '-c', file], {});
+    const { code } = await exitWithin(kiln, 15_000);
+    expect(code).toBe(1);
+    expect(kiln.stdout()).toMatch(new RegExp(`${file}:2:9 bus\\.kind: .*in-process.*kafka`));
+  });
+});
+
+describeWith(['kafka'], 'kiln start on the real broker', () => {
+  it('provisions the catalogue and is ready with KILN_BUS=kafka', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const kiln = run(KILN_MAIN, ['start'], {
+      KILN_HTTP_HOST: '127.0.0.1',
+      KILN_HTTP_PORT: String(port),
+      KILN_BUS: 'kafka',
+      KILN_KAFKA_BROKERS: serviceEndpoints().kafkaBrokers.join(','),
+      KILN_KAFKA_CLIENT_ID: uniqueName('kiln-start-test'),
+    });
+    try {
+      await waitForReady(base, kiln, 60_000);
+    } finally {
+      kiln.child.kill('SIGTERM');
+    }
+    const { code } = await exitWithin(kiln, 15_000);
+    expect(code).toBe(0);
+  });
+});
