@@ -1,0 +1,43 @@
+// The operating kit every Kiln service is built from (DESIGN.md section 10): validated configuration,
+// JSON logs with trace ids, Prometheus metrics, health/readiness endpoints, OpenTelemetry and a
+// graceful-shutdown lifecycle.
+export { loadConfig, formatPath, type LoadConfigOptions } from './config';
+export { ConfigError, formatConfigIssue, type ConfigIssue, type ConfigSource } from './config-error';
+export {
+  formatYamlLocation,
+  locateYamlPath,
+  parseYamlSource,
+  type LocateYamlPathOptions,
+  type YamlLocation,
+  type YamlSource,
+  type YamlSyntaxError,
+} from './yaml-source';
+export {
+  LOG_LEVELS,
+  httpConfigSchema,
+  logConfigSchema,
+  serviceConfigSchema,
+  serviceEnvMap,
+  shutdownConfigSchema,
+  telemetryConfigSchema,
+  type LogLevel,
+} from './service-config';
+export { createLogger, type CreateLoggerOptions, type Logger } from './logger';
+export {
+  createBusMetrics,
+  createMetricsRegistry,
+  Registry,
+  type BusMetrics,
+  type CreateMetricsRegistryOptions,
+} from './metrics';
+export { runReadinessChecks, type ReadinessCheck, type ReadinessReport } from './readiness';
+export { startOpsServer, type OpsServer, type StartOpsServerOptions } from './ops-server';
+export { startTelemetry, type StartTelemetryOptions, type Telemetry } from './telemetry';
+export {
+  runService,
+  type ProcessEvents,
+  type RunServiceOptions,
+  type ServiceLifecycle,
+  type StopContext,
+  type Stoppable,
+} from './lifecycle';
