@@ -75,14 +75,23 @@ async function handleWithRetries(batch: RecordBatch, env: BatchRunEnvironment): 
     }
     const delayMs = backoffMs(transient ? transientFailures : failures, env.retry);
     env.logger.warn(
-      { ...fields, attempt: failures + transientFailures, transient, delayMs, error: describeError(result.error) },
+      {
+        ...fields,
+        attempt: failures + transientFailures,
+        transient,
+        delayMs,
+        error: describeError(result.error),
+      },
       'batch handler failed; retrying',
     );
     await sleep(delayMs, env.signal);
   }
 }
 
-async function retryAfterDeadLetterFailure(batch: RecordBatch, env: BatchRunEnvironment): Promise<BatchOutcome> {
+async function retryAfterDeadLetterFailure(
+  batch: RecordBatch,
+  env: BatchRunEnvironment,
+): Promise<BatchOutcome> {
   if (!env.isActive() || env.signal.aborted) return 'abandoned';
   await sleep(env.retry.maxDelayMs, env.signal);
   return handleWithRetries(batch, env);

@@ -3,3 +3,4 @@ export * from './errors';
 export { traceContextOf, withTraceContext } from './tracing';
 export { defaultRetryOptions } from './batch-runner';
 export { KafkaBus, type KafkaBusOptions, type KafkaSaslOptions } from './kafka';
+export { InProcessBus, type InProcessBusOptions } from './in-process';

@@ -29,7 +29,8 @@ function settingsFromEnv(): { settings: BenchSettings; compressions: ('gzip' | '
   const int = (name: string, fallback: number): number => {
     const raw = process.env[name];
     const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`${name} must be a positive integer, got "${raw}"`);
     return value;
   };
   const compression = process.env['KILN_BENCH_COMPRESSION'] ?? 'both';
@@ -52,7 +53,9 @@ function settingsFromEnv(): { settings: BenchSettings; compressions: ('gzip' | '
 function payload(bytes: number, seq: number): Buffer {
   const head = `{"seq":${seq},"samples":"`;
   const hexLength = Math.max(0, bytes - head.length - 2);
-  const hex = randomBytes(Math.ceil(hexLength / 2)).toString('hex').slice(0, hexLength);
+  const hex = randomBytes(Math.ceil(hexLength / 2))
+    .toString('hex')
+    .slice(0, hexLength);
   return Buffer.from(`${head}${hex}"}`, 'utf8');
 }
 
@@ -107,7 +110,8 @@ async function runOnce(settings: BenchSettings, compression: 'gzip' | 'none'): P
   await bus.close();
 
   latencies.sort((a, b) => a - b);
-  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const at = (q: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {
     compression,
     produceSeconds: Number(produced - started) / 1e9,

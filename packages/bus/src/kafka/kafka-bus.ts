@@ -1,7 +1,15 @@
 // The event bus on Apache Kafka through kafkajs. No kafkajs type leaves this folder (DESIGN.md section 8),
 // so a maintained client can replace it without touching a service.
 import { topics as catalogue, type TopicSpec } from '@kiln/contracts';
-import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Producer, type SASLOptions } from 'kafkajs';
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import { BusError, describeError } from '../errors';
 import { withTraceContext } from '../tracing';
 import {
@@ -73,7 +81,10 @@ export class KafkaBus implements EventBus {
       });
       this.logger.info({ topics: missing.map((spec) => spec.name) }, 'topics created');
     }
-    await this.warnOnPartitionMismatch(admin, specs.filter((spec) => existing.has(spec.name)));
+    await this.warnOnPartitionMismatch(
+      admin,
+      specs.filter((spec) => existing.has(spec.name)),
+    );
   }
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {

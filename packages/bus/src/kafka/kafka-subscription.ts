@@ -61,7 +61,10 @@ export class KafkaSubscription implements Subscription {
       this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
-      settings.logger.info({ groupId: this.groupId, assigned: this.assigned.length }, 'joined consumer group');
+      settings.logger.info(
+        { groupId: this.groupId, assigned: this.assigned.length },
+        'joined consumer group',
+      );
     });
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       this.joined = false;
@@ -129,7 +132,10 @@ export class KafkaSubscription implements Subscription {
       // disconnect() waits for the runner; a handler that ignores the abort must not hold shutdown forever.
       await withDeadline(this.consumer.disconnect(), 2_000);
     } catch (error) {
-      this.settings.logger.warn({ groupId: this.groupId, error: describeError(error) }, 'consumer disconnect failed');
+      this.settings.logger.warn(
+        { groupId: this.groupId, error: describeError(error) },
+        'consumer disconnect failed',
+      );
     }
     this.assigned = [];
     this.joined = false;

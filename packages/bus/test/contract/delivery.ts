@@ -1,7 +1,15 @@
 // Contract: delivery, order, groups, batching and back-pressure controls.
 import { uniqueName, waitUntil } from '@kiln/test-infra';
 import type { EventBus } from '../../src';
-import { decode, encode, freshTopic, joined, publishInBatches, type BusHarness, type TestEvent } from './harness';
+import {
+  decode,
+  encode,
+  freshTopic,
+  joined,
+  publishInBatches,
+  type BusHarness,
+  type TestEvent,
+} from './harness';
 
 export function deliveryContract(harness: BusHarness): void {
   let bus: EventBus;
@@ -29,8 +37,14 @@ export function deliveryContract(harness: BusHarness): void {
         }
       },
     });
-    const events = Array.from({ length: 2_000 }, (_, i) => ({ key: `asset-${i % 7}`, seq: Math.floor(i / 7) }));
-    await bus.publish(topic, events.map((event) => encode(event, { 'x-origin': 'contract' })));
+    const events = Array.from({ length: 2_000 }, (_, i) => ({
+      key: `asset-${i % 7}`,
+      seq: Math.floor(i / 7),
+    }));
+    await bus.publish(
+      topic,
+      events.map((event) => encode(event, { 'x-origin': 'contract' })),
+    );
     await waitUntil(() => seen.length >= events.length, { timeoutMs: 30_000, what: 'all records' });
     expect(seen).toHaveLength(events.length);
     for (let key = 0; key < 7; key += 1) {
@@ -77,7 +91,10 @@ export function deliveryContract(harness: BusHarness): void {
         total += batch.records.length;
       },
     });
-    await bus.publish(topic, Array.from({ length: 200 }, (_, i) => encode({ key: `k${i % 3}`, seq: i })));
+    await bus.publish(
+      topic,
+      Array.from({ length: 200 }, (_, i) => encode({ key: `k${i % 3}`, seq: i })),
+    );
     await waitUntil(() => total >= 200, { timeoutMs: 30_000, what: '200 records' });
     expect(Math.max(...sizes)).toBeLessThanOrEqual(7);
   });
@@ -95,7 +112,10 @@ export function deliveryContract(harness: BusHarness): void {
     await joined(subscription, harness);
     subscription.pause();
     expect(subscription.isPaused()).toBe(true);
-    await bus.publish(topic, Array.from({ length: 50 }, (_, i) => encode({ key: `k${i % 5}`, seq: i })));
+    await bus.publish(
+      topic,
+      Array.from({ length: 50 }, (_, i) => encode({ key: `k${i % 5}`, seq: i })),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(handled).toBe(0);
     subscription.resume();
@@ -114,7 +134,10 @@ export function deliveryContract(harness: BusHarness): void {
         first += batch.records.length;
       },
     });
-    await bus.publish(topic, Array.from({ length: 40 }, (_, i) => encode({ key: `k${i % 4}`, seq: i })));
+    await bus.publish(
+      topic,
+      Array.from({ length: 40 }, (_, i) => encode({ key: `k${i % 4}`, seq: i })),
+    );
     await waitUntil(() => first >= 40, { timeoutMs: 30_000, what: 'first member to handle 40' });
     await subscription.close();
     const later: TestEvent[] = [];

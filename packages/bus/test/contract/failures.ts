@@ -14,11 +14,17 @@ import {
 } from './harness';
 
 /** Fast retries so a poison record is isolated in well under a second. */
-const quickRetry: Partial<RetryOptions> = { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 50, isolationAttempts: 1 };
+const quickRetry: Partial<RetryOptions> = {
+  maxAttempts: 2,
+  initialDelayMs: 10,
+  maxDelayMs: 50,
+  isolationAttempts: 1,
+};
 
 function only<T>(items: readonly T[]): T {
   const [item] = items;
-  if (items.length !== 1 || item === undefined) throw new Error(`expected exactly one item, got ${items.length}`);
+  if (items.length !== 1 || item === undefined)
+    throw new Error(`expected exactly one item, got ${items.length}`);
   return item;
 }
 
@@ -56,7 +62,10 @@ export function failureContract(harness: BusHarness): void {
       seq,
       ...(seq === 5 ? { body: 'poison' } : {}),
     }));
-    await bus.publish(topic, events.map((event) => encode(event, { 'x-origin': 'contract' })));
+    await bus.publish(
+      topic,
+      events.map((event) => encode(event, { 'x-origin': 'contract' })),
+    );
     await waitUntil(() => dlq.records.length >= 1 && handled.includes(9), {
       timeoutMs: 30_000,
       what: 'the poison record in the DLQ and the rest handled',
@@ -64,7 +73,10 @@ export function failureContract(harness: BusHarness): void {
     });
     // Later records of the same partition flowed past it.
     await bus.publish(topic, [encode({ key: 'press-04', seq: 10 })]);
-    await waitUntil(() => handled.includes(10), { timeoutMs: 30_000, what: 'a record published after the poison' });
+    await waitUntil(() => handled.includes(10), {
+      timeoutMs: 30_000,
+      what: 'a record published after the poison',
+    });
 
     expect([...new Set(handled)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10]);
     expect(dlq.records).toHaveLength(1);
@@ -97,7 +109,8 @@ export function failureContract(harness: BusHarness): void {
         handler: async (batch, context) => {
           for (const record of batch.records) {
             const event = decode(record);
-            if (event.seq % 10 === 3) context.deadLetter(record, new RangeError(`seq ${event.seq} is out of range`));
+            if (event.seq % 10 === 3)
+              context.deadLetter(record, new RangeError(`seq ${event.seq} is out of range`));
             else handled.push(event);
           }
         },
@@ -137,7 +150,10 @@ export function failureContract(harness: BusHarness): void {
         },
       }),
     );
-    await bus.publish(topic, Array.from({ length: 5 }, (_, seq) => encode({ key: 'k', seq })));
+    await bus.publish(
+      topic,
+      Array.from({ length: 5 }, (_, seq) => encode({ key: 'k', seq })),
+    );
     await waitUntil(() => attempts.length >= 3, { timeoutMs: 30_000, what: 'three attempts' });
     // The failed batch comes back whole and in order until it succeeds.
     expect(attempts[0]).toEqual(attempts[1]);
@@ -164,7 +180,10 @@ export function failureContract(harness: BusHarness): void {
         },
       }),
     );
-    await bus.publish(topic, Array.from({ length: 3 }, (_, seq) => encode({ key: 'k', seq })));
+    await bus.publish(
+      topic,
+      Array.from({ length: 3 }, (_, seq) => encode({ key: 'k', seq })),
+    );
     await waitUntil(() => handled.length >= 3, { timeoutMs: 30_000, what: 'the batch after the outage' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(handled).toEqual([0, 1, 2]);
@@ -188,7 +207,10 @@ export function failureContract(harness: BusHarness): void {
           throw new Error('aborted by shutdown');
         },
       });
-      await drainingBus.publish(topic, Array.from({ length: 3 }, (_, seq) => encode({ key: 'k', seq })));
+      await drainingBus.publish(
+        topic,
+        Array.from({ length: 3 }, (_, seq) => encode({ key: 'k', seq })),
+      );
       await waitUntil(() => started, { timeoutMs: 30_000, what: 'the first member to start the batch' });
       await first.close();
       expect(sawAbort).toBe(true);
@@ -228,7 +250,10 @@ export function failureContract(harness: BusHarness): void {
         firstHandled.push(...batch.records.map((record) => decode(record).seq));
       },
     });
-    await bus.publish(topic, Array.from({ length: 3 }, (_, seq) => encode({ key: 'k', seq })));
+    await bus.publish(
+      topic,
+      Array.from({ length: 3 }, (_, seq) => encode({ key: 'k', seq })),
+    );
     await waitUntil(() => started, { timeoutMs: 30_000, what: 'the batch to start' });
     const closing = first.close();
     setTimeout(release, 200);

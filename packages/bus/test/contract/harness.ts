@@ -41,7 +41,10 @@ export async function freshTopic(bus: EventBus, partitions: number): Promise<str
 }
 
 export async function joined(subscription: Subscription, harness: BusHarness): Promise<void> {
-  await waitUntil(() => subscription.isReady(), { timeoutMs: harness.joinTimeoutMs, what: 'group membership' });
+  await waitUntil(() => subscription.isReady(), {
+    timeoutMs: harness.joinTimeoutMs,
+    what: 'group membership',
+  });
 }
 
 /** Collects the dead-lettered copies of records of one source topic. */
@@ -68,6 +71,9 @@ export async function publishInBatches(
   batchSize: number,
 ): Promise<void> {
   for (let start = 0; start < events.length; start += batchSize) {
-    await bus.publish(topic, events.slice(start, start + batchSize).map((event) => encode(event)));
+    await bus.publish(
+      topic,
+      events.slice(start, start + batchSize).map((event) => encode(event)),
+    );
   }
 }

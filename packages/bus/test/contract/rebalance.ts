@@ -66,11 +66,14 @@ export function rebalanceContract(harness: BusHarness): void {
     const b = await member('b');
     await joined(a, harness);
     await joined(b, harness);
-    await waitUntil(() => a.assignments().length + b.assignments().length === PARTITIONS && b.assignments().length > 0, {
-      timeoutMs: harness.joinTimeoutMs,
-      what: 'the partitions to be shared by both members',
-      describe: () => `a ${a.assignments().length}, b ${b.assignments().length}`,
-    });
+    await waitUntil(
+      () => a.assignments().length + b.assignments().length === PARTITIONS && b.assignments().length > 0,
+      {
+        timeoutMs: harness.joinTimeoutMs,
+        what: 'the partitions to be shared by both members',
+        describe: () => `a ${a.assignments().length}, b ${b.assignments().length}`,
+      },
+    );
 
     const publishing = (async () => {
       const nextSeq = new Array<number>(KEYS).fill(0);
@@ -86,7 +89,10 @@ export function rebalanceContract(harness: BusHarness): void {
       }
     })();
 
-    await waitUntil(() => handledTotal >= EVENTS / 4, { timeoutMs: 120_000, what: 'a quarter of the stream' });
+    await waitUntil(() => handledTotal >= EVENTS / 4, {
+      timeoutMs: 120_000,
+      what: 'a quarter of the stream',
+    });
     const handledBeforeLeave = distinct.size;
     stallB = true;
     await waitUntil(() => bStalled, { timeoutMs: 30_000, what: 'member b to be inside a batch' });
@@ -130,7 +136,9 @@ export function rebalanceContract(harness: BusHarness): void {
         // A duplicate is a replay of a batch whose commit the rebalance took away: first handled before it ended.
         duplicates += 1;
         if (first > rebalancedAt) {
-          throw new Error(`${key}: seq ${handling.seq} handled twice although first handled after the rebalance`);
+          throw new Error(
+            `${key}: seq ${handling.seq} handled twice although first handled after the rebalance`,
+          );
         }
       }
     }

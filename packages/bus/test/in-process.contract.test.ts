@@ -1,0 +1,21 @@
+// The same bus contract on the in-process bus that `npm start` runs on.
+import { InProcessBus } from '../src';
+import { deliveryContract } from './contract/delivery';
+import { failureContract } from './contract/failures';
+import { SERVICE, type BusHarness } from './contract/harness';
+import { rebalanceContract } from './contract/rebalance';
+
+const harness: BusHarness = {
+  createBus: async (options) =>
+    new InProcessBus({
+      service: SERVICE,
+      ...(options?.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
+    }),
+  joinTimeoutMs: 5_000,
+};
+
+describe('event bus contract in process', () => {
+  describe('delivery', () => deliveryContract(harness));
+  describe('failures', () => failureContract(harness));
+  describe('rebalance', () => rebalanceContract(harness));
+});
