@@ -1,0 +1,85 @@
+// What a connector is to the ingestion service: it reads one kind of source and hands samples to the
+// pipeline, which batches them per source, keeps them in the store-and-forward buffer and publishes them to
+// kiln.raw.v1. A connector never waits for the bus: `emit` returns at once whatever the bus is doing.
+import type { Logger, Registry } from '@kiln/service-kit';
+
+/** A value as read: numbers, 64-bit integers, flags, texts, arrays of numbers (waveforms). */
+export type SampleValue = number | bigint | boolean | string | readonly number[];
+
+export type SampleQuality = 'good' | 'uncertain' | 'bad';
+
+export interface Sample {
+  /** The tag as the source names it: NodeId or browse path, MQTT topic (+ JSON pointer), Sparkplug metric name, register name. */
+  readonly tag: string;
+  readonly value: SampleValue;
+  readonly quality: SampleQuality;
+  /** The source's own status code (OPC UA StatusCode value); 0 where it has none. */
+  readonly statusCode: number;
+  /** When the source says the value was sampled, µs since the Unix epoch (UTC); undefined where it gives no time. */
+  readonly sourceTimeUs?: number;
+  /** When the connector received the value, µs since the Unix epoch (UTC). */
+  readonly receiveTimeUs: number;
+}
+
+export type ConnectorKind = 'opcua' | 'mqtt' | 'sparkplug' | 'modbus' | 'http';
+
+/** Input a connector could not turn into samples. It goes unchanged to kiln.dlq.v1 with its cause. */
+export interface RejectedInput {
+  readonly sourceId: string;
+  /**
+   * A short, stable cause, used as a metric label and DLQ header: `malformed-json`, `missing-value`,
+   * `wrong-type`, `unknown-alias`, `undecodable-protobuf`, `seq-gap`, `modbus-exception`, `bad-request`, ...
+   */
+  readonly cause: string;
+  /** What exactly was wrong, for the log and the DLQ error header. */
+  readonly error: unknown;
+  /** The payload as received (MQTT payload, HTTP body, Modbus response); empty when there is none. */
+  readonly payload: Uint8Array;
+  /** Where in the protocol it came from: MQTT topic, NodeId, register address, HTTP path. */
+  readonly origin?: string;
+}
+
+export type ConnectorState = 'starting' | 'connected' | 'disconnected' | 'stopped';
+
+/** What the ingestion service gives each connector. */
+export interface ConnectorContext {
+  /** A child logger named after the connector. */
+  readonly logger: Logger;
+  /** The service's metrics registry, for connector-specific metrics (label them with the connector id). */
+  readonly registry: Registry;
+  /**
+   * Hands samples of one source to the pipeline; returns at once (store-and-forward absorbs a slow bus).
+   * Samples of one sourceId keep their order. Source ids: `opcua/<connector id>`, `mqtt/<connector id>`,
+   * `sparkplug/<group>/<edge node>/<device>` (or `.../<edge node>` for node metrics), `modbus/<connector id>/<device>`,
+   * `http/<source named in the request>`.
+   */
+  emit(sourceId: string, samples: readonly Sample[]): void;
+  /** Reports input that could not be read: counted per cause, logged once per cause per minute, dead-lettered. */
+  reject(input: RejectedInput): void;
+  /** The connection state, exported as a metric and shown by readiness. */
+  setState(state: ConnectorState, detail?: string): void;
+}
+
+export interface Connector {
+  /** Unique within the service's configuration. */
+  readonly id: string;
+  readonly kind: ConnectorKind;
+  /**
+   * Starts reading. Resolves once the connector runs, even if its source is not reachable yet: it keeps
+   * reconnecting on its own (with backoff) and reports its state through the context.
+   */
+  start(context: ConnectorContext): Promise<void>;
+  /** Stops reading and releases connections; samples already emitted are the pipeline's. */
+  stop(): Promise<void>;
+}
+
+/** Microseconds since the Unix epoch for a Date or epoch milliseconds. */
+export function toMicros(time: Date | number): number {
+  const ms = typeof time === 'number' ? time : time.getTime();
+  return Math.round(ms * 1000);
+}
+
+/** Now, in microseconds since the Unix epoch. */
+export function nowMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
