@@ -33,7 +33,15 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['**/test/**', '**/src/main.ts', '**/src/bench/**', 'scripts/**', 'packages/service-kit/src/config*.ts'],
+    files: [
+      '**/test/**',
+      '**/src/main.ts',
+      '**/src/bench/**',
+      'scripts/**',
+      'packages/service-kit/src/config*.ts',
+      // Test helpers read the service addresses tests are pointed at.
+      'packages/test-infra/src/**',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );
