@@ -29,7 +29,9 @@ const services = [
     port: 5432,
     start: () => {
       const versions = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
-      return versions[0] ? ['pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start']] : undefined;
+      return versions[0]
+        ? ['pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start']]
+        : undefined;
     },
   },
   {
@@ -40,7 +42,18 @@ const services = [
       which('redis-server')
         ? [
             'redis-server',
-            ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no'],
+            [
+              '--daemonize',
+              'yes',
+              '--bind',
+              '127.0.0.1',
+              '--port',
+              '6379',
+              '--save',
+              '',
+              '--appendonly',
+              'no',
+            ],
           ]
         : undefined,
   },
@@ -96,12 +109,21 @@ function ensureKafkaJars() {
   const stamp = join(libDir, '.pom-sha256');
   const pomHash = createHash('sha256').update(readFileSync(pom)).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === pomHash) return;
-  if (!which('mvn')) throw new Error('Maven (mvn) is needed to fetch Apache Kafka from Maven Central: apt-get install maven');
+  if (!which('mvn'))
+    throw new Error('Maven (mvn) is needed to fetch Apache Kafka from Maven Central: apt-get install maven');
   log(`fetching Apache Kafka ${kafkaVersion()} from Maven Central into ${libDir}`);
   rmSync(libDir, { recursive: true, force: true });
   const result = spawnSync(
     'mvn',
-    ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libDir}`, '-DincludeScope=runtime'],
+    [
+      '-q',
+      '-B',
+      '-f',
+      pom,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libDir}`,
+      '-DincludeScope=runtime',
+    ],
     { stdio: 'inherit' },
   );
   if (result.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed (exit ${result.status})`);
@@ -130,14 +152,27 @@ function formatStorage(properties) {
   mkdirSync(dataDir, { recursive: true });
   // KRaft wants a base64 UUID of 16 bytes as cluster id.
   const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url').slice(0, 22);
-  const [command, args] = java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, '--ignore-formatted']);
+  const [command, args] = java([
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    properties,
+    '--ignore-formatted',
+  ]);
   const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`formatting Kafka storage failed:\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`formatting Kafka storage failed:\n${result.stdout}${result.stderr}`);
 }
 
 async function kafkaAnswers() {
   const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    brokers: ['127.0.0.1:9092'],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     await admin.describeCluster();
@@ -159,7 +194,8 @@ async function kafkaUp() {
     log('Kafka already answers on 127.0.0.1:9092');
     return;
   }
-  if (!which('java')) throw new Error('Java 17+ is needed to run Apache Kafka: apt-get install openjdk-17-jre-headless');
+  if (!which('java'))
+    throw new Error('Java 17+ is needed to run Apache Kafka: apt-get install openjdk-17-jre-headless');
   ensureKafkaJars();
   mkdirSync(kafkaDir, { recursive: true });
   const properties = writeServerProperties();

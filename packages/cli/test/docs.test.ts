@@ -8,7 +8,12 @@ const page = readFileSync(join(__dirname, '../../../docs/configuration.md'), 'ut
 const rows = page
   .split('\n')
   .filter((line) => line.startsWith('|'))
-  .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  .map((line) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
 
 describe('docs/configuration.md', () => {
   it.each(Object.entries(platformEnvMap))('documents KILN_%s as %s', (name, key) => {

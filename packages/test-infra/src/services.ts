@@ -64,7 +64,9 @@ export function availableServices(): Set<ServiceName> {
     return [name, host, port];
   });
   const output = execFileSync(process.execPath, ['-e', PROBE, JSON.stringify(targets)], { encoding: 'utf8' });
-  probed = new Set(output.split(',').filter((name): name is ServiceName => names.includes(name as ServiceName)));
+  probed = new Set(
+    output.split(',').filter((name): name is ServiceName => names.includes(name as ServiceName)),
+  );
   return probed;
 }
 
