@@ -1,7 +1,7 @@
 // The Kiln platform in one process (`kiln start`): telemetry, metrics, the event bus with the topic catalogue
 // provisioned, the dead-letter monitor and the ops server. Services join here as their issues land.
 import { catalogueWithPartitions } from '@kiln/contracts';
-import type { EventBus } from '@kiln/bus';
+import { createBus, type EventBus } from '@kiln/bus';
 import {
   createBusMetrics,
   createMetricsRegistry,
@@ -11,7 +11,6 @@ import {
   type OpsServer,
   type ServiceLifecycle,
 } from '@kiln/service-kit';
-import { createBus } from './bus-factory';
 import type { PlatformConfig } from './config';
 import { startDlqMonitor } from './dlq-monitor';
 

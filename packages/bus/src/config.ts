@@ -1,0 +1,75 @@
+// The bus section of a service's configuration, and the factory that turns it into a bus: one definition for
+// every service and for `kiln start`, so all of them are configured the same way.
+import { z } from 'zod';
+import { InProcessBus } from './in-process';
+import { KafkaBus } from './kafka';
+import type { BusLogger, BusMetrics, EventBus } from './types';
+
+const kafkaConfigSchema = z.strictObject({
+  brokers: z
+    .array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port'))
+    .min(1)
+    .default(['127.0.0.1:9092']),
+  clientId: z.string().min(1).default('kiln'),
+  ssl: z.boolean().default(false),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string().min(1),
+      password: z.string().min(1),
+    })
+    .optional(),
+  compression: z.enum(['gzip', 'none']).default('gzip'),
+  /** -1 lets the broker's default.replication.factor decide. */
+  replicationFactor: z.number().int().min(-1).default(-1),
+});
+
+const inProcessConfigSchema = z.strictObject({
+  /** Unconsumed bytes a partition may hold before publishers wait (back-pressure). */
+  maxBufferedBytesPerPartition: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
+});
+
+export const busConfigSchema = z.strictObject({
+  /** `in-process` runs every service over one in-memory bus (one machine); `kafka` uses the brokers. */
+  kind: z.enum(['in-process', 'kafka']).default('in-process'),
+  kafka: kafkaConfigSchema.prefault({}),
+  inProcess: inProcessConfigSchema.prefault({}),
+});
+
+export type BusConfig = z.output<typeof busConfigSchema>;
+
+/** Environment variables (before a service's prefix, e.g. `KILN_`) for the bus section. */
+export const busEnvMap = {
+  BUS: 'bus.kind',
+  KAFKA_BROKERS: 'bus.kafka.brokers',
+  KAFKA_CLIENT_ID: 'bus.kafka.clientId',
+  KAFKA_SSL: 'bus.kafka.ssl',
+  KAFKA_COMPRESSION: 'bus.kafka.compression',
+} as const satisfies Record<string, string>;
+
+export interface BusDependencies {
+  /** Written into dead-letter headers and logs. */
+  service: string;
+  logger: BusLogger;
+  metrics: BusMetrics;
+  drainTimeoutMs: number;
+}
+
+export function createBus(config: BusConfig, deps: BusDependencies): EventBus {
+  if (config.kind === 'kafka') {
+    return new KafkaBus({
+      ...deps,
+      brokers: config.kafka.brokers,
+      clientId: config.kafka.clientId,
+      ssl: config.kafka.ssl,
+      ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}),
+      compression: config.kafka.compression,
+      replicationFactor: config.kafka.replicationFactor,
+    });
+  }
+  return new InProcessBus({ ...deps, maxBufferedBytesPerPartition: config.inProcess.maxBufferedBytesPerPartition });
+}
