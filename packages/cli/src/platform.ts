@@ -1,16 +1,9 @@
-// The Kiln platform in one process (`kiln start`): telemetry, metrics, the event bus with the topic catalogue
-// provisioned, the dead-letter monitor and the ops server. Services join here as their issues land.
+// The Kiln platform in one process (`kiln start`): the runtime (telemetry, metrics, bus with the whole topic
+// catalogue, ops endpoints), the dead-letter monitor, and the services as their issues land.
 import { catalogueWithPartitions } from '@kiln/contracts';
-import { createBus, type EventBus } from '@kiln/bus';
-import {
-  createBusMetrics,
-  createMetricsRegistry,
-  startOpsServer,
-  startTelemetry,
-  type Logger,
-  type OpsServer,
-  type ServiceLifecycle,
-} from '@kiln/service-kit';
+import type { EventBus } from '@kiln/bus';
+import { startRuntime } from '@kiln/service-runtime';
+import type { Logger, OpsServer, ServiceLifecycle } from '@kiln/service-kit';
 import type { PlatformConfig } from './config';
 import { startDlqMonitor } from './dlq-monitor';
 
@@ -27,47 +20,25 @@ export async function startPlatform(
   logger: Logger,
   version: string,
 ): Promise<StartedPlatform> {
-  lifecycle.add(
-    startTelemetry({
-      serviceName: config.telemetry.serviceName ?? SERVICE_NAME,
-      serviceVersion: version,
-      ...(config.telemetry.otlpEndpoint === undefined ? {} : { otlpEndpoint: config.telemetry.otlpEndpoint }),
-    }),
-  );
-  const registry = createMetricsRegistry({ service: SERVICE_NAME });
-
-  const bus = createBus(config.bus, {
+  const runtime = await startRuntime(lifecycle, {
     service: SERVICE_NAME,
-    logger: logger.child({ component: 'bus' }),
-    metrics: createBusMetrics(registry),
-    drainTimeoutMs: config.shutdown.drainTimeoutMs,
+    version,
+    config,
+    logger,
+    topics: catalogueWithPartitions(config.topics.partitions),
   });
-  lifecycle.add({ name: `${bus.kind} bus`, stop: () => bus.close() });
-  await bus.provision(catalogueWithPartitions(config.topics.partitions));
-  logger.info(
-    { bus: bus.kind, topics: config.topics.partitions },
-    'event bus ready, topic catalogue provisioned',
-  );
+  const { bus, registry } = runtime;
 
   const dlqMonitor = await startDlqMonitor(bus, registry, logger);
   lifecycle.add({ name: 'dlq-monitor', stop: () => dlqMonitor.close() });
 
-  const ops = await startOpsServer({
-    host: config.http.host,
-    port: config.http.port,
-    registry,
-    logger,
-    readiness: [
-      { name: 'bus', check: () => bus.ping() },
-      {
-        name: 'dlq-monitor',
-        check: async () => {
-          if (!dlqMonitor.isReady()) throw new Error('not yet a member of its consumer group');
-        },
+  const ops = await runtime.serve([
+    {
+      name: 'dlq-monitor',
+      check: async () => {
+        if (!dlqMonitor.isReady()) throw new Error('not yet a member of its consumer group');
       },
-    ],
-  });
-  lifecycle.add(ops);
-  logger.info({ address: ops.address }, `ops endpoints on ${ops.address}/healthz, /readyz, /metrics`);
+    },
+  ]);
   return { bus, ops };
 }
