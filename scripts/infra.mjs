@@ -4,6 +4,9 @@
 //                                  check PostgreSQL, Redis and Mosquitto, starting those installed but stopped
 //   node scripts/infra.mjs down    stop the Kafka broker this script started
 //   node scripts/infra.mjs status  what answers where
+//   node scripts/infra.mjs broker --port P --dir D
+//                                  a further single-node broker in the foreground (for tests that stop and
+//                                  restart a broker: an outage must not disturb the shared one); SIGTERM stops it
 // KAFKA_BROKERS set to an external cluster skips the local broker. In CI (CI=true) a missing service fails.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -140,16 +143,17 @@ function java(args, options) {
   ];
 }
 
-function writeServerProperties() {
-  const base = readFileSync(join(root, 'deploy/kafka/server.properties'), 'utf8');
-  const file = join(kafkaDir, 'server.properties');
-  writeFileSync(file, `${base}\nlog.dirs=${dataDir}\n`);
+function writeServerProperties(dir = kafkaDir, data = dataDir, port = 9092) {
+  let base = readFileSync(join(root, 'deploy/kafka/server.properties'), 'utf8');
+  if (port !== 9092) base = base.replaceAll(':9092', `:${port}`).replaceAll(':9093', `:${port + 1}`);
+  const file = join(dir, 'server.properties');
+  writeFileSync(file, `${base}\nlog.dirs=${data}\n`);
   return file;
 }
 
-function formatStorage(properties) {
-  if (existsSync(join(dataDir, 'meta.properties'))) return;
-  mkdirSync(dataDir, { recursive: true });
+function formatStorage(properties, data = dataDir) {
+  if (existsSync(join(data, 'meta.properties'))) return;
+  mkdirSync(data, { recursive: true });
   // KRaft wants a base64 UUID of 16 bytes as cluster id.
   const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url').slice(0, 22);
   const [command, args] = java([
@@ -212,6 +216,31 @@ async function kafkaUp() {
   const started = Date.now();
   await waitFor(kafkaAnswers, 90_000, `Kafka (see ${logFile})`);
   log(`Kafka answers on 127.0.0.1:9092 after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** A broker of its own in the foreground: port (and port + 1 for its controller), data under dir. */
+async function broker(args) {
+  const option = (name) => {
+    const at = args.indexOf(`--${name}`);
+    const value = at >= 0 ? args[at + 1] : undefined;
+    if (value === undefined) throw new Error(`broker needs --${name}`);
+    return value;
+  };
+  const port = Number(option('port'));
+  const dir = resolve(option('dir'));
+  ensureKafkaJars();
+  mkdirSync(dir, { recursive: true });
+  const data = join(dir, 'data');
+  const properties = writeServerProperties(dir, data, port);
+  formatStorage(properties, data);
+  const out = openSync(join(dir, 'kafka.log'), 'a');
+  const [command, javaArgs, options] = java(['kafka.Kafka', properties], { stdio: ['ignore', out, out] });
+  const child = spawn(command, javaArgs, options);
+  const stop = (signal) => child.kill(signal);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGTERM'));
+  const code = await new Promise((done) => child.once('exit', (exitCode) => done(exitCode ?? 0)));
+  process.exit(code);
 }
 
 async function servicesUp() {
@@ -281,8 +310,10 @@ try {
     await down();
   } else if (command === 'status') {
     await status();
+  } else if (command === 'broker') {
+    await broker(process.argv.slice(3));
   } else {
-    log('usage: node scripts/infra.mjs up|down|status');
+    log('usage: node scripts/infra.mjs up|down|status|broker --port P --dir D');
     process.exit(2);
   }
 } catch (error) {

@@ -1,2 +1,3 @@
 export * from './services';
 export * from './wait';
+export { ownBroker, type OwnBroker } from './own-broker';
