@@ -30,6 +30,11 @@ export interface RuntimeOptions {
   logger: Logger;
   /** Topics this process publishes to or reads; created where missing. */
   topics: readonly TopicSpec[];
+  /**
+   * Start even when the bus is unreachable, creating the topics once it answers (ingestion: its
+   * store-and-forward buffer takes samples during a bus outage). By default start-up fails instead.
+   */
+  tolerateBusOutage?: boolean;
 }
 
 export interface Runtime {
@@ -55,9 +60,20 @@ export async function startRuntime(lifecycle: ServiceLifecycle, options: Runtime
     metrics: createBusMetrics(registry),
     drainTimeoutMs: config.shutdown.drainTimeoutMs,
   });
-  lifecycle.add({ name: `${bus.kind} bus`, stop: () => bus.close() });
-  await bus.provision(options.topics);
-  logger.info({ bus: bus.kind, topics: options.topics.map((topic) => topic.name) }, 'event bus ready');
+  const stopProvisioning = new AbortController();
+  lifecycle.add({
+    name: `${bus.kind} bus`,
+    stop: () => {
+      stopProvisioning.abort();
+      return bus.close();
+    },
+  });
+  const provision = async (): Promise<void> => {
+    await bus.provision(options.topics);
+    logger.info({ bus: bus.kind, topics: options.topics.map((topic) => topic.name) }, 'event bus ready');
+  };
+  if (options.tolerateBusOutage) void provisionWhenReachable(provision, logger, stopProvisioning.signal);
+  else await provision();
 
   return {
     bus,
@@ -75,4 +91,27 @@ export async function startRuntime(lifecycle: ServiceLifecycle, options: Runtime
       return ops;
     },
   };
+}
+
+/** Retries provisioning with capped backoff until it succeeds or the service stops. */
+async function provisionWhenReachable(provision: () => Promise<void>, logger: Logger, signal: AbortSignal) {
+  for (let attempt = 0; !signal.aborted; attempt += 1) {
+    try {
+      await provision();
+      return;
+    } catch (error) {
+      const delayMs = Math.min(30_000, 1_000 * 2 ** attempt);
+      logger.warn(
+        { err: error, delayMs },
+        'the bus is unreachable; starting anyway, topics are created once it answers',
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
 }

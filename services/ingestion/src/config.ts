@@ -1,0 +1,92 @@
+// Configuration of the ingestion service: the service kit's sections, the bus, the store-and-forward buffer,
+// batching and the connectors. Precedence: defaults < YAML (KILN_CONFIG / --config) < KILN_* environment.
+import { busConfigSchema, busEnvMap } from '@kiln/bus';
+import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { z } from 'zod';
+import { connectorConfigSchema } from './connectors/registry';
+
+const MiB = 1024 * 1024;
+
+export const bufferConfigSchema = z.strictObject({
+  /** Where the store-and-forward segments live; must survive a restart (a volume in Kubernetes). */
+  directory: z.string().min(1).default('data/ingestion/buffer'),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * MiB),
+  segmentBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(16 * MiB),
+  /** `always` syncs every write (safest, slowest), `interval` every fsyncIntervalMs, `never` leaves it to the OS. */
+  fsync: z.enum(['always', 'interval', 'never']).default('interval'),
+  fsyncIntervalMs: z.number().int().positive().default(1000),
+  /** What a full buffer gives up: the oldest samples (default) or the newest. */
+  overflow: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+});
+
+export const batchingConfigSchema = z.strictObject({
+  /** Samples per kiln.raw.v1 message at most. */
+  maxSamples: z.number().int().positive().default(1000),
+  /** Estimated encoded bytes per message at most (a message never exceeds 1 MiB). */
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(900 * 1024)
+    .default(512 * 1024),
+  /** How long a batch waits for more samples of its source. */
+  lingerMs: z.number().int().min(0).default(100),
+});
+
+export const ingestionSectionSchema = z
+  .strictObject({
+    buffer: bufferConfigSchema.prefault({}),
+    batching: batchingConfigSchema.prefault({}),
+    /** The same cause of rejected input is logged at most once per this interval (counted always). */
+    rejectLogIntervalMs: z.number().int().positive().default(60_000),
+    connectors: z.array(connectorConfigSchema).default([]),
+  })
+  .superRefine((section, context) => {
+    const seen = new Set<string>();
+    section.connectors.forEach((connector, index) => {
+      if (seen.has(connector.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['connectors', index, 'id'],
+          message: `connector id '${connector.id}' is used twice`,
+        });
+      }
+      seen.add(connector.id);
+    });
+  });
+
+export const ingestionConfigSchema = z.strictObject({
+  ...serviceConfigSchema,
+  bus: busConfigSchema.prefault({}),
+  ingestion: ingestionSectionSchema.prefault({}),
+});
+
+export type IngestionConfig = z.output<typeof ingestionConfigSchema>;
+export type IngestionSection = z.output<typeof ingestionSectionSchema>;
+
+export const ingestionEnvMap = {
+  ...serviceEnvMap,
+  ...busEnvMap,
+  INGESTION_BUFFER_DIRECTORY: 'ingestion.buffer.directory',
+  INGESTION_BUFFER_MAX_BYTES: 'ingestion.buffer.maxBytes',
+  INGESTION_BUFFER_FSYNC: 'ingestion.buffer.fsync',
+  INGESTION_BUFFER_OVERFLOW: 'ingestion.buffer.overflow',
+} as const satisfies Record<string, string>;
+
+export function loadIngestionConfig(file: string | undefined, env: NodeJS.ProcessEnv): IngestionConfig {
+  return loadConfig({
+    schema: ingestionConfigSchema,
+    ...(file === undefined ? {} : { file }),
+    env,
+    envMap: ingestionEnvMap,
+    envPrefix: 'KILN_',
+  });
+}

@@ -1,0 +1,187 @@
+// The HTTP push connector: sources that cannot be polled post batches of samples as JSON.
+// A batch is accepted or refused as a whole (atomic): a client that gets 400 fixes its request and sends
+// it again, and never has to find out which of its samples already went through.
+//
+//   202 { accepted: n }          emitted as one batch of source `http/<source>`
+//   400 { error, message, issues } malformed JSON or a field that does not match; dead-lettered with the body
+//   401                          missing or wrong bearer token; not dead-lettered (the body is not read)
+//   413 / 415                    body over maxBodyBytes / not application/json; not dead-lettered
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { nowMicros, type Connector, type ConnectorContext } from '../types';
+import type { HttpConnectorConfig } from './config';
+import { parseSampleBatch, SOURCE_NAME, toSamples } from './sample-batch';
+
+export interface HttpConnector extends Connector {
+  readonly kind: 'http';
+  /** Where the server listens (the port chosen when the configured port is 0); throws before start. */
+  address(): { host: string; port: number };
+}
+
+/** The body is not JSON at all. */
+export class MalformedJsonError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MalformedJsonError';
+  }
+}
+
+export function createHttpConnector(config: HttpConnectorConfig): HttpConnector {
+  let app: FastifyInstance | undefined;
+  let context: ConnectorContext | undefined;
+  let bound: { host: string; port: number } | undefined;
+
+  return {
+    id: config.id,
+    kind: 'http',
+
+    async start(ctx: ConnectorContext): Promise<void> {
+      if (app !== undefined) throw new Error(`http connector ${config.id} is already running`);
+      context = ctx;
+      ctx.setState('starting');
+      app = buildServer(config, ctx);
+      try {
+        await app.listen({ host: config.host, port: config.port });
+      } catch (error) {
+        app = undefined;
+        const reason = error instanceof Error ? error.message : String(error);
+        ctx.setState('disconnected', `cannot listen on ${config.host}:${config.port}: ${reason}`);
+        // Unlike a device that comes back, a taken port needs an operator: fail the start.
+        throw new Error(
+          `http connector ${config.id} cannot listen on ${config.host}:${config.port} (connectors.${config.id}.port): ${reason}`,
+          { cause: error },
+        );
+      }
+      const address = app.server.address();
+      bound =
+        address !== null && typeof address === 'object'
+          ? { host: address.address, port: address.port }
+          : { host: config.host, port: config.port };
+      ctx.logger.info({ connector: config.id, ...bound, path: config.path }, 'http connector listening');
+      ctx.setState('connected');
+    },
+
+    async stop(): Promise<void> {
+      const server = app;
+      app = undefined;
+      bound = undefined;
+      if (server === undefined) return;
+      await server.close();
+      context?.setState('stopped');
+    },
+
+    address() {
+      if (bound === undefined) throw new Error(`http connector ${config.id} is not listening`);
+      return bound;
+    },
+  };
+}
+
+function buildServer(config: HttpConnectorConfig, context: ConnectorContext): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes });
+
+  // The raw bytes are kept: a refused body is dead-lettered exactly as it came.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  if (config.authToken !== undefined) {
+    const expected = digest(config.authToken);
+    app.addHook('onRequest', async (request, reply) => {
+      const header = request.headers.authorization;
+      const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+      if (token !== undefined && timingSafeEqual(digest(token), expected)) return;
+      context.logger.debug({ connector: config.id, ip: request.ip }, 'http request without a valid token');
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'unauthorized', message: 'expected header Authorization: Bearer <token>' });
+    });
+  }
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) {
+      return reply.code(413).send({
+        error: 'payload-too-large',
+        message: `body exceeds ${config.maxBodyBytes} bytes (maxBodyBytes); send smaller batches`,
+      });
+    }
+    if (status === 415) {
+      return reply
+        .code(415)
+        .send({ error: 'unsupported-media-type', message: 'expected Content-Type: application/json' });
+    }
+    if (status >= 500)
+      context.logger.error({ connector: config.id, url: request.url, err: error }, 'http handler failed');
+    return reply.code(status).send({ error: error.code, message: error.message });
+  });
+
+  app.post(config.path, (request, reply) => receive(request, reply, config, context));
+  return app;
+}
+
+async function receive(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  config: HttpConnectorConfig,
+  context: ConnectorContext,
+): Promise<FastifyReply> {
+  const receiveTimeUs = nowMicros();
+  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    const reason =
+      raw.length === 0 ? 'the body is empty' : error instanceof Error ? error.message : String(error);
+    const rejected = new MalformedJsonError(`body is not JSON: ${reason}`, { cause: error });
+    context.reject({
+      sourceId: `http/${config.id}`,
+      cause: 'malformed-json',
+      error: rejected,
+      payload: raw,
+      origin: config.path,
+    });
+    return reply.code(400).send({ error: 'malformed-json', message: rejected.message });
+  }
+
+  const parsed = parseSampleBatch(body);
+  if (!parsed.ok) {
+    context.reject({
+      sourceId: sourceIdOf(body, config),
+      cause: 'bad-request',
+      error: parsed.error,
+      payload: raw,
+      origin: config.path,
+    });
+    return reply
+      .code(400)
+      .send({ error: 'bad-request', message: parsed.error.message, issues: parsed.error.issues });
+  }
+
+  const samples = toSamples(parsed.batch, receiveTimeUs);
+  if (samples.length > 0) context.emit(`http/${parsed.batch.source}`, samples);
+  return reply.code(202).send({ accepted: samples.length });
+}
+
+/** The source a refused body names, when it names a usable one; else the connector. */
+function sourceIdOf(body: unknown, config: HttpConnectorConfig): string {
+  if (typeof body === 'object' && body !== null && 'source' in body) {
+    const source = body.source;
+    if (typeof source === 'string' && SOURCE_NAME.test(source)) return `http/${source}`;
+  }
+  return `http/${config.id}`;
+}
+
+// Hashing first gives equal lengths, which timingSafeEqual needs, and hides the token's length.
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}

@@ -1,0 +1,98 @@
+// The body of `POST <path>`: a batch of samples of one source, validated at the boundary and turned into
+// Samples. Pure: the receive time is an argument.
+import { z } from 'zod';
+import { formatPath } from '@kiln/service-kit';
+import { toMicros, type Sample } from '../types';
+
+const VALUE_EXPECTED = 'number, boolean, string or array of numbers';
+const TIME_EXPECTED =
+  'expected an ISO 8601 time with a zone (2024-05-01T06:00:00.125Z, ...+02:00) or epoch milliseconds';
+
+const required =
+  (expected: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? `required: expected ${expected}` : `expected ${expected}`;
+
+/** What a source name may hold: it becomes part of a Kafka key and a metric label. */
+export const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+const sampleSchema = z.strictObject({
+  tag: z.string({ error: required('a non-empty string') }).min(1, 'expected a non-empty string'),
+  value: z.union([z.number(), z.boolean(), z.string(), z.array(z.number())], {
+    error: required(VALUE_EXPECTED),
+  }),
+  timestamp: z
+    .union([z.iso.datetime({ offset: true, error: TIME_EXPECTED }), z.number().min(0, TIME_EXPECTED)], {
+      error: TIME_EXPECTED,
+    })
+    .optional(),
+  quality: z
+    .enum(['good', 'uncertain', 'bad'], { error: 'expected "good", "uncertain" or "bad"' })
+    .optional(),
+});
+
+export const sampleBatchSchema = z.strictObject(
+  {
+    source: z
+      .string({ error: required('a source name') })
+      .regex(SOURCE_NAME, 'expected 1-128 letters, digits or ".", "_", ":", "/", "-"'),
+    samples: z.array(sampleSchema, { error: required('an array of samples') }),
+  },
+  { error: 'expected a JSON object { "source": ..., "samples": [...] }' },
+);
+
+export type SampleBatch = z.infer<typeof sampleBatchSchema>;
+
+/** One problem of a batch, with the field that has it: `samples[3].value`. */
+export interface BatchIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A batch that does not match the schema; the request is refused as a whole. */
+export class SampleBatchError extends Error {
+  constructor(readonly issues: readonly BatchIssue[]) {
+    super(issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
+    this.name = 'SampleBatchError';
+  }
+}
+
+export type ParsedBatch = { ok: true; batch: SampleBatch } | { ok: false; error: SampleBatchError };
+
+const MAX_ISSUES = 10;
+
+export function parseSampleBatch(body: unknown): ParsedBatch {
+  const result = sampleBatchSchema.safeParse(body);
+  if (result.success) return { ok: true, batch: result.data };
+  const issues = result.error.issues.slice(0, MAX_ISSUES).map((issue): BatchIssue => {
+    const field = formatPath(issue.path) || 'body';
+    if (issue.code === 'unrecognized_keys') {
+      return { field, message: `unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}` };
+    }
+    return { field, message: issue.message };
+  });
+  return { ok: false, error: new SampleBatchError(issues) };
+}
+
+/** The samples of a valid batch; a sample without timestamp has no source time. */
+export function toSamples(batch: SampleBatch, receiveTimeUs: number): Sample[] {
+  return batch.samples.map((sample) => {
+    const sourceTimeUs = sample.timestamp === undefined ? undefined : timestampToMicros(sample.timestamp);
+    return {
+      tag: sample.tag,
+      value: sample.value,
+      quality: sample.quality ?? 'good',
+      statusCode: 0,
+      ...(sourceTimeUs === undefined ? {} : { sourceTimeUs }),
+      receiveTimeUs,
+    };
+  });
+}
+
+/** Epoch milliseconds, or an ISO 8601 time keeping its microseconds (Date keeps only milliseconds). */
+export function timestampToMicros(timestamp: string | number): number {
+  if (typeof timestamp === 'number') return toMicros(timestamp);
+  const fraction = /\.(\d+)/.exec(timestamp)?.[1] ?? '';
+  const wholeMs = Date.parse(timestamp.replace(/\.\d+/, ''));
+  return wholeMs * 1000 + Math.round(Number(`0.${fraction || '0'}`) * 1_000_000);
+}

@@ -1,0 +1,139 @@
+// The MQTT JSON connector: subscribes to the configured topic patterns and turns each message into one sample
+// of source `mqtt/<id>`. Bad payloads are rejected to the DLQ and the connector reads on.
+import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Connector, ConnectorContext } from '../types';
+import { nowMicros } from '../types';
+import type { MqttConnectorConfig } from './config';
+import { buildClientOptions, describeBroker } from './connection';
+import { createMessageMapper } from './message-mapping';
+import { sharedCounter } from './metrics';
+
+/** Seams for tests: how the client is made (a test may keep it to cut its socket). */
+export interface MqttConnectorDependencies {
+  readonly connect?: (url: string, options: IClientOptions) => MqttClient;
+}
+
+export function createMqttConnector(
+  config: MqttConnectorConfig,
+  dependencies: MqttConnectorDependencies = {},
+): Connector {
+  const connect = dependencies.connect ?? ((url, options) => mqttConnect(url, options));
+  const sourceId = `mqtt/${config.id}`;
+  const broker = describeBroker(config.url);
+  let client: MqttClient | undefined;
+  let running: ConnectorContext | undefined;
+  let stopping = false;
+
+  return {
+    id: config.id,
+    kind: 'mqtt',
+
+    async start(context: ConnectorContext): Promise<void> {
+      if (client !== undefined) throw new Error(`MQTT connector ${config.id} is already started`);
+      stopping = false;
+      running = context;
+      const mapper = createMessageMapper(config.subscriptions);
+      const labels = { connector: config.id };
+      const received = sharedCounter(
+        context.registry,
+        'kiln_mqtt_messages_received_total',
+        'MQTT messages received by an MQTT JSON connector.',
+        ['connector'],
+      );
+      const emitted = sharedCounter(
+        context.registry,
+        'kiln_mqtt_samples_emitted_total',
+        'Samples an MQTT JSON connector handed to the pipeline.',
+        ['connector'],
+      );
+      const unmatched = sharedCounter(
+        context.registry,
+        'kiln_mqtt_messages_unmatched_total',
+        'MQTT messages whose topic matched no configured subscription (dropped).',
+        ['connector'],
+      );
+      // Several patterns may share a broker filter; the broker needs it once.
+      const filters: Record<string, { qos: 0 | 1 | 2 }> = {};
+      for (const filter of mapper.brokerFilters) filters[filter] = { qos: config.qos };
+
+      const options = await buildClientOptions(config, `kiln-mqtt-${config.id}`);
+      options.clean = config.cleanSession;
+      context.setState('starting', `connecting to ${broker}`);
+      const started = connect(config.url, options);
+      client = started;
+
+      started.on('connect', (connack) => {
+        context.setState('connected', broker);
+        // Subscribed on every connect, even when the persistent session survived: the configuration may have
+        // gained a subscription since. MQTT 3.1.1 then resends retained messages (duplicates the idempotent
+        // pipeline absorbs); messages queued in the session are delivered either way.
+        if (connack.sessionPresent) {
+          context.logger.info({ connector: config.id, broker }, 'MQTT session resumed');
+        }
+        started.subscribe(filters, (error, granted) => {
+          if (error) {
+            context.logger.error({ connector: config.id, err: error }, 'MQTT subscribe failed');
+            return;
+          }
+          const refused = (granted ?? []).filter((grant) => grant.qos === 128).map((grant) => grant.topic);
+          if (refused.length > 0) {
+            context.logger.error(
+              { connector: config.id, topics: refused },
+              'broker refused subscriptions: check its ACL for this client/user',
+            );
+            context.setState('connected', `${broker}; refused subscriptions: ${refused.join(', ')}`);
+          }
+        });
+      });
+      started.on('message', (topic, payload) => {
+        received.inc(labels);
+        try {
+          const result = mapper.map(topic, payload, nowMicros());
+          switch (result.kind) {
+            case 'sample':
+              context.emit(sourceId, [result.sample]);
+              emitted.inc(labels);
+              break;
+            case 'rejected':
+              context.reject({
+                sourceId,
+                cause: result.cause,
+                error: result.error,
+                payload: Uint8Array.from(payload),
+                origin: topic,
+              });
+              break;
+            case 'unmatched':
+              unmatched.inc(labels);
+              context.logger.debug({ connector: config.id, topic }, 'MQTT message matched no subscription');
+              break;
+          }
+        } catch (error) {
+          context.logger.error({ connector: config.id, topic, err: error }, 'MQTT message handling failed');
+        }
+      });
+      started.on('close', () => {
+        if (!stopping) {
+          context.setState(
+            'disconnected',
+            `lost ${broker}; reconnecting every ${config.reconnectPeriodMs} ms`,
+          );
+        }
+      });
+      started.on('error', (error) => {
+        context.logger.warn({ connector: config.id, broker, err: error }, 'MQTT connection error');
+        if (!stopping) context.setState('disconnected', `${broker}: ${error.message}`);
+      });
+    },
+
+    async stop(): Promise<void> {
+      const stopped = client;
+      if (stopped === undefined) return;
+      stopping = true;
+      client = undefined;
+      await stopped.endAsync();
+      running?.setState('stopped');
+      running = undefined;
+    },
+  };
+}
