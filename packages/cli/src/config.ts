@@ -1,7 +1,10 @@
-// Configuration of the Kiln platform process (`kiln start`): the service kit's common settings plus the bus.
+// Configuration of the Kiln platform process (`kiln start`): the service kit's common settings, the bus, the
+// simulated factory and the services that run in this process.
 // Precedence: schema defaults < YAML file (--config / KILN_CONFIG) < environment (KILN_*).
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
+import { ingestionSectionSchema } from '@kiln/ingestion';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { simulatorConfigSchema } from '@kiln/simulator';
 import { z } from 'zod';
 
 export const topicsConfigSchema = z.strictObject({
@@ -9,10 +12,19 @@ export const topicsConfigSchema = z.strictObject({
   partitions: z.number().int().positive().default(12),
 });
 
+/** The simulated factory of the embedded mode; its settings are those of `kiln simulate`. */
+export const embeddedSimulatorSchema = simulatorConfigSchema.extend({
+  /** On by default: `npm start` shows a factory at work. Turn it off when real connectors are configured. */
+  enabled: z.boolean().default(true),
+});
+
 export const platformConfigSchema = z.strictObject({
   ...serviceConfigSchema,
   bus: busConfigSchema.prefault({}),
   topics: topicsConfigSchema.prefault({}),
+  // The embedded factory serves OPC UA on loopback only, and not Modbus, unless configured otherwise.
+  simulator: embeddedSimulatorSchema.prefault({ opcua: { host: '127.0.0.1' }, modbus: { enabled: false } }),
+  ingestion: ingestionSectionSchema.prefault({}),
 });
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
@@ -22,6 +34,10 @@ export const platformEnvMap = {
   ...serviceEnvMap,
   ...busEnvMap,
   TOPIC_PARTITIONS: 'topics.partitions',
+  SIMULATOR: 'simulator.enabled',
+  SIMULATOR_SPEED_FACTOR: 'simulator.speedFactor',
+  SIMULATOR_OPCUA_PORT: 'simulator.opcua.port',
+  INGESTION_BUFFER_DIRECTORY: 'ingestion.buffer.directory',
 } as const satisfies Record<string, string>;
 
 export function loadPlatformConfig(file: string | undefined, env: NodeJS.ProcessEnv): PlatformConfig {

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicCatalogue } from '@kiln/contracts';
+import { routeOpcuaLogs } from '@kiln/ingestion';
 import { createLogger, runService } from '@kiln/service-kit';
+import { loadSimulatorConfig, startSimulator } from '@kiln/simulator';
 import { Command } from 'commander';
 import { loadPlatformConfig, platformEnvMap } from './config';
 import { SERVICE_NAME, startPlatform } from './platform';
@@ -32,11 +34,44 @@ program
       start: async (lifecycle) => {
         const config = loadPlatformConfig(file, process.env);
         logger = createLogger({ service: SERVICE_NAME, level: config.log.level });
+        routeOpcuaLogs(logger);
         logger.info(
           { version, config: file ?? '(defaults and environment)', bus: config.bus.kind },
           'starting Kiln',
         );
         await startPlatform(lifecycle, config, logger, version);
+      },
+    });
+  });
+
+program
+  .command('simulate')
+  .description('run the simulated factory alone: OPC UA, MQTT (JSON, Sparkplug B) and Modbus TCP servers')
+  .option(
+    '-c, --config <file>',
+    'simulator YAML (see packages/simulator/simulator.example.yaml; default: $KILN_SIM_CONFIG)',
+  )
+  .action(async (options: { config?: string }) => {
+    const file = options.config ?? emptyToUndefined(process.env['KILN_SIM_CONFIG']);
+    let logger = createLogger({ service: 'simulator', level: 'info' });
+    await runService({
+      name: 'simulator',
+      logger,
+      start: async (lifecycle) => {
+        const config = loadSimulatorConfig({ ...(file === undefined ? {} : { file }), env: process.env });
+        logger = createLogger({ service: 'simulator', level: config.log.level });
+        routeOpcuaLogs(logger);
+        const simulator = await startSimulator(config, { logger });
+        lifecycle.add({ name: 'simulator', stop: () => simulator.stop() });
+        if (simulator.opcua) {
+          logger.info(
+            {
+              endpointUrl: simulator.opcua.endpointUrl,
+              serverCertificateFile: simulator.opcua.serverCertificateFile,
+            },
+            'OPC UA clients: trust this server certificate',
+          );
+        }
       },
     });
   });

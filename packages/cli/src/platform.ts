@@ -1,9 +1,11 @@
 // The Kiln platform in one process (`kiln start`): the runtime (telemetry, metrics, bus with the whole topic
-// catalogue, ops endpoints), the dead-letter monitor, and the services as their issues land.
+// catalogue, ops endpoints), the dead-letter monitor, the simulated factory, and the services.
 import { catalogueWithPartitions } from '@kiln/contracts';
 import type { EventBus } from '@kiln/bus';
+import { connectorConfigSchema, startIngestion, type IngestionSection } from '@kiln/ingestion';
 import { startRuntime } from '@kiln/service-runtime';
 import type { Logger, OpsServer, ServiceLifecycle } from '@kiln/service-kit';
+import { startSimulator, type SimulatorHandle } from '@kiln/simulator';
 import type { PlatformConfig } from './config';
 import { startDlqMonitor } from './dlq-monitor';
 
@@ -12,6 +14,7 @@ export const SERVICE_NAME = 'kiln';
 export interface StartedPlatform {
   bus: EventBus;
   ops: OpsServer;
+  simulator?: SimulatorHandle;
 }
 
 export async function startPlatform(
@@ -29,8 +32,24 @@ export async function startPlatform(
   });
   const { bus, registry } = runtime;
 
+  // Consumers first: on the in-process bus a group sees what is published after it joined.
   const dlqMonitor = await startDlqMonitor(bus, registry, logger);
   lifecycle.add({ name: 'dlq-monitor', stop: () => dlqMonitor.close() });
+
+  let simulator: SimulatorHandle | undefined;
+  if (config.simulator.enabled) {
+    const started = await startSimulator(config.simulator, {
+      logger: logger.child({ component: 'simulator' }),
+    });
+    simulator = started;
+    lifecycle.add({ name: 'simulator', stop: () => started.stop() });
+  }
+
+  const ingestion = await startIngestion(lifecycle, withSimulatorConnector(config.ingestion, simulator), {
+    bus,
+    logger,
+    registry,
+  });
 
   const ops = await runtime.serve([
     {
@@ -39,6 +58,38 @@ export async function startPlatform(
         if (!dlqMonitor.isReady()) throw new Error('not yet a member of its consumer group');
       },
     },
+    {
+      name: 'connectors',
+      check: async () => {
+        const down = ingestion.status().filter((status) => status.state !== 'connected');
+        if (down.length > 0) {
+          throw new Error(
+            down.map((status) => `${status.id} ${status.state}: ${status.detail ?? ''}`).join('; '),
+          );
+        }
+      },
+    },
   ]);
-  return { bus, ops };
+  return { bus, ops, ...(simulator ? { simulator } : {}) };
+}
+
+/**
+ * With the simulated factory on and no connector configured, ingestion reads the simulator over OPC UA (on
+ * loopback, without security), so `npm start` shows the whole path from a machine to the topics.
+ */
+function withSimulatorConnector(
+  section: IngestionSection,
+  simulator: SimulatorHandle | undefined,
+): IngestionSection {
+  if (simulator?.opcua === undefined || section.connectors.length > 0) return section;
+  const connector = connectorConfigSchema.parse({
+    kind: 'opcua',
+    id: 'simulator',
+    endpointUrl: `opc.tcp://127.0.0.1:${simulator.opcua.port}`,
+    securityMode: 'None',
+    auth: { type: 'anonymous' },
+    pki: { folder: 'data/ingestion/pki' },
+    nodes: [{ browse: { root: '/Objects/1:Plant', maxDepth: 5 } }],
+  });
+  return { ...section, connectors: [connector] };
 }

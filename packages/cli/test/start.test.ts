@@ -3,22 +3,39 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWith, serviceEndpoints, uniqueName } from '@kiln/test-infra';
+import { describeWith, serviceEndpoints, uniqueName, waitUntil } from '@kiln/test-infra';
 import { exitWithin, freePort, httpStatus, KILN_MAIN, run, waitForReady } from './support';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-cli-'));
 
+/** Settings that keep a test's kiln start off fixed ports and out of the working tree. */
+function embedded(): Record<string, string> {
+  return {
+    KILN_SIMULATOR_OPCUA_PORT: '0',
+    KILN_INGESTION_BUFFER_DIRECTORY: mkdtempSync(join(scratch, 'buffer-')),
+  };
+}
+
 describe('kiln start on embedded defaults', () => {
-  it('boots, answers /healthz, /readyz and /metrics, stays healthy, and exits 0 on SIGINT', async () => {
+  it('boots with the simulated factory feeding ingestion, stays healthy, and exits 0 on SIGINT', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const kiln = run(KILN_MAIN, ['start'], { KILN_HTTP_HOST: '127.0.0.1', KILN_HTTP_PORT: String(port) });
+    const kiln = run(KILN_MAIN, ['start'], {
+      ...embedded(),
+      KILN_HTTP_HOST: '127.0.0.1',
+      KILN_HTTP_PORT: String(port),
+    });
     try {
       await waitForReady(base, kiln, 20_000);
       const ready = await httpStatus(`${base}/readyz`);
       expect(JSON.parse(ready?.body ?? '{}')).toEqual({
         status: 'ready',
-        checks: { bus: 'ok', 'dlq-monitor': 'ok' },
+        checks: { bus: 'ok', 'dlq-monitor': 'ok', connectors: 'ok' },
+      });
+      // The simulated factory feeds ingestion over OPC UA, and the samples reach the bus.
+      await waitUntil(async () => publishedSamples(await httpStatus(`${base}/metrics`)) > 0, {
+        timeoutMs: 20_000,
+        what: 'samples from the simulated factory on kiln.raw.v1',
       });
       // Still healthy a while later, not just at boot.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -74,6 +91,7 @@ describeWith(['kafka'], 'kiln start on the real broker', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const kiln = run(KILN_MAIN, ['start'], {
+      ...embedded(),
       KILN_HTTP_HOST: '127.0.0.1',
       KILN_HTTP_PORT: String(port),
       KILN_BUS: 'kafka',
@@ -89,3 +107,8 @@ describeWith(['kafka'], 'kiln start on the real broker', () => {
     expect(code).toBe(0);
   });
 });
+
+function publishedSamples(metrics: { body: string } | undefined): number {
+  const match = /^kiln_ingestion_samples_published_total\{[^}]*\} (\d+)/m.exec(metrics?.body ?? '');
+  return Number(match?.[1] ?? 0);
+}

@@ -6,6 +6,7 @@ import { topics } from '@kiln/contracts';
 import { startRuntime } from '@kiln/service-runtime';
 import { createLogger, runService } from '@kiln/service-kit';
 import { loadIngestionConfig } from './config';
+import { routeOpcuaLogs } from './connectors/opcua/logging';
 import { startIngestion } from './ingestion';
 
 const SERVICE = 'ingestion';
@@ -26,6 +27,7 @@ void runService({
   start: async (lifecycle) => {
     const config = loadIngestionConfig(configFile(process.argv.slice(2)), process.env);
     logger = createLogger({ service: SERVICE, level: config.log.level });
+    routeOpcuaLogs(logger);
     const runtime = await startRuntime(lifecycle, {
       service: SERVICE,
       version,
