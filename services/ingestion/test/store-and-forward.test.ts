@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { KafkaBus, type EventBus } from '@kiln/bus';
 import { decodeEvent, eventTopics, topics } from '@kiln/contracts';
 import { createLogger, createMetricsRegistry } from '@kiln/service-kit';
-import { describeWith, ownBroker, uniqueName, waitUntil } from '@kiln/test-infra';
+import { parseSimulatorConfig, startSimulator } from '@kiln/simulator';
+import { describeWith, ownBroker, serviceEndpoints, uniqueName, waitUntil } from '@kiln/test-infra';
 import { ingestionSectionSchema } from '../src/config';
 import { startIngestion } from '../src/ingestion';
 import { testLifecycle, type TestLifecycle } from './support/lifecycle';
@@ -30,7 +31,7 @@ async function provisionWhenUp(bus: EventBus): Promise<void> {
 }
 const logger = createLogger({ service: 'store-and-forward-test', level: 'warn' });
 
-describeWith(['kafka'], 'store-and-forward', () => {
+describeWith(['kafka', 'mqtt'], 'store-and-forward', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-saf-'));
   const broker = ownBroker({ port: 19_292, dir: join(dir, 'broker') });
 
@@ -118,5 +119,106 @@ describeWith(['kafka'], 'store-and-forward', () => {
     expect(Math.max(...seen)).toBe(produced - 1);
     // At-least-once: a restart may send a few batches twice, never many.
     expect(received - produced).toBeLessThan(produced / 10);
+  }, 240_000);
+
+  it('delivers every sample the simulated factory published over MQTT through an outage and a restart of ingestion', async () => {
+    const group = uniqueName('saf-sim');
+    const simulator = await startSimulator(
+      parseSimulatorConfig({
+        seed: 7,
+        speedFactor: 5,
+        plant: { lines: 1, machinesPerLine: 2 },
+        opcua: { enabled: false },
+        modbus: { enabled: false },
+        mqtt: {
+          enabled: true,
+          url: serviceEndpoints().mqttUrl,
+          json: { topicTemplate: `${group}/{line}/{machine}/{signal}`, qos: 1, timestampFormat: 'epochMs' },
+          sparkplug: { enabled: false },
+        },
+      }),
+    );
+    // A persistent MQTT session (QoS 1, fixed client id): the broker keeps what arrives while ingestion restarts.
+    const section = ingestionSectionSchema.parse({
+      buffer: { directory: join(dir, 'buffer-sim'), fsync: 'always' },
+      batching: { lingerMs: 20 },
+      connectors: [
+        {
+          kind: 'mqtt',
+          id: 'sim',
+          url: serviceEndpoints().mqttUrl,
+          clientId: group,
+          qos: 1,
+          cleanSession: false,
+          subscriptions: [
+            {
+              topic: `${group}/+line/+machine/+signal`,
+              tag: '{line}/{machine}/{signal}',
+              valuePointer: '/value',
+              timestampPointer: '/timestamp',
+            },
+          ],
+        },
+      ],
+    });
+    const start = async (): Promise<TestLifecycle> => {
+      const lifecycle = testLifecycle();
+      const bus = new KafkaBus({
+        brokers: broker.brokers,
+        clientId: uniqueName('saf-sim'),
+        service: 'ingestion',
+      });
+      lifecycle.add({ name: 'bus', stop: () => bus.close() });
+      void provisionWhenUp(bus);
+      await startIngestion(lifecycle, section, {
+        bus,
+        logger,
+        registry: createMetricsRegistry({ service: 'ingestion', processMetrics: false }),
+      });
+      return lifecycle;
+    };
+
+    let running = await start();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await broker.stop('SIGKILL');
+    const outageStarted = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS / 2));
+    await running.stopAll(1_000);
+    running = await start();
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS - (Date.now() - outageStarted)));
+    await broker.start();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    simulator.clock?.stop();
+    await simulator.mqttJson?.flush();
+    const produced = simulator.mqttJson?.stats().published ?? 0;
+    await simulator.stop();
+    expect(produced).toBeGreaterThan(1_000);
+
+    const seen = new Set<string>();
+    const reader = new KafkaBus({
+      brokers: broker.brokers,
+      clientId: uniqueName('saf-sim-check'),
+      service: 'test',
+    });
+    await reader.subscribe({
+      groupId: uniqueName('saf-sim-check'),
+      topics: [topics.raw.name],
+      handler: async (batch) => {
+        for (const record of batch.records) {
+          if (record.key !== 'mqtt/sim') continue;
+          for (const sample of decodeEvent(eventTopics.raw, record.value, record.headers).samples) {
+            seen.add(`${sample.tag}@${sample.sourceTimeUs}=${JSON.stringify(sample.value)}`);
+          }
+        }
+      },
+    });
+    await waitUntil(() => seen.size >= produced, {
+      timeoutMs: 120_000,
+      what: 'every sample the simulator published in kiln.raw.v1',
+      describe: () => `${seen.size} of ${produced}`,
+    });
+    await reader.close();
+    await running.stopAll();
+    expect(seen.size).toBe(produced);
   }, 240_000);
 });
