@@ -1,11 +1,12 @@
 // Configuration of the Kiln platform process (`kiln start`): the service kit's common settings, the bus, the
 // simulated factory and the services that run in this process.
 // Precedence: schema defaults < YAML file (--config / KILN_CONFIG) < environment (KILN_*).
-import { busConfigSchema, busEnvMap } from '@kiln/bus';
+import { busConfigSchema } from '@kiln/bus';
 import { ingestionSectionSchema } from '@kiln/ingestion';
-import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { loadConfig, serviceConfigSchema } from '@kiln/service-kit';
 import { simulatorConfigSchema } from '@kiln/simulator';
 import { z } from 'zod';
+import { platformEnvMap } from './env-map';
 
 export const topicsConfigSchema = z.strictObject({
   /** Partitions of topics created at start (existing topics are left as they are). */
@@ -28,17 +29,6 @@ export const platformConfigSchema = z.strictObject({
 });
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
-
-/** Environment variables (all with the `KILN_` prefix) and the configuration key each sets. */
-export const platformEnvMap = {
-  ...serviceEnvMap,
-  ...busEnvMap,
-  TOPIC_PARTITIONS: 'topics.partitions',
-  SIMULATOR: 'simulator.enabled',
-  SIMULATOR_SPEED_FACTOR: 'simulator.speedFactor',
-  SIMULATOR_OPCUA_PORT: 'simulator.opcua.port',
-  INGESTION_BUFFER_DIRECTORY: 'ingestion.buffer.directory',
-} as const satisfies Record<string, string>;
 
 export function loadPlatformConfig(file: string | undefined, env: NodeJS.ProcessEnv): PlatformConfig {
   return loadConfig({

@@ -3,12 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicCatalogue } from '@kiln/contracts';
-import { routeOpcuaLogs } from '@kiln/ingestion';
 import { createLogger, runService } from '@kiln/service-kit';
-import { loadSimulatorConfig, startSimulator } from '@kiln/simulator';
-import { Command } from 'commander';
-import { loadPlatformConfig, platformEnvMap } from './config';
-import { SERVICE_NAME, startPlatform } from './platform';
+import { Command, Option } from 'commander';
+import { platformEnvMap } from './env-map';
+
+// The services, the simulator and the database drivers are loaded by the commands that use them: node-opcua
+// alone takes a second to load and prints to the console before its output can be routed to the logger.
+const SERVICE_NAME = 'kiln';
 
 const version = (JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as { version: string })
   .version;
@@ -32,6 +33,9 @@ program
       name: SERVICE_NAME,
       logger,
       start: async (lifecycle) => {
+        const { loadPlatformConfig } = await import('./config.js');
+        const { startPlatform } = await import('./platform.js');
+        const { routeOpcuaLogs } = await import('@kiln/ingestion');
         const config = loadPlatformConfig(file, process.env);
         logger = createLogger({ service: SERVICE_NAME, level: config.log.level });
         routeOpcuaLogs(logger);
@@ -58,6 +62,8 @@ program
       name: 'simulator',
       logger,
       start: async (lifecycle) => {
+        const { loadSimulatorConfig, startSimulator } = await import('@kiln/simulator');
+        const { routeOpcuaLogs } = await import('@kiln/ingestion');
         const config = loadSimulatorConfig({ ...(file === undefined ? {} : { file }), env: process.env });
         logger = createLogger({ service: 'simulator', level: config.log.level });
         routeOpcuaLogs(logger);
@@ -75,6 +81,49 @@ program
       },
     });
   });
+
+program
+  .command('migrate')
+  .description('create or update the database schema (versioned, idempotent; TimescaleDB where installed)')
+  .option('--url <url>', 'PostgreSQL / TimescaleDB connection URL (default: $KILN_DATABASE_URL)')
+  .option(
+    '--embedded <dir>',
+    'migrate the embedded database (PGlite with TimescaleDB) in this directory instead',
+  )
+  .option('--schema <name>', 'schema holding the tables', 'kiln')
+  .addOption(
+    new Option('--timescale <mode>', 'auto: use TimescaleDB where available; require; off')
+      .choices(['auto', 'require', 'off'])
+      .default('auto'),
+  )
+  .action(
+    async (options: {
+      url?: string;
+      embedded?: string;
+      schema: string;
+      timescale: 'auto' | 'require' | 'off';
+    }) => {
+      const url = options.url ?? emptyToUndefined(process.env['KILN_DATABASE_URL']);
+      if (url === undefined && options.embedded === undefined) {
+        throw new Error('kiln migrate needs --url (or KILN_DATABASE_URL) or --embedded <dir>');
+      }
+      const { migrate, PgDatabase, PgliteDatabase } = await import('@kiln/timeseries');
+      const db =
+        options.embedded === undefined
+          ? new PgDatabase({ connectionString: url ?? '', applicationName: 'kiln migrate' })
+          : await PgliteDatabase.create({ dataDir: options.embedded });
+      try {
+        const result = await migrate(db, { schema: options.schema, timescale: options.timescale });
+        console.log(
+          result.applied.length === 0
+            ? `schema ${result.schema} (${result.backend}) is up to date`
+            : `schema ${result.schema} (${result.backend}): applied migrations ${result.applied.join(', ')}`,
+        );
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
 program
   .command('topics')

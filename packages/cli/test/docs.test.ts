@@ -1,7 +1,7 @@
 // A setting nobody can find is not done: docs/configuration.md lists every environment variable kiln reads.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { platformEnvMap } from '../src/config';
+import { platformEnvMap } from '../src/env-map';
 
 const page = readFileSync(join(__dirname, '../../../docs/configuration.md'), 'utf8');
 /** Table rows as trimmed cells (Prettier pads the columns). */
