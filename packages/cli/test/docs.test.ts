@@ -1,19 +1,11 @@
 // A setting nobody can find is not done: docs/configuration.md lists every environment variable kiln reads.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { markdownTableRows } from '@kiln/test-infra';
 import { platformEnvMap } from '../src/env-map';
 
 const page = readFileSync(join(__dirname, '../../../docs/configuration.md'), 'utf8');
-/** Table rows as trimmed cells (Prettier pads the columns). */
-const rows = page
-  .split('\n')
-  .filter((line) => line.startsWith('|'))
-  .map((line) =>
-    line
-      .split('|')
-      .slice(1, -1)
-      .map((cell) => cell.trim()),
-  );
+const rows = markdownTableRows(page);
 
 describe('docs/configuration.md', () => {
   it.each(Object.entries(platformEnvMap))('documents KILN_%s as %s', (name, key) => {

@@ -1,8 +1,9 @@
 // Runs the built `kiln` command (or a fixture) as a child process and follows its output.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { waitUntil } from '@kiln/test-infra';
+
+export { freePort } from '@kiln/test-infra';
 
 export const KILN_MAIN = join(__dirname, '../dist/main.js');
 
@@ -58,15 +59,6 @@ export async function exitWithin(
   } finally {
     clearTimeout(timer);
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 export async function httpStatus(url: string): Promise<{ status: number; body: string } | undefined> {

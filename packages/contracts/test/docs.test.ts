@@ -1,19 +1,11 @@
 // A topic nobody can find is not done: the reference page must list every topic of the catalogue.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { markdownTableRows } from '@kiln/test-infra';
 import { topicCatalogue } from '../src';
 
 const page = readFileSync(join(__dirname, '../../../docs/events.md'), 'utf8');
-/** Table rows as trimmed cells (Prettier pads the columns). */
-const rows = page
-  .split('\n')
-  .filter((line) => line.startsWith('|'))
-  .map((line) =>
-    line
-      .split('|')
-      .slice(1, -1)
-      .map((cell) => cell.trim()),
-  );
+const rows = markdownTableRows(page);
 
 describe('docs/events.md', () => {
   it.each(topicCatalogue.map((spec) => [spec.name, spec] as const))(

@@ -1,3 +1,5 @@
 export * from './services';
 export * from './wait';
 export { ownBroker, type OwnBroker } from './own-broker';
+export { freePort } from './ports';
+export { markdownTableRows } from './markdown';

@@ -12,7 +12,7 @@ import { describeWith, ownBroker, serviceEndpoints, uniqueName, waitUntil } from
 import { ingestionSectionSchema } from '../src/config';
 import { startIngestion } from '../src/ingestion';
 import { testLifecycle, type TestLifecycle } from './support/lifecycle';
-import { freePort } from './support/ports';
+import { freePort } from '@kiln/test-infra';
 
 const OUTAGE_MS = 30_000;
 

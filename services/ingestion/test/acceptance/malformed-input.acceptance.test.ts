@@ -14,7 +14,7 @@ import {
   startIngestionInProcess,
   type IngestionInProcess,
 } from '../support/ingestion-in-process';
-import { freePort } from '../support/ports';
+import { freePort } from '@kiln/test-infra';
 import { startTopicReader, type TopicReader } from '../support/topic-reader';
 
 jest.setTimeout(90_000);
