@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // `kiln`: the command line of the Kiln platform. The composition root: the only place reading process.env.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicCatalogue } from '@kiln/contracts';
-import { createLogger, runService } from '@kiln/service-kit';
+import { createLogger, packageVersion, runService } from '@kiln/service-kit';
 import { Command, Option } from 'commander';
 import { platformEnvMap } from './env-map';
 
@@ -11,8 +10,7 @@ import { platformEnvMap } from './env-map';
 // alone takes a second to load and prints to the console before its output can be routed to the logger.
 const SERVICE_NAME = 'kiln';
 
-const version = (JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as { version: string })
-  .version;
+const version = packageVersion(join(__dirname, '..'));
 
 const program = new Command('kiln')
   .description('Kiln, the open IT/OT data backbone for factories')

@@ -41,3 +41,4 @@ export {
   type StopContext,
   type Stoppable,
 } from './lifecycle';
+export { configFileFrom, packageVersion } from './config-file';
