@@ -208,6 +208,8 @@ export const oeeSettings: OeeSettings = {
   microStopThresholdS: 120,
   noOrderIsPlanned: true,
   defaultIdealCycleTimeS: 2.4,
+  plannedStopsInAvailability: true,
+  startupPeriodS: 900,
 };
 
 export const sixBigLosses: SixBigLosses = {

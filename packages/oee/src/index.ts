@@ -1,0 +1,44 @@
+// The pure OEE core: time model, KPIs, six big losses and roll-ups after ISO 22400-2 (DESIGN.md section 6).
+// No I/O, no clock, no Kafka: every time is an argument.
+export type { BreakSpan, CountDelta, OrderSpan, ShiftSpan, StateChange, TimeRange } from './types';
+export { OeeInputError } from './errors';
+export {
+  DEFAULT_MICRO_STOP_THRESHOLD_S,
+  DEFAULT_OEE_SETTINGS,
+  resolveOeeSettings,
+  type OeeSettings,
+  type OeeSettingsInput,
+} from './settings';
+export { EMPTY_TOTALS, sumTotals, type OeeTotals, type StopTotal } from './totals';
+export type { OeeFlags, OeeSummary, OtherLossesS, SixBigLossesS, StopTimeS } from './summary';
+export type { OeeMeasureInput } from './measure';
+export {
+  assetPathPrefix,
+  computeOee,
+  rollUp,
+  rollUpByPathPrefix,
+  type OeeComputation,
+  type OeeInput,
+  type OeeRollUp,
+  type OeeRollUpPart,
+} from './compute';
+export {
+  DAY_US,
+  HOUR_US,
+  dayWindows,
+  hourWindows,
+  orderWindows,
+  shiftWindows,
+  windowsAffectedBy,
+  windowsFor,
+  type OeeWindow,
+  type WindowCalendar,
+} from './windows';
+export {
+  countDeltaFromEvent,
+  orderSpanFromProductionOrder,
+  shiftSpanFromShift,
+  stateChangeFromEvent,
+  toOeeResult,
+  type OeeResultContext,
+} from './contracts-mapping';
