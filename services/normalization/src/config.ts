@@ -1,0 +1,105 @@
+// Configuration of the normalization service: the service kit's sections, the bus, the historian database, the
+// hot state and the normalization itself. Precedence: defaults < YAML (KILN_CONFIG / --config) < KILN_* env.
+import { busConfigSchema, busEnvMap } from '@kiln/bus';
+import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { z } from 'zod';
+
+export const databaseConfigSchema = z.strictObject({
+  /** PostgreSQL / TimescaleDB server; absent: the embedded PGlite (with TimescaleDB) below. */
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  embedded: z
+    .strictObject({
+      /** Where PGlite keeps its files; absent: in memory, gone when the process ends. */
+      dataDir: z.string().min(1).optional(),
+      timescale: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** Schema of the historian tables (and of this service's `normalizer_state`). */
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a plain lower-case identifier')
+    .default('kiln'),
+  /** Apply the timeseries migrations at start (idempotent; several instances may race safely). */
+  migrateOnStart: z.boolean().default(true),
+  maxConnections: z.number().int().positive().default(4),
+});
+
+export const redisConfigSchema = z.strictObject({
+  /** Redis for the hot state; absent: an in-memory hot state (embedded mode). */
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  keyPrefix: z.string().default('kiln:'),
+});
+
+export const rollupRefreshConfigSchema = z.strictObject({
+  /**
+   * Recompute the 1-minute and 1-hour rollups over the time ranges written. On plain PostgreSQL the rollups are
+   * tables only this refresh fills; on TimescaleDB continuous-aggregate policies cover the last 30 days and only
+   * older (late) data is refreshed here.
+   */
+  enabled: z.boolean().default(true),
+  /** Written ranges are collected (durably, in the database) and refreshed together this often. */
+  intervalMs: z.number().int().positive().default(15_000),
+});
+
+export const normalizationSectionSchema = z.strictObject({
+  /** The plant YAML: asset model + `mappings` (see packages/asset-model/README.md). */
+  plantFile: z.string().min(1),
+  /** Watch the plant file and apply a valid change without a restart (SIGHUP reloads too). */
+  reloadOnChange: z.boolean().default(true),
+  /** The consumer group reading kiln.raw.v1. */
+  groupId: z.string().min(1).default('normalization'),
+  /**
+   * Where the group starts when it has no committed offsets: the oldest retained raw record (default: nothing is
+   * skipped) or only records published from now on.
+   */
+  startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+  /** Raw records (each a batch of samples) per handled batch at most. */
+  maxBatchSize: z.number().int().positive().default(500),
+  /** Source clocks further off the receive time than this are not trusted (DESIGN.md section 5). */
+  maxClockSkewMs: z.number().int().positive().default(300_000),
+  /** The same cause of rejected samples is logged at most once per this interval (counted always). */
+  rejectLogIntervalMs: z.number().int().positive().default(60_000),
+  rollupRefresh: rollupRefreshConfigSchema.prefault({}),
+});
+
+export const normalizationConfigSchema = z.strictObject({
+  ...serviceConfigSchema,
+  bus: busConfigSchema.prefault({}),
+  database: databaseConfigSchema.prefault({}),
+  redis: redisConfigSchema.prefault({}),
+  normalization: normalizationSectionSchema,
+});
+
+export type NormalizationConfig = z.output<typeof normalizationConfigSchema>;
+export type NormalizationSection = z.output<typeof normalizationSectionSchema>;
+export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
+export type RedisConfig = z.output<typeof redisConfigSchema>;
+
+export const normalizationEnvMap = {
+  ...serviceEnvMap,
+  ...busEnvMap,
+  DATABASE_URL: 'database.url',
+  DATABASE_SCHEMA: 'database.schema',
+  REDIS_URL: 'redis.url',
+  REDIS_KEY_PREFIX: 'redis.keyPrefix',
+  PLANT_FILE: 'normalization.plantFile',
+} as const satisfies Record<string, string>;
+
+export function loadNormalizationConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+): NormalizationConfig {
+  return loadConfig({
+    schema: normalizationConfigSchema,
+    ...(file === undefined ? {} : { file }),
+    env,
+    envMap: normalizationEnvMap,
+    envPrefix: 'KILN_',
+  });
+}

@@ -1,0 +1,13 @@
+// The normalization service as a library, for `kiln start` and for the API that lists unmapped tags.
+export * from './config';
+export {
+  mergeUnmapped,
+  startNormalization,
+  type Normalization,
+  type NormalizationDependencies,
+} from './normalization';
+export { PlantFile, plantRecords, storePlant, type PlantReloadOutcome } from './plant';
+export { NormalizerStateStore, type StoredPartitionState } from './normalizer-state';
+export { mergeRanges, RollupRefresher, type TimeRange } from './rollup-refresh';
+export { gatherOutputs, type BatchOutputs } from './outputs';
+export { openDatabase, openHotState } from './adapters';

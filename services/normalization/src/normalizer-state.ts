@@ -1,0 +1,54 @@
+// Where each partition's Normalizer state survives restarts and rebalances: one row per kiln.raw.v1 partition
+// in `<schema>.normalizer_state`, holding the Normalizer snapshot (counter baselines, current states, orders)
+// and the offset of the last record whose effects are all durable. The table is this service's own; the
+// historian tables belong to the timeseries migrations.
+import type { NormalizerSnapshot } from '@kiln/asset-model';
+import type { Database } from '@kiln/timeseries';
+
+export interface StoredPartitionState {
+  /** Offset of the last raw record fully handled (rows, events, hot state): replays up to it are skipped. */
+  readonly lastOffset: bigint;
+  /** Unvalidated JSON: `Normalizer.restore` checks it. */
+  readonly snapshot: unknown;
+}
+
+export class NormalizerStateStore {
+  private readonly table: string;
+
+  constructor(
+    private readonly db: Database,
+    schema: string,
+  ) {
+    this.table = `"${schema}".normalizer_state`;
+  }
+
+  async ensureTable(): Promise<void> {
+    await this.db.execute(`CREATE TABLE IF NOT EXISTS ${this.table} (
+      partition integer PRIMARY KEY,
+      last_offset bigint NOT NULL,
+      snapshot jsonb NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  }
+
+  async load(partition: number): Promise<StoredPartitionState | undefined> {
+    const { rows } = await this.db.query<{ last_offset: string; snapshot: unknown }>(
+      `SELECT last_offset::text AS last_offset, snapshot FROM ${this.table} WHERE partition = $1`,
+      [partition],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const snapshot: unknown = typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot;
+    return { lastOffset: BigInt(row.last_offset), snapshot };
+  }
+
+  async save(partition: number, lastOffset: bigint, snapshot: NormalizerSnapshot): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.table} (partition, last_offset, snapshot, updated_at)
+       VALUES ($1, $2::bigint, $3::jsonb, now())
+       ON CONFLICT (partition) DO UPDATE
+         SET last_offset = EXCLUDED.last_offset, snapshot = EXCLUDED.snapshot, updated_at = now()`,
+      [partition, lastOffset.toString(), JSON.stringify(snapshot)],
+    );
+  }
+}
