@@ -3,8 +3,10 @@
 // Precedence: schema defaults < YAML file (--config / KILN_CONFIG) < environment (KILN_*).
 import { busConfigSchema } from '@kiln/bus';
 import { ingestionSectionSchema } from '@kiln/ingestion';
+import { databaseConfigSchema, normalizationSectionSchema, redisConfigSchema } from '@kiln/normalization';
 import { loadConfig, serviceConfigSchema } from '@kiln/service-kit';
 import { simulatorConfigSchema } from '@kiln/simulator';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { platformEnvMap } from './env-map';
 
@@ -19,13 +21,24 @@ export const embeddedSimulatorSchema = simulatorConfigSchema.extend({
   enabled: z.boolean().default(true),
 });
 
+/** The plant model and mapping rules of the simulated factory (packages/cli/embedded/plant.yaml). */
+export const EMBEDDED_PLANT_FILE = join(__dirname, '..', 'embedded', 'plant.yaml');
+
 export const platformConfigSchema = z.strictObject({
   ...serviceConfigSchema,
   bus: busConfigSchema.prefault({}),
   topics: topicsConfigSchema.prefault({}),
   // The embedded factory serves OPC UA on loopback only, and not Modbus, unless configured otherwise.
-  simulator: embeddedSimulatorSchema.prefault({ opcua: { host: '127.0.0.1' }, modbus: { enabled: false } }),
+  simulator: embeddedSimulatorSchema.prefault({
+    plant: { area: 'assembly' },
+    opcua: { host: '127.0.0.1' },
+    modbus: { enabled: false },
+  }),
   ingestion: ingestionSectionSchema.prefault({}),
+  // Embedded defaults: PGlite with TimescaleDB in data/db, hot state in memory, the simulated factory's plant.
+  database: databaseConfigSchema.prefault({ embedded: { dataDir: 'data/db' } }),
+  redis: redisConfigSchema.prefault({}),
+  normalization: normalizationSectionSchema.prefault({ plantFile: EMBEDDED_PLANT_FILE }),
 });
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;

@@ -12,4 +12,8 @@ export const platformEnvMap = {
   SIMULATOR_SPEED_FACTOR: 'simulator.speedFactor',
   SIMULATOR_OPCUA_PORT: 'simulator.opcua.port',
   INGESTION_BUFFER_DIRECTORY: 'ingestion.buffer.directory',
+  DATABASE_URL: 'database.url',
+  DATABASE_EMBEDDED_DIR: 'database.embedded.dataDir',
+  REDIS_URL: 'redis.url',
+  PLANT_FILE: 'normalization.plantFile',
 } as const satisfies Record<string, string>;

@@ -3,6 +3,7 @@
 import { catalogueWithPartitions } from '@kiln/contracts';
 import type { EventBus } from '@kiln/bus';
 import { connectorConfigSchema, startIngestion, type IngestionSection } from '@kiln/ingestion';
+import { openDatabase, openHotState, startNormalization } from '@kiln/normalization';
 import { startRuntime } from '@kiln/service-runtime';
 import type { Logger, OpsServer, ServiceLifecycle } from '@kiln/service-kit';
 import { startSimulator, type SimulatorHandle } from '@kiln/simulator';
@@ -36,6 +37,19 @@ export async function startPlatform(
   const dlqMonitor = await startDlqMonitor(bus, registry, logger);
   lifecycle.add({ name: 'dlq-monitor', stop: () => dlqMonitor.close() });
 
+  const database = await openDatabase(config.database, SERVICE_NAME);
+  lifecycle.add({ name: 'database', stop: () => database.db.close() });
+  const hot = openHotState(config.redis);
+  lifecycle.add({ name: 'hot state', stop: () => hot.hotState.close() });
+  const normalization = await startNormalization(lifecycle, config.normalization, {
+    bus,
+    logger,
+    registry,
+    db: database.db,
+    schema: config.database.schema,
+    hotState: hot.hotState,
+  });
+
   let simulator: SimulatorHandle | undefined;
   if (config.simulator.enabled) {
     const started = await startSimulator(config.simulator, {
@@ -52,6 +66,14 @@ export async function startPlatform(
   });
 
   const ops = await runtime.serve([
+    { name: 'database', check: () => database.ping() },
+    { name: 'hot-state', check: () => hot.ping() },
+    {
+      name: 'normalization',
+      check: async () => {
+        if (!normalization.isReady()) throw new Error('not yet a member of its consumer group');
+      },
+    },
     {
       name: 'dlq-monitor',
       check: async () => {

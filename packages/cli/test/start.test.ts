@@ -13,11 +13,12 @@ function embedded(): Record<string, string> {
   return {
     KILN_SIMULATOR_OPCUA_PORT: '0',
     KILN_INGESTION_BUFFER_DIRECTORY: mkdtempSync(join(scratch, 'buffer-')),
+    KILN_DATABASE_EMBEDDED_DIR: mkdtempSync(join(scratch, 'db-')),
   };
 }
 
 describe('kiln start on embedded defaults', () => {
-  it('boots with the simulated factory feeding ingestion, stays healthy, and exits 0 on SIGINT', async () => {
+  it('boots with the simulated factory feeding ingestion and normalization, stays healthy, and exits 0 on SIGINT', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const kiln = run(KILN_MAIN, ['start'], {
@@ -30,12 +31,19 @@ describe('kiln start on embedded defaults', () => {
       const ready = await httpStatus(`${base}/readyz`);
       expect(JSON.parse(ready?.body ?? '{}')).toEqual({
         status: 'ready',
-        checks: { bus: 'ok', 'dlq-monitor': 'ok', connectors: 'ok' },
+        checks: {
+          bus: 'ok',
+          database: 'ok',
+          'hot-state': 'ok',
+          normalization: 'ok',
+          'dlq-monitor': 'ok',
+          connectors: 'ok',
+        },
       });
-      // The simulated factory feeds ingestion over OPC UA, and the samples reach the bus.
-      await waitUntil(async () => publishedSamples(await httpStatus(`${base}/metrics`)) > 0, {
-        timeoutMs: 20_000,
-        what: 'samples from the simulated factory on kiln.raw.v1',
+      // The simulated factory feeds ingestion over OPC UA; normalization stores the samples as telemetry.
+      await waitUntil(async () => telemetryRows(await httpStatus(`${base}/metrics`)) > 0, {
+        timeoutMs: 30_000,
+        what: 'samples from the simulated factory in the telemetry table',
       });
       // Still healthy a while later, not just at boot.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -108,7 +116,9 @@ describeWith(['kafka'], 'kiln start on the real broker', () => {
   });
 });
 
-function publishedSamples(metrics: { body: string } | undefined): number {
-  const match = /^kiln_ingestion_samples_published_total\{[^}]*\} (\d+)/m.exec(metrics?.body ?? '');
+function telemetryRows(metrics: { body: string } | undefined): number {
+  const match = /^kiln_normalization_rows_inserted_total\{table="telemetry"[^}]*\} (\d+)/m.exec(
+    metrics?.body ?? '',
+  );
   return Number(match?.[1] ?? 0);
 }

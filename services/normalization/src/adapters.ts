@@ -1,5 +1,6 @@
 // The storage adapters the configuration picks: PostgreSQL/TimescaleDB or embedded PGlite, Redis or memory.
 // Shared by main.ts and `kiln start`.
+import { mkdir } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import {
   MemoryHotState,
@@ -23,6 +24,8 @@ export async function openDatabase(
   config: DatabaseConfig,
   service = 'normalization',
 ): Promise<OpenedDatabase> {
+  const dataDir = config.url === undefined ? config.embedded.dataDir : undefined;
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   const db: Database =
     config.url === undefined
       ? await PgliteDatabase.create({
