@@ -42,3 +42,4 @@ export {
   type Stoppable,
 } from './lifecycle';
 export { configFileFrom, packageVersion } from './config-file';
+export { manualLifecycle, type ManualLifecycle } from './manual-lifecycle';

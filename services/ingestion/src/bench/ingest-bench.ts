@@ -10,12 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBus } from '@kiln/bus';
 import { topics } from '@kiln/contracts';
-import {
-  createLogger,
-  createMetricsRegistry,
-  type ServiceLifecycle,
-  type Stoppable,
-} from '@kiln/service-kit';
+import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
 import { ingestionSectionSchema } from '../config';
 import { routeOpcuaLogs } from '../connectors/opcua/logging';
 import { startIngestion } from '../ingestion';
@@ -48,17 +43,7 @@ async function measure(run: Run, dir: string): Promise<void> {
   const simulator = spawn(process.execPath, [CLI, 'simulate', '--config', simulatorFile], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const stops: Stoppable[] = [];
-  const lifecycle: ServiceLifecycle = {
-    add: (component) => {
-      stops.push(component);
-      return component;
-    },
-    shutdown: () => undefined,
-    fail: (error) => {
-      throw error;
-    },
-  };
+  const lifecycle = manualLifecycle();
   try {
     // The simulator's servers need a few seconds (OPC UA loads its address space).
     await new Promise((resolve) => setTimeout(resolve, 6_000));
@@ -98,9 +83,7 @@ async function measure(run: Run, dir: string): Promise<void> {
         `buffered at the end: ${ingestion.buffer.stats().samples})`,
     );
   } finally {
-    for (const component of stops.splice(0).reverse()) {
-      await component.stop({ drainSignal: AbortSignal.timeout(2_000), remainingMs: 10_000 });
-    }
+    await lifecycle.stopAll();
     simulator.kill('SIGTERM');
   }
 }

@@ -18,12 +18,7 @@ import {
   type RawSample,
   type RawSampleBatch,
 } from '@kiln/contracts';
-import {
-  createLogger,
-  createMetricsRegistry,
-  type ServiceLifecycle,
-  type Stoppable,
-} from '@kiln/service-kit';
+import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
 import { migrate, MemoryHotState, PgDatabase } from '@kiln/timeseries';
 import { normalizationSectionSchema } from '../config';
 import { startNormalization } from '../normalization';
@@ -95,26 +90,6 @@ function rawRecord(enterprise: string, line: number, index: number): RawSampleBa
   return { sourceId: `bench/${enterprise}/line-${line}`, connector: 'bench', samples };
 }
 
-function benchLifecycle(): ServiceLifecycle & { stopAll(): Promise<void> } {
-  const components: Stoppable[] = [];
-  return {
-    add: (component) => {
-      components.push(component);
-      return component;
-    },
-    shutdown: () => undefined,
-    fail: (error) => {
-      throw error;
-    },
-    stopAll: async () => {
-      const drain = new AbortController();
-      for (const component of components.splice(0).reverse()) {
-        await component.stop({ drainSignal: drain.signal, remainingMs: 10_000 });
-      }
-    },
-  };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
@@ -131,7 +106,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'normalization-bench', level: 'warn' });
   const bus = new KafkaBus({ brokers, clientId: enterprise, service: 'normalization', logger });
   const producer = new KafkaBus({ brokers, clientId: `${enterprise}-producer`, service: 'bench' });
-  const lifecycle = benchLifecycle();
+  const lifecycle = manualLifecycle();
   try {
     const { backend } = await migrate(db, { schema });
     await bus.provision([
