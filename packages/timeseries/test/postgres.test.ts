@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('migrations on plain PostgreSQL', () => {
   it('applies every version once and nothing on a second run', async () => {
     const first = await migrate(db, { schema: scratch });
-    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3] });
+    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3, 4] });
     const second = await migrate(db, { schema: scratch });
     expect(second).toEqual({ schema: scratch, backend: 'postgres', applied: [] });
     const { rows } = await db.query<{ table_name: string }>(
@@ -30,8 +30,12 @@ describe('migrations on plain PostgreSQL', () => {
     expect(rows.map((r) => r.table_name)).toEqual([
       'assets',
       'machine_states',
+      'oee_assets',
+      'oee_results',
       'production_counts',
+      'production_orders',
       'schema_migrations',
+      'shifts',
       'signals',
       'telemetry',
       'telemetry_1h',
@@ -51,7 +55,7 @@ describe('migrations on plain PostgreSQL', () => {
         migrate(db, { schema: parallel }),
         migrate(db, { schema: parallel }),
       ]);
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4]);
     } finally {
       await dropSchema(db, parallel);
     }

@@ -1,0 +1,134 @@
+// Configuration of the OEE service: the service kit's sections, the bus, the database, the hot state and the
+// OEE section (settings per asset, shift calendar, closing). Precedence: defaults < YAML (KILN_CONFIG /
+// --config) < KILN_* env.
+import { busConfigSchema, busEnvMap } from '@kiln/bus';
+import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { z } from 'zod';
+
+export const databaseConfigSchema = z.strictObject({
+  /** PostgreSQL / TimescaleDB server; absent: the embedded PGlite (with TimescaleDB). */
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  embedded: z
+    .strictObject({
+      dataDir: z.string().min(1).optional(),
+      timescale: z.boolean().default(true),
+    })
+    .prefault({}),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a plain lower-case identifier')
+    .default('kiln'),
+  migrateOnStart: z.boolean().default(true),
+  maxConnections: z.number().int().positive().default(4),
+});
+
+export const redisConfigSchema = z.strictObject({
+  /** Redis for live OEE; absent: in memory (embedded mode). */
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  keyPrefix: z.string().default('kiln:'),
+});
+
+/** The choices of DESIGN.md section 6, each optional (the core's defaults apply). */
+export const oeeSettingsSchema = z.strictObject({
+  defaultIdealCycleTimeS: z.number().nonnegative().optional(),
+  microStopThresholdS: z.number().nonnegative().optional(),
+  noOrderIsPlanned: z.boolean().optional(),
+  plannedStopsInAvailability: z.boolean().optional(),
+  startupPeriodS: z.number().nonnegative().optional(),
+});
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected 'HH:MM' (24 h)");
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+export const calendarShiftSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Local time (utcOffsetMinutes); an end at or before the start ends the next day. */
+  start: clockTime,
+  end: clockTime,
+  /** Days the shift starts on. */
+  days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+  breaks: z.array(z.strictObject({ start: clockTime, end: clockTime })).default([]),
+});
+
+export const shiftCalendarSchema = z.strictObject({
+  /** Applies to assets whose id starts with this (default: every asset). */
+  assetPrefix: z.string().default(''),
+  shifts: z.array(calendarShiftSchema).min(1),
+});
+
+export const shiftCalendarFileSchema = z.strictObject({
+  calendars: z.array(shiftCalendarSchema).min(1),
+});
+
+export const oeeSectionSchema = z.strictObject({
+  groupId: z.string().min(1).default('oee'),
+  startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+  maxBatchSize: z.number().int().positive().default(500),
+  /**
+   * A YAML file of shift calendars (`calendars: [{ assetPrefix, shifts: [{ name, start, end, days, breaks }] }]`)
+   * for assets whose ERP sends no shifts. An asset with any ERP shift uses only its ERP shifts.
+   */
+  calendarFile: z.string().min(1).optional(),
+  /** Fixed offset of local time from UTC for hours, days and the calendar (no daylight saving). */
+  utcOffsetMinutes: z
+    .number()
+    .int()
+    .min(-14 * 60)
+    .max(14 * 60)
+    .default(0),
+  settings: z
+    .strictObject({
+      default: oeeSettingsSchema
+        .extend({ defaultIdealCycleTimeS: z.number().positive().default(1) })
+        .prefault({}),
+      /** Overrides by asset-id prefix; the longest matching prefix wins. */
+      assets: z.record(z.string().min(1), oeeSettingsSchema).default({}),
+    })
+    .prefault({}),
+  /** How often windows whose end has passed are closed (also for assets that sent nothing). */
+  closeCheckIntervalMs: z.number().int().positive().default(10_000),
+  /** Windows closed per asset and check at most (catching up after a long stop of the service). */
+  maxWindowsPerCheck: z.number().int().positive().default(500),
+});
+
+export const oeeConfigSchema = z.strictObject({
+  ...serviceConfigSchema,
+  bus: busConfigSchema.prefault({}),
+  database: databaseConfigSchema.prefault({}),
+  redis: redisConfigSchema.prefault({}),
+  oee: oeeSectionSchema.prefault({}),
+});
+
+export type OeeConfig = z.output<typeof oeeConfigSchema>;
+export type OeeSection = z.output<typeof oeeSectionSchema>;
+export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
+export type RedisConfig = z.output<typeof redisConfigSchema>;
+export type ShiftCalendarFile = z.output<typeof shiftCalendarFileSchema>;
+export type ShiftCalendar = z.output<typeof shiftCalendarSchema>;
+
+export const oeeEnvMap = {
+  ...serviceEnvMap,
+  ...busEnvMap,
+  DATABASE_URL: 'database.url',
+  DATABASE_SCHEMA: 'database.schema',
+  REDIS_URL: 'redis.url',
+  REDIS_KEY_PREFIX: 'redis.keyPrefix',
+  OEE_CALENDAR_FILE: 'oee.calendarFile',
+  OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
+} as const satisfies Record<string, string>;
+
+export function loadOeeConfig(file: string | undefined, env: NodeJS.ProcessEnv): OeeConfig {
+  return loadConfig({
+    schema: oeeConfigSchema,
+    ...(file === undefined ? {} : { file }),
+    env,
+    envMap: oeeEnvMap,
+    envPrefix: 'KILN_',
+  });
+}

@@ -1,0 +1,8 @@
+// The OEE service as a library, for `kiln start` and for the APIs that read live OEE.
+export * from './config';
+export { startOee, OEE_INPUT_TOPICS, type OeeDependencies, type OeeService } from './oee-service';
+export { OeeEngine, mergeRanges } from './engine';
+export { OeeStore, kindName, type ResultToPublish } from './store';
+export { MemoryLiveOee, RedisLiveOee, type LiveOee } from './live';
+export { calendarShifts, calendarFor, readCalendarFile, settingsFor, CalendarFileError } from './calendar';
+export { openDatabase, openLiveOee } from './adapters';
