@@ -14,3 +14,9 @@ export * from './rollups';
 export * from './writer';
 export * from './queries';
 export * from './hot-state';
+export {
+  databaseConfigSchema,
+  openDatabase,
+  type DatabaseConfig,
+  type OpenedDatabase,
+} from './open-database';

@@ -2,30 +2,10 @@
 // hot state and the normalization itself. Precedence: defaults < YAML (KILN_CONFIG / --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { databaseConfigSchema } from '@kiln/timeseries';
 import { z } from 'zod';
 
-export const databaseConfigSchema = z.strictObject({
-  /** PostgreSQL / TimescaleDB server; absent: the embedded PGlite (with TimescaleDB) below. */
-  url: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
-    .optional(),
-  embedded: z
-    .strictObject({
-      /** Where PGlite keeps its files; absent: in memory, gone when the process ends. */
-      dataDir: z.string().min(1).optional(),
-      timescale: z.boolean().default(true),
-    })
-    .prefault({}),
-  /** Schema of the historian tables (and of this service's `normalizer_state`). */
-  schema: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a plain lower-case identifier')
-    .default('kiln'),
-  /** Apply the timeseries migrations at start (idempotent; several instances may race safely). */
-  migrateOnStart: z.boolean().default(true),
-  maxConnections: z.number().int().positive().default(4),
-});
+export { databaseConfigSchema };
 
 export const redisConfigSchema = z.strictObject({
   /** Redis for the hot state; absent: an in-memory hot state (embedded mode). */
@@ -78,7 +58,6 @@ export const normalizationConfigSchema = z.strictObject({
 
 export type NormalizationConfig = z.output<typeof normalizationConfigSchema>;
 export type NormalizationSection = z.output<typeof normalizationSectionSchema>;
-export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
 export type RedisConfig = z.output<typeof redisConfigSchema>;
 
 export const normalizationEnvMap = {

@@ -10,4 +10,5 @@ export { PlantFile, plantRecords, storePlant, type PlantReloadOutcome } from './
 export { NormalizerStateStore, type StoredPartitionState } from './normalizer-state';
 export { mergeRanges, RollupRefresher, type TimeRange } from './rollup-refresh';
 export { gatherOutputs, type BatchOutputs } from './outputs';
-export { openDatabase, openHotState } from './adapters';
+export { openHotState } from './adapters';
+export { openDatabase } from '@kiln/timeseries';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { topics } from '@kiln/contracts';
 import { startRuntime } from '@kiln/service-runtime';
 import { configFileFrom, createLogger, packageVersion, runService } from '@kiln/service-kit';
-import { openDatabase, openHotState } from './adapters';
+import { openDatabase } from '@kiln/timeseries';
+import { openHotState } from './adapters';
 import { loadNormalizationConfig } from './config';
 import { startNormalization } from './normalization';
 

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { InProcessBus } from '@kiln/bus';
 import { describeWith, serviceEndpoints, waitUntil } from '@kiln/test-infra';
 import { Redis } from 'ioredis';
-import { openDatabase, openHotState, type OpenedDatabase, type OpenedHotState } from '../src/adapters';
+import { openDatabase, type OpenedDatabase } from '@kiln/timeseries';
+import { openHotState, type OpenedHotState } from '../src/adapters';
 import { databaseConfigSchema } from '../src/config';
 import { PIPELINE_TOPICS, publishRaw, startPipeline } from './support/pipeline';
 import { rawBatch, SECOND_US, T0_US, testPlant, tickSamples } from './support/plant';
@@ -15,7 +16,7 @@ describeWith(['redis'], 'hot state in Redis over the embedded database', () => {
   let hot: OpenedHotState;
 
   beforeAll(async () => {
-    database = await openDatabase(databaseConfigSchema.parse({}));
+    database = await openDatabase(databaseConfigSchema.parse({}), 'normalization-test');
     hot = openHotState({ url: serviceEndpoints().redisUrl, keyPrefix });
   }, 60_000);
 

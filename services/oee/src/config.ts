@@ -3,27 +3,10 @@
 // --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { databaseConfigSchema } from '@kiln/timeseries';
 import { z } from 'zod';
 
-export const databaseConfigSchema = z.strictObject({
-  /** PostgreSQL / TimescaleDB server; absent: the embedded PGlite (with TimescaleDB). */
-  url: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
-    .optional(),
-  embedded: z
-    .strictObject({
-      dataDir: z.string().min(1).optional(),
-      timescale: z.boolean().default(true),
-    })
-    .prefault({}),
-  schema: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a plain lower-case identifier')
-    .default('kiln'),
-  migrateOnStart: z.boolean().default(true),
-  maxConnections: z.number().int().positive().default(4),
-});
+export { databaseConfigSchema };
 
 export const redisConfigSchema = z.strictObject({
   /** Redis for live OEE; absent: in memory (embedded mode). */
@@ -107,7 +90,6 @@ export const oeeConfigSchema = z.strictObject({
 
 export type OeeConfig = z.output<typeof oeeConfigSchema>;
 export type OeeSection = z.output<typeof oeeSectionSchema>;
-export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
 export type RedisConfig = z.output<typeof redisConfigSchema>;
 export type ShiftCalendarFile = z.output<typeof shiftCalendarFileSchema>;
 export type ShiftCalendar = z.output<typeof shiftCalendarSchema>;

@@ -5,4 +5,5 @@ export { OeeEngine, mergeRanges } from './engine';
 export { OeeStore, kindName, type ResultToPublish } from './store';
 export { MemoryLiveOee, RedisLiveOee, type LiveOee } from './live';
 export { calendarShifts, calendarFor, readCalendarFile, settingsFor, CalendarFileError } from './calendar';
-export { openDatabase, openLiveOee } from './adapters';
+export { openLiveOee } from './adapters';
+export { openDatabase } from '@kiln/timeseries';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { topics } from '@kiln/contracts';
 import { startRuntime } from '@kiln/service-runtime';
 import { configFileFrom, createLogger, packageVersion, runService } from '@kiln/service-kit';
-import { openDatabase, openLiveOee } from './adapters';
+import { openDatabase } from '@kiln/timeseries';
+import { openLiveOee } from './adapters';
 import { loadOeeConfig } from './config';
 import { startOee } from './oee-service';
 
@@ -32,7 +33,7 @@ void runService({
         topics.dlq,
       ],
     });
-    const db = await openDatabase(config.database);
+    const { db } = await openDatabase(config.database, SERVICE);
     lifecycle.add({ name: 'database', stop: () => db.close() });
     const live = openLiveOee(config.redis);
     lifecycle.add({ name: 'live oee', stop: () => live.live.close() });
