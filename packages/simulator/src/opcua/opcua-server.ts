@@ -74,10 +74,7 @@ export async function startOpcuaServer(
       new Date(sourceTimeMs),
     );
   };
-  // When each value last changed, so a restarted server reports the original source times as a real one would.
-  const lastChangeMs = new Map<string, number>();
   const unsubscribe = plant.onChange((change) => {
-    lastChangeMs.set(key(change.assetId, change.signal), change.sourceTimeMs);
     if (server === undefined) return;
     valueUpdates += 1;
     write(change.assetId, change.signal, change.value, change.sourceTimeMs);
@@ -115,13 +112,7 @@ export async function startOpcuaServer(
     buildPlant(namespace, addressSpace.rootFolder.objects, plant, variables);
     for (const machine of plant.machines) {
       for (const [signal, value] of Object.entries(machine.snapshot())) {
-        const assetId = machine.identity.assetId;
-        write(
-          assetId,
-          signal as SignalName,
-          value,
-          lastChangeMs.get(key(assetId, signal as SignalName)) ?? plant.nowMs,
-        );
+        write(machine.identity.assetId, signal as SignalName, value, plant.nowMs);
       }
     }
     await next.start();
