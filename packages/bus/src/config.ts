@@ -71,5 +71,8 @@ export function createBus(config: BusConfig, deps: BusDependencies): EventBus {
       replicationFactor: config.kafka.replicationFactor,
     });
   }
-  return new InProcessBus({ ...deps, maxBufferedBytesPerPartition: config.inProcess.maxBufferedBytesPerPartition });
+  return new InProcessBus({
+    ...deps,
+    maxBufferedBytesPerPartition: config.inProcess.maxBufferedBytesPerPartition,
+  });
 }
