@@ -64,4 +64,9 @@ export type {
   StateChangeRecord,
   UnmappedTag,
 } from './normalize-result';
-export { InvalidSnapshotError, type NormalizerSnapshot, type NormalizerStats } from './normalizer-snapshot';
+export {
+  emptyStats,
+  InvalidSnapshotError,
+  type NormalizerSnapshot,
+  type NormalizerStats,
+} from './normalizer-snapshot';

@@ -14,7 +14,7 @@ import { OeeInputError } from './errors';
 import { contains, firstInstantIn } from './intervals';
 import type { OeeSettings } from './settings';
 import { buildStateTimeline, entryAt, firstEntryEndingAfter, stateClass, type StateEntry } from './timeline';
-import { mergeStops, type OeeTotals, type StopTotal } from './totals';
+import { EMPTY_TOTALS, mergeStops, type OeeTotals, type StopTotal } from './totals';
 import type { CountDelta, OrderSpan, ShiftSpan, StateChange, TimeRange } from './types';
 
 export interface OeeMeasureInput {
@@ -121,36 +121,7 @@ function segmentIndexAt(segments: readonly Segment[], timeUs: number): number {
 }
 
 function newTotals(): Mutable<OeeTotals> {
-  return {
-    calendarTimeUs: 0,
-    unscheduledTimeUs: 0,
-    plannedStopTimeUs: 0,
-    plannedBusyTimeUs: 0,
-    runningTimeUs: 0,
-    microStopTimeUs: 0,
-    microStopCount: 0,
-    unplannedStopTimeUs: 0,
-    breakdownTimeUs: 0,
-    setupTimeUs: 0,
-    otherStopTimeUs: 0,
-    offlineTimeUs: 0,
-    offlineCalendarTimeUs: 0,
-    plannedDowntimeTimeUs: 0,
-    failureCount: 0,
-    failureTimeUs: 0,
-    unplannedStops: [],
-    totalCount: 0,
-    goodCount: 0,
-    scrapCount: 0,
-    idealProductionTimeS: 0,
-    startupRejectsIdealTimeS: 0,
-    productionRejectsIdealTimeS: 0,
-    countWithoutState: 0,
-    countOutsidePlannedTime: 0,
-    countWithoutIdealCycleTime: 0,
-    orderIds: [],
-    shiftIds: [],
-  };
+  return { ...EMPTY_TOTALS };
 }
 
 function isNoData(entry: StateEntry): boolean {

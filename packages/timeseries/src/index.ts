@@ -17,6 +17,7 @@ export * from './hot-state';
 export {
   databaseConfigSchema,
   openDatabase,
+  redisConfigSchema,
   type DatabaseConfig,
   type OpenedDatabase,
 } from './open-database';

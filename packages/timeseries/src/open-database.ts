@@ -1,4 +1,4 @@
-// The database section every service that stores or reads the historian has, and opening it: a PostgreSQL /
+// The database (and Redis) section every service that stores or reads the historian has, and opening it: a PostgreSQL /
 // TimescaleDB server when a URL is configured, else the embedded PGlite with TimescaleDB; migrated at start.
 import { mkdir } from 'node:fs/promises';
 import { z } from 'zod';
@@ -29,6 +29,15 @@ export const databaseConfigSchema = z.strictObject({
 });
 
 export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
+
+/** The Redis section of services that keep hot state; without a URL they keep it in memory (embedded mode). */
+export const redisConfigSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  keyPrefix: z.string().default('kiln:'),
+});
 
 export interface OpenedDatabase {
   readonly db: Database;

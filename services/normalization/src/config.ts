@@ -2,19 +2,10 @@
 // hot state and the normalization itself. Precedence: defaults < YAML (KILN_CONFIG / --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
-import { databaseConfigSchema } from '@kiln/timeseries';
+import { databaseConfigSchema, redisConfigSchema } from '@kiln/timeseries';
 import { z } from 'zod';
 
-export { databaseConfigSchema };
-
-export const redisConfigSchema = z.strictObject({
-  /** Redis for the hot state; absent: an in-memory hot state (embedded mode). */
-  url: z
-    .string()
-    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-    .optional(),
-  keyPrefix: z.string().default('kiln:'),
-});
+export { databaseConfigSchema, redisConfigSchema };
 
 export const rollupRefreshConfigSchema = z.strictObject({
   /**

@@ -3,6 +3,7 @@
 // the partition's normalizer state; only then does the batch resolve and the bus commit its offset.
 // Used by the service's main.ts and by `kiln start`, which runs it in one process with the rest.
 import {
+  emptyStats,
   type NormalizeResult,
   type NormalizerSnapshot,
   type NormalizerStats,
@@ -375,20 +376,7 @@ export function mergeUnmapped(tags: readonly UnmappedTag[]): UnmappedTag[] {
 }
 
 function sumStats(all: readonly NormalizerStats[]): NormalizerStats {
-  const total: NormalizerStats = {
-    samples: 0,
-    mapped: 0,
-    unmapped: 0,
-    rejected: 0,
-    duplicates: 0,
-    outOfOrder: 0,
-    deadbandSuppressed: 0,
-    skewFallbacks: 0,
-    missingSourceTime: 0,
-    badQualityIgnored: 0,
-    counterResets: 0,
-    counterRollovers: 0,
-  };
+  const total = emptyStats();
   for (const stats of all) {
     for (const key of Object.keys(total) as (keyof NormalizerStats)[]) total[key] += stats[key];
   }

@@ -3,19 +3,10 @@
 // --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
-import { databaseConfigSchema } from '@kiln/timeseries';
+import { databaseConfigSchema, redisConfigSchema } from '@kiln/timeseries';
 import { z } from 'zod';
 
-export { databaseConfigSchema };
-
-export const redisConfigSchema = z.strictObject({
-  /** Redis for live OEE; absent: in memory (embedded mode). */
-  url: z
-    .string()
-    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-    .optional(),
-  keyPrefix: z.string().default('kiln:'),
-});
+export { databaseConfigSchema, redisConfigSchema };
 
 /** The choices of DESIGN.md section 6, each optional (the core's defaults apply). */
 export const oeeSettingsSchema = z.strictObject({
