@@ -85,7 +85,11 @@ export interface Subscription {
   isPaused(): boolean;
   /** The partitions this member owns now. */
   assignments(): TopicPartition[];
-  /** True once this member has joined its group (it may own no partition when the group is larger). */
+  /**
+   * True once this member has joined its group and knows where it starts reading, so that records published
+   * from now on reach it even when it starts at the latest offset (it may own no partition when the group is
+   * larger).
+   */
   isReady(): boolean;
   /**
    * Leaves the group: stops fetching, lets the batch in flight finish and commit within the drain deadline,

@@ -28,7 +28,7 @@ describeWith(['kafka', 'postgres'], 'the OEE service through Kafka', () => {
     });
     await bus.provision(OEE_TOPICS);
     const published: BusRecord[] = [];
-    await bus.subscribe({
+    const watcher = await bus.subscribe({
       groupId: uniqueName('oee-watch'),
       topics: [topics.oee.name],
       fromBeginning: false,
@@ -43,7 +43,10 @@ describeWith(['kafka', 'postgres'], 'the OEE service through Kafka', () => {
       now: () => (DAY0_US + 25 * HOUR_US) / 1000,
       section: { groupId: uniqueName('oee'), startFrom: 'latest' },
     });
-    await waitUntil(() => oee.service.isReady(), { timeoutMs: 30_000, what: 'the consumer to join' });
+    await waitUntil(() => oee.service.isReady() && watcher.isReady(), {
+      timeoutMs: 30_000,
+      what: 'the consumers to join and find their start offsets',
+    });
     const events = fixture.events();
     await publishAll(bus, events);
     await waitUntil(async () => (await oee.handled()) >= events.length, {

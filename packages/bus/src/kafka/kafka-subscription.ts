@@ -38,6 +38,14 @@ export class KafkaSubscription implements Subscription {
   private readonly inFlight = new Set<Promise<void>>();
   private assigned: TopicPartition[] = [];
   private joined = false;
+  /**
+   * Join generations: kafkajs announces GROUP_JOIN before it resolves the member's start offsets (committed, or
+   * earliest/latest), which it does at the start of the next fetch. A member is positioned once a fetch begun
+   * after the latest join has returned; records published from then on are seen even when starting at latest.
+   */
+  private generation = 0;
+  private positionedGeneration = -1;
+  private readonly fetchStartedIn = new Map<number, number>();
   private paused = false;
   private closing: Promise<void> | undefined;
 
@@ -58,6 +66,7 @@ export class KafkaSubscription implements Subscription {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
+      this.generation += 1;
       this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
@@ -68,6 +77,13 @@ export class KafkaSubscription implements Subscription {
     });
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       this.joined = false;
+    });
+    this.consumer.on(this.consumer.events.FETCH_START, ({ payload }) => {
+      this.fetchStartedIn.set(payload.nodeId, this.generation);
+    });
+    this.consumer.on(this.consumer.events.FETCH, ({ payload }) => {
+      const startedIn = this.fetchStartedIn.get(payload.nodeId);
+      if (this.joined && startedIn === this.generation) this.positionedGeneration = startedIn;
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       settings.logger.error(
@@ -110,7 +126,7 @@ export class KafkaSubscription implements Subscription {
   }
 
   isReady(): boolean {
-    return this.joined && !this.closing;
+    return this.joined && this.positionedGeneration === this.generation && !this.closing;
   }
 
   close(): Promise<void> {
