@@ -12,40 +12,12 @@ import {
   type OeeResult,
 } from '@kiln/contracts';
 import { describeWith, waitUntil } from '@kiln/test-infra';
+import { expectSameAsCore } from './support/compare';
 import { testDatabase, type TestDatabase } from './support/db';
 import { DAY0_US, figures, HOUR_US, MIN_US, SHIFT_START_US, ShiftFixture, shuffled } from './support/fixture';
 import { OEE_TOPICS, publishAll, startService, type RunningOee } from './support/service';
 
 const NOW_MS = (DAY0_US + 25 * HOUR_US) / 1000;
-const KPIS = [
-  'availability',
-  'performance',
-  'quality',
-  'oee',
-  'teep',
-  'plannedBusyTimeS',
-  'actualProductionTimeS',
-  'unplannedStopTimeS',
-  'offlineTimeS',
-  'microStopCount',
-  'microStopTimeS',
-  'totalCount',
-  'goodCount',
-  'scrapCount',
-  'idealProductionTimeS',
-  'mtbfS',
-  'mttrS',
-] as const;
-
-function expectSameAsCore(stored: OeeResult, reference: ReturnType<ShiftFixture['reference']>): void {
-  for (const key of KPIS) {
-    const expected = reference[key];
-    const actual = stored[key];
-    if (expected === undefined) expect(actual).toBeUndefined();
-    else expect(Math.abs((actual ?? NaN) - expected)).toBeLessThanOrEqual(1e-9);
-  }
-}
-
 interface Harness {
   database: TestDatabase;
   bus: InProcessBus;
