@@ -3,6 +3,9 @@ export * from './sql';
 export * from './records';
 export * from './migrate';
 export {
+  analyticsSchemaName,
+  ANALYST_ROLE,
+  ANALYTICS_VIEWS,
   migrations,
   ROLLUPS,
   type Migration,

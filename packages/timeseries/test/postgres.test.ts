@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('migrations on plain PostgreSQL', () => {
   it('applies every version once and nothing on a second run', async () => {
     const first = await migrate(db, { schema: scratch });
-    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3, 4] });
+    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3, 4, 5, 6] });
     const second = await migrate(db, { schema: scratch });
     expect(second).toEqual({ schema: scratch, backend: 'postgres', applied: [] });
     const { rows } = await db.query<{ table_name: string }>(
@@ -28,6 +28,7 @@ describe('migrations on plain PostgreSQL', () => {
       [scratch],
     );
     expect(rows.map((r) => r.table_name)).toEqual([
+      'api_keys',
       'assets',
       'machine_states',
       'oee_assets',
@@ -55,7 +56,7 @@ describe('migrations on plain PostgreSQL', () => {
         migrate(db, { schema: parallel }),
         migrate(db, { schema: parallel }),
       ]);
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6]);
     } finally {
       await dropSchema(db, parallel);
     }

@@ -1,6 +1,7 @@
 // Real services for integration tests: PostgreSQL and Redis from the environment, defaults for this machine.
 import { randomBytes } from 'node:crypto';
 import { PgDatabase, type Database } from '../src';
+import { analyticsSchemaName } from '../src/migrations';
 
 export const postgresUrl = process.env['KILN_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -14,8 +15,10 @@ export function openPostgres(): PgDatabase {
   return new PgDatabase({ connectionString: postgresUrl, maxConnections: 4 });
 }
 
+/** Drops a migrated schema and the schema of its analytics views (migration 005). */
 export async function dropSchema(db: Database, schema: string): Promise<void> {
   await db.execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await db.execute(`DROP SCHEMA IF EXISTS "${analyticsSchemaName(schema)}" CASCADE`);
 }
 
 /** 2026-01-05T00:00:00Z, a Monday, in epoch microseconds. */

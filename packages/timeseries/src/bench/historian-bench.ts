@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { PgDatabase } from '../database';
 import { migrate } from '../migrate';
+import { analyticsSchemaName } from '../migrations';
 import type { TelemetryRow } from '../records';
 import { HistorianWriter } from '../writer';
 
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     if (inserted !== rows || replayed !== 0) throw new Error('bench wrote an unexpected number of rows');
   } finally {
     await db.execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await db.execute(`DROP SCHEMA IF EXISTS "${analyticsSchemaName(schema)}" CASCADE`).catch(() => undefined);
     await db.close();
   }
 }

@@ -2,10 +2,25 @@ import { coreTables } from './001-core-tables';
 import { timePartitioning } from './002-time-partitioning';
 import { rollups } from './003-rollups';
 import { oeeTables } from './004-oee';
+import { analyticsViews } from './005-analytics-views';
+import { apiKeys } from './006-api-keys';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
-export const migrations: readonly Migration[] = [coreTables, timePartitioning, rollups, oeeTables];
+export const migrations: readonly Migration[] = [
+  coreTables,
+  timePartitioning,
+  rollups,
+  oeeTables,
+  analyticsViews,
+  apiKeys,
+];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';
+export {
+  ANALYST_ROLE,
+  ANALYTICS_VIEWS,
+  analyticsSchemaName,
+  analystRoleStatement,
+} from './005-analytics-views';
 export type { Migration, MigrationContext, StorageBackend } from './types';

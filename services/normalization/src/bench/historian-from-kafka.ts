@@ -19,7 +19,7 @@ import {
   type RawSampleBatch,
 } from '@kiln/contracts';
 import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
-import { migrate, MemoryHotState, PgDatabase } from '@kiln/timeseries';
+import { analyticsSchemaName, migrate, MemoryHotState, PgDatabase } from '@kiln/timeseries';
 import { normalizationSectionSchema } from '../config';
 import { startNormalization } from '../normalization';
 
@@ -182,6 +182,7 @@ async function main(): Promise<void> {
     await bus.close().catch(() => undefined);
     await producer.close().catch(() => undefined);
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await db.query(`DROP SCHEMA IF EXISTS "${analyticsSchemaName(schema)}" CASCADE`).catch(() => undefined);
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }

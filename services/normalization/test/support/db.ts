@@ -1,7 +1,7 @@
 // A PostgreSQL schema of a test's own, migrated, dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import { serviceEndpoints } from '@kiln/test-infra';
-import { migrate, PgDatabase, type Database } from '@kiln/timeseries';
+import { analyticsSchemaName, migrate, PgDatabase, type Database } from '@kiln/timeseries';
 
 export interface TestDatabase {
   readonly db: Database;
@@ -23,6 +23,7 @@ export async function testDatabase(): Promise<TestDatabase> {
     },
     drop: async () => {
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.query(`DROP SCHEMA IF EXISTS "${analyticsSchemaName(schema)}" CASCADE`);
       await db.close();
     },
   };
