@@ -1,5 +1,6 @@
-// Which windows to (re)compute and computing one: the inputs of a window are read from the database, handed to
-// the pure core (@kiln/oee) and the result stored (closed windows) or kept live (open ones).
+// Which windows to (re)compute and computing them: the inputs of a stretch of windows are read from the database
+// once, each window's share handed to the pure core (@kiln/oee) exactly as if read for it alone, and the results
+// stored (closed windows) or kept live (open ones).
 import { OeeWindowKind, type OeeResult } from '@kiln/contracts';
 import {
   computeOee,
@@ -14,6 +15,7 @@ import {
 import { calendarFor, calendarShifts } from './calendar';
 import type { ShiftCalendar } from './config';
 import type { OeeStore, ResultToPublish } from './store';
+import { WindowInputs } from './window-inputs';
 
 export interface OeeEngineOptions {
   readonly store: OeeStore;
@@ -39,32 +41,67 @@ export function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
   return merged;
 }
 
+/** The filter of OeeStore.orders and OeeStore.erpShifts: a span without an end is still running. */
+export function overlaps(span: { startUs: number; endUs?: number }, range: TimeRange): boolean {
+  return span.startUs < range.toUs && (span.endUs === undefined || span.endUs > range.fromUs);
+}
+
+/** The range a window is computed over: up to now while it is open. */
+function computedRange(window: OeeWindow, nowUs: number): TimeRange {
+  return { fromUs: window.startUs, toUs: Math.min(window.endUs, Math.max(nowUs, window.startUs + 1)) };
+}
+
 export class OeeEngine {
   constructor(private readonly options: OeeEngineOptions) {}
 
   /** ERP shifts where the asset has any, else the shift calendar that applies to it. */
   async shifts(assetId: string, range: TimeRange): Promise<ShiftSpan[]> {
-    const { store, calendars, utcOffsetMinutes } = this.options;
+    const { store } = this.options;
     if (await store.hasErpShifts(assetId)) return store.erpShifts(assetId, range);
-    const calendar = calendarFor(assetId, calendars);
-    return calendar === undefined ? [] : calendarShifts(calendar, range, utcOffsetMinutes);
+    return this.calendarShifts(assetId, range);
+  }
+
+  private calendarShifts(assetId: string, range: TimeRange): ShiftSpan[] {
+    const calendar = calendarFor(assetId, this.options.calendars);
+    return calendar === undefined ? [] : calendarShifts(calendar, range, this.options.utcOffsetMinutes);
   }
 
   async calendar(assetId: string, range: TimeRange, nowUs: number): Promise<WindowCalendar> {
-    return {
-      shifts: await this.shifts(assetId, range),
-      orders: await this.options.store.orders(assetId, range),
-      utcOffsetMinutes: this.options.utcOffsetMinutes,
-      openOrderEndUs: nowUs,
-    };
+    const [shifts, orders] = await Promise.all([
+      this.shifts(assetId, range),
+      this.options.store.orders(assetId, range),
+    ]);
+    return { shifts, orders, utcOffsetMinutes: this.options.utcOffsetMinutes, openOrderEndUs: nowUs };
   }
 
-  /** The windows overlapping the ranges that have started by now. */
+  /**
+   * The windows overlapping the ranges that have started by now. The orders and ERP shifts of all ranges are read
+   * at once (a batch's counts make one range each) and each range gets those overlapping it, as if read for it.
+   */
   async windowsOf(assetId: string, ranges: readonly TimeRange[], nowUs: number): Promise<OeeWindow[]> {
+    const clipped = mergeRanges(ranges).map((range) => ({
+      fromUs: range.fromUs,
+      toUs: Math.max(range.fromUs + 1, range.toUs),
+    }));
+    if (clipped.length === 0) return [];
+    const hull = {
+      fromUs: Math.min(...clipped.map((range) => range.fromUs)),
+      toUs: Math.max(...clipped.map((range) => range.toUs)),
+    };
+    const { store } = this.options;
+    const [erpShifts, orders] = await Promise.all([
+      store.hasErpShifts(assetId).then((erp) => (erp ? store.erpShifts(assetId, hull) : undefined)),
+      store.orders(assetId, hull),
+    ]);
     const windows = new Map<string, OeeWindow>();
-    for (const range of mergeRanges(ranges)) {
-      const clipped = { fromUs: range.fromUs, toUs: Math.max(range.fromUs + 1, range.toUs) };
-      for (const window of windowsFor(clipped, await this.calendar(assetId, clipped, nowUs))) {
+    for (const range of clipped) {
+      const calendar: WindowCalendar = {
+        shifts: erpShifts?.filter((shift) => overlaps(shift, range)) ?? this.calendarShifts(assetId, range),
+        orders: orders.filter((order) => overlaps(order, range)),
+        utcOffsetMinutes: this.options.utcOffsetMinutes,
+        openOrderEndUs: nowUs,
+      };
+      for (const window of windowsFor(range, calendar)) {
         if (window.startUs < nowUs) windows.set(windowKey(window), window);
       }
     }
@@ -84,28 +121,47 @@ export class OeeEngine {
 
   /** OEE of one window (an open one up to now) from the stored inputs. */
   async compute(assetId: string, window: OeeWindow, nowUs: number, revision = 0): Promise<OeeResult> {
+    const [result] = await this.computeAll(assetId, [window], nowUs, revision);
+    if (result === undefined) throw new Error(`no result for window ${windowKey(window)} of "${assetId}"`);
+    return result;
+  }
+
+  /**
+   * OEE of many windows of an asset, in their order: the inputs of each stretch of overlapping windows are read
+   * once (a handful of queries however many windows), then every window is computed from its share of them.
+   */
+  async computeAll(
+    assetId: string,
+    windows: readonly OeeWindow[],
+    nowUs: number,
+    revision = 0,
+  ): Promise<OeeResult[]> {
+    if (windows.length === 0) return [];
     const { store } = this.options;
-    const range = {
-      fromUs: window.startUs,
-      toUs: Math.min(window.endUs, Math.max(nowUs, window.startUs + 1)),
-    };
-    const { runStartUs } = await store.runAround(assetId, range.fromUs, true);
-    const lookbackFromUs = Math.min(runStartUs ?? range.fromUs, range.fromUs);
-    const result = computeOee({
-      range,
-      states: await store.statesFor(assetId, range, runStartUs),
-      counts: await store.counts(assetId, range),
-      orders: await store.orders(assetId, range),
-      // The shifts around a stop that began before the window decide where it is counted (@kiln/oee README).
-      shifts: await this.shifts(assetId, { fromUs: lookbackFromUs, toUs: range.toUs }),
-      settings: this.options.settingsFor(assetId),
-    });
-    return toOeeResult(result, {
-      assetId,
-      windowKind: window.kind,
-      windowRef: window.ref,
-      revision,
-      computedTimeUs: nowUs,
+    const erpShifts = await store.hasErpShifts(assetId);
+    const ranges = windows.map((window) => computedRange(window, nowUs));
+    const stretches = await Promise.all(
+      mergeRanges(ranges).map((span) => WindowInputs.load(store, assetId, span, erpShifts)),
+    );
+    const settings = this.options.settingsFor(assetId);
+    return windows.map((window, i) => {
+      const range = ranges[i] ?? computedRange(window, nowUs);
+      const inputs = stretches.find((stretch) => stretch.covers(range));
+      if (inputs === undefined) throw new Error(`no inputs loaded for window ${windowKey(window)}`);
+      const { shiftsRange, ...share } = inputs.shareOf(range);
+      const result = computeOee({
+        ...share,
+        // The shifts around a stop that began before the window decide where it is counted (@kiln/oee README).
+        shifts: inputs.erpShifts(shiftsRange) ?? this.calendarShifts(assetId, shiftsRange),
+        settings,
+      });
+      return toOeeResult(result, {
+        assetId,
+        windowKind: window.kind,
+        windowRef: window.ref,
+        revision,
+        computedTimeUs: nowUs,
+      });
     });
   }
 
@@ -117,21 +173,12 @@ export class OeeEngine {
 
   /** Computes and upserts closed windows; returns those new or changed, for publishing. */
   async close(assetId: string, windows: readonly OeeWindow[], nowUs: number): Promise<ResultToPublish[]> {
-    const changed: ResultToPublish[] = [];
-    for (const window of windows) {
-      if (!OeeEngine.isClosed(window, nowUs)) continue;
-      const stored = await this.options.store.upsertResult(await this.compute(assetId, window, nowUs), nowUs);
-      if (stored !== undefined) changed.push(stored);
-    }
-    return changed;
+    const closed = windows.filter((window) => OeeEngine.isClosed(window, nowUs));
+    return this.options.store.upsertResults(await this.computeAll(assetId, closed, nowUs), nowUs);
   }
 
   /** The asset's open windows computed up to now. */
   async live(assetId: string, nowUs: number): Promise<OeeResult[]> {
-    const results: OeeResult[] = [];
-    for (const window of await this.openWindows(assetId, nowUs)) {
-      results.push(await this.compute(assetId, window, nowUs));
-    }
-    return results;
+    return this.computeAll(assetId, await this.openWindows(assetId, nowUs), nowUs);
   }
 }

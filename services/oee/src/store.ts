@@ -1,43 +1,17 @@
 // The OEE service's reads and writes: the inputs of a window (states, counts, orders, shifts) and the windows it
 // stores (oee_results, upserted by asset, window kind and window start; DESIGN.md section 3). The database is the
 // source of truth: no state is kept in memory, so a new owner of a partition resumes from here.
-import {
-  machineStateFromJSON,
-  OeeResult,
-  OeeWindowKind,
-  oeeWindowKindToJSON,
-  orderStatusToJSON,
-  type ProductionOrder,
-  type Shift,
-} from '@kiln/contracts';
-import {
-  orderSpanFromProductionOrder,
-  shiftSpanFromShift,
-  type CountDelta,
-  type OrderSpan,
-  type ShiftSpan,
-  type StateChange,
-  type TimeRange,
-} from '@kiln/oee';
+import { machineStateFromJSON, OeeResult } from '@kiln/contracts';
+import { type CountDelta, type OrderSpan, type ShiftSpan, type StateChange, type TimeRange } from '@kiln/oee';
 import { checkedSchema, epochUsOf, timestampParam, type Database } from '@kiln/timeseries';
+import { ErpStore } from './erp-store';
+import { upsertResults, type ResultToPublish } from './result-upsert';
+import { StateStretch } from './state-runs';
+import { kindName } from './window-kind';
 
-const KIND_PREFIX = 'OEE_WINDOW_KIND_';
+export { kindName };
 
-/** The stored name of a window kind: HOUR, SHIFT, ORDER, DAY. */
-export function kindName(kind: OeeWindowKind): string {
-  return oeeWindowKindToJSON(kind).slice(KIND_PREFIX.length);
-}
-
-export interface SpanChange<T> {
-  readonly previous?: T;
-  readonly current?: T;
-  /** false: the message was older than the stored one and was ignored. */
-  readonly applied: boolean;
-}
-
-export interface ResultToPublish {
-  readonly message: OeeResult;
-}
+export type { ResultToPublish } from './result-upsert';
 
 export interface DueAsset {
   readonly assetId: string;
@@ -76,6 +50,37 @@ function shiftSpanOf(row: ShiftRow): ShiftSpan | undefined {
   return { shiftId: row.shift_id, startUs: row.start_us, endUs: row.end_us, breaks: row.breaks };
 }
 
+interface StateRow {
+  time_us: number;
+  state: string;
+  reason_code: string;
+  reason_text: string;
+}
+
+function stateChangeOf(row: StateRow): StateChange {
+  return {
+    startUs: row.time_us,
+    state: machineStateFromJSON(`MACHINE_STATE_${row.state}`),
+    reasonCode: row.reason_code,
+    reasonText: row.reason_text,
+  };
+}
+
+/** The end of a query over machine_states `t` whose CTE `start` holds where to start; $1 asset, $3 end. */
+function statesFromStart(t: string): string {
+  return `inside AS (
+      SELECT time, state, reason_code, reason_text FROM ${t}
+       WHERE asset_id = $1 AND time >= (SELECT time FROM start) AND time < $3
+    ), last AS (
+      SELECT state FROM ${t} WHERE asset_id = $1 AND time < $3 ORDER BY time DESC LIMIT 1
+    ), ending AS (
+      SELECT m.time, m.state, m.reason_code, m.reason_text FROM ${t} m, last l
+       WHERE m.asset_id = $1 AND m.time >= $3 AND m.state <> l.state ORDER BY m.time LIMIT 1
+    )
+    SELECT ${epochUsOf('time')} AS time_us, state, reason_code, reason_text
+      FROM (SELECT * FROM inside UNION ALL SELECT * FROM ending) AS changes ORDER BY time`;
+}
+
 const ORDER_COLUMNS = `order_id, ${epochUsOf('start_time')} AS start_us, ${epochUsOf('end_time')} AS end_us,
   ideal_cycle_time_s, target_quantity`;
 const SHIFT_COLUMNS = `shift_id, ${epochUsOf('start_time')} AS start_us, ${epochUsOf('end_time')} AS end_us,
@@ -83,94 +88,15 @@ const SHIFT_COLUMNS = `shift_id, ${epochUsOf('start_time')} AS start_us, ${epoch
 
 export class OeeStore {
   private readonly s: string;
+  /** The ERP's orders and shifts, stored in bulk. */
+  readonly erp: ErpStore;
 
   constructor(
     private readonly db: Database,
     schema: string,
   ) {
     this.s = `"${checkedSchema(schema)}"`;
-  }
-
-  /** Stores an order unless a newer version is stored; returns its span before and after. */
-  async upsertOrder(order: ProductionOrder): Promise<SpanChange<OrderSpan>> {
-    const span = orderSpanFromProductionOrder(order);
-    return this.db.transaction(async (tx) => {
-      const before = await tx.query<OrderRow & { changed_us: number }>(
-        `SELECT ${ORDER_COLUMNS}, ${epochUsOf('changed_at')} AS changed_us FROM ${this.s}.production_orders
-          WHERE asset_id = $1 AND order_id = $2 FOR UPDATE`,
-        [order.assetId, order.orderId],
-      );
-      const stored = before.rows[0];
-      const previous = stored === undefined ? undefined : orderSpanOf(stored);
-      if (stored !== undefined && stored.changed_us > order.changedTimeUs) {
-        return { previous, current: previous, applied: false };
-      }
-      await tx.query(
-        `INSERT INTO ${this.s}.production_orders AS o
-           (asset_id, order_id, start_time, end_time, ideal_cycle_time_s, target_quantity, status, message, changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
-         ON CONFLICT (asset_id, order_id) DO UPDATE SET start_time = EXCLUDED.start_time,
-           end_time = EXCLUDED.end_time, ideal_cycle_time_s = EXCLUDED.ideal_cycle_time_s,
-           target_quantity = EXCLUDED.target_quantity, status = EXCLUDED.status, message = EXCLUDED.message,
-           changed_at = EXCLUDED.changed_at`,
-        [
-          order.assetId,
-          order.orderId,
-          span === undefined ? null : timestampParam(span.startUs, 'order start'),
-          span?.endUs === undefined ? null : timestampParam(span.endUs, 'order end'),
-          span?.idealCycleTimeS ?? order.idealCycleTimeS,
-          order.targetQuantity,
-          orderStatusToJSON(order.status),
-          JSON.stringify({ ...order }),
-          timestampParam(order.changedTimeUs, 'order changed time'),
-        ],
-      );
-      return { previous, current: span, applied: true };
-    });
-  }
-
-  /** Stores a shift unless a newer version is stored; returns its span before and after. */
-  async upsertShift(shift: Shift): Promise<SpanChange<ShiftSpan>> {
-    const span = shiftSpanFromShift(shift);
-    return this.db.transaction(async (tx) => {
-      const before = await tx.query<ShiftRow & { changed_us: number }>(
-        `SELECT ${SHIFT_COLUMNS}, ${epochUsOf('changed_at')} AS changed_us FROM ${this.s}.shifts
-          WHERE asset_id = $1 AND shift_id = $2 FOR UPDATE`,
-        [shift.assetId, shift.shiftId],
-      );
-      const stored = before.rows[0];
-      const previous = stored === undefined ? undefined : shiftSpanOf(stored);
-      if (stored !== undefined && stored.changed_us > shift.changedTimeUs) {
-        return { previous, current: previous, applied: false };
-      }
-      await tx.query(
-        `INSERT INTO ${this.s}.shifts AS s (asset_id, shift_id, name, start_time, end_time, breaks, cancelled, changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
-         ON CONFLICT (asset_id, shift_id) DO UPDATE SET name = EXCLUDED.name, start_time = EXCLUDED.start_time,
-           end_time = EXCLUDED.end_time, breaks = EXCLUDED.breaks, cancelled = EXCLUDED.cancelled,
-           changed_at = EXCLUDED.changed_at`,
-        [
-          shift.assetId,
-          shift.shiftId,
-          shift.name,
-          timestampParam(shift.startUs, 'shift start'),
-          timestampParam(shift.endUs, 'shift end'),
-          JSON.stringify(shift.breaks.map((b) => ({ startUs: b.startUs, endUs: b.endUs, reason: b.reason }))),
-          shift.cancelled,
-          timestampParam(shift.changedTimeUs, 'shift changed time'),
-        ],
-      );
-      return { previous, current: span, applied: true };
-    });
-  }
-
-  /** Removes a stored window of a shift or order whose start moved (or which was cancelled). */
-  async removeStaleWindows(assetId: string, kind: OeeWindowKind, ref: string, keepStartUs?: number) {
-    await this.db.query(
-      `DELETE FROM ${this.s}.oee_results
-        WHERE asset_id = $1 AND window_kind = $2 AND window_ref = $3 AND ($4::timestamptz IS NULL OR window_start <> $4)`,
-      [assetId, kindName(kind), ref, keepStartUs === undefined ? null : timestampParam(keepStartUs)],
-    );
+    this.erp = new ErpStore(db, this.s);
   }
 
   async hasErpShifts(assetId: string): Promise<boolean> {
@@ -241,33 +167,36 @@ export class OeeStore {
    * force at its end.
    */
   async statesFor(assetId: string, range: TimeRange, runStartUs: number | undefined): Promise<StateChange[]> {
-    const t = `${this.s}.machine_states`;
     const fromUs = Math.min(runStartUs ?? range.fromUs, range.fromUs);
-    const { rows } = await this.db.query<{
-      time_us: number;
-      state: string;
-      reason_code: string;
-      reason_text: string;
-    }>(
-      `WITH inside AS (
-         SELECT time, state, reason_code, reason_text FROM ${t}
-          WHERE asset_id = $1 AND time >= $2 AND time < $3
-       ), last AS (
-         SELECT state FROM ${t} WHERE asset_id = $1 AND time < $3 ORDER BY time DESC LIMIT 1
-       ), ending AS (
-         SELECT m.time, m.state, m.reason_code, m.reason_text FROM ${t} m, last l
-          WHERE m.asset_id = $1 AND m.time >= $3 AND m.state <> l.state ORDER BY m.time LIMIT 1
-       )
-       SELECT ${epochUsOf('time')} AS time_us, state, reason_code, reason_text
-         FROM (SELECT * FROM inside UNION ALL SELECT * FROM ending) AS changes ORDER BY time`,
+    const { rows } = await this.db.query<StateRow>(
+      `WITH start AS (SELECT $2::timestamptz AS time), ${statesFromStart(`${this.s}.machine_states`)}`,
       [assetId, timestampParam(fromUs), timestampParam(range.toUs)],
     );
-    return rows.map((row) => ({
-      startUs: row.time_us,
-      state: machineStateFromJSON(`MACHINE_STATE_${row.state}`),
-      reasonCode: row.reason_code,
-      reasonText: row.reason_text,
-    }));
+    return rows.map(stateChangeOf);
+  }
+
+  /**
+   * In one query, the stretch of state changes that answers runAround and statesFor for every time in `range`:
+   * from the start of the run in force at (`inclusive`) or just before `range.fromUs` up to `range.toUs`, and the
+   * change that ends the run in force at `range.toUs`.
+   */
+  async statesAround(assetId: string, range: TimeRange, inclusive: boolean): Promise<StateStretch> {
+    const t = `${this.s}.machine_states`;
+    const { rows } = await this.db.query<StateRow>(
+      `WITH before AS (
+         SELECT time, state FROM ${t} WHERE asset_id = $1 AND time ${inclusive ? '<=' : '<'} $2
+          ORDER BY time DESC LIMIT 1
+       ), other AS (
+         SELECT m.time FROM ${t} m, before b WHERE m.asset_id = $1 AND m.time < b.time AND m.state <> b.state
+          ORDER BY m.time DESC LIMIT 1
+       ), start AS (
+         SELECT coalesce((SELECT min(m.time) FROM ${t} m, before b
+                           WHERE m.asset_id = $1 AND m.time <= b.time
+                             AND m.time > coalesce((SELECT time FROM other), '-infinity'::timestamptz)), $2) AS time
+       ), ${statesFromStart(t)}`,
+      [assetId, timestampParam(range.fromUs), timestampParam(range.toUs)],
+    );
+    return new StateStretch(range, inclusive, rows.map(stateChangeOf));
   }
 
   /** Count deltas of the asset with fromUs <= time < toUs (point deltas: the message has no interval start). */
@@ -293,48 +222,11 @@ export class OeeStore {
   }
 
   /**
-   * Upserts a closed window. The revision grows only when the figures changed; the result is returned for
-   * publishing when it changed or an earlier revision was never acknowledged on the bus.
+   * Upserts closed windows, each computed at `computedTimeUs`. A revision grows only when the figures changed; a
+   * result is returned for publishing when it changed or an earlier revision was never acknowledged on the bus.
    */
-  async upsertResult(result: OeeResult, computedTimeUs: number): Promise<ResultToPublish | undefined> {
-    const figures = OeeResult.toJSON({ ...result, revision: 0, computedTimeUs: 0 });
-    const { rows } = await this.db.query<{ revision: number; computed_us: number }>(
-      `INSERT INTO ${this.s}.oee_results AS r (asset_id, window_kind, window_start, window_end, window_ref,
-         availability, performance, quality, oee, teep, planned_busy_time_s, total_count, good_count, figures,
-         settings, computed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb, $16)
-       ON CONFLICT (asset_id, window_kind, window_start) DO UPDATE SET
-         window_end = EXCLUDED.window_end, window_ref = EXCLUDED.window_ref,
-         availability = EXCLUDED.availability, performance = EXCLUDED.performance, quality = EXCLUDED.quality,
-         oee = EXCLUDED.oee, teep = EXCLUDED.teep, planned_busy_time_s = EXCLUDED.planned_busy_time_s,
-         total_count = EXCLUDED.total_count, good_count = EXCLUDED.good_count, figures = EXCLUDED.figures,
-         settings = EXCLUDED.settings,
-         revision = CASE WHEN r.figures = EXCLUDED.figures THEN r.revision ELSE r.revision + 1 END,
-         computed_at = CASE WHEN r.figures = EXCLUDED.figures THEN r.computed_at ELSE EXCLUDED.computed_at END
-       WHERE r.figures <> EXCLUDED.figures OR r.published_revision < r.revision
-       RETURNING revision, ${epochUsOf('computed_at')} AS computed_us`,
-      [
-        result.assetId,
-        kindName(result.windowKind),
-        timestampParam(result.windowStartUs, 'window start'),
-        timestampParam(result.windowEndUs, 'window end'),
-        result.windowRef,
-        result.availability ?? null,
-        result.performance ?? null,
-        result.quality ?? null,
-        result.oee ?? null,
-        result.teep ?? null,
-        result.plannedBusyTimeS,
-        result.totalCount,
-        result.goodCount,
-        JSON.stringify(figures),
-        JSON.stringify(result.settings ?? {}),
-        timestampParam(computedTimeUs, 'computed time'),
-      ],
-    );
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    return { message: { ...result, revision: row.revision, computedTimeUs: row.computed_us } };
+  upsertResults(results: readonly OeeResult[], computedTimeUs: number): Promise<ResultToPublish[]> {
+    return upsertResults(this.db, this.s, results, computedTimeUs);
   }
 
   async markPublished(results: readonly OeeResult[]): Promise<void> {

@@ -4,6 +4,7 @@
 import { InProcessBus, type BusRecord } from '@kiln/bus';
 import {
   decodeEvent,
+  dlqHeaderNames,
   encodeEvent,
   eventTopics,
   MachineState,
@@ -172,6 +173,51 @@ describeWith(['postgres'], 'the OEE service over the in-process bus', () => {
       await stop(h);
     }
   }, 120_000);
+
+  it('sends records that break the rules to the dead-letter topic and goes on with the rest', async () => {
+    const own = new ShiftFixture('poison');
+    const h = await harness(own);
+    try {
+      const dead: BusRecord[] = [];
+      await h.bus.subscribe({
+        groupId: 'watch-dlq',
+        topics: [topics.dlq.name],
+        handler: async (batch) => {
+          dead.push(...batch.records.filter((r) => own.assets.includes(r.key)));
+        },
+      });
+      const [assetId] = own.assets;
+      if (assetId === undefined) throw new Error('no asset');
+      const [early] = own.shifts(assetId);
+      if (early === undefined) throw new Error('no shift');
+      const delta = { timeUs: SHIFT_START_US, totalCount: 5, goodCount: 5, scrapCount: 0, orderId: '' };
+      const poison = [
+        encodeEvent(eventTopics.productionCount, { assetId, deltas: [{ ...delta, goodCount: -1 }] }),
+        encodeEvent(eventTopics.productionCount, { assetId, deltas: [{ ...delta, timeUs: -5 }] }),
+        encodeEvent(eventTopics.erpShift, {
+          ...early,
+          endUs: SHIFT_START_US - 1,
+        }),
+      ];
+      await h.bus.publish(topics.productionCount.name, poison.slice(0, 2));
+      await h.bus.publish(topics.erpShift.name, poison.slice(2));
+      await publishAll(h.bus, own.events());
+      await settle(h, own.events().length);
+      await waitUntil(() => dead.length >= 3, { timeoutMs: 30_000, what: 'three dead letters' });
+      expect(dead).toHaveLength(3);
+      const reasons = dead.map((record) => record.headers[dlqHeaderNames.error] ?? '').join('\n');
+      expect(reasons).toMatch(/goodCount is -1/);
+      expect(reasons).toMatch(/not a time between 1970 and 9999/);
+      expect(reasons).toMatch(/ends at or before it starts/);
+      const shift = (await h.oee.service.store.results(assetId)).find(
+        (result) => result.windowKind === OeeWindowKind.OEE_WINDOW_KIND_SHIFT,
+      );
+      if (shift === undefined) throw new Error('no shift window stored');
+      expectSameAsCore(shift, own.reference(assetId, SHIFT_START_US, SHIFT_START_US + 8 * HOUR_US));
+    } finally {
+      await stop(h);
+    }
+  });
 
   it('re-classifies a stop when an operator assigns a reason and state to it', async () => {
     const own = new ShiftFixture('reason');
