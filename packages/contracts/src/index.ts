@@ -10,3 +10,4 @@ export * from './topics';
 export * from './headers';
 export * from './events';
 export * from './time';
+export * as api from './api';
