@@ -4,6 +4,7 @@
 import { busConfigSchema } from '@kiln/bus';
 import { ingestionSectionSchema } from '@kiln/ingestion';
 import { databaseConfigSchema, normalizationSectionSchema, redisConfigSchema } from '@kiln/normalization';
+import { oeeSectionSchema, type OeeSection } from '@kiln/oee-service';
 import { loadConfig, serviceConfigSchema } from '@kiln/service-kit';
 import { simulatorConfigSchema } from '@kiln/simulator';
 import { join } from 'node:path';
@@ -24,6 +25,13 @@ export const embeddedSimulatorSchema = simulatorConfigSchema.extend({
 /** The plant model and mapping rules of the simulated factory (packages/cli/embedded/plant.yaml). */
 export const EMBEDDED_PLANT_FILE = join(__dirname, '..', 'embedded', 'plant.yaml');
 
+/** Three shifts a day, every day, each with a meal break (packages/cli/embedded/shifts.yaml). */
+export const EMBEDDED_SHIFTS_FILE = join(__dirname, '..', 'embedded', 'shifts.yaml');
+
+/** The assets of the embedded plant: their ideal cycle time and micro-stop threshold are those of plant.yaml. */
+export const EMBEDDED_PLANT_ASSETS = 'acme/plant-1/assembly/';
+const EMBEDDED_PLANT_SETTINGS = { defaultIdealCycleTimeS: 10, microStopThresholdS: 120 };
+
 export const platformConfigSchema = z.strictObject({
   ...serviceConfigSchema,
   bus: busConfigSchema.prefault({}),
@@ -39,7 +47,23 @@ export const platformConfigSchema = z.strictObject({
   database: databaseConfigSchema.prefault({ embedded: { dataDir: 'data/db' } }),
   redis: redisConfigSchema.prefault({}),
   normalization: normalizationSectionSchema.prefault({ plantFile: EMBEDDED_PLANT_FILE }),
+  // OEE in the platform's database, live OEE in memory unless redis.url is set. The embedded calendar and asset
+  // settings are filled in after validation, so that setting another OEE key (KILN_OEE_UTC_OFFSET_MINUTES) keeps
+  // them, as a prefault would not.
+  oee: oeeSectionSchema.prefault({}).transform(withEmbeddedOeeDefaults),
 });
+
+/** The embedded calendar unless one is configured; the embedded plant's settings below configured ones. */
+function withEmbeddedOeeDefaults(section: OeeSection): OeeSection {
+  return {
+    ...section,
+    calendarFile: section.calendarFile ?? EMBEDDED_SHIFTS_FILE,
+    settings: {
+      ...section.settings,
+      assets: { [EMBEDDED_PLANT_ASSETS]: EMBEDDED_PLANT_SETTINGS, ...section.settings.assets },
+    },
+  };
+}
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
 

@@ -16,4 +16,6 @@ export const platformEnvMap = {
   DATABASE_EMBEDDED_DIR: 'database.embedded.dataDir',
   REDIS_URL: 'redis.url',
   PLANT_FILE: 'normalization.plantFile',
+  OEE_CALENDAR_FILE: 'oee.calendarFile',
+  OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
 } as const satisfies Record<string, string>;

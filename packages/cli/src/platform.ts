@@ -1,9 +1,11 @@
 // The Kiln platform in one process (`kiln start`): the runtime (telemetry, metrics, bus with the whole topic
-// catalogue, ops endpoints), the dead-letter monitor, the simulated factory, and the services.
+// catalogue, ops endpoints), the dead-letter monitor, the simulated factory, and the services (ingestion,
+// normalization, OEE).
 import { catalogueWithPartitions } from '@kiln/contracts';
 import type { EventBus } from '@kiln/bus';
 import { connectorConfigSchema, startIngestion, type IngestionSection } from '@kiln/ingestion';
 import { openDatabase, openHotState, startNormalization } from '@kiln/normalization';
+import { openLiveOee, startOee } from '@kiln/oee-service';
 import { startRuntime } from '@kiln/service-runtime';
 import type { Logger, OpsServer, ServiceLifecycle } from '@kiln/service-kit';
 import { startSimulator, type SimulatorHandle } from '@kiln/simulator';
@@ -41,6 +43,18 @@ export async function startPlatform(
   lifecycle.add({ name: 'database', stop: () => database.db.close() });
   const hot = openHotState(config.redis);
   lifecycle.add({ name: 'hot state', stop: () => hot.hotState.close() });
+  // OEE before normalization, which feeds it: components stop in reverse order, so the machine states and counts
+  // normalization publishes while it drains still reach OEE, and OEE stops before the database and the bus.
+  const liveOee = openLiveOee(config.redis);
+  lifecycle.add({ name: 'live oee', stop: () => liveOee.live.close() });
+  const oee = await startOee(lifecycle, config.oee, {
+    bus,
+    logger,
+    registry,
+    db: database.db,
+    schema: config.database.schema,
+    live: liveOee.live,
+  });
   const normalization = await startNormalization(lifecycle, config.normalization, {
     bus,
     logger,
@@ -72,6 +86,13 @@ export async function startPlatform(
       name: 'normalization',
       check: async () => {
         if (!normalization.isReady()) throw new Error('not yet a member of its consumer group');
+      },
+    },
+    { name: 'live-oee', check: () => liveOee.ping() },
+    {
+      name: 'oee',
+      check: async () => {
+        if (!oee.isReady()) throw new Error('not yet a member of its consumer group');
       },
     },
     {

@@ -63,7 +63,8 @@ export async function exitWithin(
 
 export async function httpStatus(url: string): Promise<{ status: number; body: string } | undefined> {
   try {
-    const response = await fetch(url);
+    // A process whose event loop is stalled accepts the connection and never answers: fail, do not hang.
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
     return { status: response.status, body: await response.text() };
   } catch {
     return undefined;
