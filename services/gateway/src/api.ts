@@ -1,0 +1,60 @@
+// The gateway's operations over one set of dependencies, shared by the REST and gRPC transports.
+import type { EventBus } from '@kiln/bus';
+import type { LiveOee, OeeSection } from '@kiln/oee-service';
+import type { Database } from '@kiln/timeseries';
+import type { Authenticator } from './auth/authenticator';
+import type { GatewaySection } from './config';
+import { AssetQueries } from './domain/assets';
+import { EventIngest } from './domain/events';
+import { OeeQueries } from './domain/oee';
+import { StateQueries } from './domain/states';
+import { TelemetryQueries } from './domain/telemetry';
+
+/** A tag without a mapping rule, as normalization lists it. */
+export interface UnmappedTagView {
+  readonly sourceId: string;
+  readonly tag: string;
+  readonly reason: string;
+  readonly detail: string;
+  readonly count: number;
+  readonly firstSeenUs: number;
+  readonly lastSeenUs: number;
+}
+
+export interface GatewayApi {
+  readonly authenticator: Authenticator;
+  readonly assets: AssetQueries;
+  readonly telemetry: TelemetryQueries;
+  readonly oee: OeeQueries;
+  readonly states: StateQueries;
+  readonly events: EventIngest;
+  /** Where normalization runs in the same process; undefined otherwise (the route answers 503). */
+  readonly unmapped: (() => UnmappedTagView[]) | undefined;
+  readonly limits: GatewaySection['limits'];
+}
+
+export interface GatewayApiDependencies {
+  readonly db: Database;
+  readonly schema: string;
+  readonly bus: EventBus;
+  readonly live: LiveOee | undefined;
+  readonly oeeSection: OeeSection;
+  readonly section: GatewaySection;
+  readonly authenticator: Authenticator;
+  readonly unmapped?: () => UnmappedTagView[];
+  readonly now?: () => number;
+}
+
+export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
+  const assets = new AssetQueries(deps.db, deps.schema);
+  return {
+    authenticator: deps.authenticator,
+    assets,
+    telemetry: new TelemetryQueries(deps.db, deps.schema, deps.section.limits.maxBuckets),
+    oee: new OeeQueries(deps.db, deps.schema, deps.oeeSection, assets, deps.live, deps.now),
+    states: new StateQueries(deps.db, deps.schema, assets, deps.bus, deps.now),
+    events: new EventIngest(deps.bus),
+    unmapped: deps.unmapped,
+    limits: deps.section.limits,
+  };
+}

@@ -1,0 +1,114 @@
+// Configuration of the gateway: the service kit's sections, the bus (to publish posted events and stop reasons),
+// the database, Redis (live OEE), the OEE section it shares with the OEE service (calendar, settings) and its
+// own section: listeners, TLS, authentication, rate limits and request limits. Precedence: defaults < YAML
+// (KILN_CONFIG / --config) < KILN_* env.
+import { busConfigSchema, busEnvMap } from '@kiln/bus';
+import { oeeSectionSchema } from '@kiln/oee-service';
+import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { databaseConfigSchema, redisConfigSchema } from '@kiln/timeseries';
+import { z } from 'zod';
+
+const tlsSchema = z.strictObject({
+  /** PEM files of the server's certificate chain and private key. */
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+});
+
+export const gatewaySectionSchema = z.strictObject({
+  http: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      tls: tlsSchema.optional(),
+    })
+    .prefault({}),
+  grpc: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(50051),
+      tls: tlsSchema
+        .extend({
+          /** PEM file of the CA that signs client certificates; with requireClientCert: mutual TLS. */
+          caFile: z.string().min(1).optional(),
+          requireClientCert: z.boolean().default(false),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /** Seeds this admin key (every site) at start; at least 24 characters. */
+      adminApiKey: z.string().min(24).optional(),
+      /** How long a verified API key is trusted before it is looked up again (revocation delay). */
+      keyCacheMs: z.number().int().min(0).default(30_000),
+      /** Serve /openapi.json and /docs without credentials (they describe the API, not data). */
+      publicDocs: z.boolean().default(true),
+      jwt: z
+        .strictObject({
+          issuer: z.string().min(1),
+          jwksUrl: z.url(),
+          audience: z.string().min(1).optional(),
+          siteClaim: z.string().min(1).default('kiln_site'),
+          roleClaim: z.string().min(1).default('kiln_role'),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  rateLimit: z
+    .strictObject({
+      /** Requests per key (or per client address before authentication) and window; 0 turns it off. */
+      max: z.number().int().min(0).default(1200),
+      windowMs: z.number().int().positive().default(60_000),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Longest time range of one query. */
+      maxRangeDays: z.number().positive().default(366),
+      /** Most telemetry buckets (signals x buckets) of one query. */
+      maxBuckets: z.number().int().positive().default(200_000),
+    })
+    .prefault({}),
+});
+
+export const gatewayConfigSchema = z.strictObject({
+  ...serviceConfigSchema,
+  bus: busConfigSchema.prefault({}),
+  database: databaseConfigSchema.prefault({}),
+  redis: redisConfigSchema.prefault({}),
+  oee: oeeSectionSchema.prefault({}),
+  gateway: gatewaySectionSchema.prefault({}),
+});
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewaySection = z.output<typeof gatewaySectionSchema>;
+
+export const gatewayEnvMap = {
+  ...serviceEnvMap,
+  ...busEnvMap,
+  DATABASE_URL: 'database.url',
+  DATABASE_SCHEMA: 'database.schema',
+  REDIS_URL: 'redis.url',
+  REDIS_KEY_PREFIX: 'redis.keyPrefix',
+  OEE_CALENDAR_FILE: 'oee.calendarFile',
+  OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
+  HTTP_HOST: 'gateway.http.host',
+  HTTP_PORT: 'gateway.http.port',
+  GRPC_HOST: 'gateway.grpc.host',
+  GRPC_PORT: 'gateway.grpc.port',
+  ADMIN_API_KEY: 'gateway.auth.adminApiKey',
+  JWT_ISSUER: 'gateway.auth.jwt.issuer',
+  JWT_JWKS_URL: 'gateway.auth.jwt.jwksUrl',
+  JWT_AUDIENCE: 'gateway.auth.jwt.audience',
+  RATE_LIMIT_MAX: 'gateway.rateLimit.max',
+} as const satisfies Record<string, string>;
+
+export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessEnv): GatewayConfig {
+  return loadConfig({
+    schema: gatewayConfigSchema,
+    ...(file === undefined ? {} : { file }),
+    env,
+    envMap: gatewayEnvMap,
+    envPrefix: 'KILN_',
+  });
+}

@@ -1,0 +1,151 @@
+// Telemetry reads: bucketed aggregates over a range and the latest value per signal, each signal named
+// `<asset id>/<signal name>` and checked against the principal's site. The number of buckets one request may
+// ask for is capped.
+import {
+  ALL_AGGREGATES,
+  HistorianQueries,
+  parseBucket,
+  type Aggregate,
+  type Database,
+} from '@kiln/timeseries';
+import { authorizeAsset, type Principal } from '../auth/principal';
+import { ApiError, invalidArgument } from '../errors';
+import { checkAssetId } from './assets';
+import type { TimeRangeUs } from './range';
+
+export interface SignalPath {
+  readonly assetId: string;
+  readonly name: string;
+}
+
+export interface Bucket {
+  readonly startUs: number;
+  readonly avg: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
+  readonly last: number | null;
+  readonly count: number | null;
+}
+
+export interface Series {
+  readonly signal: SignalPath;
+  readonly buckets: Bucket[];
+}
+
+export interface LatestValue {
+  readonly signal: SignalPath;
+  readonly timeUs: number;
+  readonly value: number | null;
+  readonly valueText: string | null;
+  /** DESIGN.md Quality enum: 1 good, 2 uncertain, 3 bad. */
+  readonly quality: number;
+}
+
+export interface RangeRequest {
+  readonly signals: readonly SignalPath[];
+  readonly range: TimeRangeUs;
+  readonly bucket: string;
+  readonly aggregates?: readonly Aggregate[];
+  readonly source?: 'raw' | 'rollup';
+}
+
+export const MAX_SIGNALS_PER_REQUEST = 100;
+const SIGNAL_NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+
+/** `acme/plant-1/line-1/press-1/temperature` -> asset id and signal name. */
+export function parseSignalPath(field: string, text: string): SignalPath {
+  const cut = text.lastIndexOf('/');
+  const name = text.slice(cut + 1);
+  if (cut <= 0 || !SIGNAL_NAME.test(name)) {
+    throw invalidArgument(field, `"${text.slice(0, 80)}" is not <asset id>/<signal name>`);
+  }
+  return { assetId: checkAssetId(field, text.slice(0, cut)), name };
+}
+
+export const AGGREGATES = ALL_AGGREGATES;
+
+export class TelemetryQueries {
+  private readonly historian: HistorianQueries;
+
+  constructor(
+    db: Database,
+    schema: string,
+    private readonly maxBuckets: number,
+  ) {
+    this.historian = new HistorianQueries(db, { schema });
+  }
+
+  private checkSignals(principal: Principal, signals: readonly SignalPath[]): void {
+    if (signals.length === 0) throw invalidArgument('signal', 'name at least one signal');
+    if (signals.length > MAX_SIGNALS_PER_REQUEST) {
+      throw invalidArgument('signal', `at most ${MAX_SIGNALS_PER_REQUEST} signals per request`);
+    }
+    for (const signal of signals) authorizeAsset(principal, signal.assetId, 'reader');
+  }
+
+  async range(principal: Principal, request: RangeRequest): Promise<Series[]> {
+    this.checkSignals(principal, request.signals);
+    let widthUs: number;
+    try {
+      widthUs = parseBucket(request.bucket).widthUs;
+    } catch (error) {
+      throw invalidArgument('bucket', error instanceof Error ? error.message : String(error));
+    }
+    const buckets = Math.ceil((request.range.toUs - request.range.fromUs) / widthUs) * request.signals.length;
+    if (buckets > this.maxBuckets) {
+      throw new ApiError(
+        'out-of-range',
+        `the request asks for ${buckets} buckets, more than the ${this.maxBuckets} allowed: use a wider bucket or a shorter range`,
+        'bucket',
+      );
+    }
+    const ids = await this.historian.signalIds(request.signals);
+    const rows = await this.historian.rangeQuery({
+      signalIds: [...ids.values()],
+      fromUs: request.range.fromUs,
+      toUs: request.range.toUs,
+      bucket: request.bucket,
+      ...(request.aggregates === undefined ? {} : { aggregates: request.aggregates }),
+      ...(request.source === undefined ? {} : { source: request.source }),
+    });
+    return request.signals.map((signal) => {
+      const id = ids.get(`${signal.assetId}/${signal.name}`);
+      return {
+        signal,
+        buckets: rows
+          .filter((row) => row.signalId === id)
+          .map((row) => ({
+            startUs: row.bucketStartUs,
+            avg: row.avg,
+            min: row.min,
+            max: row.max,
+            last: row.last,
+            count: row.count,
+          })),
+      };
+    });
+  }
+
+  /** The newest stored value of each signal; signals without data are left out. */
+  async latest(principal: Principal, signals: readonly SignalPath[]): Promise<LatestValue[]> {
+    this.checkSignals(principal, signals);
+    const ids = await this.historian.signalIds(signals);
+    const byId = new Map([...ids.entries()].map(([key, id]) => [id, key]));
+    const values = await this.historian.lastValues([...ids.values()]);
+    return values.flatMap((value) => {
+      const key = byId.get(value.signalId);
+      const signal = key === undefined ? undefined : signals.find((s) => `${s.assetId}/${s.name}` === key);
+      return signal === undefined
+        ? []
+        : [
+            {
+              signal,
+              timeUs: value.timeUs,
+              value: value.value,
+              valueText: value.valueText,
+              quality: value.quality,
+            },
+          ];
+    });
+  }
+}

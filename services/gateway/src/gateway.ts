@@ -1,0 +1,93 @@
+// The gateway as a library, for its own process (main.ts) and for `kiln start`: seeds the admin key when one is
+// configured, then serves REST and gRPC over the same operations until the lifecycle stops it.
+import type { EventBus } from '@kiln/bus';
+import type { LiveOee, OeeSection } from '@kiln/oee-service';
+import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
+import type { Database } from '@kiln/timeseries';
+import { createGatewayApi, type GatewayApi, type UnmappedTagView } from './api';
+import { ApiKeyStore } from './auth/api-keys';
+import { Authenticator } from './auth/authenticator';
+import { JwtVerifier } from './auth/jwt';
+import type { GatewaySection } from './config';
+import { startGrpcServer } from './grpc/server';
+import { buildRestServer, type ReadinessCheck } from './rest/server';
+
+export interface GatewayDependencies {
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Migrated (`migrate` of @kiln/timeseries, version 6 or later) into `schema`. */
+  readonly db: Database;
+  readonly schema: string;
+  /** The OEE service's live results (Redis, or memory in the embedded mode); absent: no live OEE. */
+  readonly live?: LiveOee;
+  /** The OEE service's section: the same calendar and settings give the same figures. */
+  readonly oeeSection: OeeSection;
+  readonly version: string;
+  readonly unmapped?: () => UnmappedTagView[];
+  readonly readiness?: readonly ReadinessCheck[];
+  readonly now?: () => number;
+}
+
+export interface Gateway {
+  readonly api: GatewayApi;
+  readonly keys: ApiKeyStore;
+  /** Where REST listens, e.g. http://127.0.0.1:8080. */
+  readonly httpUrl: string;
+  readonly grpcAddress: string;
+}
+
+export async function startGateway(
+  lifecycle: ServiceLifecycle,
+  section: GatewaySection,
+  deps: GatewayDependencies,
+): Promise<Gateway> {
+  const logger = deps.logger.child({ component: 'gateway' });
+  const keys = new ApiKeyStore(deps.db, deps.schema, { cacheMs: section.auth.keyCacheMs });
+  if (section.auth.adminApiKey !== undefined) {
+    const id = await keys.seed(section.auth.adminApiKey, '*', 'admin', 'KILN_ADMIN_API_KEY');
+    logger.info({ keyId: id }, 'admin API key from the configuration is stored');
+  }
+  const jwt = section.auth.jwt === undefined ? undefined : new JwtVerifier(section.auth.jwt);
+  const api = createGatewayApi({
+    db: deps.db,
+    schema: deps.schema,
+    bus: deps.bus,
+    live: deps.live,
+    oeeSection: deps.oeeSection,
+    section,
+    authenticator: new Authenticator(keys, jwt),
+    ...(deps.unmapped === undefined ? {} : { unmapped: deps.unmapped }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+
+  const rest = await buildRestServer({
+    api,
+    section,
+    logger,
+    registry: deps.registry,
+    version: deps.version,
+    readiness: deps.readiness ?? [
+      { name: 'database', check: async () => void (await deps.db.query('SELECT 1')) },
+    ],
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+  await rest.listen({ host: section.http.host, port: section.http.port });
+  lifecycle.add({ name: 'gateway rest', stop: () => rest.close() });
+  const address = rest.server.address();
+  const httpPort = typeof address === 'object' && address !== null ? address.port : section.http.port;
+  const httpUrl = `${section.http.tls === undefined ? 'http' : 'https'}://${section.http.host}:${httpPort}`;
+
+  const grpc = await startGrpcServer({
+    api,
+    host: section.grpc.host,
+    port: section.grpc.port,
+    ...(section.grpc.tls === undefined ? {} : { tls: section.grpc.tls }),
+    logger,
+    pingDatabase: async () => void (await deps.db.query('SELECT 1')),
+  });
+  lifecycle.add({ name: 'gateway grpc', stop: () => grpc.stop() });
+  const grpcAddress = `${section.grpc.host}:${grpc.port}`;
+  logger.info({ rest: httpUrl, grpc: grpcAddress }, 'gateway serving');
+  return { api, keys, httpUrl, grpcAddress };
+}

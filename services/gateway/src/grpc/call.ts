@@ -1,0 +1,145 @@
+// What every kiln.v1 call goes through: the deadline (answered with DEADLINE_EXCEEDED when it has passed before
+// or after the work), authentication from the `authorization` metadata, and errors mapped to statuses. Server
+// streams run until the client cancels or the server stops (LiveStreams ends them all).
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  Metadata,
+  ServerUnaryCall,
+  ServerWritableStream,
+} from '@grpc/grpc-js';
+import type { Logger } from '@kiln/service-kit';
+import type { GatewayApi } from '../api';
+import type { Principal } from '../auth/principal';
+import { deadlineExceeded, statusOf } from './status';
+
+export interface GrpcHandlerContext {
+  readonly api: GatewayApi;
+  readonly logger: Logger;
+  readonly streams: LiveStreams;
+  /** How often the live streams poll; defaults 1 s (telemetry) and 2 s (OEE). */
+  readonly livePollMs?: { readonly telemetry?: number; readonly oee?: number };
+}
+
+/** The open server streams, so that stopping the server ends them instead of waiting for their clients. */
+export class LiveStreams {
+  private readonly open = new Set<AbortController>();
+  private closed = false;
+
+  /** A signal aborted when the stream's client cancels or the server stops. */
+  register(call: ServerWritableStream<unknown, unknown>): AbortSignal {
+    const controller = new AbortController();
+    if (this.closed) controller.abort();
+    this.open.add(controller);
+    const forget = (): void => {
+      this.open.delete(controller);
+      controller.abort();
+    };
+    call.once('cancelled', forget);
+    call.once('close', forget);
+    return controller.signal;
+  }
+
+  /** Aborts every open stream (each then ends with OK) and any opened later. */
+  closeAll(): void {
+    this.closed = true;
+    for (const controller of this.open) controller.abort();
+    this.open.clear();
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+}
+
+/** Milliseconds since the epoch of a call's deadline; Infinity without one. */
+function deadlineMsOf(call: { getDeadline(): Date | number }): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+export const deadlinePassed = (call: { getDeadline(): Date | number }, nowMs = Date.now()): boolean =>
+  nowMs >= deadlineMsOf(call);
+
+function authorizationOf(metadata: Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Thrown inside the wrappers below to answer DEADLINE_EXCEEDED. */
+const DEADLINE = Symbol('deadline passed');
+
+/** A unary handler: deadline, authentication, the work, the deadline again, errors as statuses. */
+export function unary<Request, Response>(
+  context: GrpcHandlerContext,
+  method: string,
+  work: (request: Request, principal: Principal) => Promise<Response>,
+): handleUnaryCall<Request, Response> {
+  return (call: ServerUnaryCall<Request, Response>, callback) => {
+    const run = async (): Promise<Response> => {
+      if (deadlinePassed(call)) throw DEADLINE;
+      const principal = await context.api.authenticator.authenticate(authorizationOf(call.metadata));
+      const response = await work(call.request, principal);
+      if (deadlinePassed(call)) throw DEADLINE;
+      return response;
+    };
+    run().then(
+      (response) => callback(null, response),
+      (error: unknown) =>
+        callback(error === DEADLINE ? deadlineExceeded() : statusOf(error, method, context.logger)),
+    );
+  };
+}
+
+/**
+ * A server-streaming handler: authenticates, then `work` writes until the signal aborts (client cancelled, server
+ * stopping) or it returns; the stream then ends with OK. An error ends it with its status.
+ */
+export function serverStream<Request, Response>(
+  context: GrpcHandlerContext,
+  method: string,
+  work: (
+    request: Request,
+    principal: Principal,
+    send: (message: Response) => void,
+    signal: AbortSignal,
+  ) => Promise<void>,
+): handleServerStreamingCall<Request, Response> {
+  return (call: ServerWritableStream<Request, Response>) => {
+    const signal = context.streams.register(call as ServerWritableStream<unknown, unknown>);
+    const send = (message: Response): void => {
+      if (!signal.aborted) call.write(message);
+    };
+    const run = async (): Promise<void> => {
+      if (deadlinePassed(call)) throw DEADLINE;
+      const principal = await context.api.authenticator.authenticate(authorizationOf(call.metadata));
+      await work(call.request, principal, send, signal);
+    };
+    run().then(
+      () => {
+        if (!call.cancelled) call.end();
+      },
+      (error: unknown) => {
+        if (call.cancelled) return;
+        call.emit('error', error === DEADLINE ? deadlineExceeded() : statusOf(error, method, context.logger));
+      },
+    );
+  };
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}

@@ -1,0 +1,56 @@
+// Errors of the API layer -> gRPC statuses. An ApiError keeps its message (with the field at fault, by its proto
+// name, also in the `kiln-field` trailer); the historian's InvalidArgumentError is the caller's fault too; anything
+// else is INTERNAL with a generic message, logged with the method so that an operator can find it.
+import { Metadata, status, type ServerErrorResponse } from '@grpc/grpc-js';
+import type { Logger } from '@kiln/service-kit';
+import { InvalidArgumentError } from '@kiln/timeseries';
+import { ApiError, type ApiErrorKind } from '../errors';
+
+const CODES: Record<ApiErrorKind, status> = {
+  'invalid-argument': status.INVALID_ARGUMENT,
+  'out-of-range': status.OUT_OF_RANGE,
+  unauthenticated: status.UNAUTHENTICATED,
+  'permission-denied': status.PERMISSION_DENIED,
+  'not-found': status.NOT_FOUND,
+  'failed-precondition': status.FAILED_PRECONDITION,
+  unavailable: status.UNAVAILABLE,
+};
+
+/** The domain names fields as REST does; a gRPC client sent them under their proto names. */
+const PROTO_FIELDS: Readonly<Record<string, string>> = {
+  from: 'start_time',
+  to: 'end_time',
+  cursor: 'page_token',
+  pageSize: 'page_size',
+  assetId: 'asset_id',
+  parentId: 'parent_id',
+  stopId: 'stop_id',
+  signal: 'signals',
+};
+
+export const GRPC_ERROR_FIELD_KEY = 'kiln-field';
+
+export function statusError(code: status, details: string, field?: string): ServerErrorResponse {
+  const metadata = new Metadata();
+  if (field !== undefined) metadata.set(GRPC_ERROR_FIELD_KEY, field);
+  return Object.assign(new Error(details), { code, details, metadata });
+}
+
+function apiStatus(error: ApiError): ServerErrorResponse {
+  if (error.field === undefined) return statusError(CODES[error.kind], error.message);
+  const field = PROTO_FIELDS[error.field] ?? error.field;
+  const prefix = `${error.field}: `;
+  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return statusError(CODES[error.kind], `${field}: ${message}`, field);
+}
+
+export const deadlineExceeded = (): ServerErrorResponse =>
+  statusError(status.DEADLINE_EXCEEDED, 'the deadline of the call passed before its answer was ready');
+
+/** The status to answer for an error thrown by a handler. */
+export function statusOf(error: unknown, method: string, logger: Logger): ServerErrorResponse {
+  if (error instanceof ApiError) return apiStatus(error);
+  if (error instanceof InvalidArgumentError) return statusError(status.INVALID_ARGUMENT, error.message);
+  logger.error({ err: error, method }, 'gRPC call failed');
+  return statusError(status.INTERNAL, 'internal error; the server log has the details');
+}

@@ -1,0 +1,110 @@
+// Domain values -> REST JSON: ISO times, window kinds and states by name, absent KPIs as null.
+import { OeeWindowKind, type OeeResult } from '@kiln/contracts';
+import type { StateInterval, Stop } from '../domain/states';
+import type { LatestValue, Series } from '../domain/telemetry';
+import { isoOf } from '../domain/range';
+
+const WINDOW_NAMES: Record<OeeWindowKind, 'hour' | 'shift' | 'order' | 'day' | 'range'> = {
+  [OeeWindowKind.OEE_WINDOW_KIND_UNSPECIFIED]: 'range',
+  [OeeWindowKind.OEE_WINDOW_KIND_HOUR]: 'hour',
+  [OeeWindowKind.OEE_WINDOW_KIND_SHIFT]: 'shift',
+  [OeeWindowKind.OEE_WINDOW_KIND_ORDER]: 'order',
+  [OeeWindowKind.OEE_WINDOW_KIND_DAY]: 'day',
+  [OeeWindowKind.OEE_WINDOW_KIND_RANGE]: 'range',
+};
+
+const QUALITY = ['unknown', 'good', 'uncertain', 'bad'] as const;
+
+export function oeeJson(result: OeeResult) {
+  return {
+    assetId: result.assetId,
+    window: WINDOW_NAMES[result.windowKind],
+    windowStart: isoOf(result.windowStartUs),
+    windowEnd: isoOf(result.windowEndUs),
+    windowRef: result.windowRef,
+    calendarTimeS: result.calendarTimeS,
+    plannedBusyTimeS: result.plannedBusyTimeS,
+    actualProductionTimeS: result.actualProductionTimeS,
+    unplannedStopTimeS: result.unplannedStopTimeS,
+    offlineTimeS: result.offlineTimeS,
+    microStopCount: result.microStopCount,
+    microStopTimeS: result.microStopTimeS,
+    totalCount: result.totalCount,
+    goodCount: result.goodCount,
+    scrapCount: result.scrapCount,
+    idealProductionTimeS: result.idealProductionTimeS,
+    availability: result.availability ?? null,
+    performance: result.performance ?? null,
+    quality: result.quality ?? null,
+    oee: result.oee ?? null,
+    teep: result.teep ?? null,
+    performanceAboveIdeal: result.performanceAboveIdeal,
+    losses: result.losses ?? {
+      breakdownS: 0,
+      setupAdjustmentS: 0,
+      smallStopsS: 0,
+      reducedSpeedS: 0,
+      startupRejectsS: 0,
+      productionRejectsS: 0,
+    },
+    mtbfS: result.mtbfS ?? null,
+    mttrS: result.mttrS ?? null,
+    settings: result.settings ?? {
+      microStopThresholdS: 0,
+      noOrderIsPlanned: false,
+      defaultIdealCycleTimeS: 0,
+      plannedStopsInAvailability: false,
+      startupPeriodS: 0,
+    },
+  };
+}
+
+export function intervalJson(interval: StateInterval) {
+  return {
+    state: interval.state,
+    reasonCode: interval.reasonCode,
+    reasonText: interval.reasonText,
+    start: isoOf(interval.startUs),
+    end: interval.endUs === undefined ? null : isoOf(interval.endUs),
+    durationS: interval.endUs === undefined ? null : (interval.endUs - interval.startUs) / 1e6,
+    ...(interval.assignedBy === undefined ? {} : { assignedBy: interval.assignedBy }),
+  };
+}
+
+export const stopJson = (stop: Stop) => ({
+  ...intervalJson(stop),
+  stopId: stop.stopId,
+  assetId: stop.assetId,
+});
+
+export const seriesJson = (series: Series) => ({
+  signal: `${series.signal.assetId}/${series.signal.name}`,
+  assetId: series.signal.assetId,
+  name: series.signal.name,
+  buckets: series.buckets.map(({ startUs, ...values }) => ({ start: isoOf(startUs), ...values })),
+});
+
+export const latestJson = (value: LatestValue) => ({
+  signal: `${value.signal.assetId}/${value.signal.name}`,
+  time: isoOf(value.timeUs),
+  value: value.value,
+  valueText: value.valueText,
+  quality: QUALITY[value.quality] ?? 'unknown',
+});
+
+/** CSV (RFC 4180) of bucketed series: one row per signal and bucket. */
+export function seriesCsv(series: readonly Series[]): string {
+  const cell = (value: string | number | null): string => {
+    if (value === null) return '';
+    const text = String(value);
+    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const lines = ['signal,bucket_start,avg,min,max,last,count'];
+  for (const one of series) {
+    const signal = `${one.signal.assetId}/${one.signal.name}`;
+    for (const b of one.buckets) {
+      lines.push([signal, isoOf(b.startUs), b.avg, b.min, b.max, b.last, b.count].map(cell).join(','));
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

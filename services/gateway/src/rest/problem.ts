@@ -1,0 +1,112 @@
+// Every REST error as an RFC 9457 problem document (application/problem+json) naming what was wrong: the
+// gateway's ApiErrors, schema validation failures (the first bad field and all issues), the historian's argument
+// errors, rate limiting; anything else is a 500 that is logged and does not leak details.
+import { InvalidArgumentError } from '@kiln/timeseries';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ApiError, type ApiErrorKind } from '../errors';
+
+export const PROBLEM_TYPE_BASE = 'https://kiln.dev/problems/';
+
+const STATUS: Record<ApiErrorKind, number> = {
+  'invalid-argument': 400,
+  'out-of-range': 400,
+  unauthenticated: 401,
+  'permission-denied': 403,
+  'not-found': 404,
+  'failed-precondition': 409,
+  unavailable: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  field?: string;
+  issues?: { field: string; message: string }[];
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  kind: string,
+  detail: string,
+  extra: Partial<Problem> = {},
+): FastifyReply {
+  const problem: Problem = {
+    type: `${PROBLEM_TYPE_BASE}${kind}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    instance: request.url.split('?')[0] ?? request.url,
+    ...extra,
+  };
+  if (status === 401) void reply.header('www-authenticate', 'Bearer realm="kiln"');
+  return reply.code(status).type('application/problem+json').send(problem);
+}
+
+/** `/events/1/time` (JSON pointer of the validation error) -> `events[1].time`. */
+const pathOf = (pointer: string): string =>
+  pointer
+    .split('/')
+    .filter((part) => part !== '')
+    .map((part, i) =>
+      /^\d+$/.test(part)
+        ? `[${part}]`
+        : `${i === 0 ? '' : '.'}${part.replaceAll('~1', '/').replaceAll('~0', '~')}`,
+    )
+    .join('');
+
+export function errorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error instanceof ApiError) {
+    return sendProblem(reply, request, STATUS[error.kind], error.kind, error.message, {
+      ...(error.field === undefined ? {} : { field: error.field }),
+    });
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'request';
+    const issues = error.validation.map((issue) => {
+      const path = pathOf(issue.instancePath);
+      return { field: path === '' ? where : path, message: issue.message ?? 'is not valid' };
+    });
+    const first = issues[0];
+    return sendProblem(
+      reply,
+      request,
+      400,
+      'invalid-argument',
+      first === undefined ? `invalid ${where}` : `${first.field}: ${first.message}`,
+      { ...(first === undefined ? {} : { field: first.field }), issues },
+    );
+  }
+  if (error instanceof InvalidArgumentError) {
+    return sendProblem(reply, request, 400, 'invalid-argument', error.message);
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 429) return sendProblem(reply, request, 429, 'rate-limited', error.message);
+  if (status >= 400 && status < 500) {
+    return sendProblem(reply, request, status, 'bad-request', error.message);
+  }
+  request.log.error({ err: error }, 'request failed');
+  return sendProblem(reply, request, 500, 'internal', 'the request failed inside the gateway; see its log');
+}

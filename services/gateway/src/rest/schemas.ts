@@ -1,0 +1,316 @@
+// The REST shapes, declared once with zod: they validate requests, serialize responses and become the OpenAPI
+// document. Times are ISO 8601 with a zone; durations are seconds; ratios are fractions (0.85, not 85 %).
+import { z } from 'zod';
+import { ROLES } from '../auth/principal';
+import { ASSET_LEVELS } from '../domain/assets';
+import { GRANULARITIES } from '../domain/oee';
+import { MAX_PAGE_SIZE } from '../domain/paging';
+import { parseIsoTime } from '../domain/range';
+import { AGGREGATES } from '../domain/telemetry';
+
+export const CANONICAL_STATES = [
+  'RUNNING',
+  'IDLE',
+  'STARVED',
+  'BLOCKED',
+  'CHANGEOVER',
+  'BREAKDOWN',
+  'PLANNED_STOP',
+  'NO_ORDER',
+  'UNKNOWN_STOP',
+  'OFFLINE',
+] as const;
+
+/** An ISO 8601 time with a zone, as text in and out; converted to epoch microseconds where used. */
+export const isoTime = z
+  .string()
+  .max(40)
+  .refine((text) => {
+    try {
+      parseIsoTime('time', text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected an ISO 8601 time with a zone, e.g. 2026-03-02T06:00:00Z')
+  .meta({ format: 'date-time', example: '2026-03-02T06:00:00Z' });
+
+export const assetIdSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/,
+    'expected a lower-case asset path such as acme/plant-1',
+  )
+  .meta({ example: 'acme/plant-1/assembly/line-1/machine-1' });
+
+export const pageQuery = {
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  cursor: z.string().max(512).optional(),
+};
+
+export const rangeQuery = { from: isoTime, to: isoTime };
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page'),
+  });
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    field: z.string().optional().describe('The request field at fault'),
+    issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const errorResponses = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+  429: problemSchema,
+};
+
+export const assetSettingsSchema = z.object({
+  defaultIdealCycleTimeS: z
+    .number()
+    .positive()
+    .max(86_400)
+    .optional()
+    .describe('Seconds per part without an order standard'),
+  microStopThresholdS: z
+    .number()
+    .min(0)
+    .max(86_400)
+    .optional()
+    .describe('Stops shorter than this are small stops'),
+});
+
+export const assetSchema = z
+  .object({
+    id: assetIdSchema,
+    parentId: z.string().nullable(),
+    level: z.enum(ASSET_LEVELS),
+    name: z.string(),
+    type: z.string(),
+    settings: assetSettingsSchema,
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Asset' });
+
+export interface AssetNodeOut extends z.output<typeof assetSchema> {
+  children: AssetNodeOut[];
+}
+export const assetNodeSchema: z.ZodType<AssetNodeOut> = assetSchema
+  .extend({ children: z.array(z.lazy(() => assetNodeSchema)) })
+  .meta({ id: 'AssetNode' });
+
+export const assetChangeSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  level: z.enum(ASSET_LEVELS),
+  type: z.string().max(100).optional(),
+  settings: assetSettingsSchema.strict().optional(),
+});
+
+export const signalSchema = z
+  .object({
+    assetId: z.string(),
+    name: z.string(),
+    unit: z.string().describe('UCUM code'),
+    dataType: z.string(),
+    description: z.string(),
+  })
+  .meta({ id: 'Signal' });
+
+export const signalParam = z
+  .string()
+  .min(3)
+  .max(600)
+  .describe('<asset id>/<signal name>')
+  .meta({ example: 'acme/plant-1/assembly/line-1/machine-1/temperature' });
+
+export const signalsQuery = z.union([signalParam, z.array(signalParam).min(1).max(100)]);
+
+export const telemetryQuery = z.strictObject({
+  signal: signalsQuery,
+  ...rangeQuery,
+  bucket: z.string().max(20).default('1m').describe('Bucket width: 1m, 15m, 1h, 1d, ...'),
+  agg: z
+    .union([z.enum(AGGREGATES), z.array(z.enum(AGGREGATES))])
+    .optional()
+    .describe('Aggregates to return (default all)'),
+  source: z.enum(['raw', 'rollup']).default('raw'),
+});
+
+export const bucketSchema = z.object({
+  start: z.string(),
+  avg: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  last: z.number().nullable(),
+  count: z.number().nullable(),
+});
+
+export const seriesSchema = z
+  .object({ signal: z.string(), assetId: z.string(), name: z.string(), buckets: z.array(bucketSchema) })
+  .meta({ id: 'Series' });
+
+export const latestSchema = z
+  .object({
+    signal: z.string(),
+    time: z.string(),
+    value: z.number().nullable(),
+    valueText: z.string().nullable(),
+    quality: z.enum(['good', 'uncertain', 'bad', 'unknown']),
+  })
+  .meta({ id: 'LatestValue' });
+
+export const oeeQuery = z.strictObject({
+  assetId: assetIdSchema,
+  ...rangeQuery,
+  granularity: z.enum(GRANULARITIES).default('none'),
+});
+
+const seconds = z.number().describe('seconds');
+export const oeeResultSchema = z
+  .object({
+    assetId: z.string(),
+    window: z.enum(['hour', 'shift', 'order', 'day', 'range']),
+    windowStart: z.string(),
+    windowEnd: z.string(),
+    windowRef: z.string().describe('Shift or order id of the window'),
+    calendarTimeS: seconds,
+    plannedBusyTimeS: seconds,
+    actualProductionTimeS: seconds,
+    unplannedStopTimeS: seconds,
+    offlineTimeS: seconds,
+    microStopCount: z.number(),
+    microStopTimeS: seconds,
+    totalCount: z.number(),
+    goodCount: z.number(),
+    scrapCount: z.number(),
+    idealProductionTimeS: seconds,
+    availability: z.number().nullable().describe('Fraction; null without planned busy time'),
+    performance: z.number().nullable(),
+    quality: z.number().nullable(),
+    oee: z.number().nullable(),
+    teep: z.number().nullable(),
+    performanceAboveIdeal: z.boolean().describe('Performance above 100 %: check the ideal cycle time'),
+    losses: z.object({
+      breakdownS: seconds,
+      setupAdjustmentS: seconds,
+      smallStopsS: seconds,
+      reducedSpeedS: seconds,
+      startupRejectsS: seconds,
+      productionRejectsS: seconds,
+    }),
+    mtbfS: z.number().nullable(),
+    mttrS: z.number().nullable(),
+    settings: z.object({
+      microStopThresholdS: z.number(),
+      noOrderIsPlanned: z.boolean(),
+      defaultIdealCycleTimeS: z.number(),
+      plannedStopsInAvailability: z.boolean(),
+      startupPeriodS: z.number(),
+    }),
+  })
+  .meta({ id: 'OeeResult' });
+
+export const statesQuery = z.strictObject({ assetId: assetIdSchema, ...rangeQuery, ...pageQuery });
+
+export const stateIntervalSchema = z
+  .object({
+    state: z.string(),
+    reasonCode: z.string(),
+    reasonText: z.string(),
+    start: z.string(),
+    end: z.string().nullable().describe('null while the state lasts'),
+    durationS: z.number().nullable(),
+    assignedBy: z.string().optional(),
+  })
+  .meta({ id: 'StateInterval' });
+
+export const stopSchema = stateIntervalSchema
+  .extend({ stopId: z.string().describe('Stable id: <asset id>@<start in epoch µs>'), assetId: z.string() })
+  .meta({ id: 'Stop' });
+
+export const stopReasonSchema = z.strictObject({
+  reasonCode: z.string().min(1).max(64),
+  reasonText: z.string().max(500).default(''),
+  state: z
+    .enum(CANONICAL_STATES)
+    .exclude(['RUNNING'])
+    .optional()
+    .describe('Re-classify the stop as this state'),
+});
+
+export const acceptedSchema = z.object({ accepted: z.number().int().describe('Events published') });
+
+export const machineStateEventSchema = z.strictObject({
+  assetId: assetIdSchema,
+  state: z.enum(CANONICAL_STATES),
+  startTime: isoTime,
+  reasonCode: z.string().max(64).default(''),
+  reasonText: z.string().max(500).default(''),
+  sourceCode: z.string().max(64).default(''),
+});
+
+export const productionCountEventSchema = z.strictObject({
+  assetId: assetIdSchema,
+  time: isoTime.describe('End of the interval the parts were made in'),
+  totalCount: z.number().min(0),
+  goodCount: z.number().min(0).optional().describe('Default: total - scrap'),
+  scrapCount: z.number().min(0).default(0),
+  orderId: z.string().max(100).default(''),
+});
+
+export const ORDER_STATUSES = ['PLANNED', 'RELEASED', 'RUNNING', 'COMPLETED', 'CLOSED', 'CANCELLED'] as const;
+
+export const orderEventSchema = z.strictObject({
+  assetId: assetIdSchema,
+  orderId: z.string().min(1).max(100),
+  operationId: z.string().max(100).default(''),
+  material: z.string().max(100).default(''),
+  materialDescription: z.string().max(500).default(''),
+  targetQuantity: z.number().min(0).default(0),
+  quantityUnit: z.string().max(20).default(''),
+  idealCycleTimeS: z.number().min(0).default(0).describe('0: the asset default applies'),
+  status: z.enum(ORDER_STATUSES),
+  scheduledStart: isoTime.optional(),
+  scheduledEnd: isoTime.optional(),
+  actualStart: isoTime.optional(),
+  actualEnd: isoTime.optional(),
+  erpSystem: z.string().max(50).default('api'),
+  changedTime: isoTime.optional().describe('Default: now'),
+});
+
+export const shiftEventSchema = z.strictObject({
+  assetId: assetIdSchema,
+  shiftId: z.string().min(1).max(100),
+  name: z.string().max(100).default(''),
+  start: isoTime,
+  end: isoTime,
+  breaks: z
+    .array(z.strictObject({ start: isoTime, end: isoTime, reason: z.string().max(100).default('') }))
+    .max(50)
+    .default([]),
+  cancelled: z.boolean().default(false),
+  erpSystem: z.string().max(50).default('api'),
+  changedTime: isoTime.optional().describe('Default: now'),
+});
+
+export const eventsBody = <T extends z.ZodType>(event: T) =>
+  z.strictObject({ events: z.array(event).min(1).max(10_000) });
+
+export const keyCreateSchema = z.strictObject({
+  site: z.string().min(1).max(200).describe('acme/plant-1, or * for every site'),
+  role: z.enum(ROLES),
+  label: z.string().max(200).default(''),
+});

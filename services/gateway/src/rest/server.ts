@@ -1,0 +1,134 @@
+// The REST server: fastify with zod schemas (validation, serialization and the OpenAPI 3 document at
+// /openapi.json, browsable at /docs), bearer authentication, per-key rate limiting, problem+json errors,
+// health, readiness and Prometheus metrics.
+import { readFileSync } from 'node:fs';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger, Registry } from '@kiln/service-kit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { GatewayApi } from '../api';
+import type { GatewaySection } from '../config';
+import { authenticateRequests, isPublic } from './authenticate';
+import { errorHandler, sendProblem } from './problem';
+import { assetRoutes } from './routes-assets';
+import { dataRoutes } from './routes-data';
+import { eventRoutes } from './routes-events';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<void>;
+}
+
+export interface RestServerOptions {
+  readonly api: GatewayApi;
+  readonly section: GatewaySection;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly version: string;
+  readonly readiness?: readonly ReadinessCheck[];
+  readonly now?: () => number;
+}
+
+export async function buildRestServer(options: RestServerOptions): Promise<FastifyInstance> {
+  const { api, section } = options;
+  const tls = section.http.tls;
+  const app = Fastify({
+    // Warnings and errors only: fastify's own two lines per request would drown the service's log.
+    loggerInstance: options.logger.child({ component: 'rest' }, { level: 'warn' }),
+    bodyLimit: 16 * 1024 * 1024,
+    routerOptions: { maxParamLength: 600 },
+    ...(tls === undefined
+      ? {}
+      : { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } }),
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      404,
+      'not-found',
+      `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    ),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Kiln API',
+        version: options.version,
+        description:
+          'Query and command API of Kiln: assets, telemetry, OEE, machine states and canonical events. ' +
+          'Authenticate with "Authorization: Bearer <API key or JWT>". Errors are RFC 9457 problem documents.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      tags: [
+        { name: 'assets', description: 'The ISA-95 asset model and its signals' },
+        { name: 'telemetry', description: 'Time series of signals' },
+        { name: 'oee', description: 'Overall equipment effectiveness' },
+        { name: 'states', description: 'Machine states and stops' },
+        { name: 'events', description: 'Canonical events from MES and manual sources' },
+        { name: 'operations', description: 'Health, readiness, metrics' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  authenticateRequests(app, api.authenticator, section.auth.publicDocs);
+  if (section.rateLimit.max > 0) {
+    await app.register(rateLimit, {
+      max: section.rateLimit.max,
+      timeWindow: section.rateLimit.windowMs,
+      hook: 'preHandler',
+      keyGenerator: (request) => request.principal?.subject ?? request.ip,
+      allowList: (request) => isPublic(request.url, false),
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        message: `rate limit of ${context.max} requests per ${context.after} reached for this key`,
+      }),
+    });
+  }
+
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is alive' } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { tags: ['operations'], summary: 'Dependencies reachable' } },
+    async (_request, reply) => {
+      const failures: { name: string; error: string }[] = [];
+      for (const check of options.readiness ?? []) {
+        try {
+          await check.check();
+        } catch (error) {
+          failures.push({ name: check.name, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return reply.code(failures.length === 0 ? 200 : 503).send({ ready: failures.length === 0, failures });
+    },
+  );
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [{ bearer: [] }] } },
+    async (_request, reply) =>
+      reply.type(options.registry.contentType).send(await options.registry.metrics()),
+  );
+
+  assetRoutes(app, api);
+  dataRoutes(app, api);
+  eventRoutes(app, api, options.now);
+  return app;
+}
