@@ -86,11 +86,20 @@ export interface OeeResultContext {
   readonly revision: number;
   /** When the service computed the result (the core has no clock). */
   readonly computedTimeUs: number;
+  /**
+   * A roll-up over assets measured with different settings (each machine its own ideal cycle time, say): `refuse`
+   * (the default) throws, `omit` leaves the message's settings unset, since no one set produced the figures.
+   */
+  readonly mixedSettings?: 'refuse' | 'omit';
 }
 
-function singleSettings(result: OeeComputation | OeeRollUp): OeeSettings {
+function singleSettings(
+  result: OeeComputation | OeeRollUp,
+  mixed: 'refuse' | 'omit' = 'refuse',
+): OeeSettings | undefined {
   if ('settings' in result) return result.settings;
   const [only, ...others] = result.settingsUsed;
+  if (mixed === 'omit' && others.length > 0) return undefined;
   if (only === undefined || others.length > 0) {
     throw new OeeInputError(
       `an OeeResult stores one set of settings; this roll-up was measured with ${result.settingsUsed.length}`,
@@ -105,7 +114,7 @@ function singleSettings(result: OeeComputation | OeeRollUp): OeeSettings {
  * startupPeriodS yet: those two are not stored in the message (README.md, limitations).
  */
 export function toOeeResult(result: OeeComputation | OeeRollUp, context: OeeResultContext): OeeResult {
-  const settings = singleSettings(result);
+  const settings = singleSettings(result, context.mixedSettings);
   return {
     assetId: context.assetId,
     windowKind: context.windowKind,
@@ -131,13 +140,16 @@ export function toOeeResult(result: OeeComputation | OeeRollUp, context: OeeResu
     losses: { ...result.losses },
     mtbfS: result.mtbfS,
     mttrS: result.mttrS,
-    settings: {
-      microStopThresholdS: settings.microStopThresholdS,
-      noOrderIsPlanned: settings.noOrderIsPlanned,
-      defaultIdealCycleTimeS: settings.defaultIdealCycleTimeS,
-      plannedStopsInAvailability: settings.plannedStopsInAvailability,
-      startupPeriodS: settings.startupPeriodS,
-    },
+    settings:
+      settings === undefined
+        ? undefined
+        : {
+            microStopThresholdS: settings.microStopThresholdS,
+            noOrderIsPlanned: settings.noOrderIsPlanned,
+            defaultIdealCycleTimeS: settings.defaultIdealCycleTimeS,
+            plannedStopsInAvailability: settings.plannedStopsInAvailability,
+            startupPeriodS: settings.startupPeriodS,
+          },
     revision: context.revision,
     computedTimeUs: context.computedTimeUs,
     performanceAboveIdeal: result.flags.performanceAboveOne,

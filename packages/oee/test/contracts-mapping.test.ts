@@ -65,6 +65,17 @@ describe('toOeeResult', () => {
     expect(() => toOeeResult(rollUp([a, b]), { ...CONTEXT, windowKind })).toThrow(/one set of settings/);
     expect(toOeeResult(rollUp([a, a]), { ...CONTEXT, windowKind }).plannedBusyTimeS).toBe(50_400);
   });
+
+  it('leaves the settings unset for a roll-up of different settings when asked to', () => {
+    const a = computeOee(CLASSIC_SHIFT);
+    const b = computeOee({ ...CLASSIC_SHIFT, settings: { defaultIdealCycleTimeS: 2 } });
+    const windowKind = OeeWindowKind.OEE_WINDOW_KIND_SHIFT;
+    const result = toOeeResult(rollUp([a, b]), { ...CONTEXT, windowKind, mixedSettings: 'omit' });
+    expect(result.settings).toBeUndefined();
+    expect(result.plannedBusyTimeS).toBe(50_400);
+    expect(result.idealProductionTimeS).toBeCloseTo(a.idealProductionTimeS + b.idealProductionTimeS, 9);
+    expect(toOeeResult(rollUp([a, a]), { ...CONTEXT, windowKind, mixedSettings: 'omit' }).settings).toBeDefined();
+  });
 });
 
 describe('from the contracts', () => {

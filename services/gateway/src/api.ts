@@ -46,12 +46,14 @@ export interface GatewayApiDependencies {
 }
 
 export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
-  const assets = new AssetQueries(deps.db, deps.schema);
+  // The OEE settings cache forgets an asset as soon as the API changes it (the OEE service's within 30 s).
+  const assets = new AssetQueries(deps.db, deps.schema, (assetId) => oee.settings.forget(assetId));
+  const oee = new OeeQueries(deps.db, deps.schema, deps.oeeSection, assets, deps.live, deps.now);
   return {
     authenticator: deps.authenticator,
     assets,
     telemetry: new TelemetryQueries(deps.db, deps.schema, deps.section.limits.maxBuckets),
-    oee: new OeeQueries(deps.db, deps.schema, deps.oeeSection, assets, deps.live, deps.now),
+    oee,
     states: new StateQueries(deps.db, deps.schema, assets, deps.bus, deps.now),
     events: new EventIngest(deps.bus),
     unmapped: deps.unmapped,

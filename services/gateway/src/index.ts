@@ -4,3 +4,4 @@ export { startGateway, type Gateway, type GatewayDependencies } from './gateway'
 export { createGatewayApi, type GatewayApi, type UnmappedTagView } from './api';
 export { ApiKeyStore, MIN_SEEDED_KEY_LENGTH, type ApiKeyInfo, type CreatedApiKey } from './auth/api-keys';
 export { ALL_SITES, ROLES, type Principal, type Role } from './auth/principal';
+export { ApiError, type ApiErrorKind } from './errors';

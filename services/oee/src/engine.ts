@@ -5,6 +5,7 @@ import { OeeWindowKind, type OeeResult } from '@kiln/contracts';
 import {
   computeOee,
   toOeeResult,
+  type OeeComputation,
   windowsFor,
   type OeeSettingsInput,
   type OeeWindow,
@@ -21,7 +22,8 @@ export interface OeeEngineOptions {
   readonly store: OeeStore;
   readonly calendars: readonly ShiftCalendar[];
   readonly utcOffsetMinutes: number;
-  readonly settingsFor: (assetId: string) => OeeSettingsInput;
+  /** The settings of an asset (configuration, the asset's own from the database: AssetSettings). */
+  readonly settingsFor: (assetId: string) => OeeSettingsInput | Promise<OeeSettingsInput>;
 }
 
 const windowKey = (window: OeeWindow): string => `${window.kind}:${window.startUs}:${window.ref}`;
@@ -136,6 +138,24 @@ export class OeeEngine {
     nowUs: number,
     revision = 0,
   ): Promise<OeeResult[]> {
+    const computations = await this.computeDetailed(assetId, windows, nowUs);
+    return computations.map((computation, i) =>
+      toOeeResult(computation, {
+        assetId,
+        windowKind: windows[i]?.kind ?? OeeWindowKind.OEE_WINDOW_KIND_RANGE,
+        windowRef: windows[i]?.ref ?? '',
+        revision,
+        computedTimeUs: nowUs,
+      }),
+    );
+  }
+
+  /** The core's computations behind `computeAll` (with the totals that roll-ups and stop breakdowns need). */
+  async computeDetailed(
+    assetId: string,
+    windows: readonly OeeWindow[],
+    nowUs: number,
+  ): Promise<OeeComputation[]> {
     if (windows.length === 0) return [];
     const { store } = this.options;
     const erpShifts = await store.hasErpShifts(assetId);
@@ -143,24 +163,17 @@ export class OeeEngine {
     const stretches = await Promise.all(
       mergeRanges(ranges).map((span) => WindowInputs.load(store, assetId, span, erpShifts)),
     );
-    const settings = this.options.settingsFor(assetId);
+    const settings = await this.options.settingsFor(assetId);
     return windows.map((window, i) => {
       const range = ranges[i] ?? computedRange(window, nowUs);
       const inputs = stretches.find((stretch) => stretch.covers(range));
       if (inputs === undefined) throw new Error(`no inputs loaded for window ${windowKey(window)}`);
       const { shiftsRange, ...share } = inputs.shareOf(range);
-      const result = computeOee({
+      return computeOee({
         ...share,
         // The shifts around a stop that began before the window decide where it is counted (@kiln/oee README).
         shifts: inputs.erpShifts(shiftsRange) ?? this.calendarShifts(assetId, shiftsRange),
         settings,
-      });
-      return toOeeResult(result, {
-        assetId,
-        windowKind: window.kind,
-        windowRef: window.ref,
-        revision,
-        computedTimeUs: nowUs,
       });
     });
   }

@@ -2,6 +2,7 @@
 export * from './config';
 export { startOee, OEE_INPUT_TOPICS, type OeeDependencies, type OeeService } from './oee-service';
 export { OeeEngine, mergeRanges } from './engine';
+export { AssetSettings, settingsFromAttributes, ASSET_SETTINGS_CACHE_MS } from './asset-settings';
 export { OeeStore, kindName, type ResultToPublish } from './store';
 export { MemoryLiveOee, RedisLiveOee, type LiveOee } from './live';
 export { calendarShifts, calendarFor, readCalendarFile, settingsFor, CalendarFileError } from './calendar';

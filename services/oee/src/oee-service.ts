@@ -8,7 +8,8 @@ import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import { HistorianWriter, type Database } from '@kiln/timeseries';
 import { AssetLocks } from './asset-locks';
 import { OeeBatchHandler } from './batch-handler';
-import { readCalendarFile, settingsFor } from './calendar';
+import { AssetSettings } from './asset-settings';
+import { readCalendarFile } from './calendar';
 import type { OeeSection } from './config';
 import { OeeEngine } from './engine';
 import type { LiveOee } from './live';
@@ -51,11 +52,12 @@ export async function startOee(
   const logger = deps.logger.child({ component: 'oee' });
   const calendars = section.calendarFile === undefined ? [] : readCalendarFile(section.calendarFile);
   const store = new OeeStore(deps.db, deps.schema);
+  const settings = new AssetSettings(deps.db, deps.schema, section.settings);
   const engine = new OeeEngine({
     store,
     calendars,
     utcOffsetMinutes: section.utcOffsetMinutes,
-    settingsFor: (assetId) => settingsFor(assetId, section.settings),
+    settingsFor: (assetId) => settings.for(assetId),
   });
   const now = deps.now ?? Date.now;
   const nowUs = (): number => Math.round(now() * 1000);

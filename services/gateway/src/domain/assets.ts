@@ -109,6 +109,8 @@ export class AssetQueries {
   constructor(
     private readonly db: Database,
     schema: string,
+    /** Told the id of every asset created or changed (the OEE settings cache forgets it). */
+    private readonly onChanged: (assetId: string) => void = () => undefined,
   ) {
     this.s = `"${schema}"`;
   }
@@ -221,6 +223,11 @@ export class AssetQueries {
       const parent = await this.db.query(`SELECT 1 FROM ${this.s}.assets WHERE id = $1`, [parentId]);
       if (parent.rows.length === 0) throw invalidArgument('assetId', `the parent ${parentId} does not exist`);
     }
+    for (const [key, value] of Object.entries(change.settings ?? {})) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 86_400) {
+        throw invalidArgument(`settings.${key}`, 'must be a number of seconds from 0 to 86400');
+      }
+    }
     const defaults = {
       ...(change.settings?.defaultIdealCycleTimeS === undefined
         ? {}
@@ -241,6 +248,7 @@ export class AssetQueries {
     );
     const row = rows[0];
     if (row === undefined) throw new Error(`upserting asset ${id} returned no row`);
+    this.onChanged(id);
     return assetOf(row);
   }
 

@@ -1,12 +1,21 @@
 // OEE for any range of an asset, whole or cut into hours, shifts, orders or days, computed on request by the
 // same engine and core the OEE service uses over the same stored inputs (so a closed window read here equals the
-// stored one; a range reaching past now is computed up to now), and the live OEE of the open windows the OEE service keeps.
+// stored one; a range reaching past now is computed up to now); for a cell, line, area or site the times and counts
+// of its assets are summed per window and the KPIs derived from the sums (DESIGN.md section 6: roll-ups never
+// average percentages). Also the live OEE of the open windows the OEE service keeps.
 import { MachineState, OeeWindowKind, type OeeResult } from '@kiln/contracts';
-import { computeOee, resolveOeeSettings, toOeeResult } from '@kiln/oee';
 import {
+  resolveOeeSettings,
+  rollUp,
+  toOeeResult,
+  type OeeComputation,
+  type OeeRollUp,
+  type OeeWindow,
+} from '@kiln/oee';
+import {
+  AssetSettings,
   OeeEngine,
   OeeStore,
-  settingsFor,
   readCalendarFile,
   type LiveOee,
   type OeeSection,
@@ -48,10 +57,18 @@ export interface OeeLosses {
 /** Windows one request may compute at most (an hour granularity over a year is 8,760). */
 export const MAX_WINDOWS = 10_000;
 
+/** One window of the answer: what it covers and the core's computation (one asset's, or rolled up). */
+interface Computed {
+  readonly window: OeeWindow;
+  readonly computation: OeeComputation | OeeRollUp;
+}
+
+const windowKey = (window: OeeWindow): string =>
+  `${window.kind}:${window.startUs}:${window.endUs}:${window.ref}`;
+
 export class OeeQueries {
   private readonly engine: OeeEngine;
-  private readonly store: OeeStore;
-  private readonly settings: OeeSection['settings'];
+  readonly settings: AssetSettings;
 
   constructor(
     db: Database,
@@ -62,13 +79,12 @@ export class OeeQueries {
     private readonly now: () => number = Date.now,
   ) {
     const calendars = section.calendarFile === undefined ? [] : readCalendarFile(section.calendarFile);
-    this.store = new OeeStore(db, schema);
-    this.settings = section.settings;
+    this.settings = new AssetSettings(db, schema, section.settings);
     this.engine = new OeeEngine({
-      store: this.store,
+      store: new OeeStore(db, schema),
       calendars,
       utcOffsetMinutes: section.utcOffsetMinutes,
-      settingsFor: (assetId) => settingsFor(assetId, section.settings),
+      settingsFor: (assetId) => this.settings.for(assetId),
     });
   }
 
@@ -79,91 +95,34 @@ export class OeeQueries {
     range: TimeRangeUs,
     granularity: Granularity,
   ): Promise<OeeResult[]> {
-    authorizeAsset(principal, assetId, 'reader');
-    await this.assets.require(principal, assetId);
     const nowUs = this.now() * 1000;
-    if (granularity === 'none') {
-      const result = await this.engine.compute(
-        assetId,
-        { kind: OeeWindowKind.OEE_WINDOW_KIND_RANGE, startUs: range.fromUs, endUs: range.toUs, ref: '' },
-        nowUs,
-      );
-      return [result];
-    }
-    const kind = KIND_OF[granularity];
-    const windows = (await this.engine.windowsOf(assetId, [range], nowUs)).filter(
-      (window) => window.kind === kind,
+    return (await this.computed(principal, assetId, range, granularity, nowUs)).map(
+      ({ window, computation }) =>
+        toOeeResult(computation, {
+          assetId,
+          windowKind: window.kind,
+          windowRef: window.ref,
+          revision: 0,
+          computedTimeUs: nowUs,
+          mixedSettings: 'omit',
+        }),
     );
-    if (windows.length > MAX_WINDOWS) {
-      throw new ApiError(
-        'out-of-range',
-        `the range holds ${windows.length} ${granularity} windows, more than the ${MAX_WINDOWS} allowed`,
-        'granularity',
-      );
-    }
-    const cuts = windows
-      .map((window) => ({
-        ...window,
-        startUs: Math.max(window.startUs, range.fromUs),
-        endUs: Math.min(window.endUs, range.toUs),
-      }))
-      .filter((cut) => cut.endUs > cut.startUs && cut.startUs < nowUs);
-    // One read of the inputs for the whole stretch, however many windows (OeeEngine.computeAll).
-    return this.engine.computeAll(assetId, cuts, nowUs);
   }
 
-  /** The OEE service's live results of the open hour, shift, order and day (absent ones left out). */
-  async liveOee(principal: Principal, assetId: string): Promise<OeeResult[]> {
-    authorizeAsset(principal, assetId, 'reader');
-    await this.assets.require(principal, assetId);
-    if (this.live === undefined) return [];
-    const results: OeeResult[] = [];
-    for (const kind of Object.values(KIND_OF)) {
-      const result = await this.live.get(assetId, kind);
-      if (result !== undefined) results.push(result);
-    }
-    return results;
-  }
-
-  /**
-   * The range as one window with the unplanned stop time by state and reason behind it. OeeEngine.compute returns
-   * only the OeeResult, so the core is called here with the inputs the engine reads for one window (OeeStore's
-   * per-window queries, which the engine's batched reads equal) to keep its totals.
-   */
+  /** The range as one window with the unplanned stop time by state and reason behind it. */
   async losses(principal: Principal, assetId: string, range: TimeRangeUs): Promise<OeeLosses> {
-    authorizeAsset(principal, assetId, 'reader');
-    await this.assets.require(principal, assetId);
     const nowUs = this.now() * 1000;
-    // As the engine computes a window: up to now while it is open.
-    const computed = { fromUs: range.fromUs, toUs: Math.min(range.toUs, Math.max(nowUs, range.fromUs + 1)) };
-    const { runStartUs } = await this.store.runAround(assetId, computed.fromUs, true);
-    // The shifts around a stop that began before the range decide where it is counted (@kiln/oee README).
-    const shiftsRange = {
-      fromUs: Math.min(runStartUs ?? computed.fromUs, computed.fromUs),
-      toUs: computed.toUs,
-    };
-    const [states, counts, orders, shifts] = await Promise.all([
-      this.store.statesFor(assetId, computed, runStartUs),
-      this.store.counts(assetId, computed),
-      this.store.orders(assetId, computed),
-      this.engine.shifts(assetId, shiftsRange),
-    ]);
-    const computation = computeOee({
-      range: computed,
-      states,
-      counts,
-      orders,
-      shifts,
-      settings: settingsFor(assetId, this.settings),
-    });
-    const result = toOeeResult(computation, {
+    const [whole] = await this.computed(principal, assetId, range, 'none', nowUs);
+    if (whole === undefined) throw new ApiError('not-found', `${assetId} has no assets to compute OEE for`);
+    const result = toOeeResult(whole.computation, {
       assetId,
       windowKind: OeeWindowKind.OEE_WINDOW_KIND_RANGE,
       windowRef: '',
       revision: 0,
       computedTimeUs: nowUs,
+      mixedSettings: 'omit',
     });
-    const { totals } = computation;
+    const { totals } = whole.computation;
     const stops: StopTimeEntry[] = totals.unplannedStops.map((stop) => ({
       state: stop.state,
       reasonCode: stop.reasonCode,
@@ -185,8 +144,85 @@ export class OeeQueries {
     return { result, stops: stops.sort((a, b) => b.stopTimeS - a.stopTimeS) };
   }
 
-  /** The micro-stop threshold the OEE of this asset is computed with (OEE settings of the configuration). */
-  microStopThresholdS(assetId: string): number {
-    return resolveOeeSettings(settingsFor(assetId, this.settings)).microStopThresholdS;
+  /** The micro-stop threshold the OEE of this asset is computed with. */
+  async microStopThresholdS(assetId: string): Promise<number> {
+    return resolveOeeSettings(await this.settings.for(assetId)).microStopThresholdS;
+  }
+
+  /** The OEE service's live results of the open hour, shift, order and day (absent ones left out). */
+  async liveOee(principal: Principal, assetId: string): Promise<OeeResult[]> {
+    authorizeAsset(principal, assetId, 'reader');
+    await this.assets.require(principal, assetId);
+    if (this.live === undefined) return [];
+    const results: OeeResult[] = [];
+    for (const kind of Object.values(KIND_OF)) {
+      const result = await this.live.get(assetId, kind);
+      if (result !== undefined) results.push(result);
+    }
+    return results;
+  }
+
+  /** The windows of the answer with their computations: one asset's, or its assets' rolled up per window. */
+  private async computed(
+    principal: Principal,
+    assetId: string,
+    range: TimeRangeUs,
+    granularity: Granularity,
+    nowUs: number,
+  ): Promise<Computed[]> {
+    authorizeAsset(principal, assetId, 'reader');
+    const leaves = await this.assets.leavesUnder(principal, assetId);
+    if (leaves.length === 1 && leaves[0] === assetId) return this.ofAsset(assetId, range, granularity, nowUs);
+    const groups = new Map<string, { window: OeeWindow; parts: (OeeComputation | OeeRollUp)[] }>();
+    for (const leaf of leaves) {
+      for (const { window, computation } of await this.ofAsset(leaf, range, granularity, nowUs)) {
+        const key = windowKey(window);
+        const group = groups.get(key) ?? { window, parts: [] };
+        group.parts.push(computation);
+        groups.set(key, group);
+      }
+    }
+    return [...groups.values()]
+      .sort((a, b) => a.window.startUs - b.window.startUs || a.window.ref.localeCompare(b.window.ref))
+      .map(({ window, parts }) => ({ window, computation: rollUp(parts) }));
+  }
+
+  private async ofAsset(
+    assetId: string,
+    range: TimeRangeUs,
+    granularity: Granularity,
+    nowUs: number,
+  ): Promise<Computed[]> {
+    let windows: OeeWindow[];
+    if (granularity === 'none') {
+      windows = [
+        { kind: OeeWindowKind.OEE_WINDOW_KIND_RANGE, startUs: range.fromUs, endUs: range.toUs, ref: '' },
+      ];
+    } else {
+      const kind = KIND_OF[granularity];
+      const all = (await this.engine.windowsOf(assetId, [range], nowUs)).filter(
+        (window) => window.kind === kind,
+      );
+      if (all.length > MAX_WINDOWS) {
+        throw new ApiError(
+          'out-of-range',
+          `the range holds ${all.length} ${granularity} windows, more than the ${MAX_WINDOWS} allowed`,
+          'granularity',
+        );
+      }
+      windows = all
+        .map((window) => ({
+          ...window,
+          startUs: Math.max(window.startUs, range.fromUs),
+          endUs: Math.min(window.endUs, range.toUs),
+        }))
+        .filter((cut) => cut.endUs > cut.startUs && cut.startUs < nowUs);
+    }
+    // One read of the inputs for the whole stretch, however many windows.
+    const computations = await this.engine.computeDetailed(assetId, windows, nowUs);
+    return windows.flatMap((window, i) => {
+      const computation = computations[i];
+      return computation === undefined ? [] : [{ window, computation }];
+    });
   }
 }

@@ -75,7 +75,7 @@ export class StateQueries {
     assetId: string,
     range: TimeRangeUs,
     page: PageRequest,
-    stopsOnly = false,
+    filter: { stopsOnly?: boolean; withoutReasonOnly?: boolean } = {},
   ): Promise<Page<StateInterval>> {
     authorizeAsset(principal, assetId, 'reader');
     await this.assets.require(principal, assetId);
@@ -102,7 +102,9 @@ export class StateQueries {
               (extract(epoch FROM time) * 1000000)::bigint::text AS start_us,
               (extract(epoch FROM end_time) * 1000000)::bigint::text AS end_us
          FROM ended
-        WHERE ($4::text IS NULL OR time > $4::timestamptz) ${stopsOnly ? `AND state <> 'RUNNING'` : ''}
+        WHERE ($4::text IS NULL OR time > $4::timestamptz)
+          ${filter.stopsOnly === true ? `AND state <> 'RUNNING'` : ''}
+          ${filter.withoutReasonOnly === true ? `AND reason_code = ''` : ''}
         ORDER BY time
         LIMIT $5`,
       [
@@ -129,8 +131,9 @@ export class StateQueries {
     assetId: string,
     range: TimeRangeUs,
     page: PageRequest,
+    filter: { withoutReasonOnly?: boolean } = {},
   ): Promise<Page<Stop>> {
-    const timeline = await this.timeline(principal, assetId, range, page, true);
+    const timeline = await this.timeline(principal, assetId, range, page, { ...filter, stopsOnly: true });
     return {
       ...timeline,
       items: timeline.items.map((interval) => ({
@@ -145,8 +148,12 @@ export class StateQueries {
   async setReason(principal: Principal, stopId: string, reason: StopReason): Promise<Stop> {
     const { assetId, startUs } = parseStopId(stopId);
     authorizeAsset(principal, assetId, 'operator');
-    const state =
-      reason.state === undefined ? undefined : machineStateFromJSON(`MACHINE_STATE_${reason.state}`);
+    let state: MachineState | undefined;
+    try {
+      state = reason.state === undefined ? undefined : machineStateFromJSON(`MACHINE_STATE_${reason.state}`);
+    } catch {
+      throw invalidArgument('state', `"${reason.state ?? ''}" is not a canonical machine state`);
+    }
     if (state === MachineState.MACHINE_STATE_RUNNING || state === MachineState.MACHINE_STATE_UNSPECIFIED) {
       throw invalidArgument('state', `a stop cannot be re-classified as ${reason.state ?? ''}`);
     }

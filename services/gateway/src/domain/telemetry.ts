@@ -91,7 +91,9 @@ export class TelemetryQueries {
     } catch (error) {
       throw invalidArgument('bucket', error instanceof Error ? error.message : String(error));
     }
-    const buckets = Math.ceil((request.range.toUs - request.range.fromUs) / widthUs) * request.signals.length;
+    // +1: buckets are aligned to a fixed origin, so a range may touch one more than its length holds.
+    const buckets =
+      (Math.ceil((request.range.toUs - request.range.fromUs) / widthUs) + 1) * request.signals.length;
     if (buckets > this.maxBuckets) {
       throw new ApiError(
         'out-of-range',

@@ -2,7 +2,6 @@
 // assigned, so `comment` is empty and `reason_assigned_time` absent in answers (SetStopReason ignores the comment);
 // the assigner is always the authenticated caller, never the request's assigned_by.
 import type { api } from '@kiln/contracts';
-import type { GatewayApi } from '../api';
 import type { StateInterval, Stop } from '../domain/states';
 import { unary, type GrpcHandlerContext } from './call';
 import { nextPageTokenOf, pageRequestOf, rangeOf, stateEnumOf, stateNameOf, timestampOf } from './convert';
@@ -21,8 +20,8 @@ function intervalOf(assetId: string, interval: StateInterval, nowUs: number): ap
   };
 }
 
-function stopOf(gateway: GatewayApi, stop: Stop, nowUs: number): api.Stop {
-  const thresholdUs = gateway.oee.microStopThresholdS(stop.assetId) * 1e6;
+function stopOf(stop: Stop, nowUs: number, thresholdS: number): api.Stop {
+  const thresholdUs = thresholdS * 1e6;
   return {
     stopId: stop.stopId,
     interval: intervalOf(stop.assetId, stop, nowUs),
@@ -61,14 +60,14 @@ export function machineStateService(context: GrpcHandlerContext): api.MachineSta
         request.assetId,
         rangeOf(gateway, request),
         pageRequestOf(request),
+        { withoutReasonOnly: request.withoutReasonOnly },
       );
       const nowUs = Date.now() * 1000;
-      // Filtered after paging (the domain has no such filter): a page may hold fewer stops than asked for.
-      const stops = request.withoutReasonOnly
-        ? page.items.filter((stop) => stop.reasonCode === '')
-        : page.items;
+      const stops = page.items;
       return {
-        stops: stops.map((stop) => stopOf(gateway, stop, nowUs)),
+        stops: await Promise.all(
+          stops.map(async (stop) => stopOf(stop, nowUs, await gateway.oee.microStopThresholdS(stop.assetId))),
+        ),
         nextPageToken: nextPageTokenOf(page),
       };
     }),
@@ -80,7 +79,7 @@ export function machineStateService(context: GrpcHandlerContext): api.MachineSta
         reasonText: request.reasonText,
         ...(state === undefined ? {} : { state }),
       });
-      return { stop: stopOf(gateway, stop, Date.now() * 1000) };
+      return { stop: stopOf(stop, Date.now() * 1000, await gateway.oee.microStopThresholdS(stop.assetId)) };
     }),
   };
 }

@@ -49,13 +49,7 @@ export function oeeJson(result: OeeResult) {
     },
     mtbfS: result.mtbfS ?? null,
     mttrS: result.mttrS ?? null,
-    settings: result.settings ?? {
-      microStopThresholdS: 0,
-      noOrderIsPlanned: false,
-      defaultIdealCycleTimeS: 0,
-      plannedStopsInAvailability: false,
-      startupPeriodS: 0,
-    },
+    settings: result.settings ?? null,
   };
 }
 

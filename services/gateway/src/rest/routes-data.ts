@@ -146,16 +146,27 @@ export function dataRoutes(app: FastifyInstance, api: GatewayApi): void {
         tags: ['states'],
         summary: 'The stops of an asset with their reasons (paged)',
         security,
-        querystring: statesQuery,
+        querystring: statesQuery.extend({
+          withoutReason: z
+            .enum(['true', 'false'])
+            .default('false')
+            .describe('Only stops nobody gave a reason yet'),
+        }),
         response: { 200: pageOf(stopSchema), ...errorResponses },
       },
     },
     async (request) => {
-      const { assetId, pageSize, cursor } = request.query;
-      const page = await api.states.stops(principalOf(request), assetId, rangeOf(api, request.query), {
-        ...(pageSize === undefined ? {} : { pageSize }),
-        ...(cursor === undefined ? {} : { cursor }),
-      });
+      const { assetId, pageSize, cursor, withoutReason } = request.query;
+      const page = await api.states.stops(
+        principalOf(request),
+        assetId,
+        rangeOf(api, request.query),
+        {
+          ...(pageSize === undefined ? {} : { pageSize }),
+          ...(cursor === undefined ? {} : { cursor }),
+        },
+        { withoutReasonOnly: withoutReason === 'true' },
+      );
       return { ...page, items: page.items.map(stopJson) };
     },
   );

@@ -213,13 +213,18 @@ export const oeeResultSchema = z
     }),
     mtbfS: z.number().nullable(),
     mttrS: z.number().nullable(),
-    settings: z.object({
-      microStopThresholdS: z.number(),
-      noOrderIsPlanned: z.boolean(),
-      defaultIdealCycleTimeS: z.number(),
-      plannedStopsInAvailability: z.boolean(),
-      startupPeriodS: z.number(),
-    }),
+    settings: z
+      .object({
+        microStopThresholdS: z.number(),
+        noOrderIsPlanned: z.boolean(),
+        defaultIdealCycleTimeS: z.number(),
+        plannedStopsInAvailability: z.boolean(),
+        startupPeriodS: z.number(),
+      })
+      .nullable()
+      .describe(
+        'The settings the figures were computed with; null for a roll-up over assets with different ones',
+      ),
   })
   .meta({ id: 'OeeResult' });
 

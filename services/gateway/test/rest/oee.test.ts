@@ -2,11 +2,15 @@
 // the bus into PostgreSQL, read back through REST for the whole range and per hour and shift: every figure equal
 // to the OEE core over the same input, to 1e-9. Also live OEE from Redis, and a reader that may not post.
 import { MachineState } from '@kiln/contracts';
-import { computeOee, type OeeComputation } from '@kiln/oee';
+import { computeOee, rollUp, type OeeComputation } from '@kiln/oee';
 import { describeWith, waitUntil } from '@kiln/test-infra';
 import { assetPath, restHarness, type RestHarness } from '../support/harness';
 
-const ASSET = 'acme/plant-1/press/line-1/press-1';
+const LINE = 'acme/plant-1/press/line-1';
+const ASSET = `${LINE}/press-1`;
+/** No order, its own ideal cycle time set through PUT /api/v1/assets. */
+const ASSET2 = `${LINE}/press-2`;
+const ASSET2_IDEAL_S = 0.9;
 const MIN = 60_000_000;
 const START_US = Date.UTC(2026, 2, 2, 6) * 1000;
 const at = (minutes: number): string => new Date((START_US + minutes * MIN) / 1000).toISOString();
@@ -31,7 +35,35 @@ const COUNTS = Array.from({ length: 48 }, (_, i) => ({
 }));
 
 /** The core over exactly what the test posted. */
-function reference(fromUs: number, toUs: number): OeeComputation {
+function reference(fromUs: number, toUs: number, assetId = ASSET): OeeComputation {
+  if (assetId === ASSET2) {
+    const first = reference(fromUs, toUs);
+    return computeOee({
+      range: { fromUs, toUs },
+      states: STATES.map(([minute, state, reason]) => ({
+        startUs: START_US + minute * MIN,
+        state: S[state],
+        reasonCode: reason,
+        reasonText: '',
+      })),
+      counts: COUNTS.map((count) => ({
+        timeUs: START_US + count.minute * MIN,
+        totalCount: count.total - 40,
+        goodCount: count.total - 40 - count.scrap,
+        scrapCount: count.scrap,
+      })),
+      orders: [],
+      shifts: [
+        {
+          shiftId: 'early',
+          startUs: START_US,
+          endUs: START_US + 480 * MIN,
+          breaks: [{ startUs: START_US + 240 * MIN, endUs: START_US + 270 * MIN }],
+        },
+      ],
+      settings: { ...first.settings, defaultIdealCycleTimeS: ASSET2_IDEAL_S },
+    });
+  }
   return computeOee({
     range: { fromUs, toUs },
     states: STATES.map(([minute, state, reason]) => ({
@@ -100,17 +132,29 @@ describeWith(['postgres', 'redis'], 'OEE through REST', () => {
       ['acme', 'enterprise'],
       ['acme/plant-1', 'site'],
       ['acme/plant-1/press', 'area'],
-      ['acme/plant-1/press/line-1', 'line'],
+      [LINE, 'line'],
       [ASSET, 'asset'],
     ] as const) {
       expect((await h.call('PUT', assetPath(id), { body: { name: id, level } })).statusCode).toBe(200);
     }
+    const second = await h.call('PUT', assetPath(ASSET2), {
+      body: { name: 'Press 2', level: 'asset', settings: { defaultIdealCycleTimeS: ASSET2_IDEAL_S } },
+    });
+    expect(second.statusCode).toBe(200);
     const operator = (await h.keys.create('acme/plant-1', 'operator')).token;
     const post = async (path: string, events: unknown[]): Promise<void> => {
       const response = await h.call('POST', `/api/v1/events/${path}`, { key: operator, body: { events } });
       expect({ path, status: response.statusCode, body: response.json() }).toMatchObject({ status: 202 });
     };
     await post('shifts', [
+      {
+        assetId: ASSET2,
+        shiftId: 'early',
+        name: 'Early',
+        start: at(0),
+        end: at(480),
+        breaks: [{ start: at(240), end: at(270) }],
+      },
       {
         assetId: ASSET,
         shiftId: 'early',
@@ -133,23 +177,30 @@ describeWith(['postgres', 'redis'], 'OEE through REST', () => {
     ]);
     await post(
       'machine-states',
-      STATES.map(([minute, state, reason]) => ({
-        assetId: ASSET,
-        state: stateName(state),
-        startTime: at(minute),
-        reasonCode: reason,
-      })),
+      [ASSET, ASSET2].flatMap((assetId) =>
+        STATES.map(([minute, state, reason]) => ({
+          assetId,
+          state: stateName(state),
+          startTime: at(minute),
+          reasonCode: reason,
+        })),
+      ),
     );
-    await post(
-      'production-counts',
-      COUNTS.map((count) => ({
+    await post('production-counts', [
+      ...COUNTS.map((count) => ({
         assetId: ASSET,
         time: at(count.minute),
         totalCount: count.total,
         scrapCount: count.scrap,
       })),
-    );
-    const expectedEvents = 1 + 1 + STATES.length + 1;
+      ...COUNTS.map((count) => ({
+        assetId: ASSET2,
+        time: at(count.minute),
+        totalCount: count.total - 40,
+        scrapCount: count.scrap,
+      })),
+    ]);
+    const expectedEvents = 2 + 1 + 2 * STATES.length + 2;
     await waitUntil(async () => (await h.handled()) >= expectedEvents, {
       timeoutMs: 60_000,
       what: `${expectedEvents} events handled by the OEE service`,
@@ -195,6 +246,36 @@ describeWith(['postgres', 'redis'], 'OEE through REST', () => {
       windowEnd: at(480),
     });
     expectFigures(shifts[0] ?? {}, reference(START_US + 30 * MIN, START_US + 480 * MIN));
+  });
+
+  it("uses an asset's own ideal cycle time and rolls a line up from its assets' times and counts", async () => {
+    const query = (assetId: string, granularity: string): string =>
+      `/api/v1/oee?assetId=${encodeURIComponent(assetId)}&from=${at(0)}&to=${at(480)}&granularity=${granularity}`;
+    const [second] = (await h.call('GET', query(ASSET2, 'none'))).json<{
+      results: Record<string, unknown>[];
+    }>().results;
+    expect(second).toMatchObject({ settings: { defaultIdealCycleTimeS: ASSET2_IDEAL_S } });
+    expectFigures(second ?? {}, reference(START_US, START_US + 480 * MIN, ASSET2));
+    const lineResponse = await h.call('GET', query(LINE, 'none'));
+    expect(lineResponse.statusCode).toBe(200);
+    const [line] = lineResponse.json<{ results: Record<string, unknown>[] }>().results;
+    const whole = (assetId: string) => reference(START_US, START_US + 480 * MIN, assetId);
+    expect(line).toMatchObject({ assetId: LINE, window: 'range', settings: null });
+    expectFigures(line ?? {}, {
+      ...rollUp([whole(ASSET), whole(ASSET2)]),
+      settings: whole(ASSET).settings,
+    } as never);
+    const hours = (await h.call('GET', query(LINE, 'hour'))).json<{ results: Record<string, unknown>[] }>()
+      .results;
+    expect(hours).toHaveLength(8);
+    hours.forEach((hour, i) => {
+      const part = (assetId: string) =>
+        reference(START_US + i * 60 * MIN, START_US + (i + 1) * 60 * MIN, assetId);
+      expectFigures(hour, {
+        ...rollUp([part(ASSET), part(ASSET2)]),
+        settings: part(ASSET).settings,
+      } as never);
+    });
   });
 
   it('serves the live OEE of the open hour that the OEE service keeps in Redis', async () => {

@@ -185,6 +185,19 @@ describeWith(['postgres', 'redis'], 'REST telemetry and states', () => {
     const [stop] = (await h.call('GET', `/api/v1/stops?${range}`)).json<{
       items: Record<string, unknown>[];
     }>().items;
+    const wide = `assetId=${encodeURIComponent(ASSET)}&from=${iso(T0_US)}&to=${iso(T0_US + 600 * SECOND)}`;
+    const open = (await h.call('GET', `/api/v1/stops?${wide}&withoutReason=true`)).json<{
+      items: { stopId: string }[];
+    }>();
+    expect(open.items.map((item) => item.stopId)).toEqual([
+      `${ASSET}@${T0_US + 100 * SECOND}`,
+      `${ASSET}@${T0_US + 400 * SECOND}`,
+    ]);
+    const badState = await h.call('POST', url, {
+      key: operator,
+      body: { reasonCode: 'X', state: 'EXPLODED' },
+    });
+    expect(badState.json()).toMatchObject({ status: 400, field: 'state' });
     expect(stop).toMatchObject({
       state: 'BREAKDOWN',
       reasonText: 'Material jam at infeed',
