@@ -74,7 +74,9 @@ describe('toOeeResult', () => {
     expect(result.settings).toBeUndefined();
     expect(result.plannedBusyTimeS).toBe(50_400);
     expect(result.idealProductionTimeS).toBeCloseTo(a.idealProductionTimeS + b.idealProductionTimeS, 9);
-    expect(toOeeResult(rollUp([a, a]), { ...CONTEXT, windowKind, mixedSettings: 'omit' }).settings).toBeDefined();
+    expect(
+      toOeeResult(rollUp([a, a]), { ...CONTEXT, windowKind, mixedSettings: 'omit' }).settings,
+    ).toBeDefined();
   });
 });
 
