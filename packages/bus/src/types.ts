@@ -100,6 +100,13 @@ export interface Subscription {
 
 export interface EventBus {
   readonly kind: 'kafka' | 'in-process';
+  /**
+   * Names the log whose offsets this bus hands out. A (topic, partition, offset) names the same record only
+   * among buses of one epoch: Kafka's logs outlive the process, so every Kafka bus has the same epoch; an
+   * in-process bus starts empty at offset 0, so each instance has an epoch of its own. Whoever keeps offsets
+   * beside its own state (to skip redeliveries) keeps the epoch with them and disregards offsets of another.
+   */
+  readonly logEpoch: string;
   /** Creates the topics that do not exist yet (partitions, retention, cleanup policy). */
   provision(topics: readonly TopicSpec[]): Promise<void>;
   /** Publishes records; resolves when the bus has them durably (acks from all in-sync replicas). */

@@ -3,6 +3,7 @@ import { InProcessBus } from '../src';
 import { deliveryContract } from './contract/delivery';
 import { failureContract } from './contract/failures';
 import { SERVICE, type BusHarness } from './contract/harness';
+import { logEpochContract } from './contract/log-epoch';
 import { rebalanceContract } from './contract/rebalance';
 
 const harness: BusHarness = {
@@ -11,6 +12,7 @@ const harness: BusHarness = {
       service: SERVICE,
       ...(options?.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
     }),
+  offsetsOutliveTheBus: false,
   joinTimeoutMs: 5_000,
 };
 
@@ -18,4 +20,5 @@ describe('event bus contract in process', () => {
   describe('delivery', () => deliveryContract(harness));
   describe('failures', () => failureContract(harness));
   describe('rebalance', () => rebalanceContract(harness));
+  describe('log epoch', () => logEpochContract(harness));
 });

@@ -4,6 +4,7 @@ import { KafkaBus } from '../src';
 import { deliveryContract } from './contract/delivery';
 import { failureContract } from './contract/failures';
 import { SERVICE, type BusHarness } from './contract/harness';
+import { logEpochContract } from './contract/log-epoch';
 import { rebalanceContract } from './contract/rebalance';
 
 const harness: BusHarness = {
@@ -17,6 +18,7 @@ const harness: BusHarness = {
       maxWaitTimeMs: 100,
       ...(options?.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
     }),
+  offsetsOutliveTheBus: true,
   joinTimeoutMs: 60_000,
 };
 
@@ -24,4 +26,5 @@ describeWith(['kafka'], 'event bus contract on Kafka', () => {
   describe('delivery', () => deliveryContract(harness));
   describe('failures', () => failureContract(harness));
   describe('rebalance', () => rebalanceContract(harness));
+  describe('log epoch', () => logEpochContract(harness));
 });

@@ -78,6 +78,7 @@ export async function startNormalization(
     store: stateStore,
     plant: () => plant.config,
     maxClockSkewMs: section.maxClockSkewMs,
+    logEpoch: deps.bus.logEpoch,
     logger,
   });
   const unmapped = (): UnmappedTag[] =>
@@ -284,7 +285,11 @@ class BatchHandler {
     checkpoint();
     const last = batch.records[batch.records.length - 1];
     if (last === undefined) return;
-    await this.deps.stateStore.save(batch.partition, BigInt(last.offset), storedSnapshot(entry));
+    await this.deps.stateStore.save(
+      batch.partition,
+      { lastOffset: BigInt(last.offset), logEpoch: this.deps.bus.logEpoch },
+      storedSnapshot(entry),
+    );
     this.deps.metrics.published(outputs.machineStateEvents.length, outputs.countDeltas);
   }
 

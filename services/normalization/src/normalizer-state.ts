@@ -1,13 +1,22 @@
 // Where each partition's Normalizer state survives restarts and rebalances: one row per kiln.raw.v1 partition
 // in `<schema>.normalizer_state`, holding the Normalizer snapshot (counter baselines, current states, orders)
-// and the offset of the last record whose effects are all durable. The table is this service's own; the
-// historian tables belong to the timeseries migrations.
+// and the offset of the last record whose effects are all durable, with the bus log epoch that offset belongs to.
+// The table is this service's own; the historian tables belong to the timeseries migrations.
 import type { NormalizerSnapshot } from '@kiln/asset-model';
 import type { Database } from '@kiln/timeseries';
 
-export interface StoredPartitionState {
+/** Where a partition's handling stands in the bus's log. */
+export interface HandledPosition {
   /** Offset of the last raw record fully handled (rows, events, hot state): replays up to it are skipped. */
   readonly lastOffset: bigint;
+  /**
+   * The bus's `logEpoch` when that record was handled: the offset names it only in that log. Undefined in rows
+   * written before the epoch was kept.
+   */
+  readonly logEpoch: string | undefined;
+}
+
+export interface StoredPartitionState extends HandledPosition {
   /** Unvalidated JSON: `Normalizer.restore` checks it. */
   readonly snapshot: unknown;
 }
@@ -26,29 +35,37 @@ export class NormalizerStateStore {
     await this.db.execute(`CREATE TABLE IF NOT EXISTS ${this.table} (
       partition integer PRIMARY KEY,
       last_offset bigint NOT NULL,
+      log_epoch text,
       snapshot jsonb NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()
     )`);
+    // Tables created before the epoch was kept: their offsets load with no epoch and are not trusted.
+    await this.db.execute(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS log_epoch text`);
   }
 
   async load(partition: number): Promise<StoredPartitionState | undefined> {
-    const { rows } = await this.db.query<{ last_offset: string; snapshot: unknown }>(
-      `SELECT last_offset::text AS last_offset, snapshot FROM ${this.table} WHERE partition = $1`,
+    const { rows } = await this.db.query<{
+      last_offset: string;
+      log_epoch: string | null;
+      snapshot: unknown;
+    }>(
+      `SELECT last_offset::text AS last_offset, log_epoch, snapshot FROM ${this.table} WHERE partition = $1`,
       [partition],
     );
     const row = rows[0];
     if (row === undefined) return undefined;
     const snapshot: unknown = typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot;
-    return { lastOffset: BigInt(row.last_offset), snapshot };
+    return { lastOffset: BigInt(row.last_offset), logEpoch: row.log_epoch ?? undefined, snapshot };
   }
 
-  async save(partition: number, lastOffset: bigint, snapshot: NormalizerSnapshot): Promise<void> {
+  async save(partition: number, handled: HandledPosition, snapshot: NormalizerSnapshot): Promise<void> {
     await this.db.query(
-      `INSERT INTO ${this.table} (partition, last_offset, snapshot, updated_at)
-       VALUES ($1, $2::bigint, $3::jsonb, now())
+      `INSERT INTO ${this.table} (partition, last_offset, log_epoch, snapshot, updated_at)
+       VALUES ($1, $2::bigint, $3, $4::jsonb, now())
        ON CONFLICT (partition) DO UPDATE
-         SET last_offset = EXCLUDED.last_offset, snapshot = EXCLUDED.snapshot, updated_at = now()`,
-      [partition, lastOffset.toString(), JSON.stringify(snapshot)],
+         SET last_offset = EXCLUDED.last_offset, log_epoch = EXCLUDED.log_epoch, snapshot = EXCLUDED.snapshot,
+             updated_at = now()`,
+      [partition, handled.lastOffset.toString(), handled.logEpoch ?? null, JSON.stringify(snapshot)],
     );
   }
 }

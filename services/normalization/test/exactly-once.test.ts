@@ -5,41 +5,10 @@ import { describeWith, waitUntil } from '@kiln/test-infra';
 import { MemoryHotState, type Database, type Queryable } from '@kiln/timeseries';
 import { testDatabase, type TestDatabase } from './support/db';
 import { PIPELINE_TOPICS, publishRaw, startPipeline } from './support/pipeline';
-import { rawBatch, SECOND_US, T0_US, testPlant, tickSamples, type TestPlant } from './support/plant';
+import { testPlant } from './support/plant';
+import { expectExactlyOnce, ROWS_PER_TICK, ticks } from './support/ticks';
 
 const RECORDS = 400;
-/** Telemetry rows per tick: temperature and parts-total of two machines. */
-const ROWS_PER_TICK = 4;
-
-/** Records of `count` ticks, each tick its own record. */
-function ticks(plant: TestPlant, count: number) {
-  return Array.from({ length: count }, (_, i) => rawBatch(plant, tickSamples(i, T0_US + i * SECOND_US)));
-}
-
-async function expectExactlyOnce(
-  database: TestDatabase,
-  plant: TestPlant,
-  ticksCount: number,
-): Promise<void> {
-  expect(await database.count(`SELECT count(*) AS n FROM $schema.telemetry`)).toBe(
-    ROWS_PER_TICK * ticksCount,
-  );
-  const { rows } = await database.db.query<{ asset_id: string; total: number; n: string }>(
-    `SELECT asset_id, sum(total_count) AS total, count(*) AS n FROM "${database.schema}".production_counts
-      GROUP BY asset_id ORDER BY asset_id`,
-  );
-  // One delta per tick after the first (the baseline), summing to the counters' true increase.
-  expect(rows.map((row) => [row.asset_id, Number(row.total), Number(row.n)])).toEqual([
-    [plant.assetId('m1'), 3 * (ticksCount - 1), ticksCount - 1],
-    [plant.assetId('m2'), 2 * (ticksCount - 1), ticksCount - 1],
-  ]);
-  const breakdowns = Math.floor((ticksCount - 7) / 7) + 1;
-  expect(
-    await database.count(`SELECT count(*) AS n FROM $schema.machine_states WHERE asset_id = $1`, [
-      plant.assetId('m1'),
-    ]),
-  ).toBe(1 + 2 * breakdowns);
-}
 
 describeWith(['postgres'], 'exactly once into the historian', () => {
   let database: TestDatabase;
@@ -64,7 +33,7 @@ describeWith(['postgres'], 'exactly once into the historian', () => {
       plantFile: plant.file,
       section: { maxBatchSize: 7 },
     };
-    await publishRaw(bus, ticks(plant, RECORDS));
+    await publishRaw(bus, ticks(plant, 0, RECORDS));
     const first = await startPipeline(options);
     await waitUntil(async () => (await database.count(`SELECT count(*) AS n FROM $schema.telemetry`)) > 200, {
       timeoutMs: 20_000,
@@ -104,7 +73,7 @@ describeWith(['postgres'], 'exactly once into the historian', () => {
       plantFile: plant.file,
       section: { maxBatchSize: 5, rollupRefresh: { enabled: true, intervalMs: 100 } },
     });
-    await publishRaw(bus, ticks(plant, 60));
+    await publishRaw(bus, ticks(plant, 0, 60));
     await waitUntil(
       async () =>
         (await database.count(`SELECT count(*) AS n FROM $schema.telemetry`)) === ROWS_PER_TICK * 60,

@@ -1,5 +1,6 @@
 // The event bus inside one process (`npm start`): the same contract as Kafka (DESIGN.md sections 2-3) with
 // partitioned, offset-addressed logs in memory, consumer groups, at-least-once commits and bounded memory.
+import { randomUUID } from 'node:crypto';
 import { topics as catalogue, type TopicSpec } from '@kiln/contracts';
 import { BusError } from '../errors';
 import { withTraceContext } from '../tracing';
@@ -33,6 +34,11 @@ export interface InProcessPartitionStats {
 
 export class InProcessBus implements EventBus {
   readonly kind = 'in-process' as const;
+  /**
+   * The logs live in this instance's memory and start again at offset 0 with the next instance (a process
+   * restart): offsets stored elsewhere under an earlier instance's epoch name records that no longer exist.
+   */
+  readonly logEpoch = `in-process:${randomUUID()}`;
   private readonly logger: BusLogger;
   private readonly metrics: BusMetrics;
   private readonly maxBufferedBytesPerPartition: number;

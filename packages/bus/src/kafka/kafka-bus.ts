@@ -27,8 +27,16 @@ import { kafkaLogCreator } from './log-bridge';
 import { kafkaDefaults, type KafkaBusOptions, type KafkaSaslOptions } from './options';
 import { chunkBySize } from './publish-chunks';
 
+/**
+ * One epoch for every Kafka bus: the topics' logs and their offsets belong to the cluster. Deleting and
+ * re-creating a topic (or pointing the same database at another cluster) restarts its offsets unseen.
+ */
+const KAFKA_LOG_EPOCH = 'kafka';
+
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
+  /** Offsets live in the brokers' logs and survive a restart of this process (see {@link EventBus.logEpoch}). */
+  readonly logEpoch = KAFKA_LOG_EPOCH;
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly logger: BusLogger;

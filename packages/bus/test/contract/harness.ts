@@ -8,6 +8,8 @@ export interface BusHarness {
   createBus(options?: { drainTimeoutMs?: number }): Promise<EventBus>;
   /** How long a group member may take to join (Kafka needs a round of group coordination). */
   joinTimeoutMs: number;
+  /** Whether a new bus reads the logs of the one before (Kafka) or starts empty (in process). */
+  offsetsOutliveTheBus: boolean;
 }
 
 export const SERVICE = 'contract-test';
@@ -27,8 +29,15 @@ export function decode(record: BusRecord): TestEvent {
 }
 
 export async function freshTopic(bus: EventBus, partitions: number): Promise<string> {
+  const name = uniqueName('test.contract');
+  await provisionTopic(bus, name, partitions);
+  return name;
+}
+
+/** Creates the topic (and the dead-letter topic) where it does not exist yet on this bus. */
+export async function provisionTopic(bus: EventBus, name: string, partitions: number): Promise<void> {
   const spec: TopicSpec = {
-    name: uniqueName('test.contract'),
+    name,
     key: 'asset-id',
     partitions,
     retentionMs: 3_600_000,
@@ -37,7 +46,6 @@ export async function freshTopic(bus: EventBus, partitions: number): Promise<str
     description: 'contract test topic',
   };
   await bus.provision([spec, topics.dlq]);
-  return spec.name;
 }
 
 export async function joined(subscription: Subscription, harness: BusHarness): Promise<void> {

@@ -1,0 +1,115 @@
+// A restart of the process that brings a new bus along. An in-process bus starts empty, its offsets from 0
+// again, while the database keeps the offsets saved under the bus before: none of them may hide a new record,
+// and the restored counter baselines carry the deltas on. A bus whose log outlives the restart (Kafka) hands
+// the old records out again at their old offsets: those are still skipped.
+import { InProcessBus, type EventBus } from '@kiln/bus';
+import { describeWith, waitUntil } from '@kiln/test-infra';
+import { MemoryHotState } from '@kiln/timeseries';
+import { testDatabase, type TestDatabase } from './support/db';
+import { PIPELINE_TOPICS, publishRaw, startPipeline, type RunningPipeline } from './support/pipeline';
+import { testPlant, type TestPlant } from './support/plant';
+import { expectExactlyOnce, ROWS_PER_TICK, ticks } from './support/ticks';
+
+const BEFORE_RESTART = 60;
+const AFTER_RESTART = 40;
+
+/** The sum of a counter's values in a pipeline's registry. */
+async function counter(pipeline: RunningPipeline, name: string): Promise<number> {
+  const metric = await pipeline.registry.getSingleMetric(name)?.get();
+  return (metric?.values ?? []).reduce((sum, { value }) => sum + value, 0);
+}
+
+/** The bus with another log epoch: as a Kafka bus would, it names the log the bus before it wrote. */
+function withLogEpoch(bus: EventBus, logEpoch: string): EventBus {
+  return {
+    kind: bus.kind,
+    logEpoch,
+    provision: (specs) => bus.provision(specs),
+    publish: (topic, records) => bus.publish(topic, records),
+    subscribe: (options) => bus.subscribe(options),
+    ping: () => bus.ping(),
+    close: () => bus.close(),
+  };
+}
+
+describeWith(['postgres'], 'normalization across a restart with a new bus', () => {
+  let database: TestDatabase;
+  let plant: TestPlant;
+  const telemetryRows = (): Promise<number> => database.count(`SELECT count(*) AS n FROM $schema.telemetry`);
+
+  beforeEach(async () => {
+    database = await testDatabase();
+    plant = testPlant('restart');
+  });
+
+  afterEach(async () => {
+    await database.drop();
+  });
+
+  const start = (bus: EventBus): Promise<RunningPipeline> =>
+    startPipeline({
+      bus,
+      db: database.db,
+      schema: database.schema,
+      hotState: new MemoryHotState(),
+      plantFile: plant.file,
+      section: { maxBatchSize: 7 },
+    });
+
+  /** A bus of its own runs the first `BEFORE_RESTART` ticks through normalization, then stops with it. */
+  async function runUntilRestart(wrap: (bus: EventBus) => EventBus): Promise<void> {
+    const bus = new InProcessBus({ service: 'normalization-test' });
+    await bus.provision(PIPELINE_TOPICS);
+    const pipeline = await start(wrap(bus));
+    await publishRaw(bus, ticks(plant, 0, BEFORE_RESTART));
+    await waitUntil(async () => (await telemetryRows()) === ROWS_PER_TICK * BEFORE_RESTART, {
+      timeoutMs: 20_000,
+      what: 'every row before the restart',
+    });
+    await pipeline.lifecycle.stopAll();
+    await bus.close();
+  }
+
+  it('stores every sample published after a restart over a new in-process bus, whose offsets start at 0 again', async () => {
+    await runUntilRestart((bus) => bus);
+
+    const bus = new InProcessBus({ service: 'normalization-test' });
+    await bus.provision(PIPELINE_TOPICS);
+    const pipeline = await start(bus);
+    // One source, one partition: these land at offsets 0 to 39, all at or below the offset saved before.
+    await publishRaw(bus, ticks(plant, BEFORE_RESTART, BEFORE_RESTART + AFTER_RESTART));
+    await waitUntil(
+      async () => (await telemetryRows()) === ROWS_PER_TICK * (BEFORE_RESTART + AFTER_RESTART),
+      { timeoutMs: 20_000, what: 'every row published after the restart' },
+    );
+    await pipeline.lifecycle.stopAll();
+    await bus.close();
+
+    expect(await counter(pipeline, 'kiln_normalization_replay_skipped_records_total')).toBe(0);
+    // The baselines survived: the first tick after the restart is a delta, not a new baseline or a reset.
+    expect(await counter(pipeline, 'kiln_normalization_counter_resets_total')).toBe(0);
+    await expectExactlyOnce(database, plant, BEFORE_RESTART + AFTER_RESTART);
+  });
+
+  it('still skips records redelivered at or below the saved offset when the log outlives the restart', async () => {
+    const durableLog = 'durable-test-log';
+    await runUntilRestart((bus) => withLogEpoch(bus, durableLog));
+
+    // The log as a durable bus keeps it: the same records at the same offsets, then new ones.
+    const bus = new InProcessBus({ service: 'normalization-test' });
+    await bus.provision(PIPELINE_TOPICS);
+    await publishRaw(bus, ticks(plant, 0, BEFORE_RESTART + AFTER_RESTART));
+    // A group that reads the whole log again, as one whose committed offsets lag behind the saved state.
+    const pipeline = await start(withLogEpoch(bus, durableLog));
+    await waitUntil(
+      async () => (await telemetryRows()) === ROWS_PER_TICK * (BEFORE_RESTART + AFTER_RESTART),
+      { timeoutMs: 20_000, what: 'every row published after the restart' },
+    );
+    await pipeline.lifecycle.stopAll();
+    await bus.close();
+
+    expect(await counter(pipeline, 'kiln_normalization_replay_skipped_records_total')).toBe(BEFORE_RESTART);
+    expect(await counter(pipeline, 'kiln_normalization_counter_resets_total')).toBe(0);
+    await expectExactlyOnce(database, plant, BEFORE_RESTART + AFTER_RESTART);
+  });
+});
