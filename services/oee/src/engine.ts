@@ -26,6 +26,9 @@ export interface OeeEngineOptions {
   readonly settingsFor: (assetId: string) => OeeSettingsInput | Promise<OeeSettingsInput>;
 }
 
+/** Windows computed between two turns of the event loop. */
+const YIELD_EVERY_WINDOWS = 50;
+
 const windowKey = (window: OeeWindow): string => `${window.kind}:${window.startUs}:${window.ref}`;
 
 /** Merges overlapping or touching ranges. */
@@ -164,18 +167,24 @@ export class OeeEngine {
       mergeRanges(ranges).map((span) => WindowInputs.load(store, assetId, span, erpShifts)),
     );
     const settings = await this.options.settingsFor(assetId);
-    return windows.map((window, i) => {
+    const computations: OeeComputation[] = [];
+    for (const [i, window] of windows.entries()) {
+      // Late data can touch months of windows: let the event loop serve health checks and heartbeats meanwhile.
+      if (i > 0 && i % YIELD_EVERY_WINDOWS === 0) await new Promise((resolve) => setImmediate(resolve));
       const range = ranges[i] ?? computedRange(window, nowUs);
       const inputs = stretches.find((stretch) => stretch.covers(range));
       if (inputs === undefined) throw new Error(`no inputs loaded for window ${windowKey(window)}`);
       const { shiftsRange, ...share } = inputs.shareOf(range);
-      return computeOee({
-        ...share,
-        // The shifts around a stop that began before the window decide where it is counted (@kiln/oee README).
-        shifts: inputs.erpShifts(shiftsRange) ?? this.calendarShifts(assetId, shiftsRange),
-        settings,
-      });
-    });
+      computations.push(
+        computeOee({
+          ...share,
+          // The shifts around a stop that began before the window decide where it is counted (@kiln/oee README).
+          shifts: inputs.erpShifts(shiftsRange) ?? this.calendarShifts(assetId, shiftsRange),
+          settings,
+        }),
+      );
+    }
+    return computations;
   }
 
   /** Whether a window has ended by now; an open order's window ends at now (openOrderEndUs) and is live. */
