@@ -4,7 +4,7 @@
 // (KILN_CONFIG / --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
 import { oeeSectionSchema } from '@kiln/oee-service';
-import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { httpConfigSchema, loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
 import { databaseConfigSchema, redisConfigSchema } from '@kiln/timeseries';
 import { z } from 'zod';
 
@@ -71,8 +71,14 @@ export const gatewaySectionSchema = z.strictObject({
     .prefault({}),
 });
 
+/** The gateway process's own ops endpoints (unauthenticated /metrics for Prometheus, probes): apart from REST. */
+export const DEFAULT_OPS_PORT = 9464;
+
 export const gatewayConfigSchema = z.strictObject({
   ...serviceConfigSchema,
+  http: httpConfigSchema
+    .extend({ port: httpConfigSchema.shape.port.unwrap().default(DEFAULT_OPS_PORT) })
+    .prefault({}),
   bus: busConfigSchema.prefault({}),
   database: databaseConfigSchema.prefault({}),
   redis: redisConfigSchema.prefault({}),
@@ -92,6 +98,8 @@ export const gatewayEnvMap = {
   REDIS_KEY_PREFIX: 'redis.keyPrefix',
   OEE_CALENDAR_FILE: 'oee.calendarFile',
   OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
+  OPS_HOST: 'http.host',
+  OPS_PORT: 'http.port',
   HTTP_HOST: 'gateway.http.host',
   HTTP_PORT: 'gateway.http.port',
   GRPC_HOST: 'gateway.grpc.host',

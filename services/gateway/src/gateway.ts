@@ -85,6 +85,7 @@ export async function startGateway(
     ...(section.grpc.tls === undefined ? {} : { tls: section.grpc.tls }),
     logger,
     pingDatabase: async () => void (await deps.db.query('SELECT 1')),
+    rateLimit: section.rateLimit,
   });
   lifecycle.add({ name: 'gateway grpc', stop: () => grpc.stop() });
   const grpcAddress = `${section.grpc.host}:${grpc.port}`;

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '@kiln/timeseries';
 import { invalidArgument } from '../errors';
-import { ALL_SITES, ROLES, type Principal, type Role } from './principal';
+import { isSiteScope, ROLES, type Principal, type Role } from './principal';
 
 export const MIN_SEEDED_KEY_LENGTH = 24;
 const TOKEN_PREFIX = 'kiln_';
@@ -27,7 +27,7 @@ export interface CreatedApiKey extends ApiKeyInfo {
 const hashOf = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 function checkSite(site: string): void {
-  if (site !== ALL_SITES && !/^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/.test(site)) {
+  if (!isSiteScope(site)) {
     throw invalidArgument('site', `"${site}" is not a site id such as acme/plant-1 (or * for every site)`);
   }
 }

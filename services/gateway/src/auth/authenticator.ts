@@ -2,7 +2,7 @@
 // configured, a JWT. Anything else is refused with a reason that does not reveal which keys exist.
 import { unauthenticated } from '../errors';
 import type { ApiKeyStore } from './api-keys';
-import type { JwtVerifier } from './jwt';
+import { JwtRefusedError, type JwtVerifier } from './jwt';
 import type { Principal } from './principal';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -26,9 +26,10 @@ export class Authenticator {
       try {
         return await this.jwt.verify(token);
       } catch (error) {
-        throw unauthenticated(
-          `the token was refused: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        // An unreachable JWKS (ApiError "unavailable") is not the caller's fault: it passes through as 503.
+        if (error instanceof JwtRefusedError)
+          throw unauthenticated(`the token was refused: ${error.message}`);
+        throw error;
       }
     }
     const principal = await this.keys.verify(token);

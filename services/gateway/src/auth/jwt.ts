@@ -1,7 +1,10 @@
 // Optional JWT bearer tokens from an identity provider: signature checked against the issuer's JWKS (fetched and
-// cached by jose), issuer and audience checked, site and role read from configurable claims.
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { ALL_SITES, ROLES, type Principal } from './principal';
+// cached by jose), issuer, audience and expiry checked (a token without `exp` is refused: it would never expire),
+// site and role read from configurable claims. A refused token says why in words a client can act on; a JWKS
+// that cannot be fetched is the identity provider's outage, not the caller's fault, and answers "unavailable".
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { ApiError } from '../errors';
+import { isSiteScope, ROLES, type Principal } from './principal';
 
 export interface JwtSettings {
   readonly issuer: string;
@@ -13,6 +16,14 @@ export interface JwtSettings {
   readonly roleClaim: string;
 }
 
+/** A token that is not valid for this gateway; the message says why. */
+export class JwtRefusedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'JwtRefusedError';
+  }
+}
+
 export class JwtVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
 
@@ -20,21 +31,80 @@ export class JwtVerifier {
     this.keys = createRemoteJWKSet(new URL(settings.jwksUrl));
   }
 
-  /** The principal of a valid token; throws jose's error naming what failed otherwise. */
+  /**
+   * The principal of a valid token. Throws JwtRefusedError naming what failed, or an ApiError of kind
+   * `unavailable` when the issuer's JWKS cannot be fetched.
+   */
   async verify(token: string): Promise<Principal> {
-    const { payload } = await jwtVerify(token, this.keys, {
-      issuer: this.settings.issuer,
-      ...(this.settings.audience === undefined ? {} : { audience: this.settings.audience }),
-    });
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: this.settings.issuer,
+        requiredClaims: ['exp'],
+        ...(this.settings.audience === undefined ? {} : { audience: this.settings.audience }),
+      }));
+    } catch (error) {
+      throw this.explain(error);
+    }
     const site = claim(payload, this.settings.siteClaim);
     const role = ROLES.find((candidate) => candidate === claim(payload, this.settings.roleClaim));
-    if (site === undefined || (site !== ALL_SITES && !site.includes('/'))) {
-      throw new Error(`the token has no site in claim "${this.settings.siteClaim}"`);
+    if (site === undefined || !isSiteScope(site)) {
+      throw new JwtRefusedError(
+        `its claim "${this.settings.siteClaim}" is not a site id such as acme/plant-1 (or * for every site)`,
+      );
     }
     if (role === undefined) {
-      throw new Error(`the token's claim "${this.settings.roleClaim}" is not one of ${ROLES.join(', ')}`);
+      throw new JwtRefusedError(`its claim "${this.settings.roleClaim}" is not one of ${ROLES.join(', ')}`);
     }
     return { subject: `jwt:${payload.sub ?? 'unknown'}`, site, role, via: 'jwt' };
+  }
+
+  private explain(error: unknown): Error {
+    if (error instanceof errors.JWTExpired) {
+      const exp = error.payload.exp;
+      return new JwtRefusedError(
+        exp === undefined ? 'it has expired' : `it expired at ${new Date(exp * 1000).toISOString()}`,
+      );
+    }
+    if (error instanceof errors.JWTClaimValidationFailed) {
+      const { claim: name, reason, payload } = error;
+      if (name === 'iss') {
+        return new JwtRefusedError(
+          `its issuer ${JSON.stringify(payload.iss ?? null)} is not ${JSON.stringify(this.settings.issuer)}`,
+        );
+      }
+      if (name === 'aud') {
+        return new JwtRefusedError(
+          `its audience ${JSON.stringify(payload.aud ?? null)} does not include ${JSON.stringify(this.settings.audience)}`,
+        );
+      }
+      if (reason === 'missing') return new JwtRefusedError(`it has no "${name}" claim`);
+      return new JwtRefusedError(`its "${name}" claim is not valid: ${error.message}`);
+    }
+    if (
+      error instanceof errors.JWSSignatureVerificationFailed ||
+      error instanceof errors.JWKSNoMatchingKey ||
+      error instanceof errors.JWKSMultipleMatchingKeys
+    ) {
+      return new JwtRefusedError(`it is not signed by a key of the issuer ${this.settings.issuer}`);
+    }
+    if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+      return new JwtRefusedError(`its signing algorithm is not accepted: ${error.message}`);
+    }
+    if (
+      error instanceof errors.JWTInvalid ||
+      error instanceof errors.JWSInvalid ||
+      error instanceof errors.JWKInvalid
+    ) {
+      return new JwtRefusedError(`it is malformed: ${error.message}`);
+    }
+    // What is left is fetching the JWKS: a timeout, a refused connection, an answer other than 200 or not a JWKS.
+    // The client is not told the cause (it would name internal hosts).
+    return new ApiError(
+      'unavailable',
+      `the token cannot be checked now: the keys (JWKS) of the issuer ${this.settings.issuer} cannot be fetched; ` +
+        'try again later',
+    );
   }
 }
 

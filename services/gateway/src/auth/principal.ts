@@ -17,6 +17,11 @@ export interface Principal {
 
 const rank = (role: Role): number => ROLES.indexOf(role);
 
+/** Whether `site` is a site id (`acme/plant-1`, ISA-95 enterprise/site) or `*` for every site. */
+export function isSiteScope(site: string): boolean {
+  return site === ALL_SITES || /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/.test(site);
+}
+
 /** The site of an asset id (ISA-95 path `enterprise/site/...`, DESIGN.md section 4), or undefined above site level. */
 export function siteOfAsset(assetId: string): string | undefined {
   const parts = assetId.split('/');

@@ -56,10 +56,11 @@ interface AssetRow {
   name: string;
   type: string;
   attributes: Record<string, unknown> | null;
-  updated_at: string;
+  updated_at: number;
 }
 
-const COLUMNS = `id, parent_id, level, name, type, attributes, updated_at::text AS updated_at`;
+const COLUMNS = `id, parent_id, level, name, type, attributes,
+  (extract(epoch FROM updated_at) * 1000)::float8 AS updated_at`;
 
 export function checkAssetId(field: string, id: string): string {
   if (id.length > 512 || !ASSET_ID.test(id)) {
@@ -93,7 +94,7 @@ const assetOf = (row: AssetRow): Asset => ({
   name: row.name,
   type: row.type,
   settings: settingsOf(row.attributes),
-  updatedAt: row.updated_at,
+  updatedAt: new Date(row.updated_at).toISOString(),
 });
 
 /** The SQL condition limiting rows to the principal's site (starts_with, not LIKE: ids may hold `_`). */

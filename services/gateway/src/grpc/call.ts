@@ -1,6 +1,7 @@
 // What every kiln.v1 call goes through: the deadline (answered with DEADLINE_EXCEEDED when it has passed before
-// or after the work), authentication from the `authorization` metadata, and errors mapped to statuses. Server
-// streams run until the client cancels or the server stops (LiveStreams ends them all).
+// or after the work), authentication from the `authorization` metadata, the credential's rate limit (one request
+// per call, a stream counting once when it opens), and errors mapped to statuses. Server streams run until the
+// client cancels or the server stops (LiveStreams ends them all).
 import type {
   handleServerStreamingCall,
   handleUnaryCall,
@@ -11,6 +12,7 @@ import type {
 import type { Logger } from '@kiln/service-kit';
 import type { GatewayApi } from '../api';
 import type { Principal } from '../auth/principal';
+import type { FixedWindowRateLimiter } from '../auth/rate-limiter';
 import { deadlineExceeded, statusOf } from './status';
 
 export interface GrpcHandlerContext {
@@ -19,6 +21,8 @@ export interface GrpcHandlerContext {
   readonly streams: LiveStreams;
   /** How often the live streams poll; defaults 1 s (telemetry) and 2 s (OEE). */
   readonly livePollMs?: { readonly telemetry?: number; readonly oee?: number };
+  /** Requests per credential (principal subject) and window; absent: no limit. */
+  readonly rateLimiter?: FixedWindowRateLimiter;
 }
 
 /** The open server streams, so that stopping the server ends them instead of waiting for their clients. */
@@ -66,10 +70,17 @@ function authorizationOf(metadata: Metadata): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The caller's principal, counted against its rate limit (RateLimitedError past it). */
+async function admit(context: GrpcHandlerContext, metadata: Metadata): Promise<Principal> {
+  const principal = await context.api.authenticator.authenticate(authorizationOf(metadata));
+  context.rateLimiter?.consume(principal.subject);
+  return principal;
+}
+
 /** Thrown inside the wrappers below to answer DEADLINE_EXCEEDED. */
 const DEADLINE = Symbol('deadline passed');
 
-/** A unary handler: deadline, authentication, the work, the deadline again, errors as statuses. */
+/** A unary handler: deadline, authentication, rate limit, the work, the deadline again, errors as statuses. */
 export function unary<Request, Response>(
   context: GrpcHandlerContext,
   method: string,
@@ -78,7 +89,7 @@ export function unary<Request, Response>(
   return (call: ServerUnaryCall<Request, Response>, callback) => {
     const run = async (): Promise<Response> => {
       if (deadlinePassed(call)) throw DEADLINE;
-      const principal = await context.api.authenticator.authenticate(authorizationOf(call.metadata));
+      const principal = await admit(context, call.metadata);
       const response = await work(call.request, principal);
       if (deadlinePassed(call)) throw DEADLINE;
       return response;
@@ -92,7 +103,7 @@ export function unary<Request, Response>(
 }
 
 /**
- * A server-streaming handler: authenticates, then `work` writes until the signal aborts (client cancelled, server
+ * A server-streaming handler: authenticates and counts the call against the rate limit, then `work` writes until the signal aborts (client cancelled, server
  * stopping) or it returns; the stream then ends with OK. An error ends it with its status.
  */
 export function serverStream<Request, Response>(
@@ -112,7 +123,7 @@ export function serverStream<Request, Response>(
     };
     const run = async (): Promise<void> => {
       if (deadlinePassed(call)) throw DEADLINE;
-      const principal = await context.api.authenticator.authenticate(authorizationOf(call.metadata));
+      const principal = await admit(context, call.metadata);
       await work(call.request, principal, send, signal);
     };
     run().then(

@@ -14,6 +14,7 @@ import { api } from '@kiln/contracts';
 import type { Logger } from '@kiln/service-kit';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { GatewayApi } from '../api';
+import { FixedWindowRateLimiter, type RateLimitSettings } from '../auth/rate-limiter';
 import { alertService } from './alert-service';
 import { assetService } from './asset-service';
 import { LiveStreams, type GrpcHandlerContext } from './call';
@@ -46,6 +47,8 @@ export interface GrpcServerOptions {
   readonly protoRoot?: string;
   /** How long stop() lets calls in flight finish before cutting them. */
   readonly shutdownTimeoutMs?: number;
+  /** Calls per credential and window (`gateway.rateLimit`, as REST); absent or max 0: no limit. */
+  readonly rateLimit?: RateLimitSettings;
 }
 
 export interface GrpcServer {
@@ -120,6 +123,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     logger,
     streams,
     ...(options.livePollMs === undefined ? {} : { livePollMs: options.livePollMs }),
+    ...(options.rateLimit === undefined || options.rateLimit.max === 0
+      ? {}
+      : { rateLimiter: new FixedWindowRateLimiter(options.rateLimit) }),
   };
   const server = new Server();
   server.addService(api.AssetServiceService, assetService(context));

@@ -1,9 +1,12 @@
 // Errors of the API layer -> gRPC statuses. An ApiError keeps its message (with the field at fault, by its proto
-// name, also in the `kiln-field` trailer); the historian's InvalidArgumentError is the caller's fault too; anything
-// else is INTERNAL with a generic message, logged with the method so that an operator can find it.
+// name, also in the `kiln-field` trailer); the historian's InvalidArgumentError is the caller's fault too; a
+// credential past its rate limit is RESOURCE_EXHAUSTED with the seconds to wait in the `retry-after` trailer (as
+// REST's Retry-After); anything else is INTERNAL with a generic message, logged with the method so that an operator
+// can find it.
 import { Metadata, status, type ServerErrorResponse } from '@grpc/grpc-js';
 import type { Logger } from '@kiln/service-kit';
 import { InvalidArgumentError } from '@kiln/timeseries';
+import { RateLimitedError } from '../auth/rate-limiter';
 import { ApiError, type ApiErrorKind } from '../errors';
 
 const CODES: Record<ApiErrorKind, status> = {
@@ -29,6 +32,7 @@ const PROTO_FIELDS: Readonly<Record<string, string>> = {
 };
 
 export const GRPC_ERROR_FIELD_KEY = 'kiln-field';
+export const GRPC_RETRY_AFTER_KEY = 'retry-after';
 
 export function statusError(code: status, details: string, field?: string): ServerErrorResponse {
   const metadata = new Metadata();
@@ -51,6 +55,11 @@ export const deadlineExceeded = (): ServerErrorResponse =>
 export function statusOf(error: unknown, method: string, logger: Logger): ServerErrorResponse {
   if (error instanceof ApiError) return apiStatus(error);
   if (error instanceof InvalidArgumentError) return statusError(status.INVALID_ARGUMENT, error.message);
+  if (error instanceof RateLimitedError) {
+    const exhausted = statusError(status.RESOURCE_EXHAUSTED, error.message);
+    exhausted.metadata?.set(GRPC_RETRY_AFTER_KEY, String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+    return exhausted;
+  }
   logger.error({ err: error, method }, 'gRPC call failed');
   return statusError(status.INTERNAL, 'internal error; the server log has the details');
 }

@@ -101,7 +101,7 @@ export const assetSchema = z
     name: z.string(),
     type: z.string(),
     settings: assetSettingsSchema,
-    updatedAt: z.string(),
+    updatedAt: z.string().meta({ format: 'date-time' }),
   })
   .meta({ id: 'Asset' });
 

@@ -36,6 +36,16 @@ export interface RestServerOptions {
   readonly now?: () => number;
 }
 
+function readPem(file: string, key: 'certFile' | 'keyFile'): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(
+      `gateway.http.tls.${key}: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
 export async function buildRestServer(options: RestServerOptions): Promise<FastifyInstance> {
   const { api, section } = options;
   const tls = section.http.tls;
@@ -46,7 +56,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
     routerOptions: { maxParamLength: 600 },
     ...(tls === undefined
       ? {}
-      : { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } }),
+      : { https: { cert: readPem(tls.certFile, 'certFile'), key: readPem(tls.keyFile, 'keyFile') } }),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

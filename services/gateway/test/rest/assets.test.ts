@@ -47,6 +47,7 @@ describeWith(['postgres', 'redis'], 'REST assets', () => {
       level: 'asset',
       name: 'Machine 1',
       settings: { defaultIdealCycleTimeS: 2.5, microStopThresholdS: 90 },
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     const updated = await h.call('PUT', assetPath(id), {
       body: { name: 'Press 1', level: 'asset', settings: { microStopThresholdS: 60 } },
