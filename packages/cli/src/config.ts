@@ -1,11 +1,17 @@
 // Configuration of the Kiln platform process (`kiln start`): the service kit's common settings, the bus, the
-// simulated factory and the services that run in this process.
+// simulated factory and the services that run in this process, the gateway among them.
 // Precedence: schema defaults < YAML file (--config / KILN_CONFIG) < environment (KILN_*).
+//
+// The embedded defaults (the simulated factory on loopback, the database under the data directory, the embedded
+// plant and calendar) apply key by key: configuring one key of a section keeps the embedded defaults of the
+// others. They are therefore schema defaults of the leaves, or filled in after validation where they depend on
+// another key (`dataDir`), never a default of a whole section (which any configured key would replace).
 import { busConfigSchema } from '@kiln/bus';
-import { ingestionSectionSchema } from '@kiln/ingestion';
+import { gatewaySectionSchema, type GatewaySection } from '@kiln/gateway';
+import { ingestionSectionSchema, type IngestionSection } from '@kiln/ingestion';
 import { databaseConfigSchema, normalizationSectionSchema, redisConfigSchema } from '@kiln/normalization';
 import { oeeSectionSchema, type OeeSection } from '@kiln/oee-service';
-import { loadConfig, serviceConfigSchema } from '@kiln/service-kit';
+import { httpConfigSchema, loadConfig, serviceConfigSchema } from '@kiln/service-kit';
 import { simulatorConfigSchema } from '@kiln/simulator';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -16,10 +22,26 @@ export const topicsConfigSchema = z.strictObject({
   partitions: z.number().int().positive().default(12),
 });
 
-/** The simulated factory of the embedded mode; its settings are those of `kiln simulate`. */
+const plantSchema = simulatorConfigSchema.shape.plant.unwrap();
+const opcuaSchema = simulatorConfigSchema.shape.opcua.unwrap();
+const modbusSchema = simulatorConfigSchema.shape.modbus.unwrap();
+
+/**
+ * The simulated factory of the embedded mode; its settings are those of `kiln simulate`, with other defaults:
+ * the assembly area of the embedded plant, OPC UA on loopback only, no Modbus, its PKI under the data directory.
+ */
 export const embeddedSimulatorSchema = simulatorConfigSchema.extend({
   /** On by default: `npm start` shows a factory at work. Turn it off when real connectors are configured. */
   enabled: z.boolean().default(true),
+  plant: plantSchema.extend({ area: plantSchema.shape.area.unwrap().default('assembly') }).prefault({}),
+  opcua: opcuaSchema
+    .extend({
+      host: opcuaSchema.shape.host.unwrap().default('127.0.0.1'),
+      // Absent: <dataDir>/simulator/pki.
+      pkiDir: opcuaSchema.shape.pkiDir.unwrap().optional(),
+    })
+    .prefault({}),
+  modbus: modbusSchema.extend({ enabled: modbusSchema.shape.enabled.unwrap().default(false) }).prefault({}),
 });
 
 /** The plant model and mapping rules of the simulated factory (packages/cli/embedded/plant.yaml). */
@@ -32,26 +54,82 @@ export const EMBEDDED_SHIFTS_FILE = join(__dirname, '..', 'embedded', 'shifts.ya
 export const EMBEDDED_PLANT_ASSETS = 'acme/plant-1/assembly/';
 const EMBEDDED_PLANT_SETTINGS = { defaultIdealCycleTimeS: 10, microStopThresholdS: 120 };
 
-export const platformConfigSchema = z.strictObject({
+/** Where kiln start keeps its files unless a key says otherwise (relative to the working directory). */
+export const DEFAULT_DATA_DIR = 'data';
+
+// The ingestion service's own default buffer directory: in kiln start it moves under the data directory.
+const INGESTION_DEFAULT_BUFFER_DIRECTORY = ingestionSectionSchema.parse({}).buffer.directory;
+
+const gatewayHttpSchema = gatewaySectionSchema.shape.http.unwrap();
+
+/**
+ * The gateway's section, with its REST listener taken from `http.host` / `http.port`: in kiln start the
+ * gateway's REST server is also the ops server (/healthz, /readyz, /metrics), so one port and one pair of keys.
+ * `gateway.http.host` / `gateway.http.port` are refused as unrecognized keys rather than silently ignored.
+ */
+const platformGatewaySchema = gatewaySectionSchema.extend({
+  http: gatewayHttpSchema.omit({ host: true, port: true }).prefault({}),
+});
+
+const platformSectionsSchema = z.strictObject({
   ...serviceConfigSchema,
+  // The gateway's REST listener (and ops endpoints): loopback by default, as the gateway's own default.
+  http: httpConfigSchema
+    .extend({ host: httpConfigSchema.shape.host.unwrap().default('127.0.0.1') })
+    .prefault({}),
+  /** Base of the files kiln start keeps: db, ingestion/buffer, ingestion/pki, simulator/pki, admin-api-key. */
+  dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
   bus: busConfigSchema.prefault({}),
   topics: topicsConfigSchema.prefault({}),
-  // The embedded factory serves OPC UA on loopback only, and not Modbus, unless configured otherwise.
-  simulator: embeddedSimulatorSchema.prefault({
-    plant: { area: 'assembly' },
-    opcua: { host: '127.0.0.1' },
-    modbus: { enabled: false },
-  }),
+  simulator: embeddedSimulatorSchema.prefault({}),
   ingestion: ingestionSectionSchema.prefault({}),
-  // Embedded defaults: PGlite with TimescaleDB in data/db, hot state in memory, the simulated factory's plant.
-  database: databaseConfigSchema.prefault({ embedded: { dataDir: 'data/db' } }),
+  // PGlite with TimescaleDB under the data directory unless database.url or database.embedded.dataDir is set.
+  database: databaseConfigSchema.prefault({}),
+  // Hot state and live OEE in memory unless redis.url is set.
   redis: redisConfigSchema.prefault({}),
-  normalization: normalizationSectionSchema.prefault({ plantFile: EMBEDDED_PLANT_FILE }),
-  // OEE in the platform's database, live OEE in memory unless redis.url is set. The embedded calendar and asset
-  // settings are filled in after validation, so that setting another OEE key (KILN_OEE_UTC_OFFSET_MINUTES) keeps
-  // them, as a prefault would not.
-  oee: oeeSectionSchema.prefault({}).transform(withEmbeddedOeeDefaults),
+  normalization: normalizationSectionSchema
+    .extend({ plantFile: normalizationSectionSchema.shape.plantFile.default(EMBEDDED_PLANT_FILE) })
+    .prefault({}),
+  // OEE in the platform's database, live OEE in memory unless redis.url is set.
+  oee: oeeSectionSchema.prefault({}),
+  gateway: platformGatewaySchema.prefault({}),
 });
+
+type PlatformSections = z.output<typeof platformSectionsSchema>;
+
+export const platformConfigSchema = platformSectionsSchema.transform(withEmbeddedDefaults);
+
+/** The defaults that depend on other keys or cannot be leaf defaults, filled in after validation. */
+function withEmbeddedDefaults(sections: PlatformSections) {
+  const { dataDir } = sections;
+  const { pkiDir, ...opcua } = sections.simulator.opcua;
+  const gateway: GatewaySection = {
+    ...sections.gateway,
+    http: { ...sections.gateway.http, host: sections.http.host, port: sections.http.port },
+  };
+  return {
+    ...sections,
+    simulator: {
+      ...sections.simulator,
+      opcua: { ...opcua, pkiDir: pkiDir ?? join(dataDir, 'simulator', 'pki') },
+    },
+    ingestion: withIngestionDefaults(sections.ingestion, dataDir),
+    database: {
+      ...sections.database,
+      embedded: {
+        ...sections.database.embedded,
+        dataDir: sections.database.embedded.dataDir ?? join(dataDir, 'db'),
+      },
+    },
+    oee: withEmbeddedOeeDefaults(sections.oee),
+    gateway,
+  };
+}
+
+function withIngestionDefaults(section: IngestionSection, dataDir: string): IngestionSection {
+  if (section.buffer.directory !== INGESTION_DEFAULT_BUFFER_DIRECTORY) return section;
+  return { ...section, buffer: { ...section.buffer, directory: join(dataDir, 'ingestion', 'buffer') } };
+}
 
 /** The embedded calendar unless one is configured; the embedded plant's settings below configured ones. */
 function withEmbeddedOeeDefaults(section: OeeSection): OeeSection {

@@ -5,17 +5,28 @@ import { serviceEnvMap } from '@kiln/service-kit';
 
 /** Environment variables (all with the `KILN_` prefix) and the configuration key each sets. */
 export const platformEnvMap = {
+  // KILN_HTTP_HOST / KILN_HTTP_PORT (http.*): the gateway's REST listener, which also serves the ops endpoints.
   ...serviceEnvMap,
   ...busEnvMap,
+  DATA_DIR: 'dataDir',
   TOPIC_PARTITIONS: 'topics.partitions',
   SIMULATOR: 'simulator.enabled',
   SIMULATOR_SPEED_FACTOR: 'simulator.speedFactor',
   SIMULATOR_OPCUA_PORT: 'simulator.opcua.port',
   INGESTION_BUFFER_DIRECTORY: 'ingestion.buffer.directory',
   DATABASE_URL: 'database.url',
+  DATABASE_SCHEMA: 'database.schema',
   DATABASE_EMBEDDED_DIR: 'database.embedded.dataDir',
   REDIS_URL: 'redis.url',
   PLANT_FILE: 'normalization.plantFile',
   OEE_CALENDAR_FILE: 'oee.calendarFile',
   OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
+  // The gateway's, as in its own process (services/gateway, gatewayEnvMap).
+  GRPC_HOST: 'gateway.grpc.host',
+  GRPC_PORT: 'gateway.grpc.port',
+  ADMIN_API_KEY: 'gateway.auth.adminApiKey',
+  JWT_ISSUER: 'gateway.auth.jwt.issuer',
+  JWT_JWKS_URL: 'gateway.auth.jwt.jwksUrl',
+  JWT_AUDIENCE: 'gateway.auth.jwt.audience',
+  RATE_LIMIT_MAX: 'gateway.rateLimit.max',
 } as const satisfies Record<string, string>;

@@ -41,7 +41,15 @@ program
           { version, config: file ?? '(defaults and environment)', bus: config.bus.kind },
           'starting Kiln',
         );
-        await startPlatform(lifecycle, config, logger, version);
+        const started = await startPlatform(lifecycle, config, logger, version);
+        const { startBanner } = await import('./banner.js');
+        console.log(
+          startBanner({
+            httpUrl: started.gateway.httpUrl,
+            grpcAddress: started.gateway.grpcAddress,
+            adminKey: started.adminKey,
+          }),
+        );
       },
     });
   });
@@ -122,6 +130,87 @@ program
       }
     },
   );
+
+const keys = program
+  .command('keys')
+  .description(
+    "create, list and revoke the gateway's API keys in the configured database (as kiln start: the embedded " +
+      'one under the data directory, or KILN_DATABASE_URL)',
+  );
+
+keys
+  .command('create')
+  .description('create an API key for a site and role; prints its token once')
+  .requiredOption('--site <site>', 'site id such as acme/plant-1, or * for every site')
+  .requiredOption('--role <role>', 'reader, operator or admin')
+  .option('--label <text>', 'what or who the key is for', '')
+  .option('-c, --config <file>', 'YAML configuration file (default: $KILN_CONFIG)')
+  .action(
+    async (options: { site: string; role: string; label: string; config?: string }, command: Command) => {
+      await runKeysCommand(command, options.config, async (store) => {
+        const created = await store.create(options.site, options.role, options.label);
+        console.log(`created API key ${created.id} (site ${created.site}, role ${created.role})`);
+        console.log(`token (shown once, keep it safe): ${created.token}`);
+      });
+    },
+  );
+
+keys
+  .command('list')
+  .description('list the API keys: id, site, role, label, created, revoked (never their tokens)')
+  .option('-c, --config <file>', 'YAML configuration file (default: $KILN_CONFIG)')
+  .action(async (options: { config?: string }, command: Command) => {
+    await runKeysCommand(command, options.config, async (store) => {
+      const { keyTable } = await import('./keys.js');
+      console.log(keyTable(await store.list()));
+    });
+  });
+
+keys
+  .command('revoke')
+  .description('revoke an API key by its id (gateways notice within gateway.auth.keyCacheMs)')
+  .argument('<id>', 'the key id, as kiln keys list shows it')
+  .option('-c, --config <file>', 'YAML configuration file (default: $KILN_CONFIG)')
+  .action(async (id: string, options: { config?: string }, command: Command) => {
+    await runKeysCommand(command, options.config, async (store) => {
+      if (!(await store.revoke(id))) {
+        throw new KeysUsageError(
+          `no active API key with id ${id} (unknown or revoked already; see kiln keys list)`,
+        );
+      }
+      console.log(`revoked API key ${id}`);
+    });
+  });
+
+/** A mistake in the command's arguments: reported with the usage text. */
+class KeysUsageError extends Error {}
+
+async function runKeysCommand(
+  command: Command,
+  configOption: string | undefined,
+  use: (store: import('@kiln/gateway').ApiKeyStore) => Promise<void>,
+): Promise<void> {
+  const file = configOption ?? emptyToUndefined(process.env['KILN_CONFIG']);
+  const { loadPlatformConfig } = await import('./config.js');
+  const { withKeyStore } = await import('./keys.js');
+  const { ApiError } = await import('@kiln/gateway');
+  const { routeOpcuaLogs } = await import('@kiln/ingestion');
+  // The configuration loads node-opcua, whose start-up warnings would mix into the command's output.
+  routeOpcuaLogs(createLogger({ service: SERVICE_NAME, level: 'error' }));
+  const config = loadPlatformConfig(file, process.env);
+  try {
+    await withKeyStore(config, use);
+  } catch (error) {
+    // The key store names the argument at fault (site, role): say which option that is, with the usage.
+    if (error instanceof ApiError && error.kind === 'invalid-argument') {
+      const detail =
+        error.field === undefined ? error.message : error.message.replace(`${error.field}: `, '');
+      command.error(`error: ${error.field === undefined ? '' : `--${error.field}: `}${detail}`);
+    }
+    if (error instanceof KeysUsageError) command.error(`error: ${error.message}`);
+    throw error;
+  }
+}
 
 program
   .command('topics')

@@ -1,14 +1,17 @@
 // The Kiln platform in one process (`kiln start`): the runtime (telemetry, metrics, bus with the whole topic
-// catalogue, ops endpoints), the dead-letter monitor, the simulated factory, and the services (ingestion,
-// normalization, OEE).
+// catalogue), the dead-letter monitor, the simulated factory, the services (ingestion, normalization, OEE) and
+// the gateway, whose REST server also serves the ops endpoints (/healthz, /readyz, /metrics).
+import { join } from 'node:path';
 import { catalogueWithPartitions } from '@kiln/contracts';
 import type { EventBus } from '@kiln/bus';
+import { ApiKeyStore, startGateway, type Gateway } from '@kiln/gateway';
 import { connectorConfigSchema, startIngestion, type IngestionSection } from '@kiln/ingestion';
 import { openDatabase, openHotState, startNormalization } from '@kiln/normalization';
 import { openLiveOee, startOee } from '@kiln/oee-service';
 import { startRuntime } from '@kiln/service-runtime';
-import type { Logger, OpsServer, ServiceLifecycle } from '@kiln/service-kit';
+import type { Logger, ReadinessCheck, ServiceLifecycle } from '@kiln/service-kit';
 import { startSimulator, type SimulatorHandle } from '@kiln/simulator';
+import { ensureAdminKey, type AdminKey } from './admin-key';
 import type { PlatformConfig } from './config';
 import { startDlqMonitor } from './dlq-monitor';
 
@@ -16,7 +19,8 @@ export const SERVICE_NAME = 'kiln';
 
 export interface StartedPlatform {
   bus: EventBus;
-  ops: OpsServer;
+  gateway: Gateway;
+  adminKey: AdminKey;
   simulator?: SimulatorHandle;
 }
 
@@ -73,13 +77,18 @@ export async function startPlatform(
     lifecycle.add({ name: 'simulator', stop: () => started.stop() });
   }
 
-  const ingestion = await startIngestion(lifecycle, withSimulatorConnector(config.ingestion, simulator), {
-    bus,
-    logger,
-    registry,
-  });
+  const ingestion = await startIngestion(
+    lifecycle,
+    withSimulatorConnector(config.ingestion, simulator, config.dataDir),
+    {
+      bus,
+      logger,
+      registry,
+    },
+  );
 
-  const ops = await runtime.serve([
+  const readiness: ReadinessCheck[] = [
+    { name: 'bus', check: () => bus.ping() },
     { name: 'database', check: () => database.ping() },
     { name: 'hot-state', check: () => hot.ping() },
     {
@@ -112,8 +121,30 @@ export async function startPlatform(
         }
       },
     },
-  ]);
-  return { bus, ops, ...(simulator ? { simulator } : {}) };
+  ];
+
+  // Before the gateway listens, so that the printed key works as soon as /readyz answers.
+  const adminKey = await ensureAdminKey(
+    new ApiKeyStore(database.db, config.database.schema, { cacheMs: 0 }),
+    config.gateway.auth.adminApiKey,
+    config.dataDir,
+    logger,
+  );
+  // Last, so it stops first: no request reaches OEE, normalization, the database or the bus while they stop.
+  // Its REST server replaces the runtime's ops server: one port for the API and /healthz, /readyz, /metrics.
+  const gateway = await startGateway(lifecycle, config.gateway, {
+    bus,
+    logger,
+    registry,
+    db: database.db,
+    schema: config.database.schema,
+    live: liveOee.live,
+    oeeSection: config.oee,
+    version,
+    unmapped: () => normalization.unmapped(),
+    readiness,
+  });
+  return { bus, gateway, adminKey, ...(simulator ? { simulator } : {}) };
 }
 
 /**
@@ -123,6 +154,7 @@ export async function startPlatform(
 function withSimulatorConnector(
   section: IngestionSection,
   simulator: SimulatorHandle | undefined,
+  dataDir: string,
 ): IngestionSection {
   if (simulator?.opcua === undefined || section.connectors.length > 0) return section;
   const connector = connectorConfigSchema.parse({
@@ -131,7 +163,7 @@ function withSimulatorConnector(
     endpointUrl: `opc.tcp://127.0.0.1:${simulator.opcua.port}`,
     securityMode: 'None',
     auth: { type: 'anonymous' },
-    pki: { folder: 'data/ingestion/pki' },
+    pki: { folder: join(dataDir, 'ingestion', 'pki') },
     nodes: [{ browse: { root: '/Objects/1:Plant', maxDepth: 5 } }],
   });
   return { ...section, connectors: [connector] };

@@ -1,29 +1,79 @@
-// `kiln start` as a user runs it: boots on embedded defaults and stays healthy, refuses a bad configuration
-// naming the key, stops cleanly on a signal.
+// `kiln start` as a user runs it: boots on embedded defaults and stays healthy, serves the gateway's REST and
+// gRPC APIs with the admin key it keeps in the data directory, refuses a bad configuration naming the key, stops
+// cleanly on a signal.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { describeWith, serviceEndpoints, uniqueName, waitUntil } from '@kiln/test-infra';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { exitWithin, freePort, httpStatus, KILN_MAIN, run, waitForReady } from './support';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-cli-'));
 
 /** Settings that keep a test's kiln start off fixed ports and out of the working tree. */
-function embedded(): Record<string, string> {
+function embedded(dataDir = mkdtempSync(join(scratch, 'data-'))): Record<string, string> {
   return {
     KILN_SIMULATOR_OPCUA_PORT: '0',
-    KILN_INGESTION_BUFFER_DIRECTORY: mkdtempSync(join(scratch, 'buffer-')),
-    KILN_DATABASE_EMBEDDED_DIR: mkdtempSync(join(scratch, 'db-')),
+    KILN_GRPC_PORT: '0',
+    // The embedded database, the ingestion buffer, the PKI folders and the admin key all go under it.
+    KILN_DATA_DIR: dataDir,
   };
+}
+
+/** GET with a bearer token. */
+async function getWith(url: string, token: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+/** The gRPC address kiln start printed (`gRPC  127.0.0.1:<port>`), its port chosen by the system. */
+function grpcAddressOf(stdout: string): string {
+  const address = /gRPC\s+(\S+:\d+)/.exec(stdout)?.[1];
+  if (address === undefined) throw new Error(`no gRPC address in the output:\n${stdout.slice(-2_000)}`);
+  return address;
+}
+
+interface HealthClient extends Client {
+  check(
+    request: { service: string },
+    callback: (error: ServiceError | null, response: { status: string }) => void,
+  ): void;
+}
+
+/** grpc.health.v1.Health/Check of the whole server (service ''). */
+async function grpcHealth(address: string): Promise<string> {
+  const definition = loadPackageDefinition(loadSync(healthProtoPath, { keepCase: true, enums: String }));
+  const grpc = definition['grpc'] as Record<string, Record<string, Record<string, unknown>>>;
+  const Health = grpc['health']?.['v1']?.['Health'] as new (
+    address: string,
+    creds: ReturnType<typeof credentials.createInsecure>,
+  ) => HealthClient;
+  const client = new Health(address, credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolve, reject) =>
+      client.check({ service: '' }, (error, response) =>
+        error === null ? resolve(response.status) : reject(error),
+      ),
+    );
+  } finally {
+    client.close();
+  }
 }
 
 describe('kiln start on embedded defaults', () => {
   it('boots with the simulated factory feeding ingestion, normalization and OEE, stays healthy, and exits 0 on SIGINT', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    const dataDir = mkdtempSync(join(scratch, 'data-'));
+    const keyFile = join(dataDir, 'admin-api-key');
     const kiln = run(KILN_MAIN, ['start'], {
-      ...embedded(),
+      ...embedded(dataDir),
       KILN_HTTP_HOST: '127.0.0.1',
       KILN_HTTP_PORT: String(port),
       // Ten times real time: state changes and parts within seconds, while the simulated clock stays within
@@ -32,29 +82,23 @@ describe('kiln start on embedded defaults', () => {
     });
     try {
       await waitForReady(base, kiln, 20_000);
+      // The gateway's REST server is the ops server too: /readyz runs every component's check.
       const ready = await httpStatus(`${base}/readyz`);
-      expect(JSON.parse(ready?.body ?? '{}')).toEqual({
-        status: 'ready',
-        checks: {
-          bus: 'ok',
-          database: 'ok',
-          'hot-state': 'ok',
-          normalization: 'ok',
-          'live-oee': 'ok',
-          oee: 'ok',
-          'dlq-monitor': 'ok',
-          connectors: 'ok',
-        },
-      });
+      expect(JSON.parse(ready?.body ?? '{}')).toEqual({ ready: true, failures: [] });
+      await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
+      const adminKey = readFileSync(keyFile, 'utf8').trim();
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(kiln.stdout()).toContain(`Admin key  ${adminKey}`);
+      const metricsOf = async (): Promise<{ body: string }> => getWith(`${base}/metrics`, adminKey);
       // The simulated factory feeds ingestion over OPC UA; normalization stores the samples as telemetry.
-      await waitUntil(async () => telemetryRows(await httpStatus(`${base}/metrics`)) > 0, {
+      await waitUntil(async () => telemetryRows(await metricsOf()) > 0, {
         timeoutMs: 30_000,
         what: 'samples from the simulated factory in the telemetry table',
       });
       // OEE consumes the machine states normalization publishes and keeps the open windows of the machines live.
       await waitUntil(
         async () => {
-          const metrics = (await httpStatus(`${base}/metrics`))?.body ?? '';
+          const metrics = (await metricsOf()).body;
           return (
             counterValue(metrics, 'kiln_oee_events_total', 'topic="kiln.machine-state.v1"') > 0 &&
             counterValue(metrics, 'kiln_oee_windows_computed_total', 'phase="live"') > 0
@@ -70,16 +114,86 @@ describe('kiln start on embedded defaults', () => {
       // Still healthy a while later, not just at boot.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect((await httpStatus(`${base}/healthz`))?.status).toBe(200);
-      const metrics = await httpStatus(`${base}/metrics`);
-      expect(metrics?.body).toContain('process_cpu_user_seconds_total');
-      expect(metrics?.body).toContain('kiln_dlq_records_total');
+      const metrics = await metricsOf();
+      expect(metrics.body).toContain('process_cpu_user_seconds_total');
+      expect(metrics.body).toContain('kiln_dlq_records_total');
       expect(kiln.events().some((line) => line['msg'] === 'event bus ready')).toBe(true);
+
+      // The gateway's API: the embedded plant's assets with the admin key, nothing without a key.
+      const assets = await getWith(`${base}/api/v1/assets?pageSize=1000`, adminKey);
+      expect(assets.status).toBe(200);
+      const ids = (JSON.parse(assets.body) as { items: { id: string }[] }).items.map((asset) => asset.id);
+      expect(ids).toContain('acme/plant-1/assembly/line-1/machine-1');
+      expect((await httpStatus(`${base}/api/v1/assets`))?.status).toBe(401);
+      expect((await getWith(`${base}/metrics`, 'kiln_nobody_000000000000000000000000')).status).toBe(401);
+      expect(await grpcHealth(grpcAddressOf(kiln.stdout()))).toBe('SERVING');
     } finally {
       kiln.child.kill('SIGINT');
     }
     const { code } = await exitWithin(kiln, 15_000);
     expect(code).toBe(0);
     expect(kiln.events().some((line) => line['msg'] === 'kiln stopped' && line['exitCode'] === 0)).toBe(true);
+    // The gateway stops first, before the services and the database it reads.
+    const stopped = kiln.events().flatMap((line) => (typeof line['msg'] === 'string' ? [line['msg']] : []));
+    expect(stopped.indexOf('gateway rest stopped')).toBeGreaterThan(-1);
+    expect(stopped.indexOf('gateway rest stopped')).toBeLessThan(stopped.indexOf('oee consumer stopped'));
+    expect(stopped.indexOf('gateway rest stopped')).toBeLessThan(stopped.indexOf('database stopped'));
+  });
+
+  it('keeps its admin key across restarts and seeds it into a fresh database', async () => {
+    const dataDir = mkdtempSync(join(scratch, 'data-'));
+    const keyFile = join(dataDir, 'admin-api-key');
+    const startOnce = async (databaseDir: string): Promise<{ stdout: string; assetsStatus: number }> => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const kiln = run(KILN_MAIN, ['start'], {
+        ...embedded(dataDir),
+        KILN_SIMULATOR: 'false',
+        KILN_HTTP_PORT: String(port),
+        KILN_DATABASE_EMBEDDED_DIR: databaseDir,
+      });
+      try {
+        await waitForReady(base, kiln, 20_000);
+        // Printed once start-up is complete, just after the REST server began to answer.
+        await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
+        const key = readFileSync(keyFile, 'utf8').trim();
+        return { stdout: kiln.stdout(), assetsStatus: (await getWith(`${base}/api/v1/assets`, key)).status };
+      } finally {
+        kiln.child.kill('SIGTERM');
+        expect((await exitWithin(kiln, 15_000)).code).toBe(0);
+      }
+    };
+    const first = await startOnce(mkdtempSync(join(scratch, 'db-')));
+    const key = readFileSync(keyFile, 'utf8').trim();
+    expect(first.assetsStatus).toBe(200);
+    const second = await startOnce(mkdtempSync(join(scratch, 'db-')));
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(key);
+    expect(second.stdout).toContain(`Admin key  ${key}`);
+    expect(second.assetsStatus).toBe(200);
+  });
+
+  it('takes KILN_ADMIN_API_KEY instead, and neither prints it nor writes a key file', async () => {
+    const dataDir = mkdtempSync(join(scratch, 'data-'));
+    const adminKey = 'an-admin-key-from-the-environment-0123456789';
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const kiln = run(KILN_MAIN, ['start'], {
+      ...embedded(dataDir),
+      KILN_SIMULATOR: 'false',
+      KILN_HTTP_PORT: String(port),
+      KILN_ADMIN_API_KEY: adminKey,
+    });
+    try {
+      await waitForReady(base, kiln, 20_000);
+      await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
+      expect((await getWith(`${base}/api/v1/assets`, adminKey)).status).toBe(200);
+      expect(kiln.stdout()).not.toContain(adminKey);
+      expect(kiln.stdout()).toContain('Admin key  the value of KILN_ADMIN_API_KEY');
+      expect(() => statSync(join(dataDir, 'admin-api-key'))).toThrow();
+    } finally {
+      kiln.child.kill('SIGTERM');
+    }
+    expect((await exitWithin(kiln, 15_000)).code).toBe(0);
   });
 });
 
@@ -104,6 +218,15 @@ describe('kiln start with a bad configuration', () => {
     const { code } = await exitWithin(kiln, 15_000);
     expect(code).toBe(1);
     expect(kiln.stdout()).toContain('env KILN_HTTP_PORT (http.port)');
+  });
+
+  it('refuses gateway.http.port, which http.port replaces in kiln start', async () => {
+    const file = join(scratch, 'gateway.yaml');
+    writeFileSync(file, 'gateway:\n  http:\n    port: 9000\n');
+    const kiln = run(KILN_MAIN, ['start', '--config', file], {});
+    const { code } = await exitWithin(kiln, 15_000);
+    expect(code).toBe(1);
+    expect(kiln.stdout()).toContain(`${file}:3:5 gateway.http.port: unrecognized key`);
   });
 
   it('fails start-up naming a value outside its allowed set', async () => {
