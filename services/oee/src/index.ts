@@ -1,6 +1,12 @@
 // The OEE service as a library, for `kiln start` and for the APIs that read live OEE.
 export * from './config';
-export { startOee, OEE_INPUT_TOPICS, type OeeDependencies, type OeeService } from './oee-service';
+export {
+  startOee,
+  OEE_INPUT_TOPICS,
+  OEE_SERVICE_TOPICS,
+  type OeeDependencies,
+  type OeeService,
+} from './oee-service';
 export { OeeEngine, mergeRanges } from './engine';
 export { AssetSettings, settingsFromAttributes, ASSET_SETTINGS_CACHE_MS } from './asset-settings';
 export { OeeStore, kindName, type ResultToPublish } from './store';

@@ -1,13 +1,12 @@
 // The OEE service process: `node services/oee/dist/main.js [--config oee.yaml]`.
 // The composition root, and the only module here that reads process.env.
 import { join } from 'node:path';
-import { topics } from '@kiln/contracts';
 import { startRuntime } from '@kiln/service-runtime';
 import { configFileFrom, createLogger, packageVersion, runService } from '@kiln/service-kit';
 import { openDatabase } from '@kiln/timeseries';
 import { openLiveOee } from './adapters';
 import { loadOeeConfig } from './config';
-import { startOee } from './oee-service';
+import { OEE_SERVICE_TOPICS, startOee } from './oee-service';
 
 const SERVICE = 'oee';
 const version = packageVersion(join(__dirname, '..'));
@@ -24,14 +23,7 @@ void runService({
       version,
       config,
       logger,
-      topics: [
-        topics.machineState,
-        topics.productionCount,
-        topics.erpOrder,
-        topics.erpShift,
-        topics.oee,
-        topics.dlq,
-      ],
+      topics: OEE_SERVICE_TOPICS,
     });
     const { db } = await openDatabase(config.database, SERVICE);
     lifecycle.add({ name: 'database', stop: () => db.close() });

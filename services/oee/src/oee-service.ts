@@ -3,7 +3,7 @@
 // and published to kiln.oee.v1, open ones kept live. A timer closes windows whose end has passed. The database is
 // the only state: a new owner of a partition resumes from it, and replays change nothing (DESIGN.md section 3).
 import { describeError, type EventBus, type Subscription } from '@kiln/bus';
-import { eventTopics } from '@kiln/contracts';
+import { eventTopics, topics, type TopicSpec } from '@kiln/contracts';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import { HistorianWriter, type Database } from '@kiln/timeseries';
 import { AssetLocks } from './asset-locks';
@@ -21,6 +21,16 @@ export const OEE_INPUT_TOPICS = [
   eventTopics.productionCount.topic.name,
   eventTopics.erpOrder.topic.name,
   eventTopics.erpShift.topic.name,
+];
+
+/** Every topic the OEE service reads or writes, for provisioning. */
+export const OEE_SERVICE_TOPICS: readonly TopicSpec[] = [
+  topics.machineState,
+  topics.productionCount,
+  topics.erpOrder,
+  topics.erpShift,
+  topics.oee,
+  topics.dlq,
 ];
 
 export interface OeeDependencies {

@@ -1,5 +1,6 @@
 // The REST shapes, declared once with zod: they validate requests, serialize responses and become the OpenAPI
 // document. Times are ISO 8601 with a zone; durations are seconds; ratios are fractions (0.85, not 85 %).
+import { MACHINE_STATE_NAMES } from '@kiln/asset-model';
 import { z } from 'zod';
 import { ROLES } from '../auth/principal';
 import { ASSET_LEVELS } from '../domain/assets';
@@ -8,18 +9,8 @@ import { MAX_PAGE_SIZE } from '../domain/paging';
 import { parseIsoTime } from '../domain/range';
 import { AGGREGATES } from '../domain/telemetry';
 
-export const CANONICAL_STATES = [
-  'RUNNING',
-  'IDLE',
-  'STARVED',
-  'BLOCKED',
-  'CHANGEOVER',
-  'BREAKDOWN',
-  'PLANNED_STOP',
-  'NO_ORDER',
-  'UNKNOWN_STOP',
-  'OFFLINE',
-] as const;
+/** The canonical machine states by name (DESIGN.md section 6), as the plant file writes them. */
+export const CANONICAL_STATES = MACHINE_STATE_NAMES;
 
 /** An ISO 8601 time with a zone, as text in and out; converted to epoch microseconds where used. */
 export const isoTime = z

@@ -21,7 +21,7 @@ import { HistorianWriter, migrate, PgDatabase } from '@kiln/timeseries';
 import { oeeSectionSchema, type ShiftCalendar } from '../config';
 import { OeeEngine } from '../engine';
 import { MemoryLiveOee } from '../live';
-import { startOee } from '../oee-service';
+import { OEE_SERVICE_TOPICS, startOee } from '../oee-service';
 import { OeeStore } from '../store';
 
 const env = process.env;
@@ -159,14 +159,7 @@ async function streaming(db: PgDatabase, schema: string): Promise<void> {
   const run = randomBytes(3).toString('hex');
   const streamAssets = 20;
   const bus = new KafkaBus({ brokers, clientId: `bench-oee-${run}`, service: 'oee' });
-  await bus.provision([
-    topics.machineState,
-    topics.productionCount,
-    topics.erpOrder,
-    topics.erpShift,
-    topics.oee,
-    topics.dlq,
-  ]);
+  await bus.provision(OEE_SERVICE_TOPICS);
   let clockMs = YEAR_START_US / 1000;
   const registry = createMetricsRegistry({ service: 'oee', processMetrics: false });
   const lifecycle = manualLifecycle();

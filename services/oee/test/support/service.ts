@@ -1,23 +1,15 @@
 // Starts the OEE service in process, as main.ts does, over a bus and database the test chose.
 import type { EventBus } from '@kiln/bus';
-import { topics } from '@kiln/contracts';
 import { createMetricsRegistry, type Registry } from '@kiln/service-kit';
 import type { Database } from '@kiln/timeseries';
 import { oeeSectionSchema, type OeeSection } from '../../src/config';
 import { MemoryLiveOee } from '../../src/live';
-import { startOee, type OeeService } from '../../src/oee-service';
+import { OEE_SERVICE_TOPICS, startOee, type OeeService } from '../../src/oee-service';
 import type { FixtureEvent } from './fixture';
 import { testLifecycle, type TestLifecycle } from './lifecycle';
 import { testLogger } from './logger';
 
-export const OEE_TOPICS = [
-  topics.machineState,
-  topics.productionCount,
-  topics.erpOrder,
-  topics.erpShift,
-  topics.oee,
-  topics.dlq,
-];
+export const OEE_TOPICS = OEE_SERVICE_TOPICS;
 
 export interface RunningOee {
   readonly service: OeeService;
