@@ -1,9 +1,11 @@
 // OEE posted as canonical events through REST (shift, order, states, counts), consumed by the OEE service over
 // the bus into PostgreSQL, read back through REST for the whole range and per hour and shift: every figure equal
 // to the OEE core over the same input, to 1e-9. Also live OEE from Redis, and a reader that may not post.
-import { MachineState } from '@kiln/contracts';
+import { credentials } from '@grpc/grpc-js';
+import { api, MachineState, OeeWindowKind } from '@kiln/contracts';
 import { computeOee, rollUp, type OeeComputation } from '@kiln/oee';
 import { describeWith, waitUntil } from '@kiln/test-infra';
+import { invoke, ts } from '../grpc/support';
 import { assetPath, restHarness, type RestHarness } from '../support/harness';
 
 const LINE = 'acme/plant-1/press/line-1';
@@ -246,6 +248,33 @@ describeWith(['postgres', 'redis'], 'OEE through REST', () => {
       windowEnd: at(480),
     });
     expectFigures(shifts[0] ?? {}, reference(START_US + 30 * MIN, START_US + 480 * MIN));
+  });
+
+  it('gives the same figures through gRPC for events posted through REST', async () => {
+    const client = new api.OeeServiceClient(h.grpcAddress, credentials.createInsecure());
+    try {
+      const getOee = (granularity: OeeWindowKind) =>
+        invoke(
+          client.getOee.bind(client),
+          { assetId: ASSET, startTime: ts(at(0)), endTime: ts(at(480)), granularity },
+          h.adminKey,
+        );
+      const [whole] = (await getOee(OeeWindowKind.OEE_WINDOW_KIND_RANGE)).windows;
+      expectFigures(
+        { ...whole, losses: whole?.losses } as Record<string, unknown>,
+        reference(START_US, START_US + 480 * MIN),
+      );
+      const hours = (await getOee(OeeWindowKind.OEE_WINDOW_KIND_HOUR)).windows;
+      expect(hours).toHaveLength(8);
+      hours.forEach((hour, i) =>
+        expectFigures(
+          hour as unknown as Record<string, unknown>,
+          reference(START_US + i * 60 * MIN, START_US + (i + 1) * 60 * MIN),
+        ),
+      );
+    } finally {
+      client.close();
+    }
   });
 
   it("uses an asset's own ideal cycle time and rolls a line up from its assets' times and counts", async () => {

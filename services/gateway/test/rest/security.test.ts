@@ -36,6 +36,9 @@ describeWith(['postgres', 'redis'], 'REST security and description', () => {
       expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
       expect(response.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
     }
+    const metrics = await h.call('GET', '/metrics');
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toMatch(/^# HELP /m);
     const posted = await h.call('POST', '/api/v1/events/machine-states', { key: null, body: { events: [] } });
     expect(posted.statusCode).toBe(401);
   });

@@ -11,6 +11,7 @@ import { createGatewayApi, type UnmappedTagView } from '../../src/api';
 import { ApiKeyStore } from '../../src/auth/api-keys';
 import { Authenticator } from '../../src/auth/authenticator';
 import { gatewaySectionSchema, type GatewaySection } from '../../src/config';
+import { startGrpcServer } from '../../src/grpc/server';
 import { buildRestServer } from '../../src/rest/server';
 import { testDatabase, type TestDatabase } from './db';
 
@@ -18,6 +19,8 @@ export interface RestHarness {
   readonly database: TestDatabase;
   readonly bus: InProcessBus;
   readonly app: FastifyInstance;
+  /** A gRPC server over the same operations, `127.0.0.1:<port>`. */
+  readonly grpcAddress: string;
   readonly keys: ApiKeyStore;
   /** Every site, admin. */
   readonly adminKey: string;
@@ -82,7 +85,9 @@ export async function restHarness(
     version: '0.0.0-test',
   });
   await app.ready();
+  const grpc = await startGrpcServer({ api, host: '127.0.0.1', port: 0, logger: quietLogger() });
   return {
+    grpcAddress: `127.0.0.1:${grpc.port}`,
     database,
     bus,
     app,
@@ -104,6 +109,7 @@ export async function restHarness(
       });
     },
     stop: async () => {
+      await grpc.stop();
       await app.close();
       await lifecycle.stopAll();
       await bus.close();
