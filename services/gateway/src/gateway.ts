@@ -10,6 +10,7 @@ import { Authenticator } from './auth/authenticator';
 import { JwtVerifier } from './auth/jwt';
 import type { GatewaySection } from './config';
 import { startGrpcServer } from './grpc/server';
+import { createGatewayMetrics } from './metrics';
 import { buildRestServer, type ReadinessCheck } from './rest/server';
 
 export interface GatewayDependencies {
@@ -61,11 +62,13 @@ export async function startGateway(
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
 
+  const metrics = createGatewayMetrics(deps.registry);
   const rest = await buildRestServer({
     api,
     section,
     logger,
     registry: deps.registry,
+    metrics,
     version: deps.version,
     readiness: deps.readiness ?? [
       { name: 'database', check: async () => void (await deps.db.query('SELECT 1')) },
@@ -85,6 +88,7 @@ export async function startGateway(
     ...(section.grpc.tls === undefined ? {} : { tls: section.grpc.tls }),
     logger,
     pingDatabase: async () => void (await deps.db.query('SELECT 1')),
+    metrics,
     rateLimit: section.rateLimit,
   });
   lifecycle.add({ name: 'gateway grpc', stop: () => grpc.stop() });

@@ -2,6 +2,7 @@
 // or after the work), authentication from the `authorization` metadata, the credential's rate limit (one request
 // per call, a stream counting once when it opens), and errors mapped to statuses. Server streams run until the
 // client cancels or the server stops (LiveStreams ends them all).
+import { status as Status } from '@grpc/grpc-js';
 import type {
   handleServerStreamingCall,
   handleUnaryCall,
@@ -12,6 +13,7 @@ import type {
 import type { Logger } from '@kiln/service-kit';
 import type { GatewayApi } from '../api';
 import type { Principal } from '../auth/principal';
+import type { GatewayMetrics } from '../metrics';
 import type { FixedWindowRateLimiter } from '../auth/rate-limiter';
 import { deadlineExceeded, statusOf } from './status';
 
@@ -19,6 +21,7 @@ export interface GrpcHandlerContext {
   readonly api: GatewayApi;
   readonly logger: Logger;
   readonly streams: LiveStreams;
+  readonly metrics?: GatewayMetrics;
   /** How often the live streams poll; defaults 1 s (telemetry) and 2 s (OEE). */
   readonly livePollMs?: { readonly telemetry?: number; readonly oee?: number };
   /** Requests per credential (principal subject) and window; absent: no limit. */
@@ -87,6 +90,9 @@ export function unary<Request, Response>(
   work: (request: Request, principal: Principal) => Promise<Response>,
 ): handleUnaryCall<Request, Response> {
   return (call: ServerUnaryCall<Request, Response>, callback) => {
+    const started = performance.now();
+    const done = (outcome: string): void =>
+      context.metrics?.request('grpc', method, outcome, (performance.now() - started) / 1000);
     const run = async (): Promise<Response> => {
       if (deadlinePassed(call)) throw DEADLINE;
       const principal = await admit(context, call.metadata);
@@ -95,9 +101,15 @@ export function unary<Request, Response>(
       return response;
     };
     run().then(
-      (response) => callback(null, response),
-      (error: unknown) =>
-        callback(error === DEADLINE ? deadlineExceeded() : statusOf(error, method, context.logger)),
+      (response) => {
+        done('OK');
+        callback(null, response);
+      },
+      (error: unknown) => {
+        const status = error === DEADLINE ? deadlineExceeded() : statusOf(error, method, context.logger);
+        done(Status[status.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
+        callback(status);
+      },
     );
   };
 }
@@ -117,6 +129,9 @@ export function serverStream<Request, Response>(
   ) => Promise<void>,
 ): handleServerStreamingCall<Request, Response> {
   return (call: ServerWritableStream<Request, Response>) => {
+    const started = performance.now();
+    const done = (outcome: string): void =>
+      context.metrics?.request('grpc', method, outcome, (performance.now() - started) / 1000);
     const signal = context.streams.register(call as ServerWritableStream<unknown, unknown>);
     const send = (message: Response): void => {
       if (!signal.aborted) call.write(message);
@@ -128,11 +143,17 @@ export function serverStream<Request, Response>(
     };
     run().then(
       () => {
+        done(call.cancelled ? 'CANCELLED' : 'OK');
         if (!call.cancelled) call.end();
       },
       (error: unknown) => {
-        if (call.cancelled) return;
-        call.emit('error', error === DEADLINE ? deadlineExceeded() : statusOf(error, method, context.logger));
+        if (call.cancelled) {
+          done('CANCELLED');
+          return;
+        }
+        const status = error === DEADLINE ? deadlineExceeded() : statusOf(error, method, context.logger);
+        done(Status[status.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
+        call.emit('error', status);
       },
     );
   };

@@ -14,6 +14,7 @@ import { api } from '@kiln/contracts';
 import type { Logger } from '@kiln/service-kit';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { GatewayApi } from '../api';
+import type { GatewayMetrics } from '../metrics';
 import { FixedWindowRateLimiter, type RateLimitSettings } from '../auth/rate-limiter';
 import { alertService } from './alert-service';
 import { assetService } from './asset-service';
@@ -41,6 +42,8 @@ export interface GrpcServerOptions {
   /** Health turns NOT_SERVING while this fails (checked every healthCheckMs). */
   readonly pingDatabase?: () => Promise<void>;
   readonly healthCheckMs?: number;
+  /** Request metrics (shared with REST). */
+  readonly metrics?: GatewayMetrics;
   /** Poll intervals of the live streams (defaults 1 s telemetry, 2 s OEE). */
   readonly livePollMs?: { readonly telemetry?: number; readonly oee?: number };
   /** The proto/ folder for reflection; found from this module's location by default. */
@@ -122,6 +125,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     api: options.api,
     logger,
     streams,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.livePollMs === undefined ? {} : { livePollMs: options.livePollMs }),
     ...(options.rateLimit === undefined || options.rateLimit.max === 0
       ? {}

@@ -15,6 +15,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { GatewayApi } from '../api';
 import type { GatewaySection } from '../config';
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { authenticateRequests, isPublic } from './authenticate';
 import { errorHandler, sendProblem } from './problem';
 import { assetRoutes } from './routes-assets';
@@ -31,6 +32,8 @@ export interface RestServerOptions {
   readonly section: GatewaySection;
   readonly logger: Logger;
   readonly registry: Registry;
+  /** Request metrics shared with the gRPC server; created in `registry` when absent. */
+  readonly metrics?: GatewayMetrics;
   readonly version: string;
   readonly readiness?: readonly ReadinessCheck[];
   readonly now?: () => number;
@@ -97,6 +100,15 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const metrics = options.metrics ?? createGatewayMetrics(options.registry);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.request(
+      'rest',
+      request.routeOptions.url ?? 'unmatched',
+      String(reply.statusCode),
+      reply.elapsedTime / 1000,
+    );
+  });
   authenticateRequests(app, api.authenticator, section.auth.publicDocs);
   if (section.rateLimit.max > 0) {
     await app.register(rateLimit, {

@@ -38,7 +38,9 @@ describeWith(['postgres', 'redis'], 'REST security and description', () => {
     }
     const metrics = await h.call('GET', '/metrics');
     expect(metrics.statusCode).toBe(200);
-    expect(metrics.body).toMatch(/^# HELP /m);
+    expect(metrics.body).toMatch(
+      /^kiln_gateway_requests_total\{[^}]*route="\/api\/v1\/assets"[^}]*outcome="401"/m,
+    );
     const posted = await h.call('POST', '/api/v1/events/machine-states', { key: null, body: { events: [] } });
     expect(posted.statusCode).toBe(401);
   });

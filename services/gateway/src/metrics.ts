@@ -1,0 +1,31 @@
+// The gateway's Prometheus metrics (DESIGN.md section 10): requests by transport, route or method and outcome,
+// and how long they took.
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export interface GatewayMetrics {
+  /** `route` is the REST route pattern or the gRPC method path; `outcome` the HTTP status or gRPC status name. */
+  request(transport: 'rest' | 'grpc', route: string, outcome: string, seconds: number): void;
+}
+
+export function createGatewayMetrics(registry: Registry): GatewayMetrics {
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'kiln_gateway_requests_total',
+    help: 'API requests answered, by transport, route (REST pattern or gRPC method) and outcome (status).',
+    labelNames: ['transport', 'route', 'outcome'],
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'kiln_gateway_request_duration_seconds',
+    help: 'Time to answer an API request (a gRPC stream: until it ended), by transport and route.',
+    labelNames: ['transport', 'route'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  return {
+    request: (transport, route, outcome, seconds) => {
+      requests.inc({ transport, route, outcome });
+      duration.observe({ transport, route }, seconds);
+    },
+  };
+}
