@@ -1,0 +1,100 @@
+{{/* Names and labels. */}}
+{{- define "kiln.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "kiln.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The name of one component's objects: <fullname>-<component>. Call with (dict "root" $ "component" "oee"). */}}
+{{- define "kiln.componentName" -}}
+{{- printf "%s-%s" (include "kiln.fullname" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "kiln.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "kiln.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: kiln
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Selector labels of one component. Call with (dict "root" $ "component" "oee"). */}}
+{{- define "kiln.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kiln.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "kiln.componentLabels" -}}
+{{ include "kiln.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "kiln.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "kiln.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "kiln.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/* The components this chart runs, in order, and which of them use what. */}}
+{{- define "kiln.components" -}}
+ingestion normalization oee gateway simulator
+{{- end }}
+
+{{- define "kiln.usesDatabase" -}}
+{{- if has .component (list "normalization" "oee" "gateway") }}true{{ end }}
+{{- end }}
+
+{{- define "kiln.usesBus" -}}
+{{- if has .component (list "ingestion" "normalization" "oee" "gateway") }}true{{ end }}
+{{- end }}
+
+{{/* The port of a component's /healthz, /readyz and /metrics (none for the simulator: its probes are TCP). */}}
+{{- define "kiln.opsPort" -}}
+{{- $values := index .root.Values .component }}
+{{- if eq .component "simulator" }}{{ $values.opcuaPort }}{{ else }}{{ $values.opsPort }}{{ end }}
+{{- end }}
+
+{{/*
+The configuration file of a component (docs/configuration.md): what the chart decides, overlaid by the
+component's `config` value. Secrets are never in it: with Kafka SASL the user name and password are placeholders
+that an init container replaces from the referenced Secret into an in-memory volume.
+*/}}
+{{- define "kiln.componentConfig" -}}
+{{- $values := index .root.Values .component }}
+{{- $base := dict }}
+{{- if and (include "kiln.usesDatabase" .) .root.Values.migration.enabled }}
+{{- $_ := set $base "database" (dict "migrateOnStart" false) }}
+{{- end }}
+{{- if and (include "kiln.usesBus" .) .root.Values.kafka.sasl.enabled }}
+{{- $sasl := dict "mechanism" .root.Values.kafka.sasl.mechanism "username" "__KILN_KAFKA_SASL_USERNAME__" "password" "__KILN_KAFKA_SASL_PASSWORD__" }}
+{{- $_ := set $base "bus" (dict "kafka" (dict "sasl" $sasl)) }}
+{{- end }}
+{{- $config := mustMergeOverwrite $base (deepCopy (default dict $values.config)) }}
+{{- if $config }}{{ toYaml $config }}{{ else }}{}{{ end }}
+{{- end }}
+
+{{- define "kiln.needsSaslInit" -}}
+{{- if and (include "kiln.usesBus" .) .root.Values.kafka.sasl.enabled }}true{{ end }}
+{{- end }}
