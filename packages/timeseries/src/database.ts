@@ -139,7 +139,12 @@ export class PgliteDatabase implements Database {
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(withTimescale ? { extensions: { timescaledb } } : {}),
     });
-    if (withTimescale) await pg.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    if (withTimescale) {
+      // On a data directory that already holds the extension, CREATE EXTENSION does nothing and the library is
+      // never loaded: every later insert into a hypertable with continuous aggregates then fails. LOAD it first.
+      await pg.exec(`LOAD 'timescaledb'`);
+      await pg.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    }
     return new PgliteDatabase(pg);
   }
 
