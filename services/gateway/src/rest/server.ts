@@ -15,6 +15,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { GatewayApi } from '../api';
 import type { GatewaySection } from '../config';
+import { dashboardPage, streamRoutes } from '../dashboard';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { authenticateRequests, isPublic } from './authenticate';
 import { errorHandler, sendProblem } from './problem';
@@ -109,6 +110,8 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
       reply.elapsedTime / 1000,
     );
   });
+  // Before authentication: the dashboard's static page and files are public (its hook answers them first).
+  dashboardPage(app);
   authenticateRequests(app, api.authenticator, section.auth.publicDocs);
   if (section.rateLimit.max > 0) {
     await app.register(rateLimit, {
@@ -152,5 +155,6 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
   assetRoutes(app, api);
   dataRoutes(app, api);
   eventRoutes(app, api, options.now);
+  streamRoutes(app, api, options.now);
   return app;
 }

@@ -1,0 +1,401 @@
+// Kiln's live dashboard: the machines of the plant with their current state and for how long, the live OEE of
+// the open shift (A, P, Q), counts of the shift and the running order, and the state timeline of the last hours
+// with stop reasons. It calls the REST API with the key the user gives (kept in local storage, or passed once as
+// #key=... in the address) and follows GET /api/v1/stream with fetch(), so the key stays in a header.
+// Every figure shown also sits raw in a data-* attribute, for scripts and tests.
+
+const API = '/api/v1';
+const KEY_STORAGE = 'kiln.apiKey';
+const TIMELINE_HOURS = 4;
+const TIMELINE_REFRESH_MS = 30_000;
+const STREAM_INTERVAL_S = 3;
+const RECONNECT_MS = 3_000;
+const STOPS_LISTED = 5;
+
+const $ = (selector, root = document) => {
+  const element = root.querySelector(selector);
+  if (element === null) throw new Error(`the page has no ${selector}`);
+  return element;
+};
+
+const status = $('#status');
+const machinesRoot = $('#machines');
+const keyForm = $('#key-form');
+const keyInput = $('#key-input');
+const keyProblem = $('#key-problem');
+const forgetKey = $('#forget-key');
+const template = $('#machine-template');
+$('#timeline-hours').textContent = String(TIMELINE_HOURS);
+
+/** Machines by asset id: their card and what is known of them. */
+const machines = new Map();
+/** Server time minus browser time, from the last snapshot: durations follow the gateway's clock. */
+let clockOffsetMs = 0;
+let session;
+
+class Unauthorized extends Error {}
+
+// ---- the key ----------------------------------------------------------------------------------------------
+
+function keyFromAddress() {
+  const match = /(?:^#|&)key=([^&]+)/.exec(location.hash);
+  if (match === null) return undefined;
+  // The key leaves the address at once: not in history, not in a bookmark, not in a shared screenshot.
+  history.replaceState(null, '', location.pathname + location.search);
+  return decodeURIComponent(match[1]);
+}
+
+function storedKey() {
+  try {
+    return localStorage.getItem(KEY_STORAGE) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function storeKey(key) {
+  try {
+    if (key === undefined) localStorage.removeItem(KEY_STORAGE);
+    else localStorage.setItem(KEY_STORAGE, key);
+  } catch {
+    // Private windows may refuse storage: the key then lasts as long as the page.
+  }
+}
+
+function askForKey(problem) {
+  session?.abort();
+  session = undefined;
+  keyProblem.textContent = problem ?? '';
+  keyForm.hidden = false;
+  forgetKey.hidden = true;
+  setStatus('closed', 'An API key is needed to show the plant.');
+  keyInput.focus();
+}
+
+keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const key = keyInput.value.trim();
+  if (key === '') return;
+  storeKey(key);
+  keyInput.value = '';
+  start(key);
+});
+
+forgetKey.addEventListener('click', () => {
+  storeKey(undefined);
+  machines.clear();
+  machinesRoot.replaceChildren();
+  askForKey();
+});
+
+// ---- the API ----------------------------------------------------------------------------------------------
+
+async function getJson(key, path, signal) {
+  const response = await fetch(`${API}${path}`, {
+    headers: { authorization: `Bearer ${key}`, accept: 'application/json' },
+    signal,
+  });
+  if (response.status === 401 || response.status === 403) throw new Unauthorized(await detailOf(response));
+  if (!response.ok) throw new Error(`${path}: ${await detailOf(response)}`);
+  return response.json();
+}
+
+async function detailOf(response) {
+  try {
+    const problem = await response.json();
+    return typeof problem.detail === 'string' ? problem.detail : `HTTP ${response.status}`;
+  } catch {
+    return `HTTP ${response.status}`;
+  }
+}
+
+/** Every page of a list. */
+async function listAll(key, path, signal) {
+  const items = [];
+  let cursor;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page = await getJson(
+      key,
+      `${path}${separator}pageSize=1000${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+      signal,
+    );
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return items;
+}
+
+// ---- formatting -------------------------------------------------------------------------------------------
+
+const percent = (ratio) => (ratio === null || ratio === undefined ? '—' : `${(ratio * 100).toFixed(1)} %`);
+const raw = (value) => (value === null || value === undefined ? '' : String(value));
+const count = (value) => new Intl.NumberFormat().format(value);
+const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+function duration(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${m % 60} min`;
+}
+
+const stateLabel = (state) => state.replaceAll('_', ' ').toLowerCase();
+const reasonOf = (interval) =>
+  [interval.reasonCode, interval.reasonText].filter((part) => part !== '').join(' · ');
+
+function setStatus(stream, text) {
+  status.dataset.stream = stream;
+  status.textContent = text;
+}
+
+// ---- the machines -----------------------------------------------------------------------------------------
+
+function addMachine(asset) {
+  const card = template.content.firstElementChild.cloneNode(true);
+  card.dataset.assetId = asset.id;
+  $('.name', card).textContent = asset.name || asset.id.split('/').at(-1);
+  $('.path', card).textContent = asset.id;
+  $('.path', card).title = asset.id;
+  machinesRoot.append(card);
+  machines.set(asset.id, { card, state: undefined });
+}
+
+function showState(machine, interval) {
+  const { card } = machine;
+  const badge = $('.badge', card);
+  if (interval === null) {
+    delete card.dataset.state;
+    badge.textContent = 'no state yet';
+    return;
+  }
+  card.dataset.state = interval.state;
+  badge.dataset.state = interval.state;
+  badge.textContent = stateLabel(interval.state);
+  card.dataset.stateSince = interval.start;
+  const reason = reasonOf(interval);
+  $('.reason', card).textContent =
+    interval.state === 'RUNNING' ? '' : reason === '' ? 'no reason given' : reason;
+  machine.state = interval;
+}
+
+function tickDurations() {
+  const now = Date.now() + clockOffsetMs;
+  for (const { card, state } of machines.values()) {
+    if (state === undefined) continue;
+    $('.since', card).textContent = `for ${duration(now - Date.parse(state.start))}`;
+  }
+}
+
+function showOee(machine, live) {
+  const { card } = machine;
+  const shift = live.find((result) => result.window === 'shift');
+  const order = live.find((result) => result.window === 'order');
+  const section = $('.oee', card);
+  for (const kpi of ['oee', 'availability', 'performance', 'quality']) {
+    const value = shift?.[kpi] ?? null;
+    const element = $(`[data-kpi="${kpi}"]`, section);
+    element.textContent = percent(value);
+    section.dataset[kpi] = raw(value);
+  }
+  section.dataset.window = shift === undefined ? '' : 'shift';
+  section.dataset.windowStart = shift?.windowStart ?? '';
+  section.dataset.windowRef = shift?.windowRef ?? '';
+  $('.window', card).textContent =
+    shift === undefined
+      ? 'No open shift'
+      : `Shift${shift.windowRef === '' ? '' : ` ${shift.windowRef}`} since ${clock(Date.parse(shift.windowStart))}`;
+
+  const shiftCounts = $('.shift-counts', card);
+  shiftCounts.dataset.totalCount = raw(shift?.totalCount);
+  shiftCounts.dataset.goodCount = raw(shift?.goodCount);
+  shiftCounts.dataset.scrapCount = raw(shift?.scrapCount);
+  shiftCounts.textContent =
+    shift === undefined
+      ? ''
+      : `Shift: ${count(shift.totalCount)} made, ${count(shift.goodCount)} good, ${count(shift.scrapCount)} scrap`;
+
+  const orderCounts = $('.order-counts', card);
+  orderCounts.dataset.orderId = order?.windowRef ?? '';
+  orderCounts.dataset.totalCount = raw(order?.totalCount);
+  orderCounts.dataset.goodCount = raw(order?.goodCount);
+  // The order's target quantity is not served by the API: the count stands alone rather than against a guess.
+  orderCounts.textContent =
+    order === undefined
+      ? 'No running order'
+      : `Order ${order.windowRef || '(no id)'}: ${count(order.totalCount)} made, ${count(order.goodCount)} good`;
+}
+
+async function loadTimeline(key, assetId, signal) {
+  const machine = machines.get(assetId);
+  if (machine === undefined) return;
+  const nowMs = Date.now() + clockOffsetMs;
+  const fromMs = nowMs - TIMELINE_HOURS * 3_600_000;
+  // Up to an hour ahead too: sources whose clock runs ahead of the gateway's (a sped-up simulation) stay visible.
+  const toMs = nowMs + 3_600_000;
+  const query = `assetId=${encodeURIComponent(assetId)}&from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`;
+  const intervals = await listAll(key, `/states?${query}`, signal);
+  drawTimeline(machine, intervals, fromMs, nowMs);
+}
+
+function drawTimeline(machine, intervals, fromMs, nowMs) {
+  const { card } = machine;
+  const newest = intervals.at(-1);
+  const endMs = Math.max(nowMs, newest === undefined ? nowMs : Date.parse(newest.start));
+  const spanMs = endMs - fromMs;
+  const bar = $('.timeline .bar', card);
+  const segments = intervals.map((interval) => {
+    const startMs = Math.max(fromMs, Date.parse(interval.start));
+    const stopMs = interval.end === null ? endMs : Math.min(endMs, Date.parse(interval.end));
+    const segment = document.createElement('div');
+    segment.className = 'segment';
+    segment.dataset.state = interval.state;
+    segment.style.left = `${((startMs - fromMs) / spanMs) * 100}%`;
+    segment.style.width = `${(Math.max(0, stopMs - startMs) / spanMs) * 100}%`;
+    const reason = reasonOf(interval);
+    segment.title = `${stateLabel(interval.state)} ${clock(Date.parse(interval.start))}${reason === '' ? '' : ` — ${reason}`}`;
+    return segment;
+  });
+  bar.replaceChildren(...segments);
+  bar.dataset.intervals = String(intervals.length);
+  $('.axis-start', card).textContent = clock(fromMs);
+  $('.axis-end', card).textContent = clock(endMs);
+
+  const stops = intervals
+    .filter((interval) => interval.state !== 'RUNNING')
+    .slice(-STOPS_LISTED)
+    .reverse();
+  $('.stops', card).replaceChildren(
+    ...stops.map((stop) => {
+      const item = document.createElement('li');
+      item.dataset.state = stop.state;
+      const when = document.createElement('span');
+      when.className = 'when';
+      when.textContent = clock(Date.parse(stop.start));
+      const what = document.createElement('span');
+      const reason = reasonOf(stop);
+      const lasted = stop.durationS === null ? 'ongoing' : duration(stop.durationS * 1000);
+      what.textContent = `${stateLabel(stop.state)}, ${lasted}${reason === '' ? ', no reason given' : ` — ${reason}`}`;
+      item.append(when, what);
+      return item;
+    }),
+  );
+}
+
+// ---- the stream -------------------------------------------------------------------------------------------
+
+/** Server-sent events from a fetch() body: calls onEvent(name, data) per event until the body ends. */
+async function readEvents(body, onEvent) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) name = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length > 0) onEvent(name, JSON.parse(data.join('\n')));
+    }
+  }
+}
+
+function applySnapshot(key, snapshot, signal) {
+  clockOffsetMs = Date.parse(snapshot.time) - Date.now();
+  for (const entry of snapshot.machines) {
+    const machine = machines.get(entry.assetId);
+    if (machine === undefined) continue;
+    const before = machine.state?.start;
+    showState(machine, entry.state);
+    showOee(machine, entry.live);
+    // A new state: its start belongs on the timeline now, not at the next refresh.
+    if (before !== undefined && entry.state !== null && entry.state.start !== before) {
+      loadTimeline(key, entry.assetId, signal).catch(() => undefined);
+    }
+  }
+  tickDurations();
+  setStatus('open', `Live · ${machines.size} machines · updated ${new Date().toLocaleTimeString()}`);
+}
+
+async function follow(key, assetIds, signal) {
+  const query = assetIds.map((id) => `assetId=${encodeURIComponent(id)}`).join('&');
+  while (!signal.aborted) {
+    try {
+      const response = await fetch(`${API}/stream?${query}&intervalS=${STREAM_INTERVAL_S}`, {
+        headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' },
+        signal,
+      });
+      if (response.status === 401 || response.status === 403)
+        throw new Unauthorized(await detailOf(response));
+      if (!response.ok || response.body === null) throw new Error(await detailOf(response));
+      await readEvents(response.body, (name, data) => {
+        if (name === 'snapshot') applySnapshot(key, data, signal);
+        else if (name === 'problem') setStatus('open', `Live, with a problem: ${data.detail}`);
+      });
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof Unauthorized) return askForKey(error.message);
+      setStatus('closed', `Reconnecting… (${error instanceof Error ? error.message : String(error)})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+  }
+}
+
+// ---- start ------------------------------------------------------------------------------------------------
+
+async function start(key) {
+  session?.abort();
+  const controller = new AbortController();
+  session = controller;
+  const { signal } = controller;
+  keyForm.hidden = true;
+  forgetKey.hidden = false;
+  setStatus('closed', 'Loading the machines…');
+  try {
+    const assets = await listAll(key, '/assets?level=asset', signal);
+    machines.clear();
+    machinesRoot.replaceChildren();
+    for (const asset of assets) addMachine(asset);
+    machinesRoot.dataset.machineCount = String(machines.size);
+    if (machines.size === 0) {
+      setStatus('closed', 'This key sees no machines (assets of level asset).');
+      return;
+    }
+    const ids = [...machines.keys()];
+    void follow(key, ids, signal);
+    const refresh = () =>
+      Promise.all(ids.map((id) => loadTimeline(key, id, signal))).catch((error) => {
+        if (error instanceof Unauthorized) askForKey(error.message);
+      });
+    void refresh();
+    const timer = setInterval(refresh, TIMELINE_REFRESH_MS);
+    const ticker = setInterval(tickDurations, 1_000);
+    signal.addEventListener('abort', () => {
+      clearInterval(timer);
+      clearInterval(ticker);
+    });
+  } catch (error) {
+    if (signal.aborted) return;
+    if (error instanceof Unauthorized) return askForKey(error.message);
+    setStatus(
+      'closed',
+      `Cannot load the machines: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+const key = keyFromAddress() ?? storedKey();
+if (key === undefined) askForKey();
+else {
+  storeKey(key);
+  start(key);
+}
