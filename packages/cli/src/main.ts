@@ -3,8 +3,9 @@
 import { join } from 'node:path';
 import { topicCatalogue } from '@kiln/contracts';
 import { createLogger, packageVersion, runService } from '@kiln/service-kit';
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { platformEnvMap } from './env-map';
+import { isServiceName, SERVICE_NAMES, startServiceEntry } from './service-entries';
 
 // The services, the simulator and the database drivers are loaded by the commands that use them: node-opcua
 // alone takes a second to load and prints to the console before its output can be routed to the logger.
@@ -20,10 +21,24 @@ const program = new Command('kiln')
 program
   .command('start')
   .description(
-    'run the Kiln platform in this process (in-process bus and embedded defaults unless configured)',
+    'run the Kiln platform in this process (in-process bus and embedded defaults unless configured), or one ' +
+      'service of it on its own, against Kafka, PostgreSQL and Redis (configured as that service alone)',
   )
-  .option('-c, --config <file>', 'YAML configuration file (default: $KILN_CONFIG)')
-  .action(async (options: { config?: string }) => {
+  .addArgument(
+    new Argument('[service]', 'run only this service, as node services/<name>/dist/main.js would').choices(
+      SERVICE_NAMES,
+    ),
+  )
+  .option(
+    '-c, --config <file>',
+    'YAML configuration file (default: $KILN_CONFIG; for the simulator alone $KILN_SIM_CONFIG)',
+  )
+  .action(async (service: string | undefined, options: { config?: string }) => {
+    if (service !== undefined && isServiceName(service)) {
+      // The service's own entry reads KILN_CONFIG (KILN_SIM_CONFIG) itself when no file is given.
+      await startServiceEntry(service, options.config);
+      return;
+    }
     const file = options.config ?? emptyToUndefined(process.env['KILN_CONFIG']);
     // The level comes from the configuration; until it is loaded, errors are logged at the default level.
     let logger = createLogger({ service: SERVICE_NAME, level: 'info' });

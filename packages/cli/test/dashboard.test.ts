@@ -1,0 +1,250 @@
+// The live dashboard of `kiln start` in a real headless browser (Debian's chromium driven by playwright-core):
+// the page at / loads without a key, takes the key from #key=, shows every simulated machine with its state and
+// timeline, and shows for each the very OEE, A, P and Q of the open shift that GET /api/v1/oee/live answers.
+// The stream it follows needs the key like the API, and an open stream does not keep kiln start from stopping.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isCi, waitUntil } from '@kiln/test-infra';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { exitWithin, freePort, httpStatus, KILN_MAIN, run, waitForReady } from './support';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** The embedded factory: 2 lines x 4 machines. */
+const MACHINES = 8;
+
+/** Like describeWith for a browser: in CI a missing chromium fails the suite; elsewhere it is skipped, loudly. */
+function describeWithChromium(title: string, suite: () => void): void {
+  if (existsSync(CHROMIUM)) {
+    describe(title, suite);
+    return;
+  }
+  const what = `${title} needs chromium at ${CHROMIUM} (apt-get install chromium)`;
+  if (isCi()) {
+    describe(title, () => {
+      it('has the browser it needs', () => {
+        throw new Error(what);
+      });
+    });
+    return;
+  }
+  console.warn(`\n*** SKIPPED: ${what} ***\n`);
+  describe.skip(title, suite);
+}
+
+interface ShiftFigures {
+  windowStart: string;
+  windowRef: string;
+  oee: number | null;
+  availability: number | null;
+  performance: number | null;
+  quality: number | null;
+  totalCount: number | null;
+}
+
+interface LiveResult extends Omit<ShiftFigures, 'totalCount'> {
+  window: string;
+  totalCount: number;
+}
+
+async function getJson<T>(base: string, path: string, key: string): Promise<T> {
+  const response = await fetch(`${base}/api/v1${path}`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** The API's live result of the open shift of a machine, in the figures the page shows. */
+async function apiShift(base: string, key: string, assetId: string): Promise<ShiftFigures | undefined> {
+  const { results } = await getJson<{ results: LiveResult[] }>(
+    base,
+    `/oee/live?assetId=${encodeURIComponent(assetId)}`,
+    key,
+  );
+  const shift = results.find((result) => result.window === 'shift');
+  if (shift === undefined) return undefined;
+  const { windowStart, windowRef, oee, availability, performance, quality, totalCount } = shift;
+  return { windowStart, windowRef, oee, availability, performance, quality, totalCount };
+}
+
+/** The raw figures the page holds in data-* attributes for a machine's open shift. */
+async function pageShift(page: Page, assetId: string): Promise<ShiftFigures | undefined> {
+  // A string runs in the page (these tests compile without the DOM library); one evaluation reads all figures
+  // at once, so they belong to one snapshot.
+  const raw = await page.evaluate<Record<string, string> | null>(`(() => {
+    const card = document.querySelector('article.machine[data-asset-id=${JSON.stringify(assetId)}]');
+    const oee = card?.querySelector('.oee')?.dataset;
+    const counts = card?.querySelector('.shift-counts')?.dataset;
+    if (oee === undefined || counts === undefined || oee.window !== 'shift') return null;
+    return { ...oee, totalCount: counts.totalCount };
+  })()`);
+  if (raw === null) return undefined;
+  const numberOf = (text: string | undefined): number | null =>
+    text === undefined || text === '' ? null : Number(text);
+  return {
+    windowStart: raw['windowStart'] ?? '',
+    windowRef: raw['windowRef'] ?? '',
+    oee: numberOf(raw['oee']),
+    availability: numberOf(raw['availability']),
+    performance: numberOf(raw['performance']),
+    quality: numberOf(raw['quality']),
+    totalCount: numberOf(raw['totalCount']),
+  };
+}
+
+describeWithChromium('the live dashboard of kiln start', () => {
+  it('shows every simulated machine with the OEE, A, P and Q of its open shift that the API answers', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'kiln-dashboard-'));
+    const kiln = run(KILN_MAIN, ['start'], {
+      KILN_SIMULATOR_OPCUA_PORT: '0',
+      KILN_GRPC_PORT: '0',
+      KILN_DATA_DIR: dataDir,
+      KILN_HTTP_HOST: '127.0.0.1',
+      KILN_HTTP_PORT: String(port),
+      // Ten times real time: states change and parts are made within seconds (as in start.test.ts).
+      KILN_SIMULATOR_SPEED_FACTOR: '10',
+    });
+    let browser: Browser | undefined;
+    const openStream = new AbortController();
+    try {
+      await waitForReady(base, kiln, 30_000);
+      await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
+      const key = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
+
+      // The page is public (it holds no data); the stream it follows is not.
+      const page = await httpStatus(`${base}/`);
+      expect(page?.status).toBe(200);
+      expect(page?.body).toContain('/dashboard/dashboard.js');
+      expect((await httpStatus(`${base}/dashboard/dashboard.js`))?.status).toBe(200);
+      const machineIds = (
+        await getJson<{ items: { id: string }[] }>(base, '/assets?level=asset&pageSize=1000', key)
+      ).items.map((asset) => asset.id);
+      expect(machineIds).toHaveLength(MACHINES);
+      const streamUrl = `${base}/api/v1/stream?${machineIds.map((id) => `assetId=${encodeURIComponent(id)}`).join('&')}`;
+      expect((await httpStatus(streamUrl))?.status).toBe(401);
+
+      // Every machine has a live result of its open shift before the browser looks.
+      await waitUntil(
+        async () => {
+          const shifts = await Promise.all(machineIds.map((id) => apiShift(base, key, id)));
+          return shifts.every((shift) => shift !== undefined && shift.oee !== null);
+        },
+        {
+          timeoutMs: 90_000,
+          intervalMs: 1_000,
+          what: 'live OEE of the open shift of every machine',
+          describe: () => kiln.stdout().slice(-1_500),
+        },
+      );
+
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      // The page's Content-Security-Policy forbids eval; the test's own string probes need it.
+      const tab = await (await browser.newContext({ bypassCSP: true })).newPage();
+      const pageErrors: string[] = [];
+      tab.on('pageerror', (error) => pageErrors.push(error.message));
+      await tab.goto(`${base}/#key=${encodeURIComponent(key)}`);
+      // The key leaves the address at once.
+      expect(tab.url()).not.toContain('key=');
+      // Every machine with its state, the figures of its open shift and a timeline.
+      await tab.waitForFunction(
+        `(() => {
+          const cards = [...document.querySelectorAll('article.machine')];
+          return cards.length === ${MACHINES} && cards.every((card) =>
+            card.dataset.state !== undefined &&
+            card.querySelector('.oee').dataset.window === 'shift' &&
+            Number(card.querySelector('.timeline .bar').dataset.intervals ?? '0') > 0);
+        })()`,
+        undefined,
+        { timeout: 30_000 },
+      );
+      const shown = await tab.evaluate<string[]>(
+        `[...document.querySelectorAll('article.machine')].map((card) => card.dataset.assetId)`,
+      );
+      expect([...shown].sort()).toEqual([...machineIds].sort());
+      expect(await tab.textContent('#status')).toMatch(/^Live/);
+
+      // Live figures move; each machine's page figures must meet the API's while both describe the same result.
+      for (const assetId of machineIds) {
+        // The API read just before or just after the page's figures: one of them is the result the page shows.
+        let last: { shown?: ShiftFigures; before?: ShiftFigures; after?: ShiftFigures } = {};
+        const same = (a?: ShiftFigures, b?: ShiftFigures): boolean =>
+          a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+        await waitUntil(
+          async () => {
+            const before = await apiShift(base, key, assetId);
+            const shown = await pageShift(tab, assetId);
+            const after = await apiShift(base, key, assetId);
+            last = { ...(shown && { shown }), ...(before && { before }), ...(after && { after }) };
+            return same(shown, before) || same(shown, after);
+          },
+          {
+            timeoutMs: 30_000,
+            intervalMs: 250,
+            what: `the page to show the API's OEE of the open shift of ${assetId}`,
+            describe: () => JSON.stringify(last),
+          },
+        );
+        const { shown: shownFigures } = last;
+        expect(shownFigures).toEqual(same(shownFigures, last.before) ? last.before : last.after);
+        // The percentages on screen are the same figures, rounded; a figure without a value is a dash.
+        for (const kpi of ['oee', 'availability', 'performance', 'quality'] as const) {
+          const value = shownFigures?.[kpi] ?? null;
+          const text = await tab
+            .locator(`article.machine[data-asset-id="${assetId}"] [data-kpi="${kpi}"]`)
+            .textContent();
+          expect(text).toBe(value === null ? '—' : `${(value * 100).toFixed(1)} %`);
+        }
+      }
+      expect(pageErrors).toEqual([]);
+
+      // The stream itself: server-sent events with the key in the header, a snapshot of every machine at once.
+      const response = await fetch(streamUrl, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: openStream.signal,
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = response.body?.getReader();
+      let received = '';
+      while (reader !== undefined && !received.includes('\n\n')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        received += new TextDecoder().decode(value);
+      }
+      expect(received).toMatch(/^event: snapshot\ndata: /);
+      const snapshot = JSON.parse(received.split('\n')[1]?.slice('data: '.length) ?? '{}') as {
+        machines: { assetId: string; state: { state: string } | null }[];
+      };
+      expect(snapshot.machines.map((machine) => machine.assetId)).toEqual(machineIds);
+      expect(snapshot.machines.every((machine) => machine.state !== null)).toBe(true);
+      const unknown = await fetch(`${base}/api/v1/stream?assetId=acme%2Fnowhere`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(unknown.status).toBe(404);
+      // The browser's stream and this one stay open while kiln start stops.
+    } finally {
+      kiln.child.kill('SIGINT');
+    }
+    try {
+      const { code } = await exitWithin(kiln, 15_000);
+      expect(code).toBe(0);
+    } finally {
+      openStream.abort();
+      await browser?.close();
+    }
+  }, 240_000);
+});
