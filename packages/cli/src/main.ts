@@ -49,7 +49,15 @@ program
         const { loadPlatformConfig } = await import('./config.js');
         const { startPlatform } = await import('./platform.js');
         const { routeOpcuaLogs } = await import('@kiln/ingestion');
-        const config = loadPlatformConfig(file, process.env);
+        // REDIS_URL, the usual name, counts where KILN_REDIS_URL is not set.
+        const env = { ...process.env };
+        if (
+          emptyToUndefined(env['KILN_REDIS_URL']) === undefined &&
+          emptyToUndefined(env['REDIS_URL']) !== undefined
+        ) {
+          env['KILN_REDIS_URL'] = env['REDIS_URL'];
+        }
+        const config = loadPlatformConfig(file, env);
         logger = createLogger({ service: SERVICE_NAME, level: config.log.level });
         routeOpcuaLogs(logger);
         logger.info(
@@ -65,6 +73,9 @@ program
             adminKey: started.adminKey,
           }),
         );
+        const { watchWarmUp } = await import('./warm-up.js');
+        const warmUp = watchWarmUp(started.readiness, (line) => console.log(line));
+        lifecycle.add({ name: 'warm-up progress', stop: async () => warmUp.stop() });
       },
     });
   });

@@ -22,6 +22,8 @@ export interface StartedPlatform {
   gateway: Gateway;
   adminKey: AdminKey;
   simulator?: SimulatorHandle;
+  /** What /readyz checks: the warm-up progress line follows them. */
+  readiness: readonly ReadinessCheck[];
 }
 
 export async function startPlatform(
@@ -144,7 +146,7 @@ export async function startPlatform(
     unmapped: () => normalization.unmapped(),
     readiness,
   });
-  return { bus, gateway, adminKey, ...(simulator ? { simulator } : {}) };
+  return { bus, gateway, adminKey, readiness, ...(simulator ? { simulator } : {}) };
 }
 
 /**
