@@ -21,6 +21,7 @@ export {
   databaseConfigSchema,
   openDatabase,
   redisConfigSchema,
+  storageEnvMap,
   type DatabaseConfig,
   type OpenedDatabase,
 } from './open-database';

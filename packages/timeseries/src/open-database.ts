@@ -39,6 +39,14 @@ export const redisConfigSchema = z.strictObject({
   keyPrefix: z.string().default('kiln:'),
 });
 
+/** Environment names (before the `KILN_` prefix) of the database and Redis sections every service shares. */
+export const storageEnvMap = {
+  DATABASE_URL: 'database.url',
+  DATABASE_SCHEMA: 'database.schema',
+  REDIS_URL: 'redis.url',
+  REDIS_KEY_PREFIX: 'redis.keyPrefix',
+} as const satisfies Record<string, string>;
+
 export interface OpenedDatabase {
   readonly db: Database;
   /** For readiness: resolves when the database answers. */

@@ -3,9 +3,9 @@
 // own section: listeners, TLS, authentication, rate limits and request limits. Precedence: defaults < YAML
 // (KILN_CONFIG / --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
-import { oeeSectionSchema } from '@kiln/oee-service';
+import { oeeSectionEnvMap, oeeSectionSchema } from '@kiln/oee-service';
 import { httpConfigSchema, loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
-import { databaseConfigSchema, redisConfigSchema } from '@kiln/timeseries';
+import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';
 
 const tlsSchema = z.strictObject({
@@ -92,12 +92,8 @@ export type GatewaySection = z.output<typeof gatewaySectionSchema>;
 export const gatewayEnvMap = {
   ...serviceEnvMap,
   ...busEnvMap,
-  DATABASE_URL: 'database.url',
-  DATABASE_SCHEMA: 'database.schema',
-  REDIS_URL: 'redis.url',
-  REDIS_KEY_PREFIX: 'redis.keyPrefix',
-  OEE_CALENDAR_FILE: 'oee.calendarFile',
-  OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
+  ...storageEnvMap,
+  ...oeeSectionEnvMap,
   OPS_HOST: 'http.host',
   OPS_PORT: 'http.port',
   HTTP_HOST: 'gateway.http.host',

@@ -2,7 +2,7 @@
 // hot state and the normalization itself. Precedence: defaults < YAML (KILN_CONFIG / --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
-import { databaseConfigSchema, redisConfigSchema } from '@kiln/timeseries';
+import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';
 
 export { databaseConfigSchema, redisConfigSchema };
@@ -54,10 +54,7 @@ export type RedisConfig = z.output<typeof redisConfigSchema>;
 export const normalizationEnvMap = {
   ...serviceEnvMap,
   ...busEnvMap,
-  DATABASE_URL: 'database.url',
-  DATABASE_SCHEMA: 'database.schema',
-  REDIS_URL: 'redis.url',
-  REDIS_KEY_PREFIX: 'redis.keyPrefix',
+  ...storageEnvMap,
   PLANT_FILE: 'normalization.plantFile',
 } as const satisfies Record<string, string>;
 

@@ -3,7 +3,7 @@
 // --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
-import { databaseConfigSchema, redisConfigSchema } from '@kiln/timeseries';
+import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';
 
 export { databaseConfigSchema, redisConfigSchema };
@@ -85,15 +85,17 @@ export type RedisConfig = z.output<typeof redisConfigSchema>;
 export type ShiftCalendarFile = z.output<typeof shiftCalendarFileSchema>;
 export type ShiftCalendar = z.output<typeof shiftCalendarSchema>;
 
+/** Environment names of the OEE section, shared by every process that computes OEE (the gateway too). */
+export const oeeSectionEnvMap = {
+  OEE_CALENDAR_FILE: 'oee.calendarFile',
+  OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
+} as const satisfies Record<string, string>;
+
 export const oeeEnvMap = {
   ...serviceEnvMap,
   ...busEnvMap,
-  DATABASE_URL: 'database.url',
-  DATABASE_SCHEMA: 'database.schema',
-  REDIS_URL: 'redis.url',
-  REDIS_KEY_PREFIX: 'redis.keyPrefix',
-  OEE_CALENDAR_FILE: 'oee.calendarFile',
-  OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
+  ...storageEnvMap,
+  ...oeeSectionEnvMap,
 } as const satisfies Record<string, string>;
 
 export function loadOeeConfig(file: string | undefined, env: NodeJS.ProcessEnv): OeeConfig {
