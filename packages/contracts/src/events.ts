@@ -3,7 +3,7 @@
 import { BinaryReader, type BinaryWriter } from '@bufbuild/protobuf/wire';
 import { ProductionOrder, Shift } from './gen/kiln/events/v1/erp';
 import { MachineStateEvent } from './gen/kiln/events/v1/machine_state';
-import { MaintenanceAlert } from './gen/kiln/events/v1/maintenance';
+import { AssetHealth, MaintenanceAlert } from './gen/kiln/events/v1/maintenance';
 import { OeeResult } from './gen/kiln/events/v1/oee';
 import { ProductionCountBatch } from './gen/kiln/events/v1/production_count';
 import { RawSampleBatch } from './gen/kiln/events/v1/raw';
@@ -40,6 +40,7 @@ export const eventTopics = {
   erpShift: eventTopic(topics.erpShift, Shift, (shift) => shift.assetId),
   oee: eventTopic(topics.oee, OeeResult, (result) => result.assetId),
   maintenanceAlert: eventTopic(topics.maintenanceAlert, MaintenanceAlert, (alert) => alert.assetId),
+  maintenanceHealth: eventTopic(topics.maintenanceHealth, AssetHealth, (health) => health.assetId),
 } as const;
 
 /** A value encoded for its topic: key, bytes and the standard headers (trace context is added by the bus). */

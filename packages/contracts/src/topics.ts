@@ -93,6 +93,14 @@ export const topics = {
     messageType: 'kiln.events.v1.MaintenanceAlert',
     description: 'Maintenance alerts as they open, change and resolve.',
   }),
+  maintenanceHealth: topic({
+    name: 'kiln.maintenance.health.v1',
+    key: 'asset-id',
+    retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete',
+    messageType: 'kiln.events.v1.AssetHealth',
+    description: 'Asset health index, anomaly scores and remaining useful life, once per feature window.',
+  }),
   dlq: topic({
     name: 'kiln.dlq.v1',
     key: 'source-record',

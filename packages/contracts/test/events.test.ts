@@ -87,6 +87,13 @@ const cases: readonly TopicCase[] = [
     fixture.bearingAlert,
     fixture.PRESS_ASSET_ID,
   ),
+  topicCase(
+    'maintenanceHealth',
+    eventTopics.maintenanceHealth,
+    'a health update',
+    fixture.pressHealth,
+    fixture.PRESS_ASSET_ID,
+  ),
 ];
 
 describe.each(cases)('$topicName: $label', (testCase) => {

@@ -7,7 +7,9 @@ import {
   MachineState,
   type MachineStateChange,
   type MachineStateEvent,
+  type AssetHealth,
   type MaintenanceAlert,
+  type SignalHealth,
   type OeeResult,
   type OeeSettings,
   OeeWindowKind,
@@ -288,6 +290,28 @@ export const remainingUsefulLife: RemainingUsefulLife = {
   estimateH: 412.5,
   lowerH: 288.25,
   upperH: 655.75,
+};
+
+export const vibrationHealth: SignalHealth = {
+  signal: 'vibration-velocity',
+  healthIndex: 41.25,
+  anomalyScore: 9.5,
+  zone: 'C',
+  value: 6.2,
+  unit: 'mm/s',
+};
+
+export const pressHealth: AssetHealth = {
+  assetId: PRESS_ASSET_ID,
+  timeUs: LATEST_EXACT_US,
+  healthIndex: 41.25,
+  rul: remainingUsefulLife,
+  baselineReady: true,
+  anomalyScore: 12.75,
+  signals: [
+    vibrationHealth,
+    { ...vibrationHealth, signal: 'température', zone: 'A', unit: 'Cel', value: -3.5 },
+  ],
 };
 
 export const bearingAlert: MaintenanceAlert = {
