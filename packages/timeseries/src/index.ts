@@ -6,6 +6,9 @@ export {
   analyticsSchemaName,
   ANALYST_ROLE,
   ANALYTICS_VIEWS,
+  ALERT_SEVERITIES,
+  ALERT_STATUSES,
+  MAINTENANCE_ANALYTICS_VIEWS,
   migrations,
   ROLLUPS,
   type Migration,
@@ -17,6 +20,7 @@ export * from './rollups';
 export * from './writer';
 export * from './queries';
 export * from './hot-state';
+export * from './maintenance-store';
 export {
   databaseConfigSchema,
   openDatabase,

@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('migrations on plain PostgreSQL', () => {
   it('applies every version once and nothing on a second run', async () => {
     const first = await migrate(db, { schema: scratch });
-    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3, 4, 5, 6] });
+    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3, 4, 5, 6, 7] });
     const second = await migrate(db, { schema: scratch });
     expect(second).toEqual({ schema: scratch, backend: 'postgres', applied: [] });
     const { rows } = await db.query<{ table_name: string }>(
@@ -29,8 +29,11 @@ describe('migrations on plain PostgreSQL', () => {
     );
     expect(rows.map((r) => r.table_name)).toEqual([
       'api_keys',
+      'asset_health',
       'assets',
       'machine_states',
+      'maintenance_alerts',
+      'maintenance_model_state',
       'oee_assets',
       'oee_results',
       'production_counts',
@@ -56,7 +59,7 @@ describe('migrations on plain PostgreSQL', () => {
         migrate(db, { schema: parallel }),
         migrate(db, { schema: parallel }),
       ]);
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     } finally {
       await dropSchema(db, parallel);
     }

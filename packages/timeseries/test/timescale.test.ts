@@ -36,7 +36,7 @@ describe('migrations on TimescaleDB', () => {
     expect(await migrate(pglite, { schema: scratch })).toEqual({
       schema: scratch,
       backend: 'timescaledb',
-      applied: [1, 2, 3, 4, 5, 6],
+      applied: [1, 2, 3, 4, 5, 6, 7],
     });
     expect(await migrate(pglite, { schema: scratch })).toEqual({
       schema: scratch,
@@ -53,6 +53,7 @@ describe('migrations on TimescaleDB', () => {
       [scratch],
     );
     expect(hypertables).toEqual([
+      { hypertable_name: 'asset_health', compression_enabled: true },
       { hypertable_name: 'machine_states', compression_enabled: true },
       { hypertable_name: 'production_counts', compression_enabled: true },
       { hypertable_name: 'telemetry', compression_enabled: true },
@@ -64,6 +65,7 @@ describe('migrations on TimescaleDB', () => {
       [scratch],
     );
     expect(segmentBy).toEqual([
+      { hypertable_name: 'asset_health', attname: 'asset_id' },
       { hypertable_name: 'machine_states', attname: 'asset_id' },
       { hypertable_name: 'production_counts', attname: 'asset_id' },
       { hypertable_name: 'telemetry', attname: 'signal_id' },

@@ -1,11 +1,13 @@
 // The gateway's operations over one set of dependencies, shared by the REST and gRPC transports.
 import type { EventBus } from '@kiln/bus';
 import type { LiveOee, OeeSection } from '@kiln/oee-service';
-import type { Database } from '@kiln/timeseries';
+import { MaintenanceStore, type Database } from '@kiln/timeseries';
 import type { Authenticator } from './auth/authenticator';
 import type { GatewaySection } from './config';
+import { AlertOperations } from './domain/alerts';
 import { AssetQueries } from './domain/assets';
 import { EventIngest } from './domain/events';
+import { HealthQueries } from './domain/health';
 import { OeeQueries } from './domain/oee';
 import { StateQueries } from './domain/states';
 import { TelemetryQueries } from './domain/telemetry';
@@ -28,6 +30,8 @@ export interface GatewayApi {
   readonly oee: OeeQueries;
   readonly states: StateQueries;
   readonly events: EventIngest;
+  readonly alerts: AlertOperations;
+  readonly health: HealthQueries;
   /** Where normalization runs in the same process; undefined otherwise (the route answers 503). */
   readonly unmapped: (() => UnmappedTagView[]) | undefined;
   readonly limits: GatewaySection['limits'];
@@ -48,6 +52,7 @@ export interface GatewayApiDependencies {
 export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
   // The OEE settings cache forgets an asset as soon as the API changes it (the OEE service's within 30 s).
   const assets = new AssetQueries(deps.db, deps.schema, (assetId) => oee.settings.forget(assetId));
+  const maintenance = new MaintenanceStore(deps.db, deps.schema);
   const oee = new OeeQueries(deps.db, deps.schema, deps.oeeSection, assets, deps.live, deps.now);
   return {
     authenticator: deps.authenticator,
@@ -56,6 +61,8 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
     oee,
     states: new StateQueries(deps.db, deps.schema, assets, deps.bus, deps.now),
     events: new EventIngest(deps.bus),
+    alerts: new AlertOperations(maintenance, deps.bus, deps.now),
+    health: new HealthQueries(maintenance),
     unmapped: deps.unmapped,
     limits: deps.section.limits,
   };

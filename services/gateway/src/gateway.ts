@@ -17,7 +17,7 @@ export interface GatewayDependencies {
   readonly bus: EventBus;
   readonly logger: Logger;
   readonly registry: Registry;
-  /** Migrated (`migrate` of @kiln/timeseries, version 6 or later) into `schema`. */
+  /** Migrated (`migrate` of @kiln/timeseries, version 7 or later) into `schema`. */
   readonly db: Database;
   readonly schema: string;
   /** The OEE service's live results (Redis, or memory in the embedded mode); absent: no live OEE. */

@@ -24,7 +24,14 @@ void runService({
       version,
       config,
       logger,
-      topics: [topics.machineState, topics.productionCount, topics.erpOrder, topics.erpShift, topics.dlq],
+      topics: [
+        topics.machineState,
+        topics.productionCount,
+        topics.erpOrder,
+        topics.erpShift,
+        topics.maintenanceAlert,
+        topics.dlq,
+      ],
     });
     const { db } = await openDatabase(config.database, SERVICE);
     lifecycle.add({ name: 'database', stop: () => db.close() });

@@ -4,6 +4,7 @@ import { rollups } from './003-rollups';
 import { oeeTables } from './004-oee';
 import { analyticsViews } from './005-analytics-views';
 import { apiKeys } from './006-api-keys';
+import { maintenanceTables } from './007-maintenance';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
@@ -14,6 +15,7 @@ export const migrations: readonly Migration[] = [
   oeeTables,
   analyticsViews,
   apiKeys,
+  maintenanceTables,
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';
@@ -23,4 +25,5 @@ export {
   analyticsSchemaName,
   analystRoleStatement,
 } from './005-analytics-views';
+export { ALERT_SEVERITIES, ALERT_STATUSES, MAINTENANCE_ANALYTICS_VIEWS } from './007-maintenance';
 export type { Migration, MigrationContext, StorageBackend } from './types';

@@ -1,43 +1,58 @@
-// kiln.v1.AlertService. There is no alert store yet: the maintenance service, which raises alerts and keeps their
-// state, has not landed. Until it does, ListAlerts answers an empty page (after the same checks it will make)
-// and AcknowledgeAlert/ResolveAlert answer NOT_FOUND. Back these with the maintenance service's alert store
-// once it lands.
+// kiln.v1.AlertService over AlertOperations: a reader lists alerts within the credential's site (site_id narrows
+// it), an operator acknowledges and resolves them. The request's `actor` is ignored: the stored actor is always
+// the authenticated caller (see domain/alerts.ts). An unknown alert is NOT_FOUND, a transition the life cycle
+// forbids (acknowledging or resolving a resolved alert) FAILED_PRECONDITION.
 import type { api } from '@kiln/contracts';
-import { authorizeAsset, requireRole } from '../auth/principal';
-import { checkAssetId } from '../domain/assets';
-import { invalidArgument, notFound } from '../errors';
+import { alertStatusName, alertToEvent, type AlertStatusName } from '@kiln/timeseries';
+import { invalidArgument } from '../errors';
 import { unary, type GrpcHandlerContext } from './call';
-import { pageRequestOf, principalForSite } from './convert';
+import { nextPageTokenOf, pageRequestOf } from './convert';
 
 function checkAlertId(alertId: string): string {
   if (alertId === '') throw invalidArgument('alert_id', 'is required');
   return alertId;
 }
 
+function statusesOf(statuses: readonly number[]): AlertStatusName[] {
+  return statuses.map((status, i) => {
+    const name = alertStatusName(status);
+    if (name === undefined) throw invalidArgument(`statuses[${i}]`, `${status} is not an AlertStatus`);
+    return name;
+  });
+}
+
 export function alertService(context: GrpcHandlerContext): api.AlertServiceServer {
+  const { api: gateway } = context;
   return {
     listAlerts: unary(context, 'ListAlerts', async (request: api.ListAlertsRequest, principal) => {
-      const scoped = principalForSite(principal, 'site_id', request.siteId);
-      if (request.assetId !== '') authorizeAsset(scoped, checkAssetId('asset_id', request.assetId), 'reader');
-      pageRequestOf(request);
-      // No alert store yet (see the top of this file): every filter matches nothing.
-      return { alerts: [], nextPageToken: '' };
+      const page = await gateway.alerts.list(
+        principal,
+        {
+          ...(request.assetId === '' ? {} : { assetId: request.assetId }),
+          ...(request.siteId === '' ? {} : { siteId: request.siteId }),
+          statuses: statusesOf(request.statuses),
+        },
+        pageRequestOf(request),
+      );
+      return { alerts: page.items.map(alertToEvent), nextPageToken: nextPageTokenOf(page) };
     }),
 
     acknowledgeAlert: unary(
       context,
       'AcknowledgeAlert',
       async (request: api.AcknowledgeAlertRequest, principal) => {
-        requireRole(principal, 'operator');
-        // No alert store yet (see the top of this file): no alert exists.
-        throw notFound(`no alert ${checkAlertId(request.alertId)}`);
+        const alert = await gateway.alerts.acknowledge(principal, checkAlertId(request.alertId), {
+          comment: request.comment,
+        });
+        return { alert: alertToEvent(alert) };
       },
     ),
 
     resolveAlert: unary(context, 'ResolveAlert', async (request: api.ResolveAlertRequest, principal) => {
-      requireRole(principal, 'operator');
-      // No alert store yet (see the top of this file): no alert exists.
-      throw notFound(`no alert ${checkAlertId(request.alertId)}`);
+      const alert = await gateway.alerts.resolve(principal, checkAlertId(request.alertId), {
+        comment: request.comment,
+      });
+      return { alert: alertToEvent(alert) };
     }),
   };
 }

@@ -28,6 +28,8 @@ const PROTO_FIELDS: Readonly<Record<string, string>> = {
   assetId: 'asset_id',
   parentId: 'parent_id',
   stopId: 'stop_id',
+  alertId: 'alert_id',
+  siteId: 'site_id',
   signal: 'signals',
 };
 

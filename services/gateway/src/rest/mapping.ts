@@ -1,5 +1,6 @@
 // Domain values -> REST JSON: ISO times, window kinds and states by name, absent KPIs as null.
 import { OeeWindowKind, type OeeResult } from '@kiln/contracts';
+import type { AssetHealthRow, RulInterval, StoredAlert } from '@kiln/timeseries';
 import type { StateInterval, Stop } from '../domain/states';
 import type { LatestValue, Series } from '../domain/telemetry';
 import { isoOf } from '../domain/range';
@@ -102,3 +103,33 @@ export function seriesCsv(series: readonly Series[]): string {
   }
   return `${lines.join('\r\n')}\r\n`;
 }
+
+const rulJson = (rul: RulInterval | undefined) =>
+  rul === undefined ? null : { estimateH: rul.estimateH, lowerH: rul.lowerH, upperH: rul.upperH };
+
+export const alertJson = (alert: StoredAlert) => ({
+  alertId: alert.alertId,
+  assetId: alert.assetId,
+  cause: alert.cause,
+  signal: alert.signal,
+  severity: alert.severity,
+  status: alert.status,
+  message: alert.message,
+  openedTime: isoOf(alert.openedTimeUs),
+  updatedTime: isoOf(alert.updatedTimeUs),
+  resolvedTime: alert.resolvedTimeUs === undefined ? null : isoOf(alert.resolvedTimeUs),
+  healthIndex: alert.healthIndex ?? null,
+  rul: rulJson(alert.rul),
+  actor: alert.actor,
+  details: alert.details,
+});
+
+export const healthJson = (row: AssetHealthRow) => ({
+  assetId: row.assetId,
+  time: isoOf(row.timeUs),
+  healthIndex: row.healthIndex,
+  rul: rulJson(row.rul),
+  baselineReady: row.baselineReady,
+  anomalyScore: row.anomalyScore,
+  signals: row.signals,
+});

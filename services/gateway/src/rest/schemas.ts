@@ -310,3 +310,91 @@ export const keyCreateSchema = z.strictObject({
   role: z.enum(ROLES),
   label: z.string().max(200).default(''),
 });
+
+const rulSchema = z
+  .object({
+    estimateH: z.number().describe('Hours of operation'),
+    lowerH: z.number(),
+    upperH: z.number(),
+  })
+  .meta({ id: 'RemainingUsefulLife', description: 'Remaining useful life with its interval' });
+
+export const ALERT_STATUS_NAMES = ['open', 'acknowledged', 'resolved'] as const;
+
+export const alertSchema = z
+  .object({
+    alertId: z.string(),
+    assetId: z.string(),
+    cause: z.string().describe('What deduplicates alerts of one asset, e.g. vibration-zone-c'),
+    signal: z.string().describe('The signal that raised it; empty when none did'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    status: z.enum(ALERT_STATUS_NAMES),
+    message: z.string(),
+    openedTime: z.string(),
+    updatedTime: z.string(),
+    resolvedTime: z.string().nullable().describe('null while not resolved'),
+    healthIndex: z.number().nullable().describe('Asset health 0-100 when the alert last changed'),
+    rul: rulSchema.nullable(),
+    actor: z.string().describe('Who last acknowledged or resolved it'),
+    details: z
+      .record(z.string(), z.string())
+      .describe('The comment of the last acknowledgement or resolution is under "comment"'),
+  })
+  .meta({ id: 'MaintenanceAlert' });
+
+export const alertsQuery = z.strictObject({
+  assetId: assetIdSchema.optional(),
+  siteId: assetIdSchema.optional().describe('Only alerts of assets below this site, e.g. acme/plant-1'),
+  status: z
+    .union([z.string().max(100), z.array(z.string().max(100)).max(10)])
+    .optional()
+    .describe(
+      'open, acknowledged, resolved: repeat the parameter or separate with commas; default every status',
+    ),
+  ...pageQuery,
+  pageToken: z.string().max(512).optional().describe('Same as cursor (the gRPC name)'),
+});
+
+export const alertIdParams = z.object({
+  alertId: z.string().min(1).max(200).describe('The alert id, URL-encoded'),
+});
+
+export const alertChangeSchema = z
+  .strictObject({
+    comment: z.string().max(2000).default('').describe('Stored in the alert details under "comment"'),
+  })
+  .nullish()
+  .describe('May be left out');
+
+export const conflictResponses = { ...errorResponses, 409: problemSchema };
+
+const signalHealthSchema = z.object({
+  signal: z.string(),
+  healthIndex: z.number().describe('0 (failed) to 100 (as healthy as its baseline)'),
+  anomalyScore: z.number().describe('Robust z units against the signal baseline'),
+  zone: z.string().describe('ISO 10816-3 / 20816-3 zone A-D for vibration velocity; empty for others'),
+  value: z.number().describe('Mean over the last feature window, in unit'),
+  unit: z.string(),
+});
+
+export const assetHealthSchema = z
+  .object({
+    assetId: z.string(),
+    time: z.string().describe('End of the feature window scored'),
+    healthIndex: z.number().describe('0 (failed) to 100 (healthy)'),
+    rul: rulSchema.nullable().describe('null while no degradation trend is seen'),
+    baselineReady: z.boolean().describe('false while the baseline is learned (health is then 100)'),
+    anomalyScore: z.number(),
+    signals: z.array(signalHealthSchema),
+  })
+  .meta({ id: 'AssetHealth' });
+
+export const healthHistorySchema = z
+  .object({
+    assetId: z.string(),
+    from: z.string(),
+    to: z.string(),
+    points: z.array(assetHealthSchema).describe('Oldest first'),
+    truncated: z.boolean().describe('More scores lie after the last point: ask again from just after it'),
+  })
+  .meta({ id: 'AssetHealthHistory' });

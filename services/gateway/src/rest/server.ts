@@ -19,6 +19,7 @@ import { dashboardPage, streamRoutes } from '../dashboard';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { authenticateRequests, isPublic } from './authenticate';
 import { errorHandler, sendProblem } from './problem';
+import { alertRoutes } from './routes-alerts';
 import { assetRoutes } from './routes-assets';
 import { dataRoutes } from './routes-data';
 import { eventRoutes } from './routes-events';
@@ -82,7 +83,8 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
         title: 'Kiln API',
         version: options.version,
         description:
-          'Query and command API of Kiln: assets, telemetry, OEE, machine states and canonical events. ' +
+          'Query and command API of Kiln: assets, telemetry, OEE, machine states, canonical events, ' +
+          'maintenance alerts and asset health. ' +
           'Authenticate with "Authorization: Bearer <API key or JWT>". Errors are RFC 9457 problem documents.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -92,6 +94,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
         { name: 'oee', description: 'Overall equipment effectiveness' },
         { name: 'states', description: 'Machine states and stops' },
         { name: 'events', description: 'Canonical events from MES and manual sources' },
+        { name: 'maintenance', description: 'Maintenance alerts and asset health' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],
     },
@@ -155,6 +158,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
   assetRoutes(app, api);
   dataRoutes(app, api);
   eventRoutes(app, api, options.now);
+  alertRoutes(app, api);
   streamRoutes(app, api, options.now);
   return app;
 }

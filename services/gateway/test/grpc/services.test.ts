@@ -579,7 +579,7 @@ describeWith(['postgres'], 'gRPC API', () => {
     });
   });
 
-  describe('AlertService (no alert store until maintenance lands)', () => {
+  describe('AlertService on an empty alert store (test/rest/alerts.test.ts has the rest)', () => {
     it('lists no alerts, after authenticating', async () => {
       const list = await invoke(
         alerts.listAlerts.bind(alerts),

@@ -72,6 +72,7 @@ export async function grpcHarness(): Promise<GrpcHarness> {
     topics.erpOrder,
     topics.erpShift,
     topics.oee,
+    topics.maintenanceAlert,
   ]);
   const calendarDir = mkdtempSync(join(tmpdir(), 'kiln-grpc-'));
   const calendarFile = join(calendarDir, 'calendar.yaml');

@@ -2,6 +2,7 @@
 // OEE service consuming what the gateway publishes, so that posted events come back as states and OEE.
 import { randomBytes } from 'node:crypto';
 import { InProcessBus } from '@kiln/bus';
+import { topics } from '@kiln/contracts';
 import { OEE_SERVICE_TOPICS, oeeSectionSchema, openLiveOee, startOee } from '@kiln/oee-service';
 import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
@@ -45,7 +46,7 @@ export async function restHarness(
 ): Promise<RestHarness> {
   const database = await testDatabase();
   const bus = new InProcessBus({ service: 'gateway-test', drainTimeoutMs: 1_000 });
-  await bus.provision(OEE_SERVICE_TOPICS);
+  await bus.provision([...OEE_SERVICE_TOPICS, topics.maintenanceAlert]);
   const lifecycle = manualLifecycle();
   const live = openLiveOee(
     redisConfigSchema.parse({
