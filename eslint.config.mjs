@@ -37,6 +37,8 @@ export default tseslint.config(
       '**/test/**',
       '**/src/main.ts',
       '**/src/bench/**',
+      // Evaluation commands (npm run eval:*) are entry points of their own.
+      '**/src/eval/**',
       'scripts/**',
       'packages/service-kit/src/config*.ts',
       // Test helpers read the service addresses tests are pointed at.
