@@ -10,6 +10,7 @@ import { busConfigSchema } from '@kiln/bus';
 import { gatewaySectionSchema, type GatewaySection } from '@kiln/gateway';
 import { ingestionSectionSchema, type IngestionSection } from '@kiln/ingestion';
 import { databaseConfigSchema, normalizationSectionSchema, redisConfigSchema } from '@kiln/normalization';
+import { maintenanceSectionSchema } from '@kiln/maintenance';
 import { oeeSectionSchema, type OeeSection } from '@kiln/oee-service';
 import { httpConfigSchema, loadConfig, serviceConfigSchema } from '@kiln/service-kit';
 import { simulatorConfigSchema } from '@kiln/simulator';
@@ -92,6 +93,8 @@ const platformSectionsSchema = z.strictObject({
     .prefault({}),
   // OEE in the platform's database, live OEE in memory unless redis.url is set.
   oee: oeeSectionSchema.prefault({}),
+  // Predictive maintenance: health, remaining useful life and alerts in the platform's database.
+  maintenance: maintenanceSectionSchema.prefault({}),
   gateway: platformGatewaySchema.prefault({}),
 });
 

@@ -21,6 +21,8 @@ export const platformEnvMap = {
   PLANT_FILE: 'normalization.plantFile',
   OEE_CALENDAR_FILE: 'oee.calendarFile',
   OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
+  MAINTENANCE_GROUP_ID: 'maintenance.groupId',
+  MAINTENANCE_START_FROM: 'maintenance.startFrom',
   // The gateway's, as in its own process (services/gateway, gatewayEnvMap).
   GRPC_HOST: 'gateway.grpc.host',
   GRPC_PORT: 'gateway.grpc.port',

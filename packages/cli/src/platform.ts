@@ -1,12 +1,13 @@
 // The Kiln platform in one process (`kiln start`): the runtime (telemetry, metrics, bus with the whole topic
-// catalogue), the dead-letter monitor, the simulated factory, the services (ingestion, normalization, OEE) and
-// the gateway, whose REST server also serves the ops endpoints (/healthz, /readyz, /metrics).
+// catalogue), the dead-letter monitor, the simulated factory, the services (ingestion, normalization, OEE,
+// maintenance) and the gateway, whose REST server also serves the ops endpoints (/healthz, /readyz, /metrics).
 import { join } from 'node:path';
 import { catalogueWithPartitions } from '@kiln/contracts';
 import type { EventBus } from '@kiln/bus';
 import { ApiKeyStore, startGateway, type Gateway } from '@kiln/gateway';
 import { connectorConfigSchema, startIngestion, type IngestionSection } from '@kiln/ingestion';
 import { openDatabase, openHotState, startNormalization } from '@kiln/normalization';
+import { startMaintenance } from '@kiln/maintenance';
 import { openLiveOee, startOee } from '@kiln/oee-service';
 import { startRuntime } from '@kiln/service-runtime';
 import type { Logger, ReadinessCheck, ServiceLifecycle } from '@kiln/service-kit';
@@ -61,6 +62,14 @@ export async function startPlatform(
     schema: config.database.schema,
     live: liveOee.live,
   });
+  // Like OEE, before normalization, whose telemetry it scores.
+  const maintenance = await startMaintenance(lifecycle, config.maintenance, {
+    bus,
+    logger,
+    registry,
+    db: database.db,
+    schema: config.database.schema,
+  });
   const normalization = await startNormalization(lifecycle, config.normalization, {
     bus,
     logger,
@@ -104,6 +113,12 @@ export async function startPlatform(
       name: 'oee',
       check: async () => {
         if (!oee.isReady()) throw new Error('not yet a member of its consumer group');
+      },
+    },
+    {
+      name: 'maintenance',
+      check: async () => {
+        if (!maintenance.isReady()) throw new Error('not yet a member of its consumer group');
       },
     },
     {

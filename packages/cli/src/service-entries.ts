@@ -8,6 +8,7 @@ export const SERVICE_ENTRIES = {
   ingestion: '@kiln/ingestion/dist/main.js',
   normalization: '@kiln/normalization/dist/main.js',
   oee: '@kiln/oee-service/dist/main.js',
+  maintenance: '@kiln/maintenance/dist/main.js',
   gateway: '@kiln/gateway/dist/main.js',
   simulator: '@kiln/simulator/dist/main.js',
 } as const satisfies Record<string, string>;

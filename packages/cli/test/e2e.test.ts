@@ -229,6 +229,18 @@ describe('kiln start: one command to a live factory', () => {
       // The simulated machines run most of the time: most of them must have produced.
       const running = [...before.values()].filter(({ oee }) => (oee.oee ?? 0) > 0);
       expect(running.length).toBeGreaterThanOrEqual(MACHINES.length / 2);
+
+      // Predictive maintenance scores every machine once per feature window (10 min) while it learns its baseline
+      // (8 operating hours): health 100, baseline not ready, and no alert yet.
+      for (const assetId of MACHINES) {
+        const health = await get<{ healthIndex: number; baselineReady: boolean }>(
+          kiln,
+          `/api/v1/assets/${encodeURIComponent(assetId)}/health`,
+        );
+        expect(health).toMatchObject({ healthIndex: 100, baselineReady: false });
+      }
+      const alerts = await get<{ items: unknown[] }>(kiln, '/api/v1/alerts');
+      expect(alerts.items).toEqual([]);
     } finally {
       await stopKiln(kiln);
     }
