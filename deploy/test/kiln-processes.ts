@@ -3,6 +3,7 @@
 // docker-compose.yml against is what the processes validate at start.
 import { loadGatewayConfig, gatewayEnvMap } from '@kiln/gateway/dist/config';
 import { ingestionEnvMap, loadIngestionConfig } from '@kiln/ingestion/dist/config';
+import { loadMaintenanceConfig, maintenanceEnvMap } from '@kiln/maintenance/dist/config';
 import { loadNormalizationConfig, normalizationEnvMap } from '@kiln/normalization/dist/config';
 import { loadOeeConfig, oeeEnvMap } from '@kiln/oee-service/dist/config';
 import { loadSimulatorConfig, simulatorEnvMap } from '@kiln/simulator';
@@ -73,6 +74,12 @@ export const KILN_PROCESSES: readonly KilnProcess[] = [
     variables: variables('KILN_', oeeEnvMap, 'KILN_CONFIG'),
     configVariable: 'KILN_CONFIG',
     load: (file, env) => ({ ports: [loadOeeConfig(file, env).http.port], connectsTo: [] }),
+  },
+  {
+    command: 'start maintenance',
+    variables: variables('KILN_', maintenanceEnvMap, 'KILN_CONFIG'),
+    configVariable: 'KILN_CONFIG',
+    load: (file, env) => ({ ports: [loadMaintenanceConfig(file, env).http.port], connectsTo: [] }),
   },
   {
     command: 'start gateway',

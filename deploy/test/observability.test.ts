@@ -82,7 +82,8 @@ describe('Prometheus', () => {
       (job) => job.static_configs?.flatMap((c) => c.targets) ?? [],
     );
     const hosts = targets.map((target) => target.split(':')[0]);
-    for (const service of ['ingestion', 'normalization', 'oee', 'gateway']) expect(hosts).toContain(service);
+    for (const service of ['ingestion', 'normalization', 'oee', 'maintenance', 'gateway'])
+      expect(hosts).toContain(service);
   });
 
   it('scrapes only services of docker-compose.yml on ports they listen on', () => {

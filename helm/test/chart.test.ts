@@ -34,7 +34,7 @@ interface PodSpec {
   containers: Container[];
 }
 
-const SERVICES = ['ingestion', 'normalization', 'oee', 'gateway'] as const;
+const SERVICES = ['ingestion', 'normalization', 'oee', 'maintenance', 'gateway'] as const;
 const CREDENTIAL_ENV = [
   'KILN_DATABASE_URL',
   'KILN_ADMIN_API_KEY',
@@ -173,13 +173,33 @@ describe.each([
     expect(env(gateway, 'KILN_GRPC_HOST')?.value).toBe('0.0.0.0');
     const normalization = mainContainer(named(objects(), 'Deployment', 'kiln-normalization'));
     expect(env(normalization, 'KILN_PLANT_FILE')?.value).toBe('/etc/kiln/plant/plant.yaml');
-    for (const service of ['normalization', 'oee', 'gateway']) {
+    for (const service of ['normalization', 'oee', 'maintenance', 'gateway']) {
       const container = mainContainer(named(objects(), 'Deployment', `kiln-${service}`));
       expect(env(container, 'KILN_DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({
         name: 'kiln-database',
         key: 'url',
       });
+      expect(env(container, 'KILN_DATABASE_SCHEMA')?.value).toBe('kiln');
     }
+  });
+
+  it('gives the maintenance service the bus and the database but no Redis, which it does not read', () => {
+    const maintenance = mainContainer(named(objects(), 'Deployment', 'kiln-maintenance'));
+    expect(maintenance.args).toEqual(['start', 'maintenance']);
+    expect(env(maintenance, 'KILN_OTEL_SERVICE_NAME')?.value).toBe('maintenance');
+    expect(env(maintenance, 'KILN_HTTP_PORT')?.value).toBe('8080');
+    expect(Object.fromEntries((maintenance.ports ?? []).map((port) => [port.name, port.containerPort]))).toEqual({
+      ops: 8080,
+    });
+    expect((maintenance.env ?? []).map((variable) => variable.name).filter((name) => name.includes('REDIS'))).toEqual(
+      [],
+    );
+    const config = (named(objects(), 'ConfigMap', 'kiln-config')['data'] as Record<string, string>)[
+      'maintenance.yaml'
+    ];
+    expect(config).toContain('migrateOnStart: false');
+    const service = named(objects(), 'Service', 'kiln-maintenance');
+    expect(service.metadata.labels?.['kiln.dev/metrics']).toBe('true');
   });
 
   it('migrates with a pre-install/pre-upgrade hook Job running `kiln migrate`', () => {
@@ -212,13 +232,13 @@ describe('the schema check', () => {
 });
 
 describe('the default values', () => {
-  it('render the four services, their PodDisruptionBudgets and no optional object', () => {
+  it('render the five services, their PodDisruptionBudgets and no optional object', () => {
     expect(
       ofKind(defaults, 'Deployment')
         .map((d) => d.metadata.name)
         .sort(),
-    ).toEqual(['kiln-gateway', 'kiln-ingestion', 'kiln-normalization', 'kiln-oee']);
-    expect(ofKind(defaults, 'PodDisruptionBudget')).toHaveLength(4);
+    ).toEqual(['kiln-gateway', 'kiln-ingestion', 'kiln-maintenance', 'kiln-normalization', 'kiln-oee']);
+    expect(ofKind(defaults, 'PodDisruptionBudget')).toHaveLength(5);
     for (const kind of ['HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor']) {
       expect(ofKind(defaults, kind)).toEqual([]);
     }
@@ -240,11 +260,12 @@ describe('every optional feature on', () => {
     expect(hpas.map((hpa) => hpa.metadata.name).sort()).toEqual([
       'kiln-gateway',
       'kiln-ingestion',
+      'kiln-maintenance',
       'kiln-normalization',
       'kiln-oee',
     ]);
-    expect(ofKind(allFeatures, 'NetworkPolicy')).toHaveLength(5);
-    expect(ofKind(allFeatures, 'PodDisruptionBudget')).toHaveLength(5);
+    expect(ofKind(allFeatures, 'NetworkPolicy')).toHaveLength(6);
+    expect(ofKind(allFeatures, 'PodDisruptionBudget')).toHaveLength(6);
     const monitor = named(allFeatures, 'ServiceMonitor', 'kiln');
     expect(monitor['spec']).toMatchObject({ endpoints: [{ port: 'ops', path: '/metrics' }] });
     expect(mainContainer(named(allFeatures, 'Deployment', 'kiln-simulator')).args).toEqual(['simulate']);
@@ -267,6 +288,14 @@ describe('every optional feature on', () => {
       'oee.yaml'
     ];
     expect(config).toContain('password: __KILN_KAFKA_SASL_PASSWORD__');
+    const maintenance = named(allFeatures, 'Deployment', 'kiln-maintenance');
+    expect(podSpec(maintenance).initContainers?.[0]?.name).toBe('sasl-config');
+    expect(env(mainContainer(maintenance), 'KILN_CONFIG')?.value).toBe('/run/kiln/config.yaml');
+    const maintenanceConfig = (named(allFeatures, 'ConfigMap', 'kiln-config')['data'] as Record<string, string>)[
+      'maintenance.yaml'
+    ];
+    expect(maintenanceConfig).toContain('password: __KILN_KAFKA_SASL_PASSWORD__');
+    expect(maintenanceConfig).toContain('startFrom: latest');
   });
 
   it('takes Redis and the admin API key from their Secrets', () => {

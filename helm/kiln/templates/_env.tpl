@@ -75,6 +75,8 @@ KILN_SIM_* for the simulator). Credentials only through secretKeyRef. Call with 
       key: {{ $root.Values.database.urlKey }}
 - name: KILN_DATABASE_SCHEMA
   value: {{ $root.Values.database.schema | quote }}
+{{- end }}
+{{- if include "kiln.usesRedis" . }}
 {{- if $root.Values.redis.existingSecret }}
 - name: KILN_REDIS_URL
   valueFrom:

@@ -59,15 +59,20 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* The components this chart runs, in order, and which of them use what. */}}
 {{- define "kiln.components" -}}
-ingestion normalization oee gateway simulator
+ingestion normalization oee maintenance gateway simulator
 {{- end }}
 
 {{- define "kiln.usesDatabase" -}}
+{{- if has .component (list "normalization" "oee" "maintenance" "gateway") }}true{{ end }}
+{{- end }}
+
+{{/* Hot state and live OEE (maintenance keeps its state in the database only). */}}
+{{- define "kiln.usesRedis" -}}
 {{- if has .component (list "normalization" "oee" "gateway") }}true{{ end }}
 {{- end }}
 
 {{- define "kiln.usesBus" -}}
-{{- if has .component (list "ingestion" "normalization" "oee" "gateway") }}true{{ end }}
+{{- if has .component (list "ingestion" "normalization" "oee" "maintenance" "gateway") }}true{{ end }}
 {{- end }}
 
 {{/* The port of a component's /healthz, /readyz and /metrics (none for the simulator: its probes are TCP). */}}
