@@ -6,6 +6,9 @@ export {
   analyticsSchemaName,
   ANALYST_ROLE,
   ANALYTICS_VIEWS,
+  ERP_OUTBOX_KINDS,
+  ERP_OUTBOX_STATUSES,
+  ERP_PROBLEM_KINDS,
   ALERT_SEVERITIES,
   ALERT_STATUSES,
   MAINTENANCE_ANALYTICS_VIEWS,
@@ -21,6 +24,7 @@ export * from './writer';
 export * from './queries';
 export * from './hot-state';
 export * from './maintenance-store';
+export * from './erp-store';
 export {
   databaseConfigSchema,
   openDatabase,

@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('migrations on plain PostgreSQL', () => {
   it('applies every version once and nothing on a second run', async () => {
     const first = await migrate(db, { schema: scratch });
-    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3, 4, 5, 6, 7] });
+    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3, 4, 5, 6, 7, 8] });
     const second = await migrate(db, { schema: scratch });
     expect(second).toEqual({ schema: scratch, backend: 'postgres', applied: [] });
     const { rows } = await db.query<{ table_name: string }>(
@@ -31,6 +31,12 @@ describe('migrations on plain PostgreSQL', () => {
       'api_keys',
       'asset_health',
       'assets',
+      'erp_links',
+      'erp_order_progress',
+      'erp_orders',
+      'erp_outbox',
+      'erp_sync_problems',
+      'erp_sync_state',
       'machine_states',
       'maintenance_alerts',
       'maintenance_model_state',
@@ -59,7 +65,7 @@ describe('migrations on plain PostgreSQL', () => {
         migrate(db, { schema: parallel }),
         migrate(db, { schema: parallel }),
       ]);
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     } finally {
       await dropSchema(db, parallel);
     }

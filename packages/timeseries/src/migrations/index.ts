@@ -5,6 +5,7 @@ import { oeeTables } from './004-oee';
 import { analyticsViews } from './005-analytics-views';
 import { apiKeys } from './006-api-keys';
 import { maintenanceTables } from './007-maintenance';
+import { erpSyncTables } from './008-erp-sync';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
@@ -16,6 +17,7 @@ export const migrations: readonly Migration[] = [
   analyticsViews,
   apiKeys,
   maintenanceTables,
+  erpSyncTables,
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';
@@ -26,4 +28,5 @@ export {
   analystRoleStatement,
 } from './005-analytics-views';
 export { ALERT_SEVERITIES, ALERT_STATUSES, MAINTENANCE_ANALYTICS_VIEWS } from './007-maintenance';
+export { ERP_OUTBOX_KINDS, ERP_OUTBOX_STATUSES, ERP_PROBLEM_KINDS } from './008-erp-sync';
 export type { Migration, MigrationContext, StorageBackend } from './types';
