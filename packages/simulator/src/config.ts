@@ -142,6 +142,16 @@ export const modbusConfigSchema = z.strictObject({
   wordOrder: z.enum(['ABCD', 'CDAB']).default('ABCD'),
 });
 
+/** The ERP simulator (SAP OData v2, Odoo JSON-RPC, REST) whose books follow the plant: its orders, its shifts. */
+export const erpConfigSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  host: z.string().default('0.0.0.0'),
+  /** 0 picks a free port. */
+  port: z.number().int().min(0).max(65535).default(8069),
+  /** Plant code of the work centers (one per machine: L1M01, L1M02, ...). */
+  plantCode: z.string().min(1).default('1010'),
+});
+
 export const simulatorConfigSchema = z.strictObject({
   seed: z.number().int().default(1),
   /** Simulated ms per real ms: 60 runs one simulated hour per real minute. */
@@ -165,6 +175,7 @@ export const simulatorConfigSchema = z.strictObject({
   opcua: opcuaConfigSchema.prefault({}),
   mqtt: mqttConfigSchema.prefault({}),
   modbus: modbusConfigSchema.prefault({}),
+  erp: erpConfigSchema.prefault({}),
 });
 
 export type SimulatorConfig = z.output<typeof simulatorConfigSchema>;
@@ -190,6 +201,8 @@ export const simulatorEnvMap = {
   MQTT_URL: 'mqtt.url',
   MODBUS_ENABLED: 'modbus.enabled',
   MODBUS_PORT: 'modbus.port',
+  ERP_ENABLED: 'erp.enabled',
+  ERP_PORT: 'erp.port',
 } as const;
 
 /** Validates a configuration given as data (tests, the CLI); throws zod's error on bad input. */

@@ -44,3 +44,4 @@ export {
   type ModbusValueType,
   type ModbusWordOrder,
 } from './modbus/register-map';
+export * from './erp';

@@ -4,6 +4,9 @@ import type { Logger } from '@kiln/service-kit';
 import { startClock, type SimulationClock } from './clock';
 import { plantModelConfig, startTimeMs, type SimulatorConfig } from './config';
 import { Plant } from './model';
+import { ErpDataset } from './erp/dataset';
+import { startErpSimulator, type ErpSimulatorHandle } from './erp/erp-server';
+import { linkPlantToErp } from './erp/plant-orders';
 import { startModbusServer, type ModbusServerHandle } from './modbus/modbus-server';
 import { modbusRegisterMap, type ModbusRegisterEntry } from './modbus/register-map';
 import { startMqttJsonPublisher, type MqttJsonPublisherHandle } from './mqtt/json-publisher';
@@ -23,6 +26,8 @@ export interface SimulatorHandle {
   readonly mqttJson?: MqttJsonPublisherHandle;
   readonly sparkplug?: SparkplugEdgeHandle;
   readonly modbus?: ModbusServerHandle;
+  /** The ERP simulator, its books following the plant's orders and shifts. */
+  readonly erp?: ErpSimulatorHandle;
   /** Stops the clock and every server, in reverse order of start. */
   stop(): Promise<void>;
 }
@@ -57,6 +62,8 @@ export async function startSimulator(
     if (sparkplug !== undefined) stops.push(() => sparkplug.stop());
     const modbus = config.modbus.enabled ? await startModbusServer(plant, config.modbus, logger) : undefined;
     if (modbus !== undefined) stops.push(() => modbus.stop());
+    const erp = config.erp.enabled ? await startPlantErp(plant, config.erp) : undefined;
+    if (erp !== undefined) stops.push(() => erp.close());
     const clock = options.manualClock
       ? undefined
       : startClock(plant, { speedFactor: config.speedFactor, tickMs: config.tickMs });
@@ -65,11 +72,25 @@ export async function startSimulator(
       { machines: plant.machines.length, seed: config.seed, speedFactor: config.speedFactor },
       'simulator started',
     );
-    return { plant, clock, opcua, mqttJson, sparkplug, modbus, stop: stopAll };
+    if (erp !== undefined) logger?.info({ url: erp.url }, 'ERP simulator started');
+    return { plant, clock, opcua, mqttJson, sparkplug, modbus, erp, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+async function startPlantErp(plant: Plant, config: SimulatorConfig['erp']): Promise<ErpSimulatorHandle> {
+  const dataset = new ErpDataset(() => plant.nowMs);
+  const unlink = linkPlantToErp(plant, dataset, { plantCode: config.plantCode });
+  const erp = await startErpSimulator({ host: config.host, port: config.port, dataset });
+  return {
+    ...erp,
+    close: async () => {
+      unlink();
+      await erp.close();
+    },
+  };
 }
 
 /** The Modbus register map a configuration produces, without starting anything (connector configs, docs). */

@@ -5,7 +5,13 @@ export {
   type ChangeListener,
   type AdvanceListener,
 } from './plant';
-export { Machine, type MachineIdentity, type MachineStats, type SignalChange } from './machine';
+export {
+  Machine,
+  type MachineIdentity,
+  type MachineOrder,
+  type MachineStats,
+  type SignalChange,
+} from './machine';
 export {
   DEFAULT_PLANT_CONFIG,
   plannedStopEnd,

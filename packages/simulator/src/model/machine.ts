@@ -38,6 +38,15 @@ export interface SignalChange {
 
 export type ChangeSink = (change: SignalChange) => void;
 
+/** A machine's production order: its number, size, progress and ideal cycle time. */
+export interface MachineOrder {
+  readonly orderNumber: string;
+  readonly sequence: number;
+  readonly quantity: number;
+  readonly produced: number;
+  readonly idealCycleTimeS: number;
+}
+
 /** Ground truth of one machine since the simulation started. */
 export interface MachineStats {
   readonly assetId: string;
@@ -327,6 +336,24 @@ export class Machine {
     emit({ assetId, lineId, machineId, signal, value, sourceTimeMs: nowMs });
   }
 
+  /** The order the machine works on now, as the ERP that released it would know it. */
+  currentOrder(): MachineOrder {
+    return {
+      orderNumber: this.orderNumber(),
+      sequence: this.orderSeq,
+      quantity: this.orderQuantity,
+      produced: this.orderProduced,
+      idealCycleTimeS: this.idealCycleMs / 1000,
+    };
+  }
+
+  /** The number the machine will give its order `sequence` (the ERP plans orders ahead under these numbers). */
+  orderNumberOf(sequence: number): string {
+    const { lineIndex, machineIndex } = this.identity;
+    const machine = String(machineIndex + 1).padStart(2, '0');
+    return `ORD-L${lineIndex + 1}M${machine}-${String(sequence).padStart(5, '0')}`;
+  }
+
   private startOrder(): void {
     const { minQuantity, maxQuantity } = this.config.orders;
     this.orderSeq += 1;
@@ -336,9 +363,7 @@ export class Machine {
   }
 
   private orderNumber(): string {
-    const { lineIndex, machineIndex } = this.identity;
-    const machine = String(machineIndex + 1).padStart(2, '0');
-    return `ORD-L${lineIndex + 1}M${machine}-${String(this.orderSeq).padStart(5, '0')}`;
+    return this.orderNumberOf(this.orderSeq);
   }
 
   private drawCycleMs(): number {
