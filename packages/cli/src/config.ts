@@ -10,6 +10,7 @@ import { busConfigSchema } from '@kiln/bus';
 import { gatewaySectionSchema, type GatewaySection } from '@kiln/gateway';
 import { ingestionSectionSchema, type IngestionSection } from '@kiln/ingestion';
 import { databaseConfigSchema, normalizationSectionSchema, redisConfigSchema } from '@kiln/normalization';
+import { erpSyncSectionSchema } from '@kiln/erp-sync';
 import { maintenanceSectionSchema } from '@kiln/maintenance';
 import { oeeSectionSchema, type OeeSection } from '@kiln/oee-service';
 import { httpConfigSchema, loadConfig, serviceConfigSchema } from '@kiln/service-kit';
@@ -26,6 +27,7 @@ export const topicsConfigSchema = z.strictObject({
 const plantSchema = simulatorConfigSchema.shape.plant.unwrap();
 const opcuaSchema = simulatorConfigSchema.shape.opcua.unwrap();
 const modbusSchema = simulatorConfigSchema.shape.modbus.unwrap();
+const erpSimulatorSchema = simulatorConfigSchema.shape.erp.unwrap();
 
 /**
  * The simulated factory of the embedded mode; its settings are those of `kiln simulate`, with other defaults:
@@ -43,6 +45,14 @@ export const embeddedSimulatorSchema = simulatorConfigSchema.extend({
     })
     .prefault({}),
   modbus: modbusSchema.extend({ enabled: modbusSchema.shape.enabled.unwrap().default(false) }).prefault({}),
+  // The ERP simulator on loopback (a free port): erp-sync reads its orders and shifts and confirms to it.
+  erp: erpSimulatorSchema
+    .extend({
+      enabled: erpSimulatorSchema.shape.enabled.unwrap().default(true),
+      host: erpSimulatorSchema.shape.host.unwrap().default('127.0.0.1'),
+      port: erpSimulatorSchema.shape.port.unwrap().default(0),
+    })
+    .prefault({}),
 });
 
 /** The plant model and mapping rules of the simulated factory (packages/cli/embedded/plant.yaml). */
@@ -95,6 +105,9 @@ const platformSectionsSchema = z.strictObject({
   oee: oeeSectionSchema.prefault({}),
   // Predictive maintenance: health, remaining useful life and alerts in the platform's database.
   maintenance: maintenanceSectionSchema.prefault({}),
+  // A real ERP (SAP, Odoo, REST, CSV); absent: erp-sync talks SAP to the simulator's ERP with the plant's work
+  // centers, when the simulated factory runs.
+  erpSync: erpSyncSectionSchema.optional(),
   gateway: platformGatewaySchema.prefault({}),
 });
 

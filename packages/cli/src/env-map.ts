@@ -13,6 +13,7 @@ export const platformEnvMap = {
   SIMULATOR: 'simulator.enabled',
   SIMULATOR_SPEED_FACTOR: 'simulator.speedFactor',
   SIMULATOR_OPCUA_PORT: 'simulator.opcua.port',
+  SIMULATOR_ERP: 'simulator.erp.enabled',
   INGESTION_BUFFER_DIRECTORY: 'ingestion.buffer.directory',
   DATABASE_URL: 'database.url',
   DATABASE_SCHEMA: 'database.schema',
@@ -23,6 +24,11 @@ export const platformEnvMap = {
   OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
   MAINTENANCE_GROUP_ID: 'maintenance.groupId',
   MAINTENANCE_START_FROM: 'maintenance.startFrom',
+  // A real ERP instead of the simulator's (erp-sync, as in its own process: services/erp-sync, erpSyncEnvMap).
+  ERP_SYSTEM: 'erpSync.system',
+  ERP_SAP_BASE_URL: 'erpSync.sap.baseUrl',
+  ERP_ODOO_BASE_URL: 'erpSync.odoo.baseUrl',
+  ERP_SYNC_INTERVAL_MS: 'erpSync.inbound.intervalMs',
   // The gateway's, as in its own process (services/gateway, gatewayEnvMap).
   GRPC_HOST: 'gateway.grpc.host',
   GRPC_PORT: 'gateway.grpc.port',

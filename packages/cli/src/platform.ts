@@ -1,17 +1,23 @@
 // The Kiln platform in one process (`kiln start`): the runtime (telemetry, metrics, bus with the whole topic
-// catalogue), the dead-letter monitor, the simulated factory, the services (ingestion, normalization, OEE,
-// maintenance) and the gateway, whose REST server also serves the ops endpoints (/healthz, /readyz, /metrics).
+// catalogue), the dead-letter monitor, the simulated factory with its ERP, the services (ingestion, normalization,
+// OEE, maintenance, erp-sync) and the gateway, whose REST server also serves the ops endpoints (/healthz, /readyz, /metrics).
 import { join } from 'node:path';
 import { catalogueWithPartitions } from '@kiln/contracts';
 import type { EventBus } from '@kiln/bus';
 import { ApiKeyStore, startGateway, type Gateway } from '@kiln/gateway';
 import { connectorConfigSchema, startIngestion, type IngestionSection } from '@kiln/ingestion';
 import { openDatabase, openHotState, startNormalization } from '@kiln/normalization';
+import { createErpAdapter, erpSyncSectionSchema, startErpSync, type ErpSyncSection } from '@kiln/erp-sync';
 import { startMaintenance } from '@kiln/maintenance';
 import { openLiveOee, startOee } from '@kiln/oee-service';
 import { startRuntime } from '@kiln/service-runtime';
 import type { Logger, ReadinessCheck, ServiceLifecycle } from '@kiln/service-kit';
-import { startSimulator, type SimulatorHandle } from '@kiln/simulator';
+import {
+  DEFAULT_ERP_CREDENTIALS,
+  plantWorkCenterMap,
+  startSimulator,
+  type SimulatorHandle,
+} from '@kiln/simulator';
 import { ensureAdminKey, type AdminKey } from './admin-key';
 import type { PlatformConfig } from './config';
 import { startDlqMonitor } from './dlq-monitor';
@@ -88,6 +94,20 @@ export async function startPlatform(
     lifecycle.add({ name: 'simulator', stop: () => started.stop() });
   }
 
+  // Before ingestion feeds normalization, so that it sees every count from the first one.
+  const erpSection = erpSyncSectionFor(config.erpSync, simulator);
+  const erpSync =
+    erpSection === undefined
+      ? undefined
+      : await startErpSync(lifecycle, erpSection, {
+          bus,
+          logger,
+          registry,
+          db: database.db,
+          schema: config.database.schema,
+          adapter: createErpAdapter(erpSection),
+        });
+
   const ingestion = await startIngestion(
     lifecycle,
     withSimulatorConnector(config.ingestion, simulator, config.dataDir),
@@ -121,6 +141,17 @@ export async function startPlatform(
         if (!maintenance.isReady()) throw new Error('not yet a member of its consumer group');
       },
     },
+    ...(erpSync === undefined
+      ? []
+      : [
+          {
+            name: 'erp-sync',
+            check: async () => {
+              if (!erpSync.isReady())
+                throw new Error('not yet joined its consumer group or no ERP sync succeeded yet');
+            },
+          },
+        ]),
     {
       name: 'dlq-monitor',
       check: async () => {
@@ -162,6 +193,25 @@ export async function startPlatform(
     readiness,
   });
   return { bus, gateway, adminKey, readiness, ...(simulator ? { simulator } : {}) };
+}
+
+/**
+ * The configured ERP, or else the simulator's ERP (SAP face) with the simulated plant's work centers; none when
+ * neither is there.
+ */
+function erpSyncSectionFor(
+  configured: ErpSyncSection | undefined,
+  simulator: SimulatorHandle | undefined,
+): ErpSyncSection | undefined {
+  if (configured !== undefined) return configured;
+  if (simulator?.erp === undefined) return undefined;
+  const { username, password } = DEFAULT_ERP_CREDENTIALS;
+  return erpSyncSectionSchema.parse({
+    system: 'sap',
+    sap: { baseUrl: simulator.erp.url, auth: { type: 'basic', username, password } },
+    workCenters: plantWorkCenterMap(simulator.plant),
+    inbound: { intervalMs: 30_000 },
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ export const SERVICE_ENTRIES = {
   normalization: '@kiln/normalization/dist/main.js',
   oee: '@kiln/oee-service/dist/main.js',
   maintenance: '@kiln/maintenance/dist/main.js',
+  'erp-sync': '@kiln/erp-sync/dist/main.js',
   gateway: '@kiln/gateway/dist/main.js',
   simulator: '@kiln/simulator/dist/main.js',
 } as const satisfies Record<string, string>;

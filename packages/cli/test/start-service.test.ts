@@ -10,7 +10,9 @@ describe('kiln start with a service name', () => {
     const { code } = await exitWithin(kiln, 15_000);
     expect(code).toBe(1);
     expect(kiln.stderr()).toContain("'billing' is invalid for argument 'service'");
-    expect(kiln.stderr()).toContain('ingestion, normalization, oee, maintenance, gateway, simulator');
+    expect(kiln.stderr()).toContain(
+      'ingestion, normalization, oee, maintenance, erp-sync, gateway, simulator',
+    );
     expect(kiln.stderr()).toContain('Usage: kiln start [options] [service]');
   });
 });
