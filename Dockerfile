@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for every Kiln process (DESIGN.md section 9: the current Node LTS). The command picks the process:
 #   docker run kiln                                  kiln start: the whole platform in one process
-#   docker run kiln start ingestion                  one service (ingestion|normalization|oee|maintenance|gateway|
-#                                                    simulator)
+#   docker run kiln start ingestion                  one service (ingestion|normalization|oee|maintenance|erp-sync|
+#                                                    gateway|simulator)
 #   docker run kiln migrate --url postgres://...     the database schema, once per release
 #   docker build -t kiln .                           (docker-compose.yml builds it as kiln:local)
 ARG NODE_IMAGE=node:22-bookworm-slim
@@ -74,7 +74,7 @@ VOLUME ["/var/lib/kiln"]
 # The image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # 8080 REST (kiln start: also /healthz /readyz /metrics), 50051 gRPC, 9464 ops of a single service
-# (KILN_OPS_PORT of the gateway; KILN_HTTP_PORT of ingestion, normalization, oee, maintenance), 4840 the
+# (KILN_OPS_PORT of the gateway; KILN_HTTP_PORT of ingestion, normalization, oee, maintenance, erp-sync), 4840 the
 # simulator's OPC UA.
 EXPOSE 8080 50051 9464 4840
 # /healthz of the process's ops endpoints: KILN_OPS_PORT (gateway), else KILN_HTTP_PORT (kiln start, single

@@ -41,7 +41,16 @@ describe('docker-compose.yml', () => {
 
   it('runs every Kiln service from the one image built from the Dockerfile', () => {
     expect(kiln.map(([name]) => name).sort()).toEqual(
-      ['gateway', 'ingestion', 'maintenance', 'migrate', 'normalization', 'oee', 'simulator'].sort(),
+      [
+        'erp-sync',
+        'gateway',
+        'ingestion',
+        'maintenance',
+        'migrate',
+        'normalization',
+        'oee',
+        'simulator',
+      ].sort(),
     );
     expect(new Set(kiln.map(([, service]) => service.image)).size).toBe(1);
   });

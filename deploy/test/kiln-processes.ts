@@ -1,6 +1,7 @@
 // The Kiln processes a container of the image can run (`kiln <command>`), each with the environment variables
 // it reads and its own configuration loader, imported from the built workspaces: what the tests check
 // docker-compose.yml against is what the processes validate at start.
+import { erpSyncEnvMap, loadErpSyncConfig, type ErpSyncConfig } from '@kiln/erp-sync/dist/config';
 import { loadGatewayConfig, gatewayEnvMap } from '@kiln/gateway/dist/config';
 import { ingestionEnvMap, loadIngestionConfig } from '@kiln/ingestion/dist/config';
 import { loadMaintenanceConfig, maintenanceEnvMap } from '@kiln/maintenance/dist/config';
@@ -40,11 +41,31 @@ const simulator: Omit<KilnProcess, 'command'> = {
       ports: [
         ...(config.opcua.enabled ? [config.opcua.port] : []),
         ...(config.modbus.enabled ? [config.modbus.port] : []),
+        ...(config.erp.enabled ? [config.erp.port] : []),
       ],
       connectsTo: config.mqtt.enabled ? [config.mqtt.url] : [],
     };
   },
 };
+
+/** The ERP addresses erp-sync calls with its configured system (none for CSV files). */
+function erpAddresses(section: ErpSyncConfig['erpSync']): string[] {
+  switch (section.system) {
+    case 'sap':
+      return section.sap === undefined ? [] : [section.sap.baseUrl];
+    case 'odoo':
+      return section.odoo === undefined ? [] : [section.odoo.baseUrl];
+    case 'rest': {
+      const rest = section.rest;
+      if (rest === undefined) return [];
+      return [rest.ordersUrl, rest.shiftsUrl, rest.confirmationsUrl, rest.maintenanceUrl].filter(
+        (url): url is string => url !== undefined,
+      );
+    }
+    case 'csv':
+      return [];
+  }
+}
 
 export const KILN_PROCESSES: readonly KilnProcess[] = [
   {
@@ -80,6 +101,19 @@ export const KILN_PROCESSES: readonly KilnProcess[] = [
     variables: variables('KILN_', maintenanceEnvMap, 'KILN_CONFIG'),
     configVariable: 'KILN_CONFIG',
     load: (file, env) => ({ ports: [loadMaintenanceConfig(file, env).http.port], connectsTo: [] }),
+  },
+  {
+    command: 'start erp-sync',
+    variables: variables('KILN_', erpSyncEnvMap, 'KILN_CONFIG'),
+    configVariable: 'KILN_CONFIG',
+    load: (file, env) => {
+      const config = loadErpSyncConfig(file, env);
+      const { webhook } = config.erpSync;
+      return {
+        ports: [config.http.port, ...(webhook.enabled ? [webhook.port] : [])],
+        connectsTo: erpAddresses(config.erpSync),
+      };
+    },
   },
   {
     command: 'start gateway',

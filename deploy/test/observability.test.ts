@@ -82,7 +82,7 @@ describe('Prometheus', () => {
       (job) => job.static_configs?.flatMap((c) => c.targets) ?? [],
     );
     const hosts = targets.map((target) => target.split(':')[0]);
-    for (const service of ['ingestion', 'normalization', 'oee', 'maintenance', 'gateway'])
+    for (const service of ['ingestion', 'normalization', 'oee', 'maintenance', 'erp-sync', 'gateway'])
       expect(hosts).toContain(service);
   });
 

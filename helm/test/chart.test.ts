@@ -2,7 +2,8 @@
 // values and with every optional feature on, every rendered object valid against the Kubernetes schemas, and the
 // chart's promises: probes, a locked-down securityContext, credentials only from referenced Secrets, the
 // migration hook, and the optional objects where they are asked for.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allFeaturesValues, chartDir, type K8sObject, lintChart, renderChart, repoRoot } from './render';
 import { schemaProblems } from './validate';
@@ -10,7 +11,7 @@ import { schemaProblems } from './validate';
 interface EnvVar {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
 }
 
 interface Container {
@@ -40,6 +41,9 @@ const CREDENTIAL_ENV = [
   'KILN_ADMIN_API_KEY',
   'KILN_KAFKA_SASL_USERNAME',
   'KILN_KAFKA_SASL_PASSWORD',
+  'KILN_ERP_USERNAME',
+  'KILN_ERP_PASSWORD',
+  'KILN_ERP_WEBHOOK_TOKEN',
 ];
 
 function ofKind(objects: readonly K8sObject[], kind: string): K8sObject[] {
@@ -157,7 +161,7 @@ describe.each([
       expect(env(container, 'KILN_BUS')?.value).toBe('kafka');
       expect(env(container, 'KILN_KAFKA_BROKERS')?.value).toMatch(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/);
       expect(env(container, 'KILN_CONFIG')?.value).toMatch(
-        /^\/(etc\/kiln\/config\/[a-z]+|run\/kiln\/config)\.yaml$/,
+        /^\/(etc\/kiln\/config\/[a-z-]+|run\/kiln\/config)\.yaml$/,
       );
     }
     const gateway = mainContainer(named(objects(), 'Deployment', 'kiln-gateway'));
@@ -244,6 +248,12 @@ describe('the default values', () => {
     }
   });
 
+  it('leave erp-sync off: it needs an ERP in erp-sync.config.erpSync', () => {
+    expect(defaults.filter((object) => object.metadata.name === 'kiln-erp-sync')).toEqual([]);
+    const config = named(defaults, 'ConfigMap', 'kiln-config')['data'] as Record<string, string>;
+    expect(Object.keys(config)).not.toContain('erp-sync.yaml');
+  });
+
   it('ship the simulated factory as the plant, the same as kiln start embeds', () => {
     const body = (text: string): string => text.replace(/^(#.*\n)+/, '');
     const plant =
@@ -257,6 +267,7 @@ describe('the default values', () => {
 describe('every optional feature on', () => {
   it('renders HorizontalPodAutoscalers, NetworkPolicies, a ServiceMonitor, PodDisruptionBudgets and the simulator', () => {
     const hpas = ofKind(allFeatures, 'HorizontalPodAutoscaler');
+    // erp-sync never autoscales: its inbound sync runs in one pod.
     expect(hpas.map((hpa) => hpa.metadata.name).sort()).toEqual([
       'kiln-gateway',
       'kiln-ingestion',
@@ -264,8 +275,8 @@ describe('every optional feature on', () => {
       'kiln-normalization',
       'kiln-oee',
     ]);
-    expect(ofKind(allFeatures, 'NetworkPolicy')).toHaveLength(6);
-    expect(ofKind(allFeatures, 'PodDisruptionBudget')).toHaveLength(6);
+    expect(ofKind(allFeatures, 'NetworkPolicy')).toHaveLength(7);
+    expect(ofKind(allFeatures, 'PodDisruptionBudget')).toHaveLength(7);
     const monitor = named(allFeatures, 'ServiceMonitor', 'kiln');
     expect(monitor['spec']).toMatchObject({ endpoints: [{ port: 'ops', path: '/metrics' }] });
     expect(mainContainer(named(allFeatures, 'Deployment', 'kiln-simulator')).args).toEqual(['simulate']);
@@ -278,7 +289,7 @@ describe('every optional feature on', () => {
   it('passes Kafka SASL credentials from their Secret through an init container, never through the ConfigMap', () => {
     const deployment = named(allFeatures, 'Deployment', 'kiln-oee');
     const init = podSpec(deployment).initContainers?.[0];
-    expect(init?.name).toBe('sasl-config');
+    expect(init?.name).toBe('config-secrets');
     expect(init && env(init, 'KILN_KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
       name: 'kiln-kafka-sasl',
       key: 'password',
@@ -289,13 +300,73 @@ describe('every optional feature on', () => {
     ];
     expect(config).toContain('password: __KILN_KAFKA_SASL_PASSWORD__');
     const maintenance = named(allFeatures, 'Deployment', 'kiln-maintenance');
-    expect(podSpec(maintenance).initContainers?.[0]?.name).toBe('sasl-config');
+    expect(podSpec(maintenance).initContainers?.[0]?.name).toBe('config-secrets');
     expect(env(mainContainer(maintenance), 'KILN_CONFIG')?.value).toBe('/run/kiln/config.yaml');
     const maintenanceConfig = (named(allFeatures, 'ConfigMap', 'kiln-config')['data'] as Record<string, string>)[
       'maintenance.yaml'
     ];
     expect(maintenanceConfig).toContain('password: __KILN_KAFKA_SASL_PASSWORD__');
     expect(maintenanceConfig).toContain('startFrom: latest');
+  });
+
+  it('runs erp-sync once with the bus and the database but no Redis, its ERP credentials from their Secret', () => {
+    const deployment = named(allFeatures, 'Deployment', 'kiln-erp-sync');
+    expect((deployment['spec'] as { replicas?: number }).replicas).toBe(1);
+    const container = mainContainer(deployment);
+    expect(container.args).toEqual(['start', 'erp-sync']);
+    expect(env(container, 'KILN_OTEL_SERVICE_NAME')?.value).toBe('erp-sync');
+    expect(env(container, 'KILN_HTTP_PORT')?.value).toBe('8080');
+    expect(env(container, 'KILN_CONFIG')?.value).toBe('/run/kiln/config.yaml');
+    expect(env(container, 'KILN_DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'kiln-database',
+      key: 'url',
+    });
+    expect(env(container, 'KILN_DATABASE_SCHEMA')?.value).toBe('kiln');
+    expect(env(container, 'KILN_ERP_WEBHOOK_TOKEN')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'kiln-erp',
+      key: 'webhook-token',
+    });
+    expect((container.env ?? []).map((variable) => variable.name).filter((name) => name.includes('REDIS'))).toEqual(
+      [],
+    );
+    expect(Object.fromEntries((container.ports ?? []).map((port) => [port.name, port.containerPort]))).toEqual({
+      ops: 8080,
+      webhook: 8090,
+    });
+    const init = podSpec(deployment).initContainers?.[0];
+    expect(init?.name).toBe('config-secrets');
+    expect(init && env(init, 'KILN_ERP_USERNAME')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'kiln-erp',
+      key: 'username',
+      optional: true,
+    });
+    expect(init && env(init, 'KILN_ERP_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'kiln-erp',
+      key: 'password',
+      optional: true,
+    });
+    expect(init && env(init, 'KILN_KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'kiln-kafka-sasl',
+      key: 'password',
+    });
+    const config = (named(allFeatures, 'ConfigMap', 'kiln-config')['data'] as Record<string, string>)[
+      'erp-sync.yaml'
+    ];
+    expect(config).toContain('migrateOnStart: false');
+    expect(config).toContain('password: __KILN_ERP_PASSWORD__');
+    expect(config).toContain('username: __KILN_ERP_USERNAME__');
+    expect(config).toContain('host: 0.0.0.0');
+    const service = named(allFeatures, 'Service', 'kiln-erp-sync');
+    expect(service.metadata.labels?.['kiln.dev/metrics']).toBe('true');
+    expect((service['spec'] as { ports: { name: string; port: number }[] }).ports.map((port) => port.name)).toEqual([
+      'ops',
+      'webhook',
+    ]);
+    const policy = named(allFeatures, 'NetworkPolicy', 'kiln-erp-sync');
+    expect(JSON.stringify(policy['spec'])).toContain('"port":"webhook"');
+    expect(ofKind(allFeatures, 'HorizontalPodAutoscaler').map((hpa) => hpa.metadata.name)).not.toContain(
+      'kiln-erp-sync',
+    );
   });
 
   it('takes Redis and the admin API key from their Secrets', () => {
@@ -309,4 +380,38 @@ describe('every optional feature on', () => {
       key: 'admin-api-key',
     });
   });
+});
+
+describe('erp-sync values the chart refuses', () => {
+  const render = (values: string): (() => K8sObject[]) => {
+    return () => {
+      const directory = mkdtempSync(join(tmpdir(), 'kiln-helm-'));
+      try {
+        const file = join(directory, 'values.yaml');
+        writeFileSync(file, values);
+        return renderChart([file]);
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
+    };
+  };
+
+  it('fails without an ERP in erp-sync.config.erpSync', () => {
+    expect(render('erp-sync:\n  enabled: true\n')).toThrow(/erp-sync.config.erpSync is required/);
+  }, 300_000);
+
+  it('fails with credential placeholders but no Secret to fill them from', () => {
+    const values = [
+      'erp-sync:',
+      '  enabled: true',
+      '  config:',
+      '    erpSync:',
+      '      system: sap',
+      '      sap:',
+      '        baseUrl: https://s4.example.com',
+      '        auth: { type: basic, username: __KILN_ERP_USERNAME__, password: __KILN_ERP_PASSWORD__ }',
+      '',
+    ].join('\n');
+    expect(render(values)).toThrow(/set erp-sync.credentials.existingSecret/);
+  }, 300_000);
 });

@@ -22,7 +22,7 @@ KILN_SIM_* for the simulator). Credentials only through secretKeyRef. Call with 
   value: "false"
 {{- else }}
 - name: KILN_CONFIG
-  value: {{ if include "kiln.needsSaslInit" . }}/run/kiln/config.yaml{{ else }}/etc/kiln/config/{{ .component }}.yaml{{ end }}
+  value: {{ if include "kiln.needsConfigInit" . }}/run/kiln/config.yaml{{ else }}/etc/kiln/config/{{ .component }}.yaml{{ end }}
 - name: KILN_LOG_LEVEL
   value: {{ $root.Values.logLevel | quote }}
 {{- with $root.Values.otlpEndpoint }}
@@ -93,6 +93,17 @@ KILN_SIM_* for the simulator). Credentials only through secretKeyRef. Call with 
 {{- if eq .component "normalization" }}
 - name: KILN_PLANT_FILE
   value: /etc/kiln/plant/{{ $root.Values.plant.key }}
+{{- end }}
+{{- if eq .component "erp-sync" }}
+{{- with $values.credentials }}
+{{- if and .existingSecret .webhookTokenKey }}
+- name: KILN_ERP_WEBHOOK_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .webhookTokenKey }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- if eq .component "ingestion" }}
 - name: KILN_INGESTION_BUFFER_DIRECTORY

@@ -59,20 +59,20 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* The components this chart runs, in order, and which of them use what. */}}
 {{- define "kiln.components" -}}
-ingestion normalization oee maintenance gateway simulator
+ingestion normalization oee maintenance erp-sync gateway simulator
 {{- end }}
 
 {{- define "kiln.usesDatabase" -}}
-{{- if has .component (list "normalization" "oee" "maintenance" "gateway") }}true{{ end }}
+{{- if has .component (list "normalization" "oee" "maintenance" "erp-sync" "gateway") }}true{{ end }}
 {{- end }}
 
-{{/* Hot state and live OEE (maintenance keeps its state in the database only). */}}
+{{/* Hot state and live OEE (maintenance and erp-sync keep their state in the database only). */}}
 {{- define "kiln.usesRedis" -}}
 {{- if has .component (list "normalization" "oee" "gateway") }}true{{ end }}
 {{- end }}
 
 {{- define "kiln.usesBus" -}}
-{{- if has .component (list "ingestion" "normalization" "oee" "maintenance" "gateway") }}true{{ end }}
+{{- if has .component (list "ingestion" "normalization" "oee" "maintenance" "erp-sync" "gateway") }}true{{ end }}
 {{- end }}
 
 {{/* The port of a component's /healthz, /readyz and /metrics (none for the simulator: its probes are TCP). */}}
@@ -84,7 +84,8 @@ ingestion normalization oee maintenance gateway simulator
 {{/*
 The configuration file of a component (docs/configuration.md): what the chart decides, overlaid by the
 component's `config` value. Secrets are never in it: with Kafka SASL the user name and password are placeholders
-that an init container replaces from the referenced Secret into an in-memory volume.
+that an init container replaces from the referenced Secret into an in-memory volume; so are the ERP credentials of
+erp-sync (__KILN_ERP_USERNAME__ and __KILN_ERP_PASSWORD__ written in its `config`, erp-sync.credentials).
 */}}
 {{- define "kiln.componentConfig" -}}
 {{- $values := index .root.Values .component }}
@@ -96,10 +97,55 @@ that an init container replaces from the referenced Secret into an in-memory vol
 {{- $sasl := dict "mechanism" .root.Values.kafka.sasl.mechanism "username" "__KILN_KAFKA_SASL_USERNAME__" "password" "__KILN_KAFKA_SASL_PASSWORD__" }}
 {{- $_ := set $base "bus" (dict "kafka" (dict "sasl" $sasl)) }}
 {{- end }}
+{{- if eq .component "erp-sync" }}
+{{- if not (get (default dict $values.config) "erpSync") }}
+{{- fail "erp-sync.config.erpSync is required: the ERP system, its options and workCenters (docs/erp.md)" }}
+{{- end }}
+{{- /* The webhook, when enabled, listens on the pod's address (its Service port `webhook`). */}}
+{{- $_ := set $base "erpSync" (dict "webhook" (dict "host" "0.0.0.0")) }}
+{{- end }}
 {{- $config := mustMergeOverwrite $base (deepCopy (default dict $values.config)) }}
+{{- if and (eq .component "erp-sync") (contains "__KILN_ERP_" (toYaml $config)) (not $values.credentials.existingSecret) }}
+{{- fail "erp-sync.config names __KILN_ERP_USERNAME__ / __KILN_ERP_PASSWORD__: set erp-sync.credentials.existingSecret" }}
+{{- end }}
 {{- if $config }}{{ toYaml $config }}{{ else }}{}{{ end }}
 {{- end }}
 
-{{- define "kiln.needsSaslInit" -}}
-{{- if and (include "kiln.usesBus" .) .root.Values.kafka.sasl.enabled }}true{{ end }}
+{{/*
+The placeholders of a component's configuration file that the init container replaces from Secrets, as YAML
+{placeholder variable: {secret, key}}: the Kafka SASL credentials, and erp-sync's ERP user name and password.
+*/}}
+{{- define "kiln.configSecrets" -}}
+{{- $root := .root }}
+{{- $secrets := dict }}
+{{- if and (include "kiln.usesBus" .) $root.Values.kafka.sasl.enabled }}
+{{- $sasl := $root.Values.kafka.sasl }}
+{{- $_ := set $secrets "KILN_KAFKA_SASL_USERNAME" (dict "secret" $sasl.existingSecret "key" $sasl.usernameKey) }}
+{{- $_ := set $secrets "KILN_KAFKA_SASL_PASSWORD" (dict "secret" $sasl.existingSecret "key" $sasl.passwordKey) }}
+{{- end }}
+{{- if eq .component "erp-sync" }}
+{{- $credentials := (index $root.Values "erp-sync").credentials }}
+{{- if $credentials.existingSecret }}
+{{- with $credentials.usernameKey }}
+{{- $_ := set $secrets "KILN_ERP_USERNAME" (dict "secret" $credentials.existingSecret "key" . "optional" true) }}
+{{- end }}
+{{- with $credentials.passwordKey }}
+{{- $_ := set $secrets "KILN_ERP_PASSWORD" (dict "secret" $credentials.existingSecret "key" . "optional" true) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if $secrets }}{{ toYaml $secrets }}{{ end }}
+{{- end }}
+
+{{/* Whether a component's configuration file goes through the init container (see kiln.configSecrets). */}}
+{{- define "kiln.needsConfigInit" -}}
+{{- if include "kiln.configSecrets" . }}true{{ end }}
+{{- end }}
+
+{{/* The port of erp-sync's webhook when erpSync.webhook.enabled is set in its `config` (nothing otherwise). */}}
+{{- define "kiln.erpWebhookPort" -}}
+{{- if eq .component "erp-sync" }}
+{{- $webhook := dig "erpSync" "webhook" dict (default dict (index .root.Values .component).config) }}
+{{- if $webhook.enabled }}{{ default 8090 $webhook.port }}{{ end }}
+{{- end }}
 {{- end }}
