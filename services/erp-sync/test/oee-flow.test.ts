@@ -29,6 +29,7 @@ import { waitUntil } from '@kiln/test-infra';
 import { RestAdapter } from '../src/adapters/rest';
 import { erpSyncSectionSchema } from '../src/config';
 import { ERP_SYNC_TOPICS, startErpSync, type ErpSyncService } from '../src/erp-sync-service';
+import { simulatorOrders, simulatorShifts } from './fixtures/simulator-rest-mapping';
 import { testDatabase, type TestDatabase } from './outbound/support';
 
 const ASSET = 'acme/plant-o/line-1/press-1';
@@ -99,32 +100,8 @@ describe('ERP orders and shifts reach OEE', () => {
         ordersUrl: `${erp.url}/api/erp/orders`,
         shiftsUrl: `${erp.url}/api/erp/shifts`,
         auth: { type: 'basic', username: 'KILN_RFC', password: 'kiln-secret' },
-        // The simulator's REST face names fields its own way.
-        orders: {
-          fields: {
-            orderId: { pointer: '/id' },
-            operationId: { pointer: '/operation' },
-            material: { pointer: '/material/number' },
-            materialDescription: { pointer: '/material/description' },
-            targetQuantity: { pointer: '/quantity/value' },
-            quantityUnit: { pointer: '/quantity/unit' },
-            idealCycleTimeS: { pointer: '/cycleTimeS' },
-            scheduledStartUs: { pointer: '/plannedStart', convert: 'isoTime' },
-            scheduledEndUs: { pointer: '/plannedEnd', convert: 'isoTime' },
-            actualStartUs: { pointer: '/actualStart', convert: 'isoTime' },
-            actualEndUs: { pointer: '/actualEnd', convert: 'isoTime' },
-            changedTimeUs: { pointer: '/changedAt', convert: 'isoTime' },
-          },
-        },
-        shifts: {
-          fields: {
-            shiftId: { pointer: '/id' },
-            startUs: { pointer: '/start' },
-            endUs: { pointer: '/end' },
-            changedTimeUs: { pointer: '/changedAt' },
-          },
-          breaks: { start: { pointer: '/start' }, end: { pointer: '/end' } },
-        },
+        orders: simulatorOrders,
+        shifts: simulatorShifts,
       },
       workCenters: { PRESS1: ASSET },
       inbound: { intervalMs: 3_600_000 },

@@ -1,11 +1,5 @@
 import { startErpSimulator, type ErpSimulatorHandle } from '@kiln/simulator';
-import {
-  mapRestOrders,
-  mapRestShifts,
-  RestAdapter,
-  type RestAdapterOptions,
-  type RestOrderMapping,
-} from '../../src/adapters/rest';
+import { mapRestOrders, mapRestShifts, RestAdapter, type RestAdapterOptions } from '../../src/adapters/rest';
 import {
   ErpRejectedError,
   ErpUnavailableError,
@@ -13,24 +7,7 @@ import {
   type OrderConfirmation,
 } from '../../src/adapters/types';
 import { plantDataset, T0 } from '../fixtures/erp-dataset';
-
-/** The simulator's REST face names fields its own way. */
-const simulatorOrders: RestOrderMapping = {
-  fields: {
-    orderId: { pointer: '/id' },
-    operationId: { pointer: '/operation' },
-    material: { pointer: '/material/number' },
-    materialDescription: { pointer: '/material/description' },
-    targetQuantity: { pointer: '/quantity/value' },
-    quantityUnit: { pointer: '/quantity/unit' },
-    idealCycleTimeS: { pointer: '/cycleTimeS' },
-    scheduledStartUs: { pointer: '/plannedStart', convert: 'isoTime' },
-    scheduledEndUs: { pointer: '/plannedEnd', convert: 'isoTime' },
-    actualStartUs: { pointer: '/actualStart', convert: 'isoTime' },
-    actualEndUs: { pointer: '/actualEnd', convert: 'isoTime' },
-    changedTimeUs: { pointer: '/changedAt', convert: 'isoTime' },
-  },
-};
+import { simulatorOrders, simulatorShifts } from '../fixtures/simulator-rest-mapping';
 
 let erp: ErpSimulatorHandle;
 beforeEach(async () => {
@@ -50,15 +27,7 @@ function options(overrides: Partial<RestAdapterOptions> = {}): RestAdapterOption
     auth: { type: 'basic', username: 'KILN_RFC', password: 'kiln-secret' },
     timeoutMs: 500,
     orders: simulatorOrders,
-    shifts: {
-      fields: {
-        shiftId: { pointer: '/id' },
-        startUs: { pointer: '/start' },
-        endUs: { pointer: '/end' },
-        changedTimeUs: { pointer: '/changedAt' },
-      },
-      breaks: { start: { pointer: '/start' }, end: { pointer: '/end' } },
-    },
+    shifts: simulatorShifts,
     ...overrides,
   };
 }
