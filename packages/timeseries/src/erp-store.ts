@@ -101,6 +101,72 @@ export interface OrderCountTotals {
   readonly lastUs: number | undefined;
 }
 
+/** Which order operations {@link ErpStore.listOrders} answers, newest changed first. */
+export interface ErpOrderListFilter {
+  readonly assetId?: string;
+  /** Only operations of assets below this site or area (`acme/plant-1`); operations without an asset never. */
+  readonly assetPrefix?: string;
+  /** Empty or absent: every status. */
+  readonly statuses?: readonly string[];
+  readonly limit: number;
+  /** The keyset of the last operation of the previous page. */
+  readonly after?: { readonly changedTimeUs: number; readonly orderId: string; readonly operationId: string };
+}
+
+/** Which outbox rows {@link ErpStore.listOutboxEntries} answers, newest created first. */
+export interface ErpOutboxListFilter {
+  /** Empty or absent: every status. */
+  readonly statuses?: readonly ErpOutboxStatus[];
+  readonly kind?: ErpOutboxKind;
+  /**
+   * Only rows of assets below this site (see {@link outboxAssetOf}); rows whose asset is unknown never.
+   */
+  readonly assetPrefix?: string;
+  readonly limit: number;
+  /** The keyset of the last row of the previous page. */
+  readonly after?: { readonly createdUs: number; readonly id: string };
+}
+
+const OUTBOX_STATUSES: readonly ErpOutboxStatus[] = ['pending', 'sent', 'failed'];
+const OUTBOX_KINDS: readonly ErpOutboxKind[] = ['confirmation', 'notification'];
+
+// A confirmation's kiln_ref is `order/operation/asset` (the asset id holds slashes itself); a notification's
+// payload carries the asset of its alert. The SQL and the function below must agree.
+const OUTBOX_ASSET_SQL = `CASE kind WHEN 'confirmation' THEN substring(kiln_ref FROM '^[^/]*/[^/]*/(.+)$')
+  ELSE payload->>'assetId' END`;
+
+/** The Kiln asset an outbox row is about, where its reference or payload tells; undefined otherwise. */
+export function outboxAssetOf(entry: Pick<OutboxEntry, 'kind' | 'kilnRef' | 'payload'>): string | undefined {
+  if (entry.kind === 'confirmation') {
+    const match = /^[^/]*\/[^/]*\/(.+)$/.exec(entry.kilnRef);
+    return match?.[1];
+  }
+  const payload = entry.payload;
+  if (typeof payload === 'object' && payload !== null && 'assetId' in payload) {
+    const assetId: unknown = payload.assetId;
+    return typeof assetId === 'string' && assetId !== '' ? assetId : undefined;
+  }
+  return undefined;
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new InvalidArgumentError(`limit must be a positive integer, got ${limit}`);
+  }
+}
+
+/** Collects positional parameters of a statement built from optional filters. */
+function parameters(): { params: unknown[]; param: (value: unknown) => string } {
+  const params: unknown[] = [];
+  return {
+    params,
+    param: (value) => {
+      params.push(value);
+      return `$${params.length}`;
+    },
+  };
+}
+
 interface OrderRow {
   erp_system: string;
   order_id: string;
@@ -296,6 +362,35 @@ export class ErpStore {
     return rows.map(orderOf);
   }
 
+  /** Order operations newest changed first (ties by order id, then operation id, descending), after `after`. */
+  async listOrders(filter: ErpOrderListFilter): Promise<StoredErpOrder[]> {
+    checkLimit(filter.limit);
+    const where: string[] = [];
+    const { params, param } = parameters();
+    if (filter.assetId !== undefined) where.push(`asset_id = ${param(filter.assetId)}`);
+    if (filter.assetPrefix !== undefined) {
+      where.push(`starts_with(asset_id, ${param(`${filter.assetPrefix}/`)}::text)`);
+    }
+    if (filter.statuses !== undefined && filter.statuses.length > 0) {
+      where.push(`status = ANY(${param([...filter.statuses])}::text[])`);
+    }
+    if (filter.after !== undefined) {
+      const changed = param(timestampParam(filter.after.changedTimeUs, 'after.changedTimeUs'));
+      where.push(
+        `(changed_time, order_id, operation_id) < (${changed}::timestamptz, ${param(filter.after.orderId)}::text,
+          ${param(filter.after.operationId)}::text)`,
+      );
+    }
+    const { rows } = await this.db.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM ${this.orders}
+        ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+        ORDER BY changed_time DESC, order_id DESC, operation_id DESC
+        LIMIT ${param(filter.limit)}`,
+      params,
+    );
+    return rows.map(orderOf);
+  }
+
   // --- cursors and problems ---------------------------------------------------------------------------------
 
   async cursor(key: string): Promise<string | undefined> {
@@ -450,6 +545,46 @@ export class ErpStore {
       `SELECT ${OUTBOX_COLUMNS} FROM ${this.outbox} WHERE $2::text IS NULL OR status = $2
         ORDER BY created_at, id LIMIT $1`,
       [limit, status ?? null],
+    );
+    return rows.map(outboxOf);
+  }
+
+  /** Outbox rows newest created first (ties by id, descending), after `after`, with their errors. */
+  async listOutboxEntries(filter: ErpOutboxListFilter): Promise<OutboxEntry[]> {
+    checkLimit(filter.limit);
+    const where: string[] = [];
+    const { params, param } = parameters();
+    if (filter.statuses !== undefined && filter.statuses.length > 0) {
+      for (const status of filter.statuses) {
+        if (!OUTBOX_STATUSES.includes(status)) {
+          throw new InvalidArgumentError(
+            `outbox status "${String(status)}" is not one of ${OUTBOX_STATUSES.join(', ')}`,
+          );
+        }
+      }
+      where.push(`status = ANY(${param([...filter.statuses])}::text[])`);
+    }
+    if (filter.kind !== undefined) {
+      if (!OUTBOX_KINDS.includes(filter.kind)) {
+        throw new InvalidArgumentError(
+          `outbox kind "${String(filter.kind)}" is not one of ${OUTBOX_KINDS.join(', ')}`,
+        );
+      }
+      where.push(`kind = ${param(filter.kind)}`);
+    }
+    if (filter.assetPrefix !== undefined) {
+      where.push(`starts_with(${OUTBOX_ASSET_SQL}, ${param(`${filter.assetPrefix}/`)}::text)`);
+    }
+    if (filter.after !== undefined) {
+      const created = param(timestampParam(filter.after.createdUs, 'after.createdUs'));
+      where.push(`(created_at, id) < (${created}::timestamptz, ${param(filter.after.id)}::text)`);
+    }
+    const { rows } = await this.db.query<OutboxRow>(
+      `SELECT ${OUTBOX_COLUMNS} FROM ${this.outbox}
+        ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+        ORDER BY created_at DESC, id DESC
+        LIMIT ${param(filter.limit)}`,
+      params,
     );
     return rows.map(outboxOf);
   }

@@ -1,7 +1,7 @@
 // The ERP-sync store on both backends (plain PostgreSQL, and TimescaleDB in process): orders upserted by change
 // time, cursors, problems kept once, an outbox whose decisions insert once and whose rows two senders never claim
 // together, links both ways, and what an order produced on an asset (counts summed, machine states clipped).
-import { ErpStore, migrate, PgliteDatabase, type Database, type ErpOrderRecord } from '../src';
+import { ErpStore, migrate, outboxAssetOf, PgliteDatabase, type Database, type ErpOrderRecord } from '../src';
 import { dropSchema, MINUTE, openPostgres, SECOND, T0, uniqueSchema } from './support';
 
 jest.setTimeout(60_000);
@@ -128,6 +128,79 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
         lastError: undefined,
       });
       expect(await store.claimDue(T0 + 100 * SECOND, T0 + 200 * SECOND, 10)).toEqual([]);
+    });
+
+    it('lists order operations of a site newest changed first, page after page', async () => {
+      const site = 'lister/plant-1';
+      const mill = `${site}/milling/line-1/mill-01`;
+      await store.upsertOrders('sap', [
+        order({ orderId: 'L-1', operationId: '0010', assetId: mill, changedTimeUs: T0 + MINUTE }),
+        order({ orderId: 'L-1', operationId: '0020', assetId: mill, changedTimeUs: T0 + MINUTE }),
+        order({ orderId: 'L-2', operationId: '0010', assetId: mill, status: 'running', changedTimeUs: T0 }),
+        order({ orderId: 'L-3', operationId: '0010', assetId: `${site}x/a`, changedTimeUs: T0 + 2 * MINUTE }),
+        order({ orderId: 'L-4', operationId: '0010', assetId: undefined, changedTimeUs: T0 + 3 * MINUTE }),
+      ]);
+      const keys = (rows: readonly { orderId: string; operationId: string }[]) =>
+        rows.map((row) => `${row.orderId}/${row.operationId}`);
+      const first = await store.listOrders({ assetPrefix: site, limit: 2 });
+      expect(keys(first)).toEqual(['L-1/0020', 'L-1/0010']);
+      const last = first[1];
+      if (last === undefined) throw new Error('expected a second row');
+      const after = {
+        changedTimeUs: last.changedTimeUs,
+        orderId: last.orderId,
+        operationId: last.operationId,
+      };
+      expect(keys(await store.listOrders({ assetPrefix: site, limit: 2, after }))).toEqual(['L-2/0010']);
+      expect(keys(await store.listOrders({ assetId: mill, statuses: ['running'], limit: 10 }))).toEqual([
+        'L-2/0010',
+      ]);
+      expect(keys(await store.listOrders({ limit: 1 }))).toEqual(['L-4/0010']);
+      await expect(store.listOrders({ limit: 0 })).rejects.toThrow('limit');
+    });
+
+    it('lists outbox rows of a site by status and kind, newest created first, with their errors', async () => {
+      const site = 'outbox/plant-1';
+      const press = `${site}/pressing/line-1/press-01`;
+      const entries = [
+        { id: 'ob-1', kind: 'confirmation' as const, kilnRef: `O-1/0010/${press}`, payload: {} },
+        { id: 'ob-2', kind: 'notification' as const, kilnRef: 'alert-1', payload: { assetId: press } },
+        { id: 'ob-3', kind: 'confirmation' as const, kilnRef: `O-2/0010/${site}x/a`, payload: {} },
+        { id: 'ob-4', kind: 'notification' as const, kilnRef: 'alert-2', payload: { other: 1 } },
+        { id: 'ob-5', kind: 'confirmation' as const, kilnRef: `O-3/0010/${press}`, payload: {} },
+      ];
+      for (const [index, entry] of entries.entries()) {
+        await store.insertOutbox({ ...entry, revision: 'final', createdUs: T0 + (index + 1) * MINUTE });
+      }
+      await store.markFailed('ob-1', 'ErpRefusedError: order O-1 is closed');
+      const ids = (rows: readonly { id: string }[]) => rows.map((row) => row.id);
+      expect(ids(await store.listOutboxEntries({ assetPrefix: site, limit: 10 }))).toEqual([
+        'ob-5',
+        'ob-2',
+        'ob-1',
+      ]);
+      const page = await store.listOutboxEntries({
+        assetPrefix: site,
+        limit: 1,
+        after: { createdUs: T0 + 5 * MINUTE, id: 'ob-5' },
+      });
+      expect(ids(page)).toEqual(['ob-2']);
+      const failed = await store.listOutboxEntries({ statuses: ['failed'], kind: 'confirmation', limit: 10 });
+      expect(failed).toEqual([
+        expect.objectContaining({
+          id: 'ob-1',
+          status: 'failed',
+          attempts: 1,
+          lastError: 'ErpRefusedError: order O-1 is closed',
+        }),
+      ]);
+      expect(
+        ids(await store.listOutboxEntries({ kind: 'notification', statuses: ['pending'], limit: 10 })),
+      ).toEqual(['ob-4', 'ob-2']);
+      expect(entries.map(outboxAssetOf)).toEqual([press, press, `${site}x/a`, undefined, press]);
+      await expect(store.listOutboxEntries({ statuses: ['lost' as 'sent'], limit: 1 })).rejects.toThrow(
+        'outbox status "lost"',
+      );
     });
 
     it('stores links both ways and keeps the first', async () => {

@@ -1,11 +1,12 @@
 // The gateway's operations over one set of dependencies, shared by the REST and gRPC transports.
 import type { EventBus } from '@kiln/bus';
 import type { LiveOee, OeeSection } from '@kiln/oee-service';
-import { MaintenanceStore, type Database } from '@kiln/timeseries';
+import { ErpStore, MaintenanceStore, type Database } from '@kiln/timeseries';
 import type { Authenticator } from './auth/authenticator';
 import type { GatewaySection } from './config';
 import { AlertOperations } from './domain/alerts';
 import { AssetQueries } from './domain/assets';
+import { ErpQueries } from './domain/erp';
 import { EventIngest } from './domain/events';
 import { HealthQueries } from './domain/health';
 import { OeeQueries } from './domain/oee';
@@ -32,6 +33,8 @@ export interface GatewayApi {
   readonly events: EventIngest;
   readonly alerts: AlertOperations;
   readonly health: HealthQueries;
+  /** ERP orders and the ERP bridge's outbox and problems (read-only). */
+  readonly erp: ErpQueries;
   /** Where normalization runs in the same process; undefined otherwise (the route answers 503). */
   readonly unmapped: (() => UnmappedTagView[]) | undefined;
   readonly limits: GatewaySection['limits'];
@@ -63,6 +66,7 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
     events: new EventIngest(deps.bus),
     alerts: new AlertOperations(maintenance, deps.bus, deps.now),
     health: new HealthQueries(maintenance),
+    erp: new ErpQueries(new ErpStore(deps.db, deps.schema)),
     unmapped: deps.unmapped,
     limits: deps.section.limits,
   };

@@ -398,3 +398,101 @@ export const healthHistorySchema = z
     truncated: z.boolean().describe('More scores lie after the last point: ask again from just after it'),
   })
   .meta({ id: 'AssetHealthHistory' });
+
+/** The statuses of an ERP order operation as erp-sync stores them. */
+export const ERP_ORDER_STATUS_NAMES = [
+  'planned',
+  'released',
+  'running',
+  'completed',
+  'closed',
+  'cancelled',
+] as const;
+export const ERP_OUTBOX_STATUS_NAMES = ['pending', 'sent', 'failed'] as const;
+export const ERP_OUTBOX_KIND_NAMES = ['confirmation', 'notification'] as const;
+export const ERP_PROBLEM_KIND_NAMES = ['order', 'shift', 'confirmation', 'notification'] as const;
+
+/** `status=a&status=b` or `status=a,b`. */
+const statusListQuery = (names: readonly string[]) =>
+  z
+    .union([z.string().max(100), z.array(z.string().max(100)).max(10)])
+    .optional()
+    .describe(`${names.join(', ')}: repeat the parameter or separate with commas; default every status`);
+
+export const erpOrderOperationSchema = z
+  .object({
+    orderId: z.string(),
+    operationId: z.string().describe('Empty when the ERP order has one operation'),
+    erpSystem: z.string(),
+    workCenter: z.string(),
+    assetId: z.string().nullable().describe('The Kiln asset of the work center; null when unmapped'),
+    material: z.string(),
+    materialDescription: z.string(),
+    targetQuantity: z.number(),
+    quantityUnit: z.string(),
+    idealCycleTimeS: z.number().describe('Seconds per piece; 0: the asset default applies'),
+    status: z.string().describe(ERP_ORDER_STATUS_NAMES.join(', ')),
+    scheduledStart: z.string().nullable(),
+    scheduledEnd: z.string().nullable(),
+    actualStart: z.string().nullable(),
+    actualEnd: z.string().nullable(),
+    changedTime: z.string().describe('When the ERP last changed the record'),
+  })
+  .meta({ id: 'ErpOrderOperation' });
+
+export const erpOrderSchema = z
+  .object({
+    orderId: z.string(),
+    operations: z.array(erpOrderOperationSchema).describe('By operation id'),
+  })
+  .meta({ id: 'ErpOrder' });
+
+export const ordersQuery = z.strictObject({
+  assetId: assetIdSchema.optional(),
+  siteId: assetIdSchema.optional().describe('Only orders of assets below this site, e.g. acme/plant-1'),
+  status: statusListQuery(ERP_ORDER_STATUS_NAMES),
+  ...pageQuery,
+});
+
+export const orderIdParams = z.object({
+  orderId: z.string().min(1).max(200).describe('The ERP order id, URL-encoded'),
+});
+
+export const erpOutboxEntrySchema = z
+  .object({
+    id: z.string().describe('The idempotency key sent to the ERP'),
+    kind: z.enum(ERP_OUTBOX_KIND_NAMES),
+    kilnRef: z.string().describe('order/operation/asset of a confirmation, the alert id of a notification'),
+    revision: z.string(),
+    assetId: z.string().nullable().describe('The asset it is about; null when the row does not tell'),
+    status: z.enum(ERP_OUTBOX_STATUS_NAMES),
+    attempts: z.number().int().describe('Send attempts that reached a result'),
+    nextAttemptTime: z.string().describe('When a pending row is due (or leased until)'),
+    lastError: z.string().nullable().describe('Why the last attempt failed or the ERP refused it'),
+    erpRef: z.string().nullable().describe("The ERP's document number once sent"),
+    createdTime: z.string(),
+    sentTime: z.string().nullable(),
+    payload: z.unknown().describe('What is (or was) sent to the ERP'),
+  })
+  .meta({ id: 'ErpOutboxEntry' });
+
+export const outboxQuery = z.strictObject({
+  status: statusListQuery(ERP_OUTBOX_STATUS_NAMES),
+  kind: z.enum(ERP_OUTBOX_KIND_NAMES).optional(),
+  ...pageQuery,
+});
+
+export const erpProblemSchema = z
+  .object({
+    erpSystem: z.string(),
+    kind: z.enum(ERP_PROBLEM_KIND_NAMES),
+    recordId: z.string().describe("The ERP record (order id, shift id) or the outbox row's Kiln reference"),
+    problem: z.string(),
+    seenTime: z.string().describe('When it was last seen'),
+  })
+  .meta({ id: 'ErpSyncProblem' });
+
+export const problemsQuery = z.strictObject({
+  kind: z.enum(ERP_PROBLEM_KIND_NAMES).optional(),
+  pageSize: pageQuery.pageSize,
+});

@@ -22,6 +22,7 @@ import { errorHandler, sendProblem } from './problem';
 import { alertRoutes } from './routes-alerts';
 import { assetRoutes } from './routes-assets';
 import { dataRoutes } from './routes-data';
+import { erpRoutes } from './routes-erp';
 import { eventRoutes } from './routes-events';
 
 export interface ReadinessCheck {
@@ -84,7 +85,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
         version: options.version,
         description:
           'Query and command API of Kiln: assets, telemetry, OEE, machine states, canonical events, ' +
-          'maintenance alerts and asset health. ' +
+          'maintenance alerts and asset health, ERP orders and the ERP bridge. ' +
           'Authenticate with "Authorization: Bearer <API key or JWT>". Errors are RFC 9457 problem documents.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -95,6 +96,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
         { name: 'states', description: 'Machine states and stops' },
         { name: 'events', description: 'Canonical events from MES and manual sources' },
         { name: 'maintenance', description: 'Maintenance alerts and asset health' },
+        { name: 'erp', description: 'ERP orders and the state of the ERP bridge (read-only)' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],
     },
@@ -159,6 +161,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
   dataRoutes(app, api);
   eventRoutes(app, api, options.now);
   alertRoutes(app, api);
+  erpRoutes(app, api);
   streamRoutes(app, api, options.now);
   return app;
 }
