@@ -1,6 +1,7 @@
 // The live dashboard of `kiln start` in a real headless browser (Debian's chromium driven by playwright-core):
 // the page at / loads without a key, takes the key from #key=, shows every simulated machine with its state and
-// timeline, and shows for each the very OEE, A, P and Q of the open shift that GET /api/v1/oee/live answers.
+// timeline, and shows for each the very OEE, A, P and Q of the open shift that GET /api/v1/oee/live answers, the
+// health that GET /api/v1/assets/{id}/health answers, and the open alerts of GET /api/v1/alerts.
 // The stream it follows needs the key like the API, and an open stream does not keep kiln start from stopping.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,41 @@ async function getJson<T>(base: string, path: string, key: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+interface HealthFigures {
+  healthIndex: number;
+  baselineReady: boolean;
+}
+
+/** The API's newest health score of a machine; null before its first (404). */
+async function apiHealth(base: string, key: string, assetId: string): Promise<HealthFigures | null> {
+  const response = await fetch(`${base}/api/v1/assets/${encodeURIComponent(assetId)}/health`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (response.status === 404) return null;
+  if (response.status !== 200)
+    throw new Error(`health of ${assetId}: ${response.status} ${await response.text()}`);
+  const { healthIndex, baselineReady } = (await response.json()) as HealthFigures;
+  return { healthIndex, baselineReady };
+}
+
+/** What a machine's card shows of its health: the raw figures, the number on screen and the learning note. */
+async function pageHealth(
+  page: Page,
+  assetId: string,
+): Promise<{ healthIndex: string; baselineReady: string; text: string; learning: boolean } | null> {
+  return page.evaluate(`(() => {
+    const health = document.querySelector('article.machine[data-asset-id=${JSON.stringify(assetId)}] .health');
+    if (health === null || health.dataset.scored !== 'true') return null;
+    return {
+      healthIndex: health.dataset.healthIndex,
+      baselineReady: health.dataset.baselineReady,
+      text: health.querySelector('.value').textContent,
+      learning: !health.querySelector('.learning').hidden,
+    };
+  })()`);
+}
+
 /** The API's live result of the open shift of a machine, in the figures the page shows. */
 async function apiShift(base: string, key: string, assetId: string): Promise<ShiftFigures | undefined> {
   const { results } = await getJson<{ results: LiveResult[] }>(
@@ -105,7 +141,7 @@ async function pageShift(page: Page, assetId: string): Promise<ShiftFigures | un
 }
 
 describeWithChromium('the live dashboard of kiln start', () => {
-  it('shows every simulated machine with the OEE, A, P and Q of its open shift that the API answers', async () => {
+  it('shows every simulated machine with the OEE, A, P and Q of its open shift, its health and the open alerts that the API answers', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const dataDir = mkdtempSync(join(tmpdir(), 'kiln-dashboard-'));
@@ -121,7 +157,7 @@ describeWithChromium('the live dashboard of kiln start', () => {
     let browser: Browser | undefined;
     const openStream = new AbortController();
     try {
-      await waitForReady(base, kiln, 30_000);
+      await waitForReady(base, kiln, 60_000);
       await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
       const key = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
 
@@ -149,6 +185,15 @@ describeWithChromium('the live dashboard of kiln start', () => {
           what: 'live OEE of the open shift of every machine',
           describe: () => kiln.stdout().slice(-1_500),
         },
+      );
+
+      // Predictive maintenance scores each machine once per feature window; the first scores come within a minute.
+      await waitUntil(
+        async () => {
+          const scores = await Promise.all(machineIds.map((id) => apiHealth(base, key, id)));
+          return scores.every((score) => score !== null);
+        },
+        { timeoutMs: 120_000, intervalMs: 1_000, what: 'a health score of every machine' },
       );
 
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -209,6 +254,42 @@ describeWithChromium('the live dashboard of kiln start', () => {
           expect(text).toBe(value === null ? '—' : `${(value * 100).toFixed(1)} %`);
         }
       }
+
+      // Health: at this speed every machine still learns its baseline (its first 8 operating hours), so the API
+      // answers 100 with the baseline not ready, and each card shows that figure and says it is learning.
+      for (const assetId of machineIds) {
+        const api = await apiHealth(base, key, assetId);
+        expect(api).toEqual({ healthIndex: 100, baselineReady: false });
+        let shownHealth: Awaited<ReturnType<typeof pageHealth>> = null;
+        await waitUntil(
+          async () => {
+            shownHealth = await pageHealth(tab, assetId);
+            return shownHealth !== null;
+          },
+          { timeoutMs: 40_000, intervalMs: 250, what: `the health of ${assetId} on its card` },
+        );
+        expect(shownHealth).toEqual({
+          healthIndex: String(api?.healthIndex),
+          baselineReady: String(api?.baselineReady),
+          text: api?.healthIndex.toFixed(0),
+          learning: api?.baselineReady === false,
+        });
+      }
+
+      // The alerts panel lists the very open and acknowledged alerts of the API: none yet, and it says so.
+      const alerts = await getJson<{ items: { alertId: string }[] }>(
+        base,
+        '/alerts?status=open,acknowledged&pageSize=1000',
+        key,
+      );
+      expect(alerts.items).toEqual([]);
+      await tab.waitForFunction(`document.querySelector('#alerts')?.dataset.alertCount === '0'`, undefined, {
+        timeout: 40_000,
+      });
+      expect(await tab.isVisible('#alerts')).toBe(true);
+      expect(await tab.locator('#alerts .list li').count()).toBe(0);
+      expect(await tab.isVisible('#alerts .none')).toBe(true);
+      expect(await tab.textContent('#alerts .none')).toBe('No open alerts.');
       expect(pageErrors).toEqual([]);
 
       // The stream itself: server-sent events with the key in the header, a snapshot of every machine at once.

@@ -1,6 +1,7 @@
 // Kiln's live dashboard: the machines of the plant with their current state and for how long, the live OEE of
 // the open shift (A, P, Q), counts of the shift and the running order, and the state timeline of the last hours
-// with stop reasons. It calls the REST API with the key the user gives (kept in local storage, or passed once as
+// with stop reasons, and from predictive maintenance each machine's health and remaining useful life and the
+// open or acknowledged alerts (read every 30 s). It calls the REST API with the key the user gives (kept in local storage, or passed once as
 // #key=... in the address) and follows GET /api/v1/stream with fetch(), so the key stays in a header.
 // Every figure shown also sits raw in a data-* attribute, for scripts and tests.
 
@@ -8,6 +9,7 @@ const API = '/api/v1';
 const KEY_STORAGE = 'kiln.apiKey';
 const TIMELINE_HOURS = 4;
 const TIMELINE_REFRESH_MS = 30_000;
+const MAINTENANCE_REFRESH_MS = 30_000;
 const STREAM_INTERVAL_S = 3;
 const RECONNECT_MS = 3_000;
 const STOPS_LISTED = 5;
@@ -25,6 +27,7 @@ const keyInput = $('#key-input');
 const keyProblem = $('#key-problem');
 const forgetKey = $('#forget-key');
 const template = $('#machine-template');
+const alertsRoot = $('#alerts');
 $('#timeline-hours').textContent = String(TIMELINE_HOURS);
 
 /** Machines by asset id: their card and what is known of them. */
@@ -34,6 +37,7 @@ let clockOffsetMs = 0;
 let session;
 
 class Unauthorized extends Error {}
+class NotFound extends Error {}
 
 // ---- the key ----------------------------------------------------------------------------------------------
 
@@ -85,6 +89,8 @@ forgetKey.addEventListener('click', () => {
   storeKey(undefined);
   machines.clear();
   machinesRoot.replaceChildren();
+  alertsRoot.hidden = true;
+  $('.list', alertsRoot).replaceChildren();
   askForKey();
 });
 
@@ -96,6 +102,7 @@ async function getJson(key, path, signal) {
     signal,
   });
   if (response.status === 401 || response.status === 403) throw new Unauthorized(await detailOf(response));
+  if (response.status === 404) throw new NotFound(`${path}: ${await detailOf(response)}`);
   if (!response.ok) throw new Error(`${path}: ${await detailOf(response)}`);
   return response.json();
 }
@@ -132,6 +139,9 @@ const percent = (ratio) => (ratio === null || ratio === undefined ? '—' : `${(
 const raw = (value) => (value === null || value === undefined ? '' : String(value));
 const count = (value) => new Intl.NumberFormat().format(value);
 const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const dateTime = (ms) =>
+  new Date(ms).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const hours = (h) => (h < 10 ? h.toFixed(1) : h.toFixed(0));
 
 function duration(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -155,12 +165,13 @@ function setStatus(stream, text) {
 
 function addMachine(asset) {
   const card = template.content.firstElementChild.cloneNode(true);
+  const name = asset.name || asset.id.split('/').at(-1);
   card.dataset.assetId = asset.id;
-  $('.name', card).textContent = asset.name || asset.id.split('/').at(-1);
+  $('.name', card).textContent = name;
   $('.path', card).textContent = asset.id;
   $('.path', card).title = asset.id;
   machinesRoot.append(card);
-  machines.set(asset.id, { card, state: undefined });
+  machines.set(asset.id, { card, name, state: undefined });
 }
 
 function showState(machine, interval) {
@@ -284,6 +295,97 @@ function drawTimeline(machine, intervals, fromMs, nowMs) {
   );
 }
 
+// ---- maintenance ------------------------------------------------------------------------------------------
+
+/** ISO 10816-3 zones run from A (new machine) to D (damage): the worst is the last letter. */
+const worstZone = (signals) =>
+  signals
+    .map((signal) => signal.zone)
+    .filter((zone) => zone !== '')
+    .sort()
+    .at(-1) ?? '';
+
+const healthLevel = (healthIndex) => (healthIndex >= 70 ? 'good' : healthIndex >= 40 ? 'fair' : 'poor');
+
+/** The newest health score of a machine; 404 means not scored yet, which is said quietly on the card. */
+async function loadHealth(key, assetId, signal) {
+  const machine = machines.get(assetId);
+  if (machine === undefined) return;
+  try {
+    showHealth(machine, await getJson(key, `/assets/${encodeURIComponent(assetId)}/health`, signal));
+  } catch (error) {
+    if (!(error instanceof NotFound)) throw error;
+    showHealth(machine, null);
+  }
+}
+
+function showHealth(machine, health) {
+  const section = $('.health', machine.card);
+  const zone = health === null ? '' : worstZone(health.signals);
+  section.dataset.scored = String(health !== null);
+  section.dataset.healthIndex = raw(health?.healthIndex);
+  section.dataset.baselineReady = raw(health?.baselineReady);
+  section.dataset.time = health?.time ?? '';
+  section.dataset.zone = zone;
+  section.dataset.rulEstimateH = raw(health?.rul?.estimateH);
+  section.dataset.rulLowerH = raw(health?.rul?.lowerH);
+  section.dataset.rulUpperH = raw(health?.rul?.upperH);
+  section.dataset.level = health === null ? '' : healthLevel(health.healthIndex);
+  $('.fill', section).style.width =
+    `${health === null ? 0 : Math.min(100, Math.max(0, health.healthIndex))}%`;
+  $('.value', section).textContent = health === null ? 'no score yet' : health.healthIndex.toFixed(0);
+  $('.learning', section).hidden = health === null || health.baselineReady;
+  $('.zone', section).textContent = zone === '' ? '' : `zone ${zone}`;
+  const rul = health?.rul ?? null;
+  $('.rul', section).textContent =
+    rul === null
+      ? ''
+      : `Remaining useful life ${hours(rul.estimateH)} h (${hours(rul.lowerH)}–${hours(rul.upperH)} h)`;
+}
+
+async function loadAlerts(key, signal) {
+  try {
+    showAlerts(await listAll(key, '/alerts?status=open,acknowledged', signal));
+    $('.problem', alertsRoot).textContent = '';
+  } catch (error) {
+    if (error instanceof Unauthorized || signal.aborted) throw error;
+    $('.problem', alertsRoot).textContent =
+      `Cannot read the alerts: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+function showAlerts(alerts) {
+  alertsRoot.hidden = false;
+  alertsRoot.dataset.alertCount = String(alerts.length);
+  $('.none', alertsRoot).hidden = alerts.length > 0;
+  $('.list', alertsRoot).replaceChildren(
+    ...alerts.map((alert) => {
+      const item = document.createElement('li');
+      item.dataset.alertId = alert.alertId;
+      item.dataset.assetId = alert.assetId;
+      item.dataset.severity = alert.severity;
+      item.dataset.status = alert.status;
+      item.dataset.openedTime = alert.openedTime;
+      const severity = document.createElement('span');
+      severity.className = 'severity';
+      severity.dataset.severity = alert.severity;
+      severity.textContent = alert.severity;
+      const machine = document.createElement('span');
+      machine.className = 'machine-name';
+      machine.textContent = machines.get(alert.assetId)?.name ?? alert.assetId;
+      machine.title = alert.assetId;
+      const message = document.createElement('span');
+      message.className = 'message';
+      message.textContent = alert.message;
+      const when = document.createElement('span');
+      when.className = 'when';
+      when.textContent = `${alert.status === 'acknowledged' ? 'acknowledged, ' : ''}opened ${dateTime(Date.parse(alert.openedTime))}`;
+      item.append(severity, machine, message, when);
+      return item;
+    }),
+  );
+}
+
 // ---- the stream -------------------------------------------------------------------------------------------
 
 /** Server-sent events from a fetch() body: calls onEvent(name, data) per event until the body ends. */
@@ -378,9 +480,18 @@ async function start(key) {
       });
     void refresh();
     const timer = setInterval(refresh, TIMELINE_REFRESH_MS);
+    const maintenance = () =>
+      Promise.all([loadAlerts(key, signal), ...ids.map((id) => loadHealth(key, id, signal))]).catch(
+        (error) => {
+          if (error instanceof Unauthorized) askForKey(error.message);
+        },
+      );
+    void maintenance();
+    const maintenanceTimer = setInterval(maintenance, MAINTENANCE_REFRESH_MS);
     const ticker = setInterval(tickDurations, 1_000);
     signal.addEventListener('abort', () => {
       clearInterval(timer);
+      clearInterval(maintenanceTimer);
       clearInterval(ticker);
     });
   } catch (error) {
