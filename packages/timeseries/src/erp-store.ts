@@ -1,4 +1,4 @@
-// The ERP-sync service's storage (migration 8): the ERP's orders, inbound cursors, problems, the outbox of
+// The ERP-sync service's storage (migrations 8 and 9): the ERP's orders, inbound cursors, problems, the outbox of
 // decisions bound for the ERP, the links between Kiln's records and the ERP's, and each asset's current order.
 // The outbox is claimed with FOR UPDATE SKIP LOCKED and a lease (next_attempt_at moves past the send), so several
 // senders never hold the same row at once and a sender that dies mid-send leaves the row due again later.
@@ -89,6 +89,17 @@ export interface OrderProgress {
   readonly orderId: string;
   readonly firstUs: number;
   readonly lastUs: number;
+  /**
+   * The interval boundary the order is confirmed through by partial confirmations (migration 9); undefined:
+   * nothing of it confirmed yet.
+   */
+  readonly confirmedThroughUs?: number | undefined;
+}
+
+/** A time range of production counts: [fromUs, toUs); an absent bound is open. */
+export interface CountRange {
+  readonly fromUs?: number | undefined;
+  readonly toUs?: number | undefined;
 }
 
 /** Production counts of one order on one asset, summed. */
@@ -481,13 +492,19 @@ export class ErpStore {
   /**
    * Claims up to `limit` pending rows due at `nowUs`, oldest due first, and leases them until `leaseUntilUs`
    * (their next_attempt_at): another sender skips them while locked and does not see them due until the lease
-   * ends, so a sender that dies mid-send leaves its rows to be sent again after the lease.
+   * ends, so a sender that dies mid-send leaves its rows to be sent again after the lease. A final confirmation
+   * waits while partial confirmations of its order operation are pending: an ERP may refuse quantities confirmed
+   * after the final one.
    */
   async claimDue(nowUs: number, leaseUntilUs: number, limit: number): Promise<OutboxEntry[]> {
     const { rows } = await this.db.query<OutboxRow>(
       `UPDATE ${this.outbox} AS o SET next_attempt_at = $2::timestamptz
-         FROM (SELECT id AS due_id FROM ${this.outbox}
+         FROM (SELECT id AS due_id FROM ${this.outbox} AS d
                 WHERE status = 'pending' AND next_attempt_at <= $1::timestamptz
+                  AND NOT (d.kind = 'confirmation' AND d.revision = 'final' AND EXISTS (
+                        SELECT 1 FROM ${this.outbox} AS p
+                         WHERE p.kind = 'confirmation' AND p.kiln_ref = d.kiln_ref AND p.status = 'pending'
+                           AND starts_with(p.revision, 'partial/')))
                 ORDER BY next_attempt_at, id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED) AS due
@@ -657,34 +674,65 @@ export class ErpStore {
 
   /** The asset's current order; `lock` takes the row lock until the transaction ends (use inside one). */
   async progressOf(assetId: string, lock = false): Promise<OrderProgress | undefined> {
-    const { rows } = await this.db.query<{ order_id: string; first_us: number; last_us: number }>(
-      `SELECT order_id, ${epochUsOf('first_time')} AS first_us, ${epochUsOf('last_time')} AS last_us
+    const { rows } = await this.db.query<{
+      order_id: string;
+      first_us: number;
+      last_us: number;
+      confirmed_through_us: number | null;
+    }>(
+      `SELECT order_id, ${epochUsOf('first_time')} AS first_us, ${epochUsOf('last_time')} AS last_us,
+              ${epochUsOf('confirmed_through')} AS confirmed_through_us
          FROM ${this.progress} WHERE asset_id = $1 ${lock ? 'FOR UPDATE' : ''}`,
       [assetId],
     );
     const row = rows[0];
-    return row === undefined
-      ? undefined
-      : { assetId, orderId: row.order_id, firstUs: row.first_us, lastUs: row.last_us };
+    if (row === undefined) return undefined;
+    const progress = { assetId, orderId: row.order_id, firstUs: row.first_us, lastUs: row.last_us };
+    return row.confirmed_through_us === null
+      ? progress
+      : { ...progress, confirmedThroughUs: row.confirmed_through_us };
   }
 
   async setProgress(progress: OrderProgress): Promise<void> {
     await this.db.query(
-      `INSERT INTO ${this.progress} (asset_id, order_id, first_time, last_time)
-       VALUES ($1, $2, $3::timestamptz, $4::timestamptz)
+      `INSERT INTO ${this.progress} (asset_id, order_id, first_time, last_time, confirmed_through)
+       VALUES ($1, $2, $3::timestamptz, $4::timestamptz, $5::timestamptz)
        ON CONFLICT (asset_id) DO UPDATE
-          SET order_id = EXCLUDED.order_id, first_time = EXCLUDED.first_time, last_time = EXCLUDED.last_time`,
+          SET order_id = EXCLUDED.order_id, first_time = EXCLUDED.first_time, last_time = EXCLUDED.last_time,
+              confirmed_through = EXCLUDED.confirmed_through`,
       [
         progress.assetId,
         progress.orderId,
         timestampParam(progress.firstUs, `progress of asset "${progress.assetId}" firstUs`),
         timestampParam(progress.lastUs, `progress of asset "${progress.assetId}" lastUs`),
+        progress.confirmedThroughUs === undefined
+          ? null
+          : timestampParam(
+              progress.confirmedThroughUs,
+              `progress of asset "${progress.assetId}" confirmedThroughUs`,
+            ),
       ],
     );
   }
 
-  /** Sums of the production counts of an order on an asset (production_counts, written by the historian). */
-  async orderCounts(assetId: string, orderId: string): Promise<OrderCountTotals> {
+  /**
+   * Yield and scrap already confirmed by partial confirmations of an order on an asset (outbox rows of revision
+   * `partial/...`, whatever their delivery state): the final confirmation books the rest.
+   */
+  async partiallyConfirmed(kilnRef: string): Promise<{ goodCount: number; scrapCount: number }> {
+    const { rows } = await this.db.query<{ good: number | null; scrap: number | null }>(
+      `SELECT sum((payload->>'yieldQuantity')::float8) AS good, sum((payload->>'scrapQuantity')::float8) AS scrap
+         FROM ${this.outbox} WHERE kind = 'confirmation' AND kiln_ref = $1 AND revision LIKE 'partial/%'`,
+      [kilnRef],
+    );
+    return { goodCount: rows[0]?.good ?? 0, scrapCount: rows[0]?.scrap ?? 0 };
+  }
+
+  /**
+   * Sums of the production counts of an order on an asset (production_counts, written by the historian), all of
+   * them or those in `range`.
+   */
+  async orderCounts(assetId: string, orderId: string, range: CountRange = {}): Promise<OrderCountTotals> {
     const { rows } = await this.db.query<{
       total: number | null;
       good: number | null;
@@ -694,8 +742,16 @@ export class ErpStore {
     }>(
       `SELECT sum(total_count)::float8 AS total, sum(good_count)::float8 AS good, sum(scrap_count)::float8 AS scrap,
               ${epochUsOf('min(time)')} AS first_us, ${epochUsOf('max(time)')} AS last_us
-         FROM ${this.counts} WHERE asset_id = $1 AND order_id = $2`,
-      [assetId, orderId],
+         FROM ${this.counts}
+        WHERE asset_id = $1 AND order_id = $2
+          AND ($3::timestamptz IS NULL OR time >= $3::timestamptz)
+          AND ($4::timestamptz IS NULL OR time < $4::timestamptz)`,
+      [
+        assetId,
+        orderId,
+        range.fromUs === undefined ? null : timestampParam(range.fromUs, 'range.fromUs'),
+        range.toUs === undefined ? null : timestampParam(range.toUs, 'range.toUs'),
+      ],
     );
     const row = rows[0];
     return {

@@ -240,6 +240,16 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
         lastUs: T0 + 2 * MINUTE,
       });
       expect(await store.orderCounts(PRESS, 'none')).toMatchObject({ goodCount: 0, firstUs: undefined });
+      expect(await store.orderCounts(PRESS, 'A', { fromUs: T0 + 2 * MINUTE })).toMatchObject({
+        goodCount: 12,
+        scrapCount: 0,
+        firstUs: T0 + 2 * MINUTE,
+      });
+      expect(await store.orderCounts(PRESS, 'A', { toUs: T0 + 2 * MINUTE })).toMatchObject({
+        goodCount: 10,
+        scrapCount: 1,
+        lastUs: T0 + MINUTE,
+      });
       for (const [seconds, state] of [
         [0, 'CHANGEOVER'],
         [90, 'RUNNING'],
@@ -270,12 +280,39 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
            updated_time, details) VALUES ('a-1', $1, 'c', 'warning', 'open', now(), now(), '{"zone":"C"}')`,
         [PRESS],
       );
+      const confirmed = { assetId: PRESS, orderId: 'A', firstUs: T0, lastUs: T0 + 70 * MINUTE };
+      await store.setProgress({ ...confirmed, confirmedThroughUs: T0 + 60 * MINUTE });
+      expect(await store.progressOf(PRESS)).toEqual({ ...confirmed, confirmedThroughUs: T0 + 60 * MINUTE });
+      await store.setProgress({ ...confirmed, orderId: 'B' });
+      expect(await store.progressOf(PRESS)).not.toHaveProperty('confirmedThroughUs');
       expect(await store.addAlertDetails('a-1', { erpNotification: '100' })).toBe(true);
       expect(await store.addAlertDetails('a-2', { erpNotification: '100' })).toBe(false);
       const { rows } = await db.query<{ details: unknown }>(
         `SELECT details FROM "${schema}".maintenance_alerts WHERE alert_id = 'a-1'`,
       );
       expect(rows[0]?.details).toEqual({ zone: 'C', erpNotification: '100' });
+    });
+
+    it('holds a final confirmation back while partial ones of its operation are pending', async () => {
+      const confirmation = (id: string, revision: string) => ({
+        id,
+        kind: 'confirmation' as const,
+        kilnRef: `P-1/0010/${PRESS}`,
+        revision,
+        payload: { yieldQuantity: 1 },
+        createdUs: T0,
+      });
+      const partial = 'c0ffee00-0000-5000-8000-0000000000a1';
+      const final = 'c0ffee00-0000-5000-8000-0000000000a2';
+      await store.insertOutbox(confirmation(final, 'final'));
+      await store.insertOutbox(confirmation(partial, 'partial/2026-12-01T07:00:00.000Z'));
+      const ids = async (nowUs: number) =>
+        (await store.claimDue(nowUs, nowUs + 1, 10))
+          .map((row) => row.id)
+          .filter((id) => id === partial || id === final);
+      expect(await ids(T0 + 1_000 * SECOND)).toEqual([partial]);
+      await store.markSent(partial, '4712', T0 + 1_000 * SECOND);
+      expect(await ids(T0 + 2_000 * SECOND)).toEqual([final]);
     });
   });
 }

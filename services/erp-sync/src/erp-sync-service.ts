@@ -23,7 +23,7 @@ export interface ErpSyncDependencies {
   bus: EventBus;
   logger: Logger;
   registry: Registry;
-  /** Migrated (`migrate` of @kiln/timeseries, version 8 or later) into `schema`. */
+  /** Migrated (`migrate` of @kiln/timeseries, version 9 or later) into `schema`. */
   db: Database;
   schema: string;
   adapter: ErpAdapter;

@@ -6,6 +6,7 @@ import { analyticsViews } from './005-analytics-views';
 import { apiKeys } from './006-api-keys';
 import { maintenanceTables } from './007-maintenance';
 import { erpSyncTables } from './008-erp-sync';
+import { erpPartialConfirmations } from './009-erp-partial-confirmations';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
@@ -18,6 +19,7 @@ export const migrations: readonly Migration[] = [
   apiKeys,
   maintenanceTables,
   erpSyncTables,
+  erpPartialConfirmations,
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';

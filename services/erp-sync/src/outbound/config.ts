@@ -1,5 +1,5 @@
 // The outbound section of erp-sync's configuration: which decisions are made (final confirmations when an
-// asset's order changes, maintenance notifications for open alerts) and how the sender delivers the outbox.
+// asset's order changes, optional partial ones at interval boundaries, maintenance notifications for open alerts) and how the sender delivers the outbox.
 import { z } from 'zod';
 
 export const outboundSectionSchema = z.strictObject({
@@ -12,6 +12,11 @@ export const outboundSectionSchema = z.strictObject({
       enabled: z.boolean().default(true),
       /** A count of another order on an asset completes the previous one there: post a final confirmation. */
       finalOnOrderChange: z.boolean().default(true),
+      /**
+       * Partial confirmations of the running order at boundaries every this many minutes since the epoch (UTC;
+       * 60: each full hour): the first count at or after a boundary confirms what was counted before it. Absent: none.
+       */
+      partialEveryMinutes: z.number().int().positive().optional(),
     })
     .prefault({}),
   notifications: z

@@ -1,8 +1,9 @@
 // The outbound consumer: kiln.production-count.v1 and kiln.maintenance.alert.v1 (both keyed by asset id, so one
 // asset's counts and alerts arrive in order on one partition) -> decisions in the outbox. An asset's order is
-// complete when a count of another order arrives after the current one's last count; the progress row and the
-// final confirmation are written in one transaction, the confirmation keyed by (order, operation, asset), so a
-// replay or a crash before the commit never posts twice. Counts older than the asset's progress are late or
+// complete when a count of another order arrives after the current one's last count; with partialEveryMinutes, the
+// first count of the running order past an interval boundary confirms it through that boundary. The progress row
+// (with the boundary confirmed through) and the confirmation are written in one transaction, the confirmation keyed
+// by (order, operation, asset, 'final' or the boundary), so a replay or a crash before the commit never posts twice. Counts older than the asset's progress are late or
 // replayed and decide nothing.
 import {
   describeError,
@@ -13,12 +14,12 @@ import {
 } from '@kiln/bus';
 import { EventDecodeError, topics, type ProductionCountDelta } from '@kiln/contracts';
 import type { Logger } from '@kiln/service-kit';
-import type { ErpStore, OrderProgress } from '@kiln/timeseries';
+import type { ErpStore, OrderCountTotals, OrderProgress } from '@kiln/timeseries';
 import type { OutboundSection } from './config';
 import { decodeAlert, decodeCounts, RuleError, type DecodedAlert } from './decode';
-import { finalConfirmationKey, notificationKey } from './keys';
+import { finalConfirmationKey, notificationKey, partialConfirmationKey, partialRevision } from './keys';
 import type { OutboundMetrics } from './metrics';
-import { atLeast, finalConfirmation, maintenanceRequest, operationOn } from './requests';
+import { atLeast, intervalBoundaryUs, maintenanceRequest, operationOn, orderConfirmation } from './requests';
 
 export const OUTBOUND_INPUT_TOPICS = [topics.productionCount.name, topics.maintenanceAlert.name];
 
@@ -78,8 +79,9 @@ export class DecisionHandler {
   private async countsOf(assetId: string, deltas: readonly ProductionCountDelta[]): Promise<void> {
     const ordered = deltas.filter((delta) => delta.orderId !== '').sort((a, b) => a.timeUs - b.timeUs);
     if (ordered.length === 0) return;
-    const decide =
-      this.deps.section.confirmations.enabled && this.deps.section.confirmations.finalOnOrderChange;
+    const { confirmations } = this.deps.section;
+    const decideFinal = confirmations.enabled && confirmations.finalOnOrderChange;
+    const partialEveryMinutes = confirmations.enabled ? confirmations.partialEveryMinutes : undefined;
     const inserted = await this.deps.store.transaction(async (tx) => {
       const stored = await tx.progressOf(assetId, true);
       let progress = stored;
@@ -88,15 +90,26 @@ export class DecisionHandler {
         if (progress === undefined) {
           progress = { assetId, orderId: delta.orderId, firstUs: delta.timeUs, lastUs: delta.timeUs };
         } else if (delta.orderId === progress.orderId) {
+          if (partialEveryMinutes !== undefined) {
+            // The first count at or after a boundary: the order's counts up to its last one (before the
+            // boundary, after the last boundary confirmed) are confirmed through the boundary. Replayed and late
+            // counts are not after the last one and cross no boundary.
+            const boundaryUs = intervalBoundaryUs(delta.timeUs, partialEveryMinutes);
+            if (progress.lastUs < boundaryUs) {
+              const partial = await this.confirmOrder(tx, progress, boundaryUs);
+              if (partial.inserted) decided++;
+              if (partial.confirmed) progress = { ...progress, confirmedThroughUs: boundaryUs };
+            }
+          }
           progress = {
             ...progress,
             firstUs: Math.min(progress.firstUs, delta.timeUs),
             lastUs: Math.max(progress.lastUs, delta.timeUs),
           };
         } else if (delta.timeUs > progress.lastUs) {
-          if (decide && (await this.completeOrder(tx, progress))) decided++;
+          if (decideFinal && (await this.confirmOrder(tx, progress, undefined)).inserted) decided++;
           // The new order's time starts where the previous one's last part was counted: the changeover between
-          // them is the new order's setup time.
+          // them is the new order's setup time. Nothing of it is confirmed yet.
           progress = { assetId, orderId: delta.orderId, firstUs: progress.lastUs, lastUs: delta.timeUs };
         }
       }
@@ -106,9 +119,19 @@ export class DecisionHandler {
     for (let i = 0; i < inserted; i++) this.deps.metrics.decision('confirmation');
   }
 
-  /** The final confirmation of the asset's previous order; false when nothing new was inserted. */
-  private async completeOrder(tx: ErpStore, progress: OrderProgress): Promise<boolean> {
-    const { assetId, orderId } = progress;
+  /**
+   * Confirms the asset's order from where the last partial confirmation ended (its start when there was none):
+   * through `boundaryUs` as a partial confirmation, or to its last count as the final one (`boundaryUs`
+   * undefined), so the partials and the final add up to the order's counts and span. `confirmed`: the outbox
+   * holds the confirmation (inserted now or by an earlier delivery of the same counts).
+   */
+  private async confirmOrder(
+    tx: ErpStore,
+    progress: OrderProgress,
+    boundaryUs: number | undefined,
+  ): Promise<{ confirmed: boolean; inserted: boolean }> {
+    const { assetId, orderId, confirmedThroughUs } = progress;
+    const final = boundaryUs === undefined;
     const operations = await tx.orderOf(orderId);
     const workCenter = this.deps.workCenterOf(assetId);
     const operation = operationOn(operations, assetId, workCenter);
@@ -125,36 +148,75 @@ export class DecisionHandler {
         this.deps.now() * 1000,
       );
       this.deps.metrics.problem('confirmation');
-      this.deps.logger.warn({ assetId, orderId }, 'completed order unknown to the ERP: no confirmation');
-      return false;
+      this.deps.logger.warn(
+        { assetId, orderId, final },
+        `${final ? 'completed' : 'running'} order unknown to the ERP: no confirmation`,
+      );
+      return { confirmed: false, inserted: false };
     }
-    const totals = await tx.orderCounts(assetId, orderId);
-    const startUs = Math.min(progress.firstUs, totals.firstUs ?? progress.firstUs);
-    const endUs = Math.max(progress.lastUs, totals.lastUs ?? progress.lastUs);
-    const idempotencyKey = finalConfirmationKey(orderId, operation.operationId, assetId);
-    const confirmation = finalConfirmation({
-      idempotencyKey,
-      operation,
-      totals,
-      secondsByState: await tx.stateDurations(assetId, startUs, endUs),
-      startUs,
-      endUs,
-    });
+    const kilnRef = `${orderId}/${operation.operationId}/${assetId}`;
+    const totals = final
+      ? await this.remainder(tx, assetId, orderId, kilnRef)
+      : await tx.orderCounts(assetId, orderId, { fromUs: confirmedThroughUs, toUs: boundaryUs });
+    // The historian writes counts before it publishes them; none stored yet: leave them to the next confirmation.
+    if (!final && totals.firstUs === undefined) return { confirmed: false, inserted: false };
+    const startUs = confirmedThroughUs ?? Math.min(progress.firstUs, totals.firstUs ?? progress.firstUs);
+    const endUs = boundaryUs ?? Math.max(progress.lastUs, totals.lastUs ?? progress.lastUs);
+    const idempotencyKey = final
+      ? finalConfirmationKey(orderId, operation.operationId, assetId)
+      : partialConfirmationKey(orderId, operation.operationId, assetId, boundaryUs);
     const inserted = await tx.insertOutbox({
       id: idempotencyKey,
       kind: 'confirmation',
-      kilnRef: `${orderId}/${operation.operationId}/${assetId}`,
-      revision: 'final',
-      payload: confirmation,
+      kilnRef,
+      revision: final ? 'final' : partialRevision(boundaryUs),
+      payload: orderConfirmation({
+        idempotencyKey,
+        final,
+        operation,
+        totals,
+        secondsByState: await tx.stateDurations(assetId, startUs, endUs),
+        startUs,
+        endUs,
+      }),
       createdUs: this.deps.now() * 1000,
     });
     if (inserted) {
       this.deps.logger.info(
-        { assetId, orderId, operationId: operation.operationId, idempotencyKey, yield: totals.goodCount },
-        'order complete on asset: final confirmation in the outbox',
+        {
+          assetId,
+          orderId,
+          operationId: operation.operationId,
+          idempotencyKey,
+          yield: totals.goodCount,
+          endUs,
+        },
+        final
+          ? 'order complete on asset: final confirmation in the outbox'
+          : 'interval boundary passed: partial confirmation in the outbox',
       );
     }
-    return inserted;
+    return { confirmed: true, inserted };
+  }
+
+  /**
+   * What the final confirmation books: every count of the order on the asset less what partial confirmations
+   * booked, so a count that arrived late (before a boundary already confirmed) is booked too, and the partials and
+   * the final add up to the order's counts exactly.
+   */
+  private async remainder(
+    tx: ErpStore,
+    assetId: string,
+    orderId: string,
+    kilnRef: string,
+  ): Promise<OrderCountTotals> {
+    const [all, confirmed] = await Promise.all([
+      tx.orderCounts(assetId, orderId),
+      tx.partiallyConfirmed(kilnRef),
+    ]);
+    const goodCount = all.goodCount - confirmed.goodCount;
+    const scrapCount = all.scrapCount - confirmed.scrapCount;
+    return { ...all, goodCount, scrapCount, totalCount: goodCount + scrapCount };
   }
 
   private async alertOf({ alert, severity, status }: DecodedAlert): Promise<void> {
@@ -196,4 +258,8 @@ export class DecisionHandler {
 }
 
 const sameProgress = (a: OrderProgress, b: OrderProgress | undefined): boolean =>
-  b !== undefined && a.orderId === b.orderId && a.firstUs === b.firstUs && a.lastUs === b.lastUs;
+  b !== undefined &&
+  a.orderId === b.orderId &&
+  a.firstUs === b.firstUs &&
+  a.lastUs === b.lastUs &&
+  a.confirmedThroughUs === b.confirmedThroughUs;

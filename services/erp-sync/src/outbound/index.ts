@@ -1,5 +1,5 @@
-// The outbound half of erp-sync: decisions (order completed -> final confirmation; alert opened -> maintenance
-// notification) written to the outbox in the transaction that makes them, and a sender that delivers each to the
+// The outbound half of erp-sync: decisions (order completed -> final confirmation; interval boundary passed ->
+// partial confirmation, when configured; alert opened -> maintenance notification) written to the outbox in the transaction that makes them, and a sender that delivers each to the
 // ERP exactly once (idempotency keys, DESIGN.md section 3).
 import { describeError, type EventBus } from '@kiln/bus';
 import { topics, type TopicSpec } from '@kiln/contracts';
@@ -12,8 +12,14 @@ import { createOutboundMetrics } from './metrics';
 import { OutboxSender } from './sender';
 
 export * from './config';
-export { finalConfirmationKey, notificationKey } from './keys';
-export { activityTimes, DOWN_STATES, MACHINE_TIME_STATES, SETUP_STATES } from './requests';
+export { finalConfirmationKey, notificationKey, partialConfirmationKey, partialRevision } from './keys';
+export {
+  activityTimes,
+  DOWN_STATES,
+  intervalBoundaryUs,
+  MACHINE_TIME_STATES,
+  SETUP_STATES,
+} from './requests';
 export { OUTBOUND_INPUT_TOPICS } from './decisions';
 
 /** Every topic the outbound half reads or writes, for provisioning. */
@@ -25,7 +31,7 @@ export const OUTBOUND_TOPICS: readonly TopicSpec[] = [
 
 export interface OutboundDependencies {
   bus: EventBus;
-  /** Migrated (`migrate` of @kiln/timeseries, version 8 or later) into `schema`. */
+  /** Migrated (`migrate` of @kiln/timeseries, version 9 or later) into `schema`. */
   db: Database;
   schema: string;
   logger: Logger;

@@ -23,4 +23,15 @@ const keyOf = (...parts: readonly string[]): string => uuidV5(KILN_ERP_NAMESPACE
 export const finalConfirmationKey = (orderId: string, operationId: string, assetId: string): string =>
   keyOf('confirmation', orderId, operationId, assetId, 'final');
 
+export const partialConfirmationKey = (
+  orderId: string,
+  operationId: string,
+  assetId: string,
+  boundaryUs: number,
+): string => keyOf('confirmation', orderId, operationId, assetId, partialRevision(boundaryUs));
+
+/** The outbox revision of the partial confirmation through `boundaryUs`: `partial/<boundary, ISO 8601 UTC>`. */
+export const partialRevision = (boundaryUs: number): string =>
+  `partial/${new Date(Math.floor(boundaryUs / 1000)).toISOString()}`;
+
 export const notificationKey = (alertId: string): string => keyOf('notification', alertId);

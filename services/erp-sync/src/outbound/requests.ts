@@ -1,5 +1,5 @@
-// What Kiln tells the ERP, built from Kiln's own data: a final confirmation of an order operation (quantities
-// from the counts, activity times from the machine states over the order's span) and a maintenance request from
+// What Kiln tells the ERP, built from Kiln's own data: a confirmation of an order operation, final or partial
+// (quantities from the counts, activity times from the machine states over the span confirmed) and a maintenance request from
 // an open alert. Pure functions: no database, no clock.
 import type { MaintenanceAlert } from '@kiln/contracts';
 import type { AlertSeverityName, OrderCountTotals, StoredErpOrder } from '@kiln/timeseries';
@@ -48,8 +48,19 @@ export function operationOn(
   );
 }
 
-export interface FinalConfirmationInput {
+/**
+ * The latest partial-confirmation boundary at or before `timeUs`: boundaries are multiples of the interval since
+ * the epoch (UTC), so an interval dividing a day falls on the same clock times every day.
+ */
+export function intervalBoundaryUs(timeUs: number, everyMinutes: number): number {
+  const intervalUs = everyMinutes * 60_000_000;
+  return Math.floor(timeUs / intervalUs) * intervalUs;
+}
+
+export interface ConfirmationInput {
   readonly idempotencyKey: string;
+  /** False: a partial confirmation, more of the order follows. */
+  readonly final: boolean;
   readonly operation: StoredErpOrder;
   readonly totals: OrderCountTotals;
   readonly secondsByState: ReadonlyMap<string, number>;
@@ -57,7 +68,7 @@ export interface FinalConfirmationInput {
   readonly endUs: number;
 }
 
-export function finalConfirmation(input: FinalConfirmationInput): OrderConfirmation {
+export function orderConfirmation(input: ConfirmationInput): OrderConfirmation {
   return {
     idempotencyKey: input.idempotencyKey,
     orderId: input.operation.orderId,
@@ -69,7 +80,7 @@ export function finalConfirmation(input: FinalConfirmationInput): OrderConfirmat
     ...activityTimes(input.secondsByState),
     startUs: input.startUs,
     endUs: input.endUs,
-    final: true,
+    final: input.final,
   };
 }
 

@@ -108,7 +108,8 @@ export class OutboxSender {
       if (rows.length === 0) break;
       const results = await Promise.all(rows.map((row) => this.send(row)));
       delivered += results.filter(Boolean).length;
-      if (rows.length < limit) break;
+      // A final confirmation held back by the partials just sent is due now too.
+      if (rows.length < limit && !rows.some(isPartial)) break;
     }
     return delivered;
   }
@@ -159,7 +160,7 @@ export class OutboxSender {
       await tx.addLink(
         {
           kilnKind: kinds.kiln,
-          kilnRef: row.kilnRef,
+          kilnRef: linkRefOf(row),
           erpSystem: adapter.system,
           erpKind: kinds.erp,
           erpRef: result.erpRef,
@@ -245,3 +246,13 @@ export class OutboxSender {
     );
   }
 }
+
+/**
+ * The Kiln reference a delivered row is linked under: a partial confirmation's revision is part of it, so each
+ * partial of an order operation keeps its own link and the final keeps the plain reference it always had.
+ */
+const linkRefOf = (row: OutboxEntry): string =>
+  isPartial(row) ? `${row.kilnRef}#${row.revision}` : row.kilnRef;
+
+const isPartial = (row: OutboxEntry): boolean =>
+  row.kind === 'confirmation' && row.revision.startsWith('partial/');
