@@ -16,6 +16,7 @@ import {
   testDatabase,
   type RunningOutbound,
   type TestDatabase,
+  releasedOrder,
 } from './support';
 
 const PRESS = 'acme/plant-1/pressing/line-2/press-04';
@@ -41,24 +42,7 @@ describeWith(['postgres'], 'outbound decisions', () => {
       adapter: erp,
       workCenterOf: (assetId) => (assetId === ORPHAN ? undefined : 'WC-PRESS'),
     });
-    await database.store.upsertOrders('test-erp', [
-      {
-        orderId: 'A-100',
-        operationId: '0010',
-        workCenter: 'WC-PRESS',
-        material: 'M-1',
-        materialDescription: 'Bracket',
-        targetQuantity: 100,
-        quantityUnit: 'PC',
-        idealCycleTimeS: 2,
-        status: 'released',
-        scheduledStartUs: T0,
-        scheduledEndUs: T0 + 60 * MINUTE,
-        actualStartUs: 0,
-        actualEndUs: 0,
-        changedTimeUs: T0,
-      },
-    ]);
+    await database.store.upsertOrders('test-erp', [releasedOrder(T0, T0 + 60 * MINUTE)]);
   });
 
   afterAll(async () => {

@@ -15,6 +15,7 @@ import {
   testDatabase,
   type RunningOutbound,
   type TestDatabase,
+  releasedOrder,
 } from './support';
 
 const PRESS = 'acme/plant-1/pressing/line-2/press-04';
@@ -49,24 +50,7 @@ describeWith(['postgres'], 'partial confirmations', () => {
       adapter: erp,
       section: { confirmations: { partialEveryMinutes: 60 } },
     });
-    await database.store.upsertOrders('test-erp', [
-      {
-        orderId: 'A-100',
-        operationId: '0010',
-        workCenter: 'WC-PRESS',
-        material: 'M-1',
-        materialDescription: 'Bracket',
-        targetQuantity: 100,
-        quantityUnit: 'PC',
-        idealCycleTimeS: 2,
-        status: 'released',
-        scheduledStartUs: HOUR_6,
-        scheduledEndUs: at(240),
-        actualStartUs: 0,
-        actualEndUs: 0,
-        changedTimeUs: HOUR_6,
-      },
-    ]);
+    await database.store.upsertOrders('test-erp', [releasedOrder(HOUR_6, at(240))]);
   });
 
   afterAll(async () => {

@@ -19,7 +19,14 @@ import {
   type Registry,
 } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
-import { analyticsSchemaName, ErpStore, migrate, PgDatabase, type Database } from '@kiln/timeseries';
+import {
+  analyticsSchemaName,
+  ErpStore,
+  migrate,
+  PgDatabase,
+  type Database,
+  type ErpOrderRecord,
+} from '@kiln/timeseries';
 import {
   ErpRejectedError,
   ErpUnavailableError,
@@ -195,3 +202,23 @@ export function alertEvent(alertId: string, overrides: Partial<MaintenanceAlert>
 }
 
 export { ErpRejectedError };
+
+/** Order A-100, operation 0010 on work center WC-PRESS, released, as the inbound sync would have stored it. */
+export function releasedOrder(scheduledStartUs: number, scheduledEndUs: number): ErpOrderRecord {
+  return {
+    orderId: 'A-100',
+    operationId: '0010',
+    workCenter: 'WC-PRESS',
+    material: 'M-1',
+    materialDescription: 'Bracket',
+    targetQuantity: 100,
+    quantityUnit: 'PC',
+    idealCycleTimeS: 2,
+    status: 'released',
+    scheduledStartUs,
+    scheduledEndUs,
+    actualStartUs: 0,
+    actualEndUs: 0,
+    changedTimeUs: scheduledStartUs,
+  };
+}
