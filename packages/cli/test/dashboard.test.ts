@@ -3,9 +3,10 @@
 // timeline, and shows for each the very OEE, A, P and Q of the open shift that GET /api/v1/oee/live answers, the
 // health that GET /api/v1/assets/{id}/health answers, and the open alerts of GET /api/v1/alerts.
 // The stream it follows needs the key like the API, and an open stream does not keep kiln start from stopping.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_PLANT_CONFIG, parsePlannedStops, plannedStopEnd } from '@kiln/simulator';
 import { isCi, waitUntil } from '@kiln/test-infra';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { exitWithin, freePort, httpStatus, KILN_MAIN, run, waitForReady } from './support';
@@ -23,6 +24,25 @@ const CHROMIUM_ARGS = [
 ];
 /** The embedded factory: 2 lines x 4 machines. */
 const MACHINES = 8;
+/** Ten times real time: states change and parts are made within seconds (as in start.test.ts). */
+const SPEED = 10;
+const MINUTE_MS = 60_000;
+
+/**
+ * The simulated clock's start: the latest whole minute up to now after which the default plant has no planned
+ * stop for an hour. Started inside one (all machines stopped, so none is scored for its health) the test would
+ * depend on the time of day it runs; an hour covers the test at SPEED. Within the dashboard's 4 h timeline.
+ */
+function startClearOfPlannedStops(nowMs: number): number {
+  const stops = parsePlannedStops(DEFAULT_PLANT_CONFIG.plannedStops);
+  const clear = (startMs: number): boolean =>
+    Array.from({ length: 61 }, (_, minute) => startMs + minute * MINUTE_MS).every(
+      (timeMs) => plannedStopEnd(stops, timeMs) === undefined,
+    );
+  let startMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
+  while (!clear(startMs)) startMs -= MINUTE_MS;
+  return startMs;
+}
 
 /** Like describeWith for a browser: in CI a missing chromium fails the suite; elsewhere it is skipped, loudly. */
 function describeWithChromium(title: string, suite: () => void): void {
@@ -144,15 +164,27 @@ describeWithChromium('the live dashboard of kiln start', () => {
   it('shows every simulated machine with the OEE, A, P and Q of its open shift, its health and the open alerts that the API answers', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const dataDir = mkdtempSync(join(tmpdir(), 'kiln-dashboard-'));
-    const kiln = run(KILN_MAIN, ['start'], {
+    const scratch = mkdtempSync(join(tmpdir(), 'kiln-dashboard-'));
+    const dataDir = join(scratch, 'data');
+    const config = join(scratch, 'kiln.yaml');
+    writeFileSync(
+      config,
+      [
+        'simulator:',
+        `  startTime: '${new Date(startClearOfPlannedStops(Date.now())).toISOString()}'`,
+        // The sped-up clock runs ahead of the real one; its stamps stay the event times.
+        'normalization:',
+        '  maxClockSkewMs: 86400000',
+        '',
+      ].join('\n'),
+    );
+    const kiln = run(KILN_MAIN, ['start', '--config', config], {
       KILN_SIMULATOR_OPCUA_PORT: '0',
       KILN_GRPC_PORT: '0',
       KILN_DATA_DIR: dataDir,
       KILN_HTTP_HOST: '127.0.0.1',
       KILN_HTTP_PORT: String(port),
-      // Ten times real time: states change and parts are made within seconds (as in start.test.ts).
-      KILN_SIMULATOR_SPEED_FACTOR: '10',
+      KILN_SIMULATOR_SPEED_FACTOR: String(SPEED),
     });
     let browser: Browser | undefined;
     const openStream = new AbortController();
@@ -188,12 +220,19 @@ describeWithChromium('the live dashboard of kiln start', () => {
       );
 
       // Predictive maintenance scores each machine once per feature window; the first scores come within a minute.
+      let unscored: string[] = [];
       await waitUntil(
         async () => {
           const scores = await Promise.all(machineIds.map((id) => apiHealth(base, key, id)));
-          return scores.every((score) => score !== null);
+          unscored = machineIds.filter((_, index) => scores[index] === null);
+          return unscored.length === 0;
         },
-        { timeoutMs: 120_000, intervalMs: 1_000, what: 'a health score of every machine' },
+        {
+          timeoutMs: 120_000,
+          intervalMs: 1_000,
+          what: 'a health score of every machine',
+          describe: () => `not scored yet: ${unscored.join(', ')}`,
+        },
       );
 
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
