@@ -1,6 +1,7 @@
 // Orders and shift calendars from the ERP simulator (its REST face) flow through erp-sync to the OEE service, which
 // computes the order's hours with the ideal cycle time of the ERP operation (standard value / reference quantity)
-// and the ERP shift as planned time.
+// and the ERP shift as planned time; when OEE closes the shift, erp-sync (confirmations.atShiftEnd) confirms the
+// order running on the asset through the shift's end, back to the ERP.
 import { InProcessBus } from '@kiln/bus';
 import {
   encodeEvent,
@@ -36,6 +37,8 @@ const ASSET = 'acme/plant-o/line-1/press-1';
 const T0_MS = Date.UTC(2026, 10, 30, 6);
 const HOUR_MS = 3_600_000;
 const logger = createLogger({ service: 'erp-sync-test', level: 'silent' });
+/** The OEE service's clock: three hours into the early shift, until a test moves it. */
+let nowMs = T0_MS + 3 * HOUR_MS;
 
 function books(): ErpDataset {
   const dataset = new ErpDataset(() => T0_MS);
@@ -92,19 +95,21 @@ describe('ERP orders and shifts reach OEE', () => {
       db: database.db,
       schema: database.schema,
       live: new MemoryLiveOee(),
-      now: () => T0_MS + 3 * HOUR_MS,
+      now: () => nowMs,
     });
     const section = erpSyncSectionSchema.parse({
       system: 'rest',
       rest: {
         ordersUrl: `${erp.url}/api/erp/orders`,
         shiftsUrl: `${erp.url}/api/erp/shifts`,
+        confirmationsUrl: `${erp.url}/api/erp/confirmations`,
         auth: { type: 'basic', username: 'KILN_RFC', password: 'kiln-secret' },
         orders: simulatorOrders,
         shifts: simulatorShifts,
       },
       workCenters: { PRESS1: ASSET },
       inbound: { intervalMs: 3_600_000 },
+      outbound: { confirmations: { atShiftEnd: true }, sender: { pollIntervalMs: 200 } },
     });
     erpSync = await startErpSync(lifecycle, section, {
       bus,
@@ -186,5 +191,42 @@ describe('ERP orders and shifts reach OEE', () => {
     // ISO 22400-2: performance = ideal cycle time x total count / APT = 1.5 s x 1,200 / 3,600 s.
     expect(hour?.performance).toBeCloseTo(0.5, 9);
     expect(hour?.quality).toBeCloseTo(1188 / 1200, 9);
+  });
+
+  it('confirms the running order through the end of the shift when OEE closes the shift', async () => {
+    // erp-sync follows the order through the counts of the first hour; nothing is confirmed while the shift runs.
+    await waitUntil(
+      async () => (await erpSync.store.progressOf(ASSET))?.lastUs === (T0_MS + HOUR_MS - 1_000) * 1000,
+      { timeoutMs: 10_000, what: 'the order followed by erp-sync through its counts' },
+    );
+    expect(await erpSync.store.listOutbox(10)).toEqual([]);
+
+    // A minute after the shift's end, OEE closes it (and its hours) and publishes the results.
+    nowMs = T0_MS + 8 * HOUR_MS + 60_000;
+    expect(await oee.closeDueWindows()).toBeGreaterThan(0);
+    await waitUntil(() => erp.dataset.confirmations.length > 0, {
+      timeoutMs: 15_000,
+      what: 'a confirmation received by the ERP',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(erp.dataset.confirmations).toHaveLength(1);
+    expect(erp.dataset.confirmations[0]).toMatchObject({
+      orderId: '2000001',
+      operationId: '0010',
+      yieldQuantity: 1188,
+      scrapQuantity: 12,
+      final: false,
+      // Running from the first part (59 s in) to the shift's end.
+      machineTimeS: 8 * 3600 - 59,
+      setupTimeS: 0,
+      downTimeS: 0,
+      via: 'rest',
+    });
+    const [row] = await erpSync.store.listOutbox(10);
+    expect(row).toMatchObject({ status: 'sent', revision: 'partial/2026-11-30T14:00:00.000Z' });
+    expect(await erpSync.store.progressOf(ASSET)).toMatchObject({
+      orderId: '2000001',
+      confirmedThroughUs: (T0_MS + 8 * HOUR_MS) * 1000,
+    });
   });
 });

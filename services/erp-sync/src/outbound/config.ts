@@ -1,5 +1,6 @@
 // The outbound section of erp-sync's configuration: which decisions are made (final confirmations when an
-// asset's order changes, optional partial ones at interval boundaries, maintenance notifications for open alerts) and how the sender delivers the outbox.
+// asset's order changes, optional partial ones at interval boundaries and at shift ends, maintenance notifications
+// for open alerts) and how the sender delivers the outbox.
 import { z } from 'zod';
 
 export const outboundSectionSchema = z.strictObject({
@@ -17,6 +18,11 @@ export const outboundSectionSchema = z.strictObject({
        * 60: each full hour): the first count at or after a boundary confirms what was counted before it. Absent: none.
        */
       partialEveryMinutes: z.number().int().positive().optional(),
+      /**
+       * Partial confirmations at the end of each shift: when the OEE service closes an asset's shift window
+       * (kiln.oee.v1), the order running on the asset is confirmed through the shift's end.
+       */
+      atShiftEnd: z.boolean().default(false),
     })
     .prefault({}),
   notifications: z

@@ -1,10 +1,12 @@
-// The outbound consumer: kiln.production-count.v1 and kiln.maintenance.alert.v1 (both keyed by asset id, so one
-// asset's counts and alerts arrive in order on one partition) -> decisions in the outbox. An asset's order is
-// complete when a count of another order arrives after the current one's last count; with partialEveryMinutes, the
-// first count of the running order past an interval boundary confirms it through that boundary. The progress row
-// (with the boundary confirmed through) and the confirmation are written in one transaction, the confirmation keyed
-// by (order, operation, asset, 'final' or the boundary), so a replay or a crash before the commit never posts twice. Counts older than the asset's progress are late or
-// replayed and decide nothing.
+// The outbound consumer: kiln.production-count.v1, kiln.maintenance.alert.v1 and, with atShiftEnd, kiln.oee.v1
+// (all keyed by asset id, so one asset's records of a topic arrive in order on one partition) -> decisions in the
+// outbox. An asset's order is complete when a count of another order arrives after the current one's last count;
+// with partialEveryMinutes, the first count of the running order past an interval boundary confirms it through
+// that boundary; with atShiftEnd, the OEE result of a closed shift confirms the running order through the shift's
+// end. The progress row (with the boundary confirmed through) and the confirmation are written in one
+// transaction, the confirmation keyed by (order, operation, asset, 'final' or the boundary), so a replay or a crash
+// before the commit never posts twice. Counts older than the asset's progress are late or replayed and decide
+// nothing.
 import {
   describeError,
   TransientError,
@@ -16,12 +18,27 @@ import { EventDecodeError, topics, type ProductionCountDelta } from '@kiln/contr
 import type { Logger } from '@kiln/service-kit';
 import type { ErpStore, OrderCountTotals, OrderProgress } from '@kiln/timeseries';
 import type { OutboundSection } from './config';
-import { decodeAlert, decodeCounts, RuleError, type DecodedAlert } from './decode';
+import {
+  decodeAlert,
+  decodeCounts,
+  decodeShiftEnd,
+  RuleError,
+  type DecodedAlert,
+  type ShiftEnd,
+} from './decode';
 import { finalConfirmationKey, notificationKey, partialConfirmationKey, partialRevision } from './keys';
 import type { OutboundMetrics } from './metrics';
 import { atLeast, intervalBoundaryUs, maintenanceRequest, operationOn, orderConfirmation } from './requests';
 
-export const OUTBOUND_INPUT_TOPICS = [topics.productionCount.name, topics.maintenanceAlert.name];
+/** The topics the outbound consumer reads: the OEE results too when shift ends are confirmed. */
+export function outboundInputTopics(section: OutboundSection): string[] {
+  const { confirmations } = section;
+  return [
+    topics.productionCount.name,
+    topics.maintenanceAlert.name,
+    ...(confirmations.enabled && confirmations.atShiftEnd ? [topics.oee.name] : []),
+  ];
+}
 
 export interface DecisionDependencies {
   readonly store: ErpStore;
@@ -41,6 +58,7 @@ export class DecisionHandler {
   async handle(batch: RecordBatch, context: BatchContext): Promise<void> {
     const counts = new Map<string, ProductionCountDelta[]>();
     const alerts: DecodedAlert[] = [];
+    const shiftEnds: ShiftEnd[] = [];
     for (const record of batch.records) {
       try {
         if (record.topic === topics.productionCount.name) {
@@ -48,6 +66,9 @@ export class DecisionHandler {
           counts.set(decoded.assetId, [...(counts.get(decoded.assetId) ?? []), ...decoded.deltas]);
         } else if (record.topic === topics.maintenanceAlert.name) {
           alerts.push(decodeAlert(record));
+        } else if (record.topic === topics.oee.name) {
+          const shiftEnd = decodeShiftEnd(record);
+          if (shiftEnd !== undefined) shiftEnds.push(shiftEnd);
         }
       } catch (error) {
         if (!(error instanceof EventDecodeError) && !(error instanceof RuleError)) throw error;
@@ -57,6 +78,7 @@ export class DecisionHandler {
     try {
       for (const [assetId, deltas] of counts) await this.countsOf(assetId, deltas);
       for (const alert of alerts) await this.alertOf(alert);
+      for (const shiftEnd of shiftEnds) await this.shiftEnded(shiftEnd);
     } catch (error) {
       throw new TransientError(
         `deciding on ${batch.topic}[${batch.partition}] offsets ${batch.records[0]?.offset}..` +
@@ -95,8 +117,9 @@ export class DecisionHandler {
             // boundary, after the last boundary confirmed) are confirmed through the boundary. Replayed and late
             // counts are not after the last one and cross no boundary.
             const boundaryUs = intervalBoundaryUs(delta.timeUs, partialEveryMinutes);
-            if (progress.lastUs < boundaryUs) {
-              const partial = await this.confirmOrder(tx, progress, boundaryUs);
+            // A shift end may have confirmed the order past this boundary already.
+            if (progress.lastUs < boundaryUs && !confirmedThrough(progress, boundaryUs)) {
+              const partial = await this.confirmOrder(tx, progress, boundaryUs, 'interval boundary passed');
               if (partial.inserted) decided++;
               if (partial.confirmed) progress = { ...progress, confirmedThroughUs: boundaryUs };
             }
@@ -107,10 +130,13 @@ export class DecisionHandler {
             lastUs: Math.max(progress.lastUs, delta.timeUs),
           };
         } else if (delta.timeUs > progress.lastUs) {
-          if (decideFinal && (await this.confirmOrder(tx, progress, undefined)).inserted) decided++;
-          // The new order's time starts where the previous one's last part was counted: the changeover between
-          // them is the new order's setup time. Nothing of it is confirmed yet.
-          progress = { assetId, orderId: delta.orderId, firstUs: progress.lastUs, lastUs: delta.timeUs };
+          if (decideFinal && (await this.confirmOrder(tx, progress, undefined, 'order complete')).inserted)
+            decided++;
+          // The new order's time starts where the previous one's last part was counted (the changeover between
+          // them is the new order's setup time), or where the previous one was confirmed through, when a shift
+          // end confirmed it past its last part: no time is booked twice. Nothing of the new order is confirmed.
+          const firstUs = Math.max(progress.lastUs, progress.confirmedThroughUs ?? progress.lastUs);
+          progress = { assetId, orderId: delta.orderId, firstUs, lastUs: Math.max(firstUs, delta.timeUs) };
         }
       }
       if (progress !== undefined && !sameProgress(progress, stored)) await tx.setProgress(progress);
@@ -120,15 +146,33 @@ export class DecisionHandler {
   }
 
   /**
+   * The OEE service closed a shift of the asset: the order running on it is confirmed through the shift's end,
+   * unless that was done already (an earlier delivery of the result, a recomputed revision of it) or the order
+   * started after the shift.
+   */
+  private async shiftEnded({ assetId, shiftId, endUs }: ShiftEnd): Promise<void> {
+    const inserted = await this.deps.store.transaction(async (tx) => {
+      const progress = await tx.progressOf(assetId, true);
+      if (progress === undefined || progress.firstUs >= endUs || confirmedThrough(progress, endUs))
+        return false;
+      const partial = await this.confirmOrder(tx, progress, endUs, `shift ${shiftId} ended`);
+      if (partial.confirmed) await tx.setProgress({ ...progress, confirmedThroughUs: endUs });
+      return partial.inserted;
+    });
+    if (inserted) this.deps.metrics.decision('confirmation');
+  }
+
+  /**
    * Confirms the asset's order from where the last partial confirmation ended (its start when there was none):
    * through `boundaryUs` as a partial confirmation, or to its last count as the final one (`boundaryUs`
    * undefined), so the partials and the final add up to the order's counts and span. `confirmed`: the outbox
-   * holds the confirmation (inserted now or by an earlier delivery of the same counts).
+   * holds the confirmation (inserted now or by an earlier delivery of the same counts). `reason` is logged.
    */
   private async confirmOrder(
     tx: ErpStore,
     progress: OrderProgress,
     boundaryUs: number | undefined,
+    reason: string,
   ): Promise<{ confirmed: boolean; inserted: boolean }> {
     const { assetId, orderId, confirmedThroughUs } = progress;
     const final = boundaryUs === undefined;
@@ -161,7 +205,11 @@ export class DecisionHandler {
     // The historian writes counts before it publishes them; none stored yet: leave them to the next confirmation.
     if (!final && totals.firstUs === undefined) return { confirmed: false, inserted: false };
     const startUs = confirmedThroughUs ?? Math.min(progress.firstUs, totals.firstUs ?? progress.firstUs);
-    const endUs = boundaryUs ?? Math.max(progress.lastUs, totals.lastUs ?? progress.lastUs);
+    // A final after a shift end past the order's last part (confirmed through the shift's end) spans nothing.
+    const endUs = Math.max(
+      startUs,
+      boundaryUs ?? Math.max(progress.lastUs, totals.lastUs ?? progress.lastUs),
+    );
     const idempotencyKey = final
       ? finalConfirmationKey(orderId, operation.operationId, assetId)
       : partialConfirmationKey(orderId, operation.operationId, assetId, boundaryUs);
@@ -191,9 +239,7 @@ export class DecisionHandler {
           yield: totals.goodCount,
           endUs,
         },
-        final
-          ? 'order complete on asset: final confirmation in the outbox'
-          : 'interval boundary passed: partial confirmation in the outbox',
+        `${reason}: ${final ? 'final' : 'partial'} confirmation in the outbox`,
       );
     }
     return { confirmed: true, inserted };
@@ -256,6 +302,10 @@ export class DecisionHandler {
     }
   }
 }
+
+/** The order was confirmed through `timeUs` or later. */
+const confirmedThrough = (progress: OrderProgress, timeUs: number): boolean =>
+  progress.confirmedThroughUs !== undefined && progress.confirmedThroughUs >= timeUs;
 
 const sameProgress = (a: OrderProgress, b: OrderProgress | undefined): boolean =>
   b !== undefined &&

@@ -1,7 +1,14 @@
-// The outbound consumer's input decoded from kiln.production-count.v1 and kiln.maintenance.alert.v1, and the rules
-// a record must meet (a record that breaks one goes to the dead-letter topic, the partition keeps flowing).
+// The outbound consumer's input decoded from kiln.production-count.v1, kiln.maintenance.alert.v1 and kiln.oee.v1,
+// and the rules a record must meet (a record that breaks one goes to the dead-letter topic, the partition keeps
+// flowing).
 import type { BusRecord } from '@kiln/bus';
-import { decodeEvent, eventTopics, type MaintenanceAlert, type ProductionCountDelta } from '@kiln/contracts';
+import {
+  decodeEvent,
+  eventTopics,
+  OeeWindowKind,
+  type MaintenanceAlert,
+  type ProductionCountDelta,
+} from '@kiln/contracts';
 import {
   alertSeverityName,
   alertStatusName,
@@ -21,19 +28,48 @@ export interface DecodedCounts {
   readonly deltas: readonly ProductionCountDelta[];
 }
 
+function checkTime(timeUs: number, what: string): void {
+  if (!Number.isSafeInteger(timeUs) || timeUs < 0 || timeUs > MAX_TIME_US) {
+    throw new RuleError(`${what}: time ${timeUs} us is not a time between 1970 and 9999`);
+  }
+}
+
+function checkKey(record: BusRecord, assetId: string, what: string): void {
+  if (record.key !== '' && record.key !== assetId) {
+    throw new RuleError(`${what} of asset "${assetId}" was keyed "${record.key}"`);
+  }
+}
+
 export function decodeCounts(record: BusRecord): DecodedCounts {
   const batch = decodeEvent(eventTopics.productionCount, record.value, record.headers);
   if (batch.assetId === '') throw new RuleError('production count batch has no asset id');
-  if (record.key !== '' && record.key !== batch.assetId) {
-    throw new RuleError(`production count batch of asset "${batch.assetId}" was keyed "${record.key}"`);
-  }
-  batch.deltas.forEach((delta, i) => {
-    const at = `delta ${i} of asset "${batch.assetId}"`;
-    if (!Number.isSafeInteger(delta.timeUs) || delta.timeUs < 0 || delta.timeUs > MAX_TIME_US) {
-      throw new RuleError(`${at}: time ${delta.timeUs} us is not a time between 1970 and 9999`);
-    }
-  });
+  checkKey(record, batch.assetId, 'production count batch');
+  batch.deltas.forEach((delta, i) => checkTime(delta.timeUs, `delta ${i} of asset "${batch.assetId}"`));
   return { assetId: batch.assetId, deltas: batch.deltas };
+}
+
+/** A closed shift window of an asset, from its OEE result. */
+export interface ShiftEnd {
+  readonly assetId: string;
+  readonly shiftId: string;
+  readonly endUs: number;
+}
+
+/** The shift end an OEE result reports; undefined for the results of other windows (hours, days, orders). */
+export function decodeShiftEnd(record: BusRecord): ShiftEnd | undefined {
+  const result = decodeEvent(eventTopics.oee, record.value, record.headers);
+  if (result.windowKind !== OeeWindowKind.OEE_WINDOW_KIND_SHIFT) return undefined;
+  if (result.assetId === '') throw new RuleError(`OEE result of shift "${result.windowRef}" has no asset id`);
+  checkKey(record, result.assetId, `OEE result of shift "${result.windowRef}"`);
+  const what = `OEE result of shift "${result.windowRef}" of asset "${result.assetId}"`;
+  checkTime(result.windowStartUs, `${what}, start`);
+  checkTime(result.windowEndUs, `${what}, end`);
+  if (result.windowEndUs <= result.windowStartUs) {
+    throw new RuleError(
+      `${what} ends at ${result.windowEndUs} us, not after its start ${result.windowStartUs} us`,
+    );
+  }
+  return { assetId: result.assetId, shiftId: result.windowRef, endUs: result.windowEndUs };
 }
 
 export interface DecodedAlert {

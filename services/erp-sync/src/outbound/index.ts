@@ -1,13 +1,14 @@
-// The outbound half of erp-sync: decisions (order completed -> final confirmation; interval boundary passed ->
-// partial confirmation, when configured; alert opened -> maintenance notification) written to the outbox in the transaction that makes them, and a sender that delivers each to the
-// ERP exactly once (idempotency keys, DESIGN.md section 3).
+// The outbound half of erp-sync: decisions (order completed -> final confirmation; interval boundary passed or
+// shift ended -> partial confirmation, when configured; alert opened -> maintenance notification) written to the
+// outbox in the transaction that makes them, and a sender that delivers each to the ERP exactly once (idempotency
+// keys, DESIGN.md section 3).
 import { describeError, type EventBus } from '@kiln/bus';
 import { topics, type TopicSpec } from '@kiln/contracts';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import { ErpStore, type Database } from '@kiln/timeseries';
 import type { ErpAdapter } from '../adapters/types';
 import type { OutboundSection } from './config';
-import { DecisionHandler, OUTBOUND_INPUT_TOPICS } from './decisions';
+import { DecisionHandler, outboundInputTopics } from './decisions';
 import { createOutboundMetrics } from './metrics';
 import { OutboxSender } from './sender';
 
@@ -20,12 +21,13 @@ export {
   MACHINE_TIME_STATES,
   SETUP_STATES,
 } from './requests';
-export { OUTBOUND_INPUT_TOPICS } from './decisions';
+export { outboundInputTopics } from './decisions';
 
 /** Every topic the outbound half reads or writes, for provisioning. */
 export const OUTBOUND_TOPICS: readonly TopicSpec[] = [
   topics.productionCount,
   topics.maintenanceAlert,
+  topics.oee,
   topics.dlq,
 ];
 
@@ -76,9 +78,10 @@ export async function startOutbound(
     logger,
     now,
   });
+  const inputTopics = outboundInputTopics(section);
   const subscription = await deps.bus.subscribe({
     groupId: section.groupId,
-    topics: OUTBOUND_INPUT_TOPICS,
+    topics: inputTopics,
     maxBatchSize: section.maxBatchSize,
     fromBeginning: section.startFrom === 'earliest',
     handler: (batch, context) => handler.handle(batch, context),
@@ -100,9 +103,6 @@ export async function startOutbound(
       await sender.idle();
     },
   });
-  logger.info(
-    { groupId: section.groupId, topics: OUTBOUND_INPUT_TOPICS, schema: deps.schema },
-    'erp outbound started',
-  );
+  logger.info({ groupId: section.groupId, topics: inputTopics, schema: deps.schema }, 'erp outbound started');
   return { isReady: () => subscription.isReady(), flush: () => sender.flush() };
 }

@@ -106,7 +106,7 @@ describe('the outbound section', () => {
       groupId: 'erp-sync',
       startFrom: 'earliest',
       maxBatchSize: 500,
-      confirmations: { enabled: true, finalOnOrderChange: true },
+      confirmations: { enabled: true, finalOnOrderChange: true, atShiftEnd: false },
       notifications: { enabled: true, minSeverity: 'warning' },
       sender: {
         pollIntervalMs: 1_000,

@@ -7,6 +7,8 @@ import {
   AlertStatus,
   encodeEvent,
   eventTopics,
+  OeeResult,
+  OeeWindowKind,
   topics,
   type MaintenanceAlert,
   type ProductionCountDelta,
@@ -179,6 +181,25 @@ export function countsEvent(assetId: string, deltas: readonly Partial<Production
       ...delta,
     })),
   });
+}
+
+/** The OEE result of a closed window of an asset (a shift by default), as the OEE service publishes it. */
+export function oeeResultEvent(
+  assetId: string,
+  window: { startUs: number; endUs: number; ref: string; kind?: OeeWindowKind; revision?: number },
+) {
+  return encodeEvent(
+    eventTopics.oee,
+    OeeResult.fromPartial({
+      assetId,
+      windowKind: window.kind ?? OeeWindowKind.OEE_WINDOW_KIND_SHIFT,
+      windowStartUs: window.startUs,
+      windowEndUs: window.endUs,
+      windowRef: window.ref,
+      revision: window.revision ?? 1,
+      computedTimeUs: window.endUs,
+    }),
+  );
 }
 
 export function alertEvent(alertId: string, overrides: Partial<MaintenanceAlert> = {}) {
