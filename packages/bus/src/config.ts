@@ -49,6 +49,10 @@ export const busEnvMap = {
   KAFKA_CLIENT_ID: 'bus.kafka.clientId',
   KAFKA_SSL: 'bus.kafka.ssl',
   KAFKA_COMPRESSION: 'bus.kafka.compression',
+  // SASL: all three, or none (a Secret's keys as environment variables).
+  KAFKA_SASL_MECHANISM: 'bus.kafka.sasl.mechanism',
+  KAFKA_SASL_USERNAME: 'bus.kafka.sasl.username',
+  KAFKA_SASL_PASSWORD: 'bus.kafka.sasl.password',
 } as const satisfies Record<string, string>;
 
 export interface BusDependencies {

@@ -44,6 +44,20 @@ describe('kiln start configuration', () => {
     expect(config.oee.calendarFile).toBe(EMBEDDED_SHIFTS_FILE);
   });
 
+  it('takes Kafka SASL credentials from the environment, and names the key that is missing', () => {
+    const sasl = { mechanism: 'scram-sha-512', username: 'kiln', password: 's3cret' };
+    const env = {
+      KILN_BUS: 'kafka',
+      KILN_KAFKA_SASL_MECHANISM: sasl.mechanism,
+      KILN_KAFKA_SASL_USERNAME: sasl.username,
+      KILN_KAFKA_SASL_PASSWORD: sasl.password,
+    };
+    expect(loadPlatformConfig(undefined, env).bus.kafka.sasl).toEqual(sasl);
+    expect(loadPlatformConfig(undefined, {}).bus.kafka.sasl).toBeUndefined();
+    const { KILN_KAFKA_SASL_PASSWORD: _password, ...withoutPassword } = env;
+    expect(() => loadPlatformConfig(undefined, withoutPassword)).toThrow(/bus\.kafka\.sasl\.password/);
+  });
+
   it('puts the database, buffer, PKI folders under KILN_DATA_DIR unless their own keys say otherwise', () => {
     const config = loadPlatformConfig(undefined, {
       KILN_DATA_DIR: '/var/lib/kiln',
