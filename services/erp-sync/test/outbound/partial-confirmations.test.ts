@@ -8,7 +8,11 @@ import { describeWith, waitUntil } from '@kiln/test-infra';
 import type { OrderConfirmation } from '../../src/adapters/types';
 import { finalConfirmationKey, intervalBoundaryUs, partialConfirmationKey } from '../../src/outbound';
 import {
+  countEvents,
   countsEvent,
+  storeCounts,
+  storeStates,
+  type CountRow,
   RecordingErp,
   startService,
   testBus,
@@ -59,47 +63,28 @@ describeWith(['postgres'], 'partial confirmations', () => {
     await database.drop();
   });
 
-  const s = () => `"${database.schema}"`;
-  const iso = (us: number) => new Date(us / 1000).toISOString();
   const progressAt = async (lastUs: number) => (await database.store.progressOf(PRESS))?.lastUs === lastUs;
 
   it('confirms a running order through each hour boundary and the rest finally, each once, adding up to its counts', async () => {
-    // [minutes after 06:00, good, scrap, order]: A-100 from 06:20 to 09:20 crosses 07:00, 08:00 and 09:00.
-    const counts: [number, number, number, string][] = [
-      [20, 10, 1, 'A-100'],
-      [50, 12, 0, 'A-100'],
-      [70, 8, 2, 'A-100'],
-      [100, 9, 0, 'A-100'],
-      [150, 15, 1, 'A-100'],
-      [185, 7, 0, 'A-100'],
-      [200, 5, 1, 'A-100'],
-      [210, 4, 0, 'B-200'],
+    // A-100 from 06:20 to 09:20 crosses 07:00, 08:00 and 09:00.
+    const counts: CountRow[] = [
+      [at(20), 10, 1, 'A-100'],
+      [at(50), 12, 0, 'A-100'],
+      [at(70), 8, 2, 'A-100'],
+      [at(100), 9, 0, 'A-100'],
+      [at(150), 15, 1, 'A-100'],
+      [at(185), 7, 0, 'A-100'],
+      [at(200), 5, 1, 'A-100'],
+      [at(210), 4, 0, 'B-200'],
     ];
-    // What the historian would have written before publishing the counts.
-    for (const [minutes, good, scrap, orderId] of counts) {
-      await database.db.query(
-        `INSERT INTO ${s()}.production_counts (asset_id, time, total_count, good_count, scrap_count, order_id)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [PRESS, iso(at(minutes)), good + scrap, good, scrap, orderId],
-      );
-    }
+    await storeCounts(database, PRESS, counts);
     // Running throughout but for a breakdown 07:50-08:10 across the 08:00 boundary.
-    for (const [minutes, state] of [
-      [0, 'RUNNING'],
-      [110, 'BREAKDOWN'],
-      [130, 'RUNNING'],
-    ] as const) {
-      await database.db.query(
-        `INSERT INTO ${s()}.machine_states (asset_id, time, state) VALUES ($1, $2, $3)`,
-        [PRESS, iso(at(minutes)), state],
-      );
-    }
-    const eventsOf = (rows: typeof counts) =>
-      rows.map(([minutes, goodCount, scrapCount, orderId]) =>
-        countsEvent(PRESS, [
-          { timeUs: at(minutes), goodCount, scrapCount, totalCount: goodCount + scrapCount, orderId },
-        ]),
-      );
+    await storeStates(database, PRESS, [
+      [at(0), 'RUNNING'],
+      [at(110), 'BREAKDOWN'],
+      [at(130), 'RUNNING'],
+    ]);
+    const eventsOf = (rows: readonly CountRow[]) => countEvents(PRESS, rows);
     // Every count delivered twice: the first five while A-100 runs, then the rest with B-200's first count.
     const running = eventsOf(counts.slice(0, 5));
     await bus.publish(topics.productionCount.name, running);
@@ -118,12 +103,9 @@ describeWith(['postgres'], 'partial confirmations', () => {
       confirmedThroughUs: at(120),
     });
     // A count that arrives late, timed before the 07:00 boundary already confirmed: the final books it.
-    await database.db.query(
-      `INSERT INTO ${s()}.production_counts (asset_id, time, total_count, good_count, scrap_count, order_id)
-       VALUES ($1, $2, 3, 3, 0, 'A-100')`,
-      [PRESS, iso(at(30))],
-    );
-    await bus.publish(topics.productionCount.name, eventsOf([[30, 3, 0, 'A-100']]));
+    const late: CountRow = [at(30), 3, 0, 'A-100'];
+    await storeCounts(database, PRESS, [late]);
+    await bus.publish(topics.productionCount.name, eventsOf([late]));
     const rest = eventsOf(counts.slice(5));
     await bus.publish(topics.productionCount.name, rest);
     await bus.publish(topics.productionCount.name, [...running, ...rest]);

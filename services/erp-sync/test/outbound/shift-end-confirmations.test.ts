@@ -14,7 +14,11 @@ import {
   partialConfirmationKey,
 } from '../../src/outbound';
 import {
+  countEvents,
   countsEvent,
+  storeCounts,
+  storeStates,
+  type CountRow,
   oeeResultEvent,
   RecordingErp,
   releasedOrder,
@@ -73,50 +77,31 @@ describeWith(['postgres'], 'confirmations at shift ends', () => {
     await database.drop();
   });
 
-  const s = () => `"${database.schema}"`;
-  const iso = (us: number) => new Date(us / 1000).toISOString();
   const progress = () => database.store.progressOf(PRESS);
 
   it('confirms the running order through each shift end once, and books the time of two orders once', async () => {
-    // [minutes after 06:00, good, scrap, order]: A-100 runs across the 14:00 shift end, its last part at 15:00;
-    // the changeover to B-200 lasts past the 22:00 shift end, B-200's first part comes at 22:30.
-    const counts: [number, number, number, string][] = [
-      [20, 10, 1, 'A-100'],
-      [240, 12, 0, 'A-100'],
-      [470, 8, 2, 'A-100'],
-      [490, 9, 0, 'A-100'],
-      [540, 5, 1, 'A-100'],
-      [990, 4, 0, 'B-200'],
-      [1020, 6, 1, 'B-200'],
+    // A-100 runs across the 14:00 shift end, its last part at 15:00; the changeover to B-200 lasts past the 22:00
+    // shift end, B-200's first part comes at 22:30.
+    const counts: CountRow[] = [
+      [at(20), 10, 1, 'A-100'],
+      [at(240), 12, 0, 'A-100'],
+      [at(470), 8, 2, 'A-100'],
+      [at(490), 9, 0, 'A-100'],
+      [at(540), 5, 1, 'A-100'],
+      [at(990), 4, 0, 'B-200'],
+      [at(1020), 6, 1, 'B-200'],
     ];
-    // What the historian would have written before publishing the counts.
-    for (const [minutes, good, scrap, orderId] of counts) {
-      await database.db.query(
-        `INSERT INTO ${s()}.production_counts (asset_id, time, total_count, good_count, scrap_count, order_id)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [PRESS, iso(at(minutes)), good + scrap, good, scrap, orderId],
-      );
-    }
-    for (const [minutes, state] of [
-      [0, 'RUNNING'],
-      [540, 'CHANGEOVER'],
-      [990, 'RUNNING'],
-    ] as const) {
-      await database.db.query(
-        `INSERT INTO ${s()}.machine_states (asset_id, time, state) VALUES ($1, $2, $3)`,
-        [PRESS, iso(at(minutes)), state],
-      );
-    }
-    const countEvents = (rows: typeof counts) =>
-      rows.map(([minutes, goodCount, scrapCount, orderId]) =>
-        countsEvent(PRESS, [
-          { timeUs: at(minutes), goodCount, scrapCount, totalCount: goodCount + scrapCount, orderId },
-        ]),
-      );
+    await storeCounts(database, PRESS, counts);
+    await storeStates(database, PRESS, [
+      [at(0), 'RUNNING'],
+      [at(540), 'CHANGEOVER'],
+      [at(990), 'RUNNING'],
+    ]);
+    const eventsOf = (rows: readonly CountRow[]) => countEvents(PRESS, rows);
 
     // A-100 counted past 14:00; the early shift closes. The hour 14:00-15:00 and an order window closing too decide
     // nothing; the shift's result comes three times (a redelivery, a recomputed revision).
-    await bus.publish(topics.productionCount.name, countEvents(counts.slice(0, 4)));
+    await bus.publish(topics.productionCount.name, eventsOf(counts.slice(0, 4)));
     await waitUntil(async () => (await progress())?.lastUs === at(490), {
       timeoutMs: 10_000,
       what: 'A-100 counted through 14:10',
@@ -151,7 +136,7 @@ describeWith(['postgres'], 'confirmations at shift ends', () => {
     ]);
 
     // A-100's last part at 15:00, then a changeover: the late shift closes while it lasts.
-    await bus.publish(topics.productionCount.name, countEvents(counts.slice(4, 5)));
+    await bus.publish(topics.productionCount.name, eventsOf(counts.slice(4, 5)));
     await waitUntil(async () => (await progress())?.lastUs === at(540), {
       timeoutMs: 10_000,
       what: 'A-100 counted through 15:00',
@@ -163,7 +148,7 @@ describeWith(['postgres'], 'confirmations at shift ends', () => {
     });
 
     // B-200's first parts complete A-100; the night shift closes; then everything is delivered again.
-    await bus.publish(topics.productionCount.name, countEvents(counts.slice(5)));
+    await bus.publish(topics.productionCount.name, eventsOf(counts.slice(5)));
     await waitUntil(async () => (await progress())?.lastUs === at(1020), {
       timeoutMs: 10_000,
       what: 'B-200 counted through 23:00',
@@ -174,7 +159,7 @@ describeWith(['postgres'], 'confirmations at shift ends', () => {
       timeoutMs: 10_000,
       what: 'B-200 confirmed through 06:00',
     });
-    await bus.publish(topics.productionCount.name, countEvents(counts));
+    await bus.publish(topics.productionCount.name, eventsOf(counts));
     await bus.publish(
       topics.oee.name,
       Object.values(SHIFTS).map((shift) => oeeResultEvent(PRESS, shift)),

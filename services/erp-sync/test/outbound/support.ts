@@ -169,6 +169,41 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
     .reduce((sum, value) => sum + value.value, 0);
 }
 
+/** A count as the tests write it: time, good and scrap parts, order. */
+export type CountRow = readonly [timeUs: number, good: number, scrap: number, orderId: string];
+
+/** Stores counts as the historian would have before publishing them. */
+export async function storeCounts(database: TestDatabase, assetId: string, rows: readonly CountRow[]) {
+  for (const [timeUs, good, scrap, orderId] of rows) {
+    await database.db.query(
+      `INSERT INTO "${database.schema}".production_counts
+         (asset_id, time, total_count, good_count, scrap_count, order_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [assetId, new Date(timeUs / 1000).toISOString(), good + scrap, good, scrap, orderId],
+    );
+  }
+}
+
+/** Stores the machine states that begin at the given times, as normalization would have. */
+export async function storeStates(
+  database: TestDatabase,
+  assetId: string,
+  rows: readonly (readonly [timeUs: number, state: string])[],
+) {
+  for (const [timeUs, state] of rows) {
+    await database.db.query(
+      `INSERT INTO "${database.schema}".machine_states (asset_id, time, state) VALUES ($1, $2, $3)`,
+      [assetId, new Date(timeUs / 1000).toISOString(), state],
+    );
+  }
+}
+
+/** One count event per row, as normalization publishes them. */
+export function countEvents(assetId: string, rows: readonly CountRow[]) {
+  return rows.map(([timeUs, goodCount, scrapCount, orderId]) =>
+    countsEvent(assetId, [{ timeUs, goodCount, scrapCount, totalCount: goodCount + scrapCount, orderId }]),
+  );
+}
+
 export function countsEvent(assetId: string, deltas: readonly Partial<ProductionCountDelta>[]) {
   return encodeEvent(eventTopics.productionCount, {
     assetId,
