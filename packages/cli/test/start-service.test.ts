@@ -1,7 +1,7 @@
 // `kiln start <service>`: one service of the platform on its own, configured as that service alone (its own
 // KILN_* variables), against the real Kafka and PostgreSQL; `kiln start` with no service stays the all-in-one.
 import { describeWith, serviceEndpoints, uniqueName } from '@kiln/test-infra';
-import { PgDatabase } from '@kiln/timeseries';
+import { dropMigratedSchema, PgDatabase } from '@kiln/timeseries';
 import { exitWithin, freePort, httpStatus, KILN_MAIN, run, waitForReady } from './support';
 
 describe('kiln start with a service name', () => {
@@ -24,8 +24,7 @@ describeWith(['kafka', 'postgres'], 'kiln start oee on Kafka and PostgreSQL', ()
   afterAll(async () => {
     const db = new PgDatabase({ connectionString: postgresUrl, applicationName: 'kiln start oee test' });
     try {
-      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await db.query(`DROP SCHEMA IF EXISTS "${schema}_analytics" CASCADE`);
+      await dropMigratedSchema(db, schema);
     } finally {
       await db.close();
     }

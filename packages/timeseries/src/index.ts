@@ -25,6 +25,7 @@ export * from './queries';
 export * from './hot-state';
 export * from './maintenance-store';
 export * from './erp-store';
+export * from './scratch-schema';
 export {
   databaseConfigSchema,
   openDatabase,

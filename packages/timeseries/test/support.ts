@@ -1,7 +1,6 @@
 // Real services for integration tests: PostgreSQL and Redis from the environment, defaults for this machine.
 import { randomBytes } from 'node:crypto';
-import { PgDatabase, type Database } from '../src';
-import { analyticsSchemaName } from '../src/migrations';
+import { dropMigratedSchema, PgDatabase, type Database } from '../src';
 
 export const postgresUrl = process.env['KILN_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -16,10 +15,7 @@ export function openPostgres(): PgDatabase {
 }
 
 /** Drops a migrated schema and the schema of its analytics views (migration 005). */
-export async function dropSchema(db: Database, schema: string): Promise<void> {
-  await db.execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await db.execute(`DROP SCHEMA IF EXISTS "${analyticsSchemaName(schema)}" CASCADE`);
-}
+export const dropSchema: (db: Database, schema: string) => Promise<void> = dropMigratedSchema;
 
 /** 2026-01-05T00:00:00Z, a Monday, in epoch microseconds. */
 export const T0 = Date.UTC(2026, 0, 5) * 1000;

@@ -1,6 +1,5 @@
 // What the outbound tests share: a migrated PostgreSQL schema of their own, the in-process bus, an ERP adapter that
 // records calls and fails on demand, the service started as a composition root would, and event builders.
-import { randomBytes } from 'node:crypto';
 import { InProcessBus, type BusRecord, type EventBus } from '@kiln/bus';
 import {
   AlertSeverity,
@@ -21,14 +20,7 @@ import {
   type Registry,
 } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
-import {
-  analyticsSchemaName,
-  ErpStore,
-  migrate,
-  PgDatabase,
-  type Database,
-  type ErpOrderRecord,
-} from '@kiln/timeseries';
+import { createScratchSchema, ErpStore, type ErpOrderRecord, type ScratchSchema } from '@kiln/timeseries';
 import {
   ErpRejectedError,
   ErpUnavailableError,
@@ -39,27 +31,17 @@ import {
 } from '../../src/adapters/types';
 import { OUTBOUND_TOPICS, outboundSectionSchema, startOutbound, type Outbound } from '../../src/outbound';
 
-export interface TestDatabase {
-  readonly db: Database;
-  readonly schema: string;
+export interface TestDatabase extends ScratchSchema {
   readonly store: ErpStore;
-  drop(): Promise<void>;
 }
 
 export async function testDatabase(): Promise<TestDatabase> {
-  const schema = `t_erp_${randomBytes(5).toString('hex')}`;
-  const db = new PgDatabase({ connectionString: serviceEndpoints().postgresUrl, maxConnections: 6 });
-  await migrate(db, { schema });
-  return {
-    db,
-    schema,
-    store: new ErpStore(db, schema),
-    drop: async () => {
-      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await db.query(`DROP SCHEMA IF EXISTS "${analyticsSchemaName(schema)}" CASCADE`);
-      await db.close();
-    },
-  };
+  const scratch = await createScratchSchema({
+    connectionString: serviceEndpoints().postgresUrl,
+    prefix: 't_erp',
+    maxConnections: 6,
+  });
+  return { ...scratch, store: new ErpStore(scratch.db, scratch.schema) };
 }
 
 export async function testBus(dead: BusRecord[]): Promise<InProcessBus> {

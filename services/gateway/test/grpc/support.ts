@@ -1,6 +1,5 @@
 // The gRPC gateway as a test talks to it: real PostgreSQL (a schema of the test's own), the in-process bus, live
 // OEE in memory, a day shift calendar, keys of each role, and a promise-returning way to call a unary method.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { topics, type api } from '@kiln/contracts';
 import { MemoryLiveOee, oeeSectionSchema, type OeeSection } from '@kiln/oee-service';
 import { createLogger } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
-import { analyticsSchemaName, HistorianWriter, migrate, PgDatabase, type Database } from '@kiln/timeseries';
+import { createScratchSchema, HistorianWriter, type Database } from '@kiln/timeseries';
 import { createGatewayApi, type GatewayApi } from '../../src/api';
 import { ApiKeyStore } from '../../src/auth/api-keys';
 import { Authenticator } from '../../src/auth/authenticator';
@@ -62,9 +61,11 @@ export interface GrpcHarness {
 }
 
 export async function grpcHarness(): Promise<GrpcHarness> {
-  const schema = `t_gwg_${randomBytes(5).toString('hex')}`;
-  const db = new PgDatabase({ connectionString: serviceEndpoints().postgresUrl, maxConnections: 6 });
-  await migrate(db, { schema });
+  const { db, schema, drop } = await createScratchSchema({
+    connectionString: serviceEndpoints().postgresUrl,
+    prefix: 't_gwg',
+    maxConnections: 6,
+  });
   const bus = new InProcessBus({ service: 'gateway-grpc-test', drainTimeoutMs: 1_000 });
   await bus.provision([
     topics.machineState,
@@ -120,9 +121,7 @@ export async function grpcHarness(): Promise<GrpcHarness> {
     stop: async () => {
       await server.stop();
       await bus.close();
-      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await db.query(`DROP SCHEMA IF EXISTS "${analyticsSchemaName(schema)}" CASCADE`);
-      await db.close();
+      await drop();
       rmSync(calendarDir, { recursive: true, force: true });
     },
   };

@@ -1,25 +1,13 @@
 // A PostgreSQL schema of a test's own, migrated, dropped afterwards (with its analytics schema).
-import { randomBytes } from 'node:crypto';
 import { serviceEndpoints } from '@kiln/test-infra';
-import { analyticsSchemaName, migrate, PgDatabase, type Database } from '@kiln/timeseries';
+import { createScratchSchema, type ScratchSchema } from '@kiln/timeseries';
 
-export interface TestDatabase {
-  readonly db: Database;
-  readonly schema: string;
-  drop(): Promise<void>;
-}
+export type TestDatabase = ScratchSchema;
 
-export async function testDatabase(): Promise<TestDatabase> {
-  const schema = `t_gw_${randomBytes(5).toString('hex')}`;
-  const db = new PgDatabase({ connectionString: serviceEndpoints().postgresUrl, maxConnections: 6 });
-  await migrate(db, { schema });
-  return {
-    db,
-    schema,
-    drop: async () => {
-      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await db.query(`DROP SCHEMA IF EXISTS "${analyticsSchemaName(schema)}" CASCADE`);
-      await db.close();
-    },
-  };
+export function testDatabase(): Promise<TestDatabase> {
+  return createScratchSchema({
+    connectionString: serviceEndpoints().postgresUrl,
+    prefix: 't_gw',
+    maxConnections: 6,
+  });
 }
