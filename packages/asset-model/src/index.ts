@@ -64,9 +64,11 @@ export type {
   StateChangeRecord,
   UnmappedTag,
 } from './normalize-result';
+export { mergeUnmapped } from './unmapped';
 export {
   emptyStats,
   InvalidSnapshotError,
+  unmappedTagSchema,
   type NormalizerSnapshot,
   type NormalizerStats,
 } from './normalizer-snapshot';

@@ -21,6 +21,17 @@ const statsSchema = z.object({
 });
 export type NormalizerStats = z.output<typeof statsSchema>;
 
+/** A tag without a mapping rule, as a snapshot (and the normalizer_state table) keeps it. */
+export const unmappedTagSchema = z.object({
+  sourceId: z.string(),
+  tag: z.string(),
+  reason: z.enum(['no-rule', 'unknown-asset', 'unknown-signal', 'incompatible-signal']),
+  detail: z.string(),
+  count: z.number(),
+  firstSeenUs: z.number(),
+  lastSeenUs: z.number(),
+});
+
 export const normalizerSnapshotSchema = z.object({
   version: z.literal(1),
   channels: z.record(
@@ -48,17 +59,7 @@ export const normalizerSnapshotSchema = z.object({
       pendingScrap: z.number().nonnegative(),
     }),
   ),
-  unmapped: z.array(
-    z.object({
-      sourceId: z.string(),
-      tag: z.string(),
-      reason: z.enum(['no-rule', 'unknown-asset', 'unknown-signal', 'incompatible-signal']),
-      detail: z.string(),
-      count: z.number(),
-      firstSeenUs: z.number(),
-      lastSeenUs: z.number(),
-    }),
-  ),
+  unmapped: z.array(unmappedTagSchema),
   stats: statsSchema,
 });
 

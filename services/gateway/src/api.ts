@@ -1,5 +1,6 @@
 // The gateway's operations over one set of dependencies, shared by the REST and gRPC transports.
 import type { EventBus } from '@kiln/bus';
+import { NormalizerStateStore } from '@kiln/normalization';
 import type { LiveOee, OeeSection } from '@kiln/oee-service';
 import { ErpStore, MaintenanceStore, type Database } from '@kiln/timeseries';
 import type { Authenticator } from './auth/authenticator';
@@ -24,6 +25,11 @@ export interface UnmappedTagView {
   readonly lastSeenUs: number;
 }
 
+export interface UnmappedTags {
+  readonly source: 'live' | 'stored';
+  readonly tags: readonly UnmappedTagView[];
+}
+
 export interface GatewayApi {
   readonly authenticator: Authenticator;
   readonly assets: AssetQueries;
@@ -35,8 +41,11 @@ export interface GatewayApi {
   readonly health: HealthQueries;
   /** ERP orders and the ERP bridge's outbox and problems (read-only). */
   readonly erp: ErpQueries;
-  /** Where normalization runs in the same process; undefined otherwise (the route answers 503). */
-  readonly unmapped: (() => UnmappedTagView[]) | undefined;
+  /**
+   * The tags without a mapping rule: live where normalization runs in the same process, else as its partitions
+   * last stored them (normalizer_state).
+   */
+  readonly unmapped: () => Promise<UnmappedTags>;
   readonly limits: GatewaySection['limits'];
 }
 
@@ -67,7 +76,14 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
     alerts: new AlertOperations(maintenance, deps.bus, deps.now),
     health: new HealthQueries(maintenance),
     erp: new ErpQueries(new ErpStore(deps.db, deps.schema)),
-    unmapped: deps.unmapped,
+    unmapped: unmappedTags(deps),
     limits: deps.section.limits,
   };
+}
+
+function unmappedTags(deps: GatewayApiDependencies): () => Promise<UnmappedTags> {
+  const live = deps.unmapped;
+  if (live !== undefined) return async () => ({ source: 'live', tags: live() });
+  const stored = new NormalizerStateStore(deps.db, deps.schema);
+  return async () => ({ source: 'stored', tags: await stored.unmappedTags() });
 }

@@ -1,7 +1,6 @@
 // The normalization service as a library, for `kiln start` and for the API that lists unmapped tags.
 export * from './config';
 export {
-  mergeUnmapped,
   startNormalization,
   type Normalization,
   type NormalizationDependencies,

@@ -1,9 +1,18 @@
 // Where each partition's Normalizer state survives restarts and rebalances: one row per kiln.raw.v1 partition
 // in `<schema>.normalizer_state`, holding the Normalizer snapshot (counter baselines, current states, orders)
 // and the offset of the last record whose effects are all durable, with the bus log epoch that offset belongs to.
-// The table is this service's own; the historian tables belong to the timeseries migrations.
-import type { NormalizerSnapshot } from '@kiln/asset-model';
+// The table is this service's own; the historian tables belong to the timeseries migrations. The gateway reads
+// the unmapped tags of the snapshots from it when normalization runs in other processes.
+import {
+  mergeUnmapped,
+  unmappedTagSchema,
+  type NormalizerSnapshot,
+  type UnmappedTag,
+} from '@kiln/asset-model';
 import type { Database } from '@kiln/timeseries';
+import { z } from 'zod';
+
+const storedUnmappedSchema = z.array(unmappedTagSchema);
 
 /** Where a partition's handling stands in the bus's log. */
 export interface HandledPosition {
@@ -56,6 +65,28 @@ export class NormalizerStateStore {
     if (row === undefined) return undefined;
     const snapshot: unknown = typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot;
     return { lastOffset: BigInt(row.last_offset), logEpoch: row.log_epoch ?? undefined, snapshot };
+  }
+
+  /**
+   * The unmapped tags of every partition's last saved snapshot, merged (each snapshot keeps its most recently
+   * seen ones); none before normalization first ran. A snapshot whose list does not parse is passed over.
+   */
+  async unmappedTags(): Promise<UnmappedTag[]> {
+    const { rows: found } = await this.db.query<{ present: boolean }>(
+      `SELECT to_regclass($1) IS NOT NULL AS present`,
+      [this.table],
+    );
+    if (found[0]?.present !== true) return [];
+    const { rows } = await this.db.query<{ unmapped: unknown }>(
+      `SELECT snapshot -> 'unmapped' AS unmapped FROM ${this.table} ORDER BY partition`,
+    );
+    return mergeUnmapped(
+      rows.flatMap((row) => {
+        const raw: unknown = typeof row.unmapped === 'string' ? JSON.parse(row.unmapped) : row.unmapped;
+        const parsed = storedUnmappedSchema.safeParse(raw);
+        return parsed.success ? parsed.data : [];
+      }),
+    );
   }
 
   async save(partition: number, handled: HandledPosition, snapshot: NormalizerSnapshot): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@kiln/service-kit';
 import { loadNormalizationConfig } from '../src/config';
-import { mergeUnmapped } from '../src/normalization';
+import { mergeUnmapped } from '@kiln/asset-model';
 import { mergeRanges } from '../src/rollup-refresh';
 import { rejectCategory } from '../src/sample-log';
 

@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayApi } from '../api';
-import { ApiError, invalidArgument } from '../errors';
+import { invalidArgument } from '../errors';
 import { isoOf, parseIsoTime } from '../domain/range';
 import { requireRole } from '../auth/principal';
 import { principalOf } from './authenticate';
@@ -178,6 +178,11 @@ export function eventRoutes(app: FastifyInstance, api: GatewayApi, now: () => nu
         security,
         response: {
           200: z.object({
+            source: z
+              .enum(['live', 'stored'])
+              .describe(
+                'live: from normalization in this process; stored: as its partitions last saved them (the most recently seen 500 each)',
+              ),
             tags: z.array(
               z.object({
                 sourceId: z.string(),
@@ -196,14 +201,10 @@ export function eventRoutes(app: FastifyInstance, api: GatewayApi, now: () => nu
     },
     async (request) => {
       requireRole(principalOf(request), 'admin');
-      if (api.unmapped === undefined) {
-        throw new ApiError(
-          'unavailable',
-          'normalization does not run in this process, so its unmapped tags are not known here',
-        );
-      }
+      const { source, tags } = await api.unmapped();
       return {
-        tags: api.unmapped().map(({ firstSeenUs, lastSeenUs, ...tag }) => ({
+        source,
+        tags: tags.map(({ firstSeenUs, lastSeenUs, ...tag }) => ({
           ...tag,
           firstSeen: isoOf(firstSeenUs),
           lastSeen: isoOf(lastSeenUs),

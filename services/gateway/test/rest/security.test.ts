@@ -2,6 +2,8 @@
 // credential; wrong, revoked and other-site keys refused; a key past its rate limit slowed with 429; the OpenAPI
 // document valid (swagger-parser) and listing every route.
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { emptyStats, type UnmappedTag } from '@kiln/asset-model';
+import { NormalizerStateStore } from '@kiln/normalization';
 import { describeWith } from '@kiln/test-infra';
 import { gatewaySectionSchema } from '../../src/config';
 import { assetPath, restHarness, type RestHarness } from '../support/harness';
@@ -81,9 +83,12 @@ describeWith(['postgres', 'redis'], 'REST security and description', () => {
     expect((await h.call('GET', '/api/v1/unmapped', { key: reader })).statusCode).toBe(403);
   });
 
-  it('lists unmapped tags to admins where normalization runs in the process, else answers 503', async () => {
-    expect((await h.call('GET', '/api/v1/unmapped')).statusCode).toBe(503);
-    const tag = {
+  it('lists to admins the unmapped tags normalization stored, or its live list where it runs in the process', async () => {
+    const unmapped = async () => (await h.call('GET', '/api/v1/unmapped')).json();
+    // Before normalization ever ran here: none.
+    expect(await unmapped()).toEqual({ source: 'stored', tags: [] });
+
+    const tag: UnmappedTag = {
       sourceId: 'opcua/plc-7',
       tag: 'Line9/Press/Speed',
       reason: 'no-rule',
@@ -92,10 +97,65 @@ describeWith(['postgres', 'redis'], 'REST security and description', () => {
       firstSeenUs: Date.UTC(2026, 2, 2) * 1000,
       lastSeenUs: Date.UTC(2026, 2, 2, 1) * 1000,
     };
+    // The snapshots of two partitions, as normalization in other processes saved them: the tag in both (its
+    // source moved partitions) is one entry; a third snapshot whose list does not parse is passed over.
+    const store = new NormalizerStateStore(h.database.db, h.database.schema);
+    await store.ensureTable();
+    const snapshot = (tags: UnmappedTag[]) => ({
+      version: 1 as const,
+      channels: {},
+      assets: {},
+      unmapped: tags,
+      stats: emptyStats(),
+    });
+    const other: UnmappedTag = {
+      ...tag,
+      sourceId: 'mqtt/hall-2',
+      tag: 'hall2/oven/temp',
+      reason: 'unknown-asset',
+      count: 2,
+    };
+    await store.save(0, { lastOffset: 41n, logEpoch: 'e1' }, snapshot([other, tag]));
+    await store.save(
+      1,
+      { lastOffset: 7n, logEpoch: 'e1' },
+      snapshot([
+        { ...tag, count: 3, firstSeenUs: tag.firstSeenUs - 60_000_000, lastSeenUs: tag.lastSeenUs + 1 },
+      ]),
+    );
+    await h.database.db.query(
+      `INSERT INTO "${h.database.schema}".normalizer_state (partition, last_offset, snapshot)
+       VALUES (2, 0, '{"unmapped": [{"tag": 1}]}')`,
+    );
+    expect(await unmapped()).toEqual({
+      source: 'stored',
+      tags: [
+        {
+          sourceId: 'opcua/plc-7',
+          tag: 'Line9/Press/Speed',
+          reason: 'no-rule',
+          detail: 'no mapping rule matches',
+          count: 15,
+          firstSeen: '2026-03-01T23:59:00.000Z',
+          lastSeen: '2026-03-02T01:00:00.000Z',
+        },
+        {
+          sourceId: 'mqtt/hall-2',
+          tag: 'hall2/oven/temp',
+          reason: 'unknown-asset',
+          detail: 'no mapping rule matches',
+          count: 2,
+          firstSeen: '2026-03-02T00:00:00.000Z',
+          lastSeen: '2026-03-02T01:00:00.000Z',
+        },
+      ],
+    });
+
     const withNormalization = await restHarness({ unmapped: () => [tag] });
     try {
       const response = await withNormalization.call('GET', '/api/v1/unmapped');
       expect(response.json()).toEqual({
+        source: 'live',
         tags: [
           {
             sourceId: 'opcua/plc-7',
