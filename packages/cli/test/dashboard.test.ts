@@ -1,7 +1,9 @@
 // The live dashboard of `kiln start` in a real headless browser (Debian's chromium driven by playwright-core):
 // the page at / loads without a key, takes the key from #key=, shows every simulated machine with its state and
 // timeline, and shows for each the very OEE, A, P and Q of the open shift that GET /api/v1/oee/live answers, the
-// health that GET /api/v1/assets/{id}/health answers, and the open alerts of GET /api/v1/alerts.
+// health that GET /api/v1/assets/{id}/health answers, the running order against the target quantity that
+// GET /api/v1/orders/{id} answers (the simulated factory's ERP, read by erp-sync), and the open alerts of
+// GET /api/v1/alerts.
 // The stream it follows needs the key like the API, and an open stream does not keep kiln start from stopping.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,6 +122,42 @@ async function pageHealth(
       learning: !health.querySelector('.learning').hidden,
     };
   })()`);
+}
+
+/** What a machine's card shows of its running order: its id, the target quantity and the text. */
+async function pageOrder(
+  page: Page,
+  assetId: string,
+): Promise<{ orderId: string; targetQuantity: string; text: string } | null> {
+  return page.evaluate(`(() => {
+    const counts = document.querySelector('article.machine[data-asset-id=${JSON.stringify(assetId)}] .order-counts');
+    if (counts === null) return null;
+    return {
+      orderId: counts.dataset.orderId ?? '',
+      targetQuantity: counts.dataset.targetQuantity ?? '',
+      text: counts.querySelector('.text').textContent,
+    };
+  })()`);
+}
+
+/** The ERP's operation of an order on a machine, as GET /api/v1/orders/{id} answers; undefined when unknown. */
+async function apiOperation(
+  base: string,
+  key: string,
+  orderId: string,
+  assetId: string,
+): Promise<{ targetQuantity: number; quantityUnit: string } | undefined> {
+  const response = await fetch(`${base}/api/v1/orders/${encodeURIComponent(orderId)}`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (response.status === 404) return undefined;
+  if (response.status !== 200)
+    throw new Error(`order ${orderId}: ${response.status} ${await response.text()}`);
+  const { operations } = (await response.json()) as {
+    operations: { assetId: string | null; targetQuantity: number; quantityUnit: string }[];
+  };
+  return operations.find((operation) => operation.assetId === assetId);
 }
 
 /** The API's live result of the open shift of a machine, in the figures the page shows. */
@@ -313,6 +351,33 @@ describeWithChromium('the live dashboard of kiln start', () => {
           text: api?.healthIndex.toFixed(0),
           learning: api?.baselineReady === false,
         });
+      }
+
+      // Each machine's running order against the target quantity of its ERP operation.
+      for (const assetId of machineIds) {
+        let last: { shown?: Awaited<ReturnType<typeof pageOrder>>; target?: number; unit?: string } = {};
+        await waitUntil(
+          async () => {
+            const shown = await pageOrder(tab, assetId);
+            last = { shown };
+            if (shown === null || shown.orderId === '' || shown.targetQuantity === '') return false;
+            const operation = await apiOperation(base, key, shown.orderId, assetId);
+            if (operation === undefined) return false;
+            last = { shown, target: operation.targetQuantity, unit: operation.quantityUnit };
+            return String(operation.targetQuantity) === shown.targetQuantity;
+          },
+          {
+            timeoutMs: 60_000,
+            intervalMs: 500,
+            what: `the target quantity of the running order of ${assetId} on its card`,
+            describe: () => JSON.stringify(last),
+          },
+        );
+        expect(last.shown?.text).toMatch(
+          new RegExp(
+            `^Order ${last.shown?.orderId}( \\(.+\\))?: [\\d,]+ of ${last.target} ${last.unit} made, [\\d,]+ good$`,
+          ),
+        );
       }
 
       // The alerts panel lists the very open and acknowledged alerts of the API: none yet, and it says so.

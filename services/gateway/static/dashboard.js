@@ -1,5 +1,6 @@
 // Kiln's live dashboard: the machines of the plant with their current state and for how long, the live OEE of
-// the open shift (A, P, Q), counts of the shift and the running order, and the state timeline of the last hours
+// the open shift (A, P, Q), counts of the shift and the running order (against the order's target quantity where
+// the ERP sent the order), and the state timeline of the last hours
 // with stop reasons, and from predictive maintenance each machine's health and remaining useful life and the
 // open or acknowledged alerts (read every 30 s). It calls the REST API with the key the user gives (kept in local storage, or passed once as
 // #key=... in the address) and follows GET /api/v1/stream with fetch(), so the key stays in a header.
@@ -13,6 +14,8 @@ const MAINTENANCE_REFRESH_MS = 30_000;
 const STREAM_INTERVAL_S = 3;
 const RECONNECT_MS = 3_000;
 const STOPS_LISTED = 5;
+/** An order the ERP did not know is asked for again after this long (erp-sync may not have read it yet). */
+const ORDER_RECHECK_MS = 15_000;
 
 const $ = (selector, root = document) => {
   const element = root.querySelector(selector);
@@ -171,7 +174,9 @@ function addMachine(asset) {
   $('.path', card).textContent = asset.id;
   $('.path', card).title = asset.id;
   machinesRoot.append(card);
-  machines.set(asset.id, { card, name, state: undefined });
+  // orders: what the ERP says of each order seen running here: { operation, checkedMs }, operation null when the
+  // ERP did not know it, undefined while asked.
+  machines.set(asset.id, { card, name, state: undefined, order: undefined, orders: new Map() });
 }
 
 function showState(machine, interval) {
@@ -228,15 +233,59 @@ function showOee(machine, live) {
       ? ''
       : `Shift: ${count(shift.totalCount)} made, ${count(shift.goodCount)} good, ${count(shift.scrapCount)} scrap`;
 
+  machine.order = order;
+  showOrderCounts(machine);
+}
+
+/** The running order's counts, against its target quantity once the ERP's operation is known. */
+function showOrderCounts(machine) {
+  const { card, order } = machine;
+  const operation = order === undefined ? undefined : machine.orders.get(order.windowRef)?.operation;
   const orderCounts = $('.order-counts', card);
   orderCounts.dataset.orderId = order?.windowRef ?? '';
   orderCounts.dataset.totalCount = raw(order?.totalCount);
   orderCounts.dataset.goodCount = raw(order?.goodCount);
-  // The order's target quantity is not served by the API: the count stands alone rather than against a guess.
-  orderCounts.textContent =
+  orderCounts.dataset.targetQuantity = raw(operation?.targetQuantity);
+  $('.fill', orderCounts).style.width =
+    operation?.targetQuantity > 0
+      ? `${Math.min(100, (order.totalCount / operation.targetQuantity) * 100)}%`
+      : '0%';
+  $('.meter', orderCounts).hidden = !(operation?.targetQuantity > 0);
+  const material = operation?.materialDescription || operation?.material || '';
+  $('.text', orderCounts).textContent =
     order === undefined
       ? 'No running order'
-      : `Order ${order.windowRef || '(no id)'}: ${count(order.totalCount)} made, ${count(order.goodCount)} good`;
+      : operation === undefined || operation === null
+        ? `Order ${order.windowRef || '(no id)'}: ${count(order.totalCount)} made, ${count(order.goodCount)} good`
+        : `Order ${order.windowRef}${material === '' ? '' : ` (${material})`}: ${count(order.totalCount)} of ` +
+          `${count(operation.targetQuantity)} ${operation.quantityUnit} made, ${count(order.goodCount)} good`;
+}
+
+/**
+ * What the ERP says of a machine's running order, read once per order: its operation on the machine (else its
+ * first), or null while erp-sync has not read the order (no ERP, a manual order number, not synced yet; asked
+ * again after ORDER_RECHECK_MS).
+ */
+async function loadOrder(key, machine, orderId, signal) {
+  if (orderId === '') return;
+  const known = machine.orders.get(orderId);
+  if (known !== undefined && (known.operation !== null || Date.now() - known.checkedMs < ORDER_RECHECK_MS)) {
+    return;
+  }
+  machine.orders.set(orderId, { operation: undefined, checkedMs: Date.now() });
+  let operation = null;
+  try {
+    const { operations } = await getJson(key, `/orders/${encodeURIComponent(orderId)}`, signal);
+    const assetId = machine.card.dataset.assetId;
+    operation = operations.find((op) => op.assetId === assetId) ?? operations[0] ?? null;
+  } catch (error) {
+    if (!(error instanceof NotFound)) {
+      machine.orders.delete(orderId); // asked again with the next snapshot
+      throw error;
+    }
+  }
+  machine.orders.set(orderId, { operation, checkedMs: Date.now() });
+  showOrderCounts(machine);
 }
 
 async function loadTimeline(key, assetId, signal) {
@@ -419,6 +468,9 @@ function applySnapshot(key, snapshot, signal) {
     const before = machine.state?.start;
     showState(machine, entry.state);
     showOee(machine, entry.live);
+    if (machine.order !== undefined) {
+      loadOrder(key, machine, machine.order.windowRef, signal).catch(() => undefined);
+    }
     // A new state: its start belongs on the timeline now, not at the next refresh.
     if (before !== undefined && entry.state !== null && entry.state.start !== before) {
       loadTimeline(key, entry.assetId, signal).catch(() => undefined);
