@@ -3,267 +3,45 @@
 // The outbox is claimed with FOR UPDATE SKIP LOCKED and a lease (next_attempt_at moves past the send), so several
 // senders never hold the same row at once and a sender that dies mid-send leaves the row due again later.
 import type { Database, Queryable } from './database';
-import { checkedSchema, epochUsOf, InvalidArgumentError, timestampParam } from './sql';
-
-export type ErpOutboxKind = 'confirmation' | 'notification';
-export type ErpOutboxStatus = 'pending' | 'sent' | 'failed';
-export type ErpProblemKind = 'order' | 'shift' | 'confirmation' | 'notification';
-
-/** One order operation as an adapter reads it (the fields of erp-sync's ErpOrder), with where it came from. */
-export interface ErpOrderRecord {
-  readonly orderId: string;
-  readonly operationId: string;
-  readonly workCenter: string;
-  /** The Kiln asset of the work center, where the work-center map knows it. */
-  readonly assetId?: string | undefined;
-  readonly material: string;
-  readonly materialDescription: string;
-  readonly targetQuantity: number;
-  readonly quantityUnit: string;
-  readonly idealCycleTimeS: number;
-  readonly status: string;
-  /** Epoch microseconds UTC; 0 = not set. */
-  readonly scheduledStartUs: number;
-  readonly scheduledEndUs: number;
-  readonly actualStartUs: number;
-  readonly actualEndUs: number;
-  readonly changedTimeUs: number;
-  /** The ERP's record as read, for diagnosis. */
-  readonly payload?: unknown;
-}
-
-export interface StoredErpOrder extends ErpOrderRecord {
-  readonly erpSystem: string;
-  readonly assetId: string | undefined;
-}
-
-export interface ErpProblem {
-  readonly recordId: string;
-  readonly problem: string;
-}
-
-export interface StoredErpProblem extends ErpProblem {
-  readonly erpSystem: string;
-  readonly kind: ErpProblemKind;
-  readonly seenUs: number;
-}
-
-export interface NewOutboxEntry {
-  /** The idempotency key sent to the ERP: deterministic, so a replayed decision derives the same one. */
-  readonly id: string;
-  readonly kind: ErpOutboxKind;
-  /** Order id + operation, or alert id. */
-  readonly kilnRef: string;
-  /** What tells decisions of one Kiln reference apart ('final'; '' where there is one decision). */
-  readonly revision: string;
-  readonly payload: unknown;
-  readonly createdUs: number;
-}
-
-export interface OutboxEntry {
-  readonly id: string;
-  readonly kind: ErpOutboxKind;
-  readonly kilnRef: string;
-  readonly revision: string;
-  readonly payload: unknown;
-  readonly status: ErpOutboxStatus;
-  /** Send attempts that reached a result (sent, retry later, refused). */
-  readonly attempts: number;
-  readonly nextAttemptUs: number;
-  readonly lastError: string | undefined;
-  readonly erpRef: string | undefined;
-  readonly createdUs: number;
-  readonly sentUs: number | undefined;
-}
-
-export interface ErpLink {
-  readonly kilnKind: string;
-  readonly kilnRef: string;
-  readonly erpSystem: string;
-  readonly erpKind: string;
-  readonly erpRef: string;
-}
-
-export interface OrderProgress {
-  readonly assetId: string;
-  readonly orderId: string;
-  readonly firstUs: number;
-  readonly lastUs: number;
-  /**
-   * The interval boundary the order is confirmed through by partial confirmations (migration 9); undefined:
-   * nothing of it confirmed yet.
-   */
-  readonly confirmedThroughUs?: number | undefined;
-}
-
-/** A time range of production counts: [fromUs, toUs); an absent bound is open. */
-export interface CountRange {
-  readonly fromUs?: number | undefined;
-  readonly toUs?: number | undefined;
-}
-
-/** Production counts of one order on one asset, summed. */
-export interface OrderCountTotals {
-  readonly totalCount: number;
-  readonly goodCount: number;
-  readonly scrapCount: number;
-  /** Times of the first and last count; undefined when there is none. */
-  readonly firstUs: number | undefined;
-  readonly lastUs: number | undefined;
-}
-
-/** Which order operations {@link ErpStore.listOrders} answers, newest changed first. */
-export interface ErpOrderListFilter {
-  readonly assetId?: string;
-  /** Only operations of assets below this site or area (`acme/plant-1`); operations without an asset never. */
-  readonly assetPrefix?: string;
-  /** Empty or absent: every status. */
-  readonly statuses?: readonly string[];
-  readonly limit: number;
-  /** The keyset of the last operation of the previous page. */
-  readonly after?: { readonly changedTimeUs: number; readonly orderId: string; readonly operationId: string };
-}
-
-/** Which outbox rows {@link ErpStore.listOutboxEntries} answers, newest created first. */
-export interface ErpOutboxListFilter {
-  /** Empty or absent: every status. */
-  readonly statuses?: readonly ErpOutboxStatus[];
-  readonly kind?: ErpOutboxKind;
-  /**
-   * Only rows of assets below this site (see {@link outboxAssetOf}); rows whose asset is unknown never.
-   */
-  readonly assetPrefix?: string;
-  readonly limit: number;
-  /** The keyset of the last row of the previous page. */
-  readonly after?: { readonly createdUs: number; readonly id: string };
-}
-
-const OUTBOX_STATUSES: readonly ErpOutboxStatus[] = ['pending', 'sent', 'failed'];
-const OUTBOX_KINDS: readonly ErpOutboxKind[] = ['confirmation', 'notification'];
+import { ERP_OUTBOX_KINDS as OUTBOX_KINDS, ERP_OUTBOX_STATUSES as OUTBOX_STATUSES } from './migrations';
+import type {
+  CountRange,
+  ErpLink,
+  ErpOrderListFilter,
+  ErpOrderRecord,
+  ErpOutboxListFilter,
+  ErpOutboxStatus,
+  ErpProblem,
+  ErpProblemKind,
+  NewOutboxEntry,
+  OrderCountTotals,
+  OrderProgress,
+  OutboxEntry,
+  StoredErpOrder,
+  StoredErpProblem,
+} from './erp-records';
+import {
+  ORDER_COLUMNS,
+  OUTBOX_COLUMNS,
+  optionalTime,
+  orderOf,
+  outboxOf,
+  type OrderRow,
+  type OutboxRow,
+} from './erp-rows';
+import {
+  checkedSchema,
+  checkLimit,
+  epochUsOf,
+  InvalidArgumentError,
+  positionalParameters,
+  timestampParam,
+} from './sql';
 
 // A confirmation's kiln_ref is `order/operation/asset` (the asset id holds slashes itself); a notification's
-// payload carries the asset of its alert. The SQL and the function below must agree.
+// payload carries the asset of its alert. The SQL and outboxAssetOf (erp-records.ts) must agree.
 const OUTBOX_ASSET_SQL = `CASE kind WHEN 'confirmation' THEN substring(kiln_ref FROM '^[^/]*/[^/]*/(.+)$')
   ELSE payload->>'assetId' END`;
-
-/** The Kiln asset an outbox row is about, where its reference or payload tells; undefined otherwise. */
-export function outboxAssetOf(entry: Pick<OutboxEntry, 'kind' | 'kilnRef' | 'payload'>): string | undefined {
-  if (entry.kind === 'confirmation') {
-    const match = /^[^/]*\/[^/]*\/(.+)$/.exec(entry.kilnRef);
-    return match?.[1];
-  }
-  const payload = entry.payload;
-  if (typeof payload === 'object' && payload !== null && 'assetId' in payload) {
-    const assetId: unknown = payload.assetId;
-    return typeof assetId === 'string' && assetId !== '' ? assetId : undefined;
-  }
-  return undefined;
-}
-
-function checkLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new InvalidArgumentError(`limit must be a positive integer, got ${limit}`);
-  }
-}
-
-/** Collects positional parameters of a statement built from optional filters. */
-function parameters(): { params: unknown[]; param: (value: unknown) => string } {
-  const params: unknown[] = [];
-  return {
-    params,
-    param: (value) => {
-      params.push(value);
-      return `$${params.length}`;
-    },
-  };
-}
-
-interface OrderRow {
-  erp_system: string;
-  order_id: string;
-  operation_id: string;
-  work_center: string;
-  asset_id: string | null;
-  material: string;
-  material_description: string;
-  target_quantity: number;
-  quantity_unit: string;
-  ideal_cycle_time_s: number;
-  status: string;
-  scheduled_start_us: number | null;
-  scheduled_end_us: number | null;
-  actual_start_us: number | null;
-  actual_end_us: number | null;
-  changed_us: number;
-  payload: unknown;
-}
-
-interface OutboxRow {
-  id: string;
-  kind: ErpOutboxKind;
-  kiln_ref: string;
-  revision: string;
-  payload: unknown;
-  status: ErpOutboxStatus;
-  attempts: number;
-  next_attempt_us: number;
-  last_error: string | null;
-  erp_ref: string | null;
-  created_us: number;
-  sent_us: number | null;
-}
-
-const ORDER_COLUMNS = `erp_system, order_id, operation_id, work_center, asset_id, material, material_description,
-  target_quantity, quantity_unit, ideal_cycle_time_s, status,
-  ${epochUsOf('scheduled_start')} AS scheduled_start_us, ${epochUsOf('scheduled_end')} AS scheduled_end_us,
-  ${epochUsOf('actual_start')} AS actual_start_us, ${epochUsOf('actual_end')} AS actual_end_us,
-  ${epochUsOf('changed_time')} AS changed_us, payload`;
-
-const OUTBOX_COLUMNS = `id, kind, kiln_ref, revision, payload, status, attempts,
-  ${epochUsOf('next_attempt_at')} AS next_attempt_us, last_error, erp_ref, ${epochUsOf('created_at')} AS created_us,
-  ${epochUsOf('sent_at')} AS sent_us`;
-
-const optionalTime = (epochUs: number, what: string): string | null =>
-  epochUs === 0 ? null : timestampParam(epochUs, what);
-
-function orderOf(row: OrderRow): StoredErpOrder {
-  return {
-    erpSystem: row.erp_system,
-    orderId: row.order_id,
-    operationId: row.operation_id,
-    workCenter: row.work_center,
-    assetId: row.asset_id ?? undefined,
-    material: row.material,
-    materialDescription: row.material_description,
-    targetQuantity: row.target_quantity,
-    quantityUnit: row.quantity_unit,
-    idealCycleTimeS: row.ideal_cycle_time_s,
-    status: row.status,
-    scheduledStartUs: row.scheduled_start_us ?? 0,
-    scheduledEndUs: row.scheduled_end_us ?? 0,
-    actualStartUs: row.actual_start_us ?? 0,
-    actualEndUs: row.actual_end_us ?? 0,
-    changedTimeUs: row.changed_us,
-    payload: row.payload,
-  };
-}
-
-function outboxOf(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    kind: row.kind,
-    kilnRef: row.kiln_ref,
-    revision: row.revision,
-    payload: row.payload,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptUs: row.next_attempt_us,
-    lastError: row.last_error ?? undefined,
-    erpRef: row.erp_ref ?? undefined,
-    createdUs: row.created_us,
-    sentUs: row.sent_us ?? undefined,
-  };
-}
 
 function isDatabase(db: Queryable): db is Database {
   return 'transaction' in db && typeof (db as Partial<Database>).transaction === 'function';
@@ -377,7 +155,7 @@ export class ErpStore {
   async listOrders(filter: ErpOrderListFilter): Promise<StoredErpOrder[]> {
     checkLimit(filter.limit);
     const where: string[] = [];
-    const { params, param } = parameters();
+    const { params, param } = positionalParameters();
     if (filter.assetId !== undefined) where.push(`asset_id = ${param(filter.assetId)}`);
     if (filter.assetPrefix !== undefined) {
       where.push(`starts_with(asset_id, ${param(`${filter.assetPrefix}/`)}::text)`);
@@ -570,7 +348,7 @@ export class ErpStore {
   async listOutboxEntries(filter: ErpOutboxListFilter): Promise<OutboxEntry[]> {
     checkLimit(filter.limit);
     const where: string[] = [];
-    const { params, param } = parameters();
+    const { params, param } = positionalParameters();
     if (filter.statuses !== undefined && filter.statuses.length > 0) {
       for (const status of filter.statuses) {
         if (!OUTBOX_STATUSES.includes(status)) {

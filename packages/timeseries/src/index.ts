@@ -23,7 +23,9 @@ export * from './rollups';
 export * from './writer';
 export * from './queries';
 export * from './hot-state';
+export * from './maintenance-records';
 export * from './maintenance-store';
+export * from './erp-records';
 export * from './erp-store';
 export * from './scratch-schema';
 export {

@@ -2,115 +2,29 @@
 // window, and each asset's model state. Alert deduplication is the database's: at most one unresolved alert per
 // asset and cause (a partial unique index), so two instances that briefly own the same partition during a
 // rebalance, or a service replaying after a restart, never open the same alert twice.
-import {
-  AlertSeverity,
-  AlertStatus,
-  type AssetHealth,
-  type MaintenanceAlert,
-  type RemainingUsefulLife,
-} from '@kiln/contracts';
 import type { Queryable } from './database';
-import { checkedSchema, epochUsOf, InvalidArgumentError, timestampParam } from './sql';
-
-export type AlertSeverityName = 'info' | 'warning' | 'critical';
-export type AlertStatusName = 'open' | 'acknowledged' | 'resolved';
-
-export interface RulInterval {
-  estimateH: number;
-  lowerH: number;
-  upperH: number;
-}
-
-export interface StoredAlert {
-  alertId: string;
-  assetId: string;
-  cause: string;
-  signal: string;
-  severity: AlertSeverityName;
-  status: AlertStatusName;
-  message: string;
-  openedTimeUs: number;
-  updatedTimeUs: number;
-  resolvedTimeUs: number | undefined;
-  healthIndex: number | undefined;
-  rul: RulInterval | undefined;
-  actor: string;
-  details: Record<string, string>;
-}
-
-export interface NewAlert {
-  alertId: string;
-  assetId: string;
-  cause: string;
-  signal: string;
-  severity: AlertSeverityName;
-  message: string;
-  openedTimeUs: number;
-  healthIndex: number | undefined;
-  rul: RulInterval | undefined;
-  details: Record<string, string>;
-}
-
-export interface AlertPatch {
-  severity: AlertSeverityName;
-  signal: string;
-  message: string;
-  updatedTimeUs: number;
-  healthIndex: number | undefined;
-  rul: RulInterval | undefined;
-  /** Merged over the stored details (the patch's keys win), so an operator's `comment` survives updates. */
-  details: Record<string, string>;
-}
-
-export interface SignalHealthRow {
-  signal: string;
-  healthIndex: number;
-  anomalyScore: number;
-  zone: string;
-  value: number;
-  unit: string;
-}
-
-export interface AssetHealthRow {
-  assetId: string;
-  timeUs: number;
-  healthIndex: number;
-  rul: RulInterval | undefined;
-  baselineReady: boolean;
-  anomalyScore: number;
-  signals: SignalHealthRow[];
-}
-
-export interface AlertListFilter {
-  assetId?: string;
-  /** A site or line id: only alerts of assets whose id starts with `assetPrefix + '/'`. */
-  assetPrefix?: string;
-  /** Empty or absent: every status. */
-  statuses?: readonly AlertStatusName[];
-  limit: number;
-  /** The keyset of the last alert of the previous page. */
-  after?: { openedTimeUs: number; alertId: string };
-}
-
-export class AlertNotFoundError extends Error {
-  override readonly name = 'AlertNotFoundError';
-  constructor(readonly alertId: string) {
-    super(`no maintenance alert "${alertId}"`);
-  }
-}
-
-export class AlertTransitionError extends Error {
-  override readonly name = 'AlertTransitionError';
-  constructor(
-    readonly alertId: string,
-    readonly status: AlertStatusName,
-    readonly wanted: 'acknowledge' | 'resolve',
-  ) {
-    super(
-      `alert "${alertId}" is ${status} and cannot be ${wanted === 'acknowledge' ? 'acknowledged' : 'resolved'}`,
-    );
-  }
-}
+import { ALERT_SEVERITIES as SEVERITIES, ALERT_STATUSES as STATUSES } from './migrations';
+import {
+  AlertNotFoundError,
+  AlertTransitionError,
+  type AlertListFilter,
+  type AlertPatch,
+  type AlertSeverityName,
+  type AlertStatusName,
+  type AssetHealthRow,
+  type NewAlert,
+  type RulInterval,
+  type SignalHealthRow,
+  type StoredAlert,
+} from './maintenance-records';
+import {
+  checkedSchema,
+  checkLimit,
+  epochUsOf,
+  InvalidArgumentError,
+  positionalParameters,
+  timestampParam,
+} from './sql';
 
 interface AlertRow {
   alert_id: string;
@@ -151,8 +65,6 @@ const ALERT_COLUMNS = `alert_id, asset_id, cause, signal, severity, status, mess
 const HEALTH_COLUMNS = `asset_id, ${epochUsOf('time')} AS time_us, health_index, rul_estimate_h, rul_lower_h,
   rul_upper_h, baseline_ready, anomaly_score, signals`;
 
-const SEVERITIES: readonly AlertSeverityName[] = ['info', 'warning', 'critical'];
-const STATUSES: readonly AlertStatusName[] = ['open', 'acknowledged', 'resolved'];
 /** Rows per statement when writing health or model states. */
 const MAX_ROWS_PER_STATEMENT = 1000;
 
@@ -204,12 +116,6 @@ function checkSeverity(severity: string, alertId: string): void {
     throw new InvalidArgumentError(
       `alert "${alertId}": severity "${severity}" is not one of ${SEVERITIES.join(', ')}`,
     );
-  }
-}
-
-function checkLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new InvalidArgumentError(`limit must be a positive integer, got ${limit}`);
   }
 }
 
@@ -368,11 +274,7 @@ export class MaintenanceStore {
   async listAlerts(filter: AlertListFilter): Promise<StoredAlert[]> {
     checkLimit(filter.limit);
     const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
+    const { params, param } = positionalParameters();
     if (filter.assetId !== undefined) where.push(`asset_id = ${param(filter.assetId)}`);
     if (filter.assetPrefix !== undefined) {
       where.push(`starts_with(asset_id, ${param(`${filter.assetPrefix}/`)}::text)`);
@@ -502,83 +404,4 @@ export class MaintenanceStore {
     );
     return new Map(rows.map((row) => [row.asset_id, row.state]));
   }
-}
-
-const SEVERITY_ENUMS: Record<AlertSeverityName, AlertSeverity> = {
-  info: AlertSeverity.ALERT_SEVERITY_INFO,
-  warning: AlertSeverity.ALERT_SEVERITY_WARNING,
-  critical: AlertSeverity.ALERT_SEVERITY_CRITICAL,
-};
-
-const STATUS_ENUMS: Record<AlertStatusName, AlertStatus> = {
-  open: AlertStatus.ALERT_STATUS_OPEN,
-  acknowledged: AlertStatus.ALERT_STATUS_ACKNOWLEDGED,
-  resolved: AlertStatus.ALERT_STATUS_RESOLVED,
-};
-
-export const alertSeverityEnum = (severity: AlertSeverityName): AlertSeverity => SEVERITY_ENUMS[severity];
-export const alertStatusEnum = (status: AlertStatusName): AlertStatus => STATUS_ENUMS[status];
-
-/** The stored name of a status enum value; undefined for UNSPECIFIED or a value this version does not know. */
-export function alertStatusName(status: AlertStatus): AlertStatusName | undefined {
-  return STATUSES.find((name) => STATUS_ENUMS[name] === status);
-}
-
-/** The stored name of a severity enum value; undefined for UNSPECIFIED or a value this version does not know. */
-export function alertSeverityName(severity: AlertSeverity): AlertSeverityName | undefined {
-  return SEVERITIES.find((name) => SEVERITY_ENUMS[name] === severity);
-}
-
-const rulMessage = (rul: RulInterval | undefined): RemainingUsefulLife | undefined =>
-  rul === undefined ? undefined : { estimateH: rul.estimateH, lowerH: rul.lowerH, upperH: rul.upperH };
-
-/** The alert's whole current state as published on kiln.maintenance.alert.v1 (resolved time 0 while unresolved). */
-export function alertToEvent(alert: StoredAlert): MaintenanceAlert {
-  return {
-    alertId: alert.alertId,
-    assetId: alert.assetId,
-    cause: alert.cause,
-    signal: alert.signal,
-    severity: SEVERITY_ENUMS[alert.severity],
-    status: STATUS_ENUMS[alert.status],
-    message: alert.message,
-    openedTimeUs: alert.openedTimeUs,
-    updatedTimeUs: alert.updatedTimeUs,
-    resolvedTimeUs: alert.resolvedTimeUs ?? 0,
-    ...(alert.healthIndex === undefined ? {} : { healthIndex: alert.healthIndex }),
-    rul: rulMessage(alert.rul),
-    actor: alert.actor,
-    details: { ...alert.details },
-  };
-}
-
-export function healthToEvent(row: AssetHealthRow): AssetHealth {
-  return {
-    assetId: row.assetId,
-    timeUs: row.timeUs,
-    healthIndex: row.healthIndex,
-    rul: rulMessage(row.rul),
-    baselineReady: row.baselineReady,
-    anomalyScore: row.anomalyScore,
-    signals: row.signals.map((signal) => ({ ...signal })),
-  };
-}
-
-export function healthFromEvent(event: AssetHealth): AssetHealthRow {
-  return {
-    assetId: event.assetId,
-    timeUs: event.timeUs,
-    healthIndex: event.healthIndex,
-    rul: rulMessage(event.rul),
-    baselineReady: event.baselineReady,
-    anomalyScore: event.anomalyScore,
-    signals: event.signals.map((signal) => ({
-      signal: signal.signal,
-      healthIndex: signal.healthIndex,
-      anomalyScore: signal.anomalyScore,
-      zone: signal.zone,
-      value: signal.value,
-      unit: signal.unit,
-    })),
-  };
 }

@@ -85,3 +85,22 @@ export function floorUs(epochUs: number, widthUs: number): number {
 export function ceilUs(epochUs: number, widthUs: number): number {
   return Math.ceil(epochUs / widthUs) * widthUs;
 }
+
+/** Refuses a page size that is not a positive integer. */
+export function checkLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new InvalidArgumentError(`limit must be a positive integer, got ${limit}`);
+  }
+}
+
+/** Collects the positional parameters of a statement built from optional filters: `param(value)` is its `$n`. */
+export function positionalParameters(): { params: unknown[]; param: (value: unknown) => string } {
+  const params: unknown[] = [];
+  return {
+    params,
+    param: (value) => {
+      params.push(value);
+      return `$${params.length}`;
+    },
+  };
+}
