@@ -3,40 +3,33 @@
 import { join } from 'node:path';
 import { topics } from '@kiln/contracts';
 import { openLiveOee } from '@kiln/oee-service';
-import { startRuntime } from '@kiln/service-runtime';
-import { configFileFrom, createLogger, packageVersion, runService } from '@kiln/service-kit';
+import { databaseReadiness, runServiceProcess } from '@kiln/service-runtime';
 import { openDatabase } from '@kiln/timeseries';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './gateway';
 
 const SERVICE = 'gateway';
-const version = packageVersion(join(__dirname, '..'));
 
-let logger = createLogger({ service: SERVICE, level: 'info' });
-void runService({
-  name: SERVICE,
-  logger,
-  start: async (lifecycle) => {
-    const config = loadGatewayConfig(configFileFrom(process.argv.slice(2), process.env), process.env);
-    logger = createLogger({ service: SERVICE, level: config.log.level });
-    const runtime = await startRuntime(lifecycle, {
-      service: SERVICE,
-      version,
-      config,
-      logger,
-      topics: [
-        topics.machineState,
-        topics.productionCount,
-        topics.erpOrder,
-        topics.erpShift,
-        topics.maintenanceAlert,
-        topics.dlq,
-      ],
-    });
+runServiceProcess({
+  service: SERVICE,
+  packageDir: join(__dirname, '..'),
+  argv: process.argv.slice(2),
+  env: process.env,
+  loadConfig: loadGatewayConfig,
+  topics: [
+    topics.machineState,
+    topics.productionCount,
+    topics.erpOrder,
+    topics.erpShift,
+    topics.maintenanceAlert,
+    topics.dlq,
+  ],
+  start: async ({ lifecycle, config, logger, runtime, version }) => {
     const { db } = await openDatabase(config.database, SERVICE);
     lifecycle.add({ name: 'database', stop: () => db.close() });
     const live = openLiveOee(config.redis);
     lifecycle.add({ name: 'live oee', stop: () => live.live.close() });
+    const readiness = [databaseReadiness(db), { name: 'live-oee', check: () => live.ping() }];
     await startGateway(lifecycle, config.gateway, {
       bus: runtime.bus,
       logger,
@@ -46,14 +39,8 @@ void runService({
       live: live.live,
       oeeSection: config.oee,
       version,
-      readiness: [
-        { name: 'database', check: async () => void (await db.query('SELECT 1')) },
-        { name: 'live-oee', check: () => live.ping() },
-      ],
+      readiness,
     });
-    await runtime.serve([
-      { name: 'database', check: async () => void (await db.query('SELECT 1')) },
-      { name: 'live-oee', check: () => live.ping() },
-    ]);
+    return readiness;
   },
 });

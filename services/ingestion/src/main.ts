@@ -2,33 +2,24 @@
 // The composition root, and the only module here that reads process.env.
 import { join } from 'node:path';
 import { topics } from '@kiln/contracts';
-import { startRuntime } from '@kiln/service-runtime';
-import { configFileFrom, createLogger, packageVersion, runService } from '@kiln/service-kit';
+import { runServiceProcess } from '@kiln/service-runtime';
 import { loadIngestionConfig } from './config';
 import { routeOpcuaLogs } from './connectors/opcua/logging';
 import { startIngestion } from './ingestion';
 
-const SERVICE = 'ingestion';
-const version = packageVersion(join(__dirname, '..'));
-
-let logger = createLogger({ service: SERVICE, level: 'info' });
-void runService({
-  name: SERVICE,
-  logger,
-  start: async (lifecycle) => {
-    const config = loadIngestionConfig(configFileFrom(process.argv.slice(2), process.env), process.env);
-    logger = createLogger({ service: SERVICE, level: config.log.level });
-    routeOpcuaLogs(logger);
-    const runtime = await startRuntime(lifecycle, {
-      service: SERVICE,
-      version,
-      config,
-      logger,
-      topics: [topics.raw, topics.dlq],
-      tolerateBusOutage: true,
-    });
+runServiceProcess({
+  service: 'ingestion',
+  packageDir: join(__dirname, '..'),
+  argv: process.argv.slice(2),
+  env: process.env,
+  loadConfig: loadIngestionConfig,
+  topics: [topics.raw, topics.dlq],
+  // The store-and-forward buffer takes samples while the bus is away.
+  tolerateBusOutage: true,
+  onLogger: routeOpcuaLogs,
+  start: async ({ lifecycle, config, logger, runtime }) => {
     const ingestion = await startIngestion(lifecycle, config.ingestion, { ...runtime, logger });
-    await runtime.serve([
+    return [
       {
         name: 'buffer',
         check: async () => {
@@ -36,6 +27,6 @@ void runService({
           if (bytes >= config.ingestion.buffer.maxBytes) throw new Error('store-and-forward buffer is full');
         },
       },
-    ]);
+    ];
   },
 });

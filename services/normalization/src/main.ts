@@ -2,30 +2,22 @@
 // The composition root, and the only module here that reads process.env.
 import { join } from 'node:path';
 import { topics } from '@kiln/contracts';
-import { startRuntime } from '@kiln/service-runtime';
-import { configFileFrom, createLogger, packageVersion, runService } from '@kiln/service-kit';
+import { consumerReadiness, runServiceProcess } from '@kiln/service-runtime';
 import { openDatabase } from '@kiln/timeseries';
 import { openHotState } from './adapters';
 import { loadNormalizationConfig } from './config';
 import { startNormalization } from './normalization';
 
 const SERVICE = 'normalization';
-const version = packageVersion(join(__dirname, '..'));
 
-let logger = createLogger({ service: SERVICE, level: 'info' });
-void runService({
-  name: SERVICE,
-  logger,
-  start: async (lifecycle) => {
-    const config = loadNormalizationConfig(configFileFrom(process.argv.slice(2), process.env), process.env);
-    logger = createLogger({ service: SERVICE, level: config.log.level });
-    const runtime = await startRuntime(lifecycle, {
-      service: SERVICE,
-      version,
-      config,
-      logger,
-      topics: [topics.raw, topics.telemetry, topics.machineState, topics.productionCount, topics.dlq],
-    });
+runServiceProcess({
+  service: SERVICE,
+  packageDir: join(__dirname, '..'),
+  argv: process.argv.slice(2),
+  env: process.env,
+  loadConfig: loadNormalizationConfig,
+  topics: [topics.raw, topics.telemetry, topics.machineState, topics.productionCount, topics.dlq],
+  start: async ({ lifecycle, config, logger, runtime }) => {
     const database = await openDatabase(config.database, SERVICE);
     lifecycle.add({ name: 'database', stop: () => database.db.close() });
     const hot = openHotState(config.redis);
@@ -44,15 +36,10 @@ void runService({
     process.on('SIGHUP', reloadOnHangup);
     lifecycle.add({ name: 'SIGHUP reload', stop: async () => void process.off('SIGHUP', reloadOnHangup) });
 
-    await runtime.serve([
+    return [
       { name: 'database', check: () => database.ping() },
       { name: 'hot-state', check: () => hot.ping() },
-      {
-        name: 'consumer',
-        check: async () => {
-          if (!normalization.isReady()) throw new Error('not yet a member of its consumer group');
-        },
-      },
-    ]);
+      consumerReadiness(() => normalization.isReady()),
+    ];
   },
 });
