@@ -1,10 +1,6 @@
 // The normalization service as a library, for `kiln start` and for the API that lists unmapped tags.
 export * from './config';
-export {
-  startNormalization,
-  type Normalization,
-  type NormalizationDependencies,
-} from './normalization';
+export { startNormalization, type Normalization, type NormalizationDependencies } from './normalization';
 export { PlantFile, plantRecords, storePlant, type PlantReloadOutcome } from './plant';
 export { NormalizerStateStore, type StoredPartitionState } from './normalizer-state';
 export { mergeRanges, RollupRefresher, type TimeRange } from './rollup-refresh';
