@@ -73,11 +73,14 @@ interface ShiftFigures {
   performance: number | null;
   quality: number | null;
   totalCount: number | null;
+  /** Shift time without data: before kiln start saw the machine. */
+  offlineTimeS: number | null;
 }
 
-interface LiveResult extends Omit<ShiftFigures, 'totalCount'> {
+interface LiveResult extends Omit<ShiftFigures, 'totalCount' | 'offlineTimeS'> {
   window: string;
   totalCount: number;
+  offlineTimeS: number;
 }
 
 async function getJson<T>(base: string, path: string, key: string): Promise<T> {
@@ -169,8 +172,8 @@ async function apiShift(base: string, key: string, assetId: string): Promise<Shi
   );
   const shift = results.find((result) => result.window === 'shift');
   if (shift === undefined) return undefined;
-  const { windowStart, windowRef, oee, availability, performance, quality, totalCount } = shift;
-  return { windowStart, windowRef, oee, availability, performance, quality, totalCount };
+  const { windowStart, windowRef, oee, availability, performance, quality, totalCount, offlineTimeS } = shift;
+  return { windowStart, windowRef, oee, availability, performance, quality, totalCount, offlineTimeS };
 }
 
 /** The raw figures the page holds in data-* attributes for a machine's open shift. */
@@ -195,6 +198,7 @@ async function pageShift(page: Page, assetId: string): Promise<ShiftFigures | un
     performance: numberOf(raw['performance']),
     quality: numberOf(raw['quality']),
     totalCount: numberOf(raw['totalCount']),
+    offlineTimeS: numberOf(raw['offlineTimeS']),
   };
 }
 
@@ -329,6 +333,17 @@ describeWithChromium('the live dashboard of kiln start', () => {
             .locator(`article.machine[data-asset-id="${assetId}"] [data-kpi="${kpi}"]`)
             .textContent();
           expect(text).toBe(value === null ? '—' : `${(value * 100).toFixed(1)} %`);
+        }
+        // The shift's time without data (before kiln start saw the machine) is said under the figures.
+        const offlineMin = Math.floor((shownFigures?.offlineTimeS ?? 0) / 60);
+        const windowText = await tab
+          .locator(`article.machine[data-asset-id="${assetId}"] .window`)
+          .textContent();
+        if (offlineMin === 0) expect(windowText).not.toContain('no data');
+        else {
+          const said =
+            offlineMin < 60 ? `${offlineMin} min` : `${Math.floor(offlineMin / 60)} h ${offlineMin % 60} min`;
+          expect(windowText).toContain(` · no data for ${said} of it`);
         }
       }
 

@@ -145,6 +145,7 @@ const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', min
 const dateTime = (ms) =>
   new Date(ms).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const hours = (h) => (h < 10 ? h.toFixed(1) : h.toFixed(0));
+const minutes = (m) => (m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`);
 
 function duration(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -219,10 +220,14 @@ function showOee(machine, live) {
   section.dataset.window = shift === undefined ? '' : 'shift';
   section.dataset.windowStart = shift?.windowStart ?? '';
   section.dataset.windowRef = shift?.windowRef ?? '';
+  section.dataset.offlineTimeS = raw(shift?.offlineTimeS);
+  // Shift time without data (before Kiln first saw the machine, or OFFLINE) lowers availability: say how much.
+  const offlineMin = Math.floor((shift?.offlineTimeS ?? 0) / 60);
   $('.window', card).textContent =
     shift === undefined
       ? 'No open shift'
-      : `Shift${shift.windowRef === '' ? '' : ` ${shift.windowRef}`} since ${clock(Date.parse(shift.windowStart))}`;
+      : `Shift${shift.windowRef === '' ? '' : ` ${shift.windowRef}`} since ${clock(Date.parse(shift.windowStart))}` +
+        (offlineMin > 0 ? ` · no data for ${minutes(offlineMin)} of it` : '');
 
   const shiftCounts = $('.shift-counts', card);
   shiftCounts.dataset.totalCount = raw(shift?.totalCount);
