@@ -1,4 +1,5 @@
-// What kiln start prints once it serves: where the APIs are and the admin key to call them with. Plain text on
+// What kiln start prints once it serves: where the dashboard and the APIs are and the admin key to call them with
+// (the dashboard's link hands the key to the page, which takes it out of the address at once). Plain text on
 // stdout, apart from the JSON log lines, because a person reads it; the log has the same addresses, not the key.
 import type { AdminKey } from './admin-key';
 
@@ -16,10 +17,15 @@ export function startBanner({ httpUrl, grpcAddress, adminKey }: BannerInput): st
       : adminKey.revoked
         ? `revoked (${adminKey.file}): delete the file and restart for a new one, or use kiln keys create`
         : `${adminKey.token}  (every site; kept in ${adminKey.file})`;
-  const bearer = adminKey.source === 'file' && !adminKey.revoked ? adminKey.token : '$KILN_ADMIN_API_KEY';
+  const usable = adminKey.source === 'file' && !adminKey.revoked;
+  const bearer = usable ? adminKey.token : '$KILN_ADMIN_API_KEY';
+  const dashboard = usable
+    ? `${httpUrl}/#key=${encodeURIComponent(adminKey.token)}`
+    : `${httpUrl}/  (asks for a key)`;
   return [
     '',
     '  Kiln is running',
+    `    Dashboard  ${dashboard}`,
     `    REST API   ${httpUrl}/api/v1`,
     `    API docs   ${httpUrl}/docs  (OpenAPI: ${httpUrl}/openapi.json)`,
     `    gRPC       ${grpcAddress}  (kiln.v1, health, reflection)`,
