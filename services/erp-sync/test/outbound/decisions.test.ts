@@ -12,8 +12,11 @@ import {
   countsEvent,
   RecordingErp,
   startService,
+  storeCounts,
+  storeStates,
   testBus,
   testDatabase,
+  type CountRow,
   type RunningOutbound,
   type TestDatabase,
   releasedOrder,
@@ -51,41 +54,21 @@ describeWith(['postgres'], 'outbound decisions', () => {
     await database.drop();
   });
 
-  const s = () => `"${database.schema}"`;
-  const at = (us: number) => new Date(us / 1000).toISOString();
-  /** What the historian would have written for the counts published. */
-  async function storeCounts(assetId: string, rows: readonly [number, number, number, string][]) {
-    for (const [timeUs, good, scrap, orderId] of rows) {
-      await database.db.query(
-        `INSERT INTO ${s()}.production_counts (asset_id, time, total_count, good_count, scrap_count, order_id)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [assetId, at(timeUs), good + scrap, good, scrap, orderId],
-      );
-    }
-  }
-  async function storeStates(assetId: string, rows: readonly [number, string][]) {
-    for (const [timeUs, state] of rows) {
-      await database.db.query(
-        `INSERT INTO ${s()}.machine_states (asset_id, time, state) VALUES ($1, $2, $3)`,
-        [assetId, at(timeUs), state],
-      );
-    }
-  }
   const progressAt = async (assetId: string, lastUs: number) =>
     (await database.store.progressOf(assetId))?.lastUs === lastUs;
   const outboxRows = async () => database.store.listOutbox(100);
 
   it('posts one final confirmation of an order with the quantities and times in the database, replays or not', async () => {
-    const counts: [number, number, number, string][] = [
+    const counts: CountRow[] = [
       [T0 + 1 * MINUTE, 20, 1, 'A-100'],
       [T0 + 2 * MINUTE, 25, 0, 'A-100'],
       [T0 + 10 * MINUTE, 30, 4, 'A-100'],
       [T0 + 12 * MINUTE, 5, 0, 'B-200'],
     ];
-    await storeCounts(PRESS, counts);
+    await storeCounts(database, PRESS, counts);
     // Span of A-100: 1 min .. 10 min. Changeover until 1.5 min (setup 30 s), breakdown 4-5 min and unknown stop
     // 5-6 min (down 120 s), planned stop 6-7 min (none of the three), running otherwise (150 + 180 = 330 s).
-    await storeStates(PRESS, [
+    await storeStates(database, PRESS, [
       [T0, 'CHANGEOVER'],
       [T0 + 90 * SECOND, 'RUNNING'],
       [T0 + 4 * MINUTE, 'BREAKDOWN'],

@@ -159,7 +159,8 @@ export async function storeCounts(database: TestDatabase, assetId: string, rows:
   for (const [timeUs, good, scrap, orderId] of rows) {
     await database.db.query(
       `INSERT INTO "${database.schema}".production_counts
-         (asset_id, time, total_count, good_count, scrap_count, order_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+         (asset_id, time, total_count, good_count, scrap_count, order_id) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT DO NOTHING`,
       [assetId, new Date(timeUs / 1000).toISOString(), good + scrap, good, scrap, orderId],
     );
   }
