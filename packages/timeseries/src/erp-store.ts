@@ -32,6 +32,7 @@ import {
 import {
   checkedSchema,
   checkLimit,
+  checkOneOf,
   epochUsOf,
   InvalidArgumentError,
   positionalParameters,
@@ -350,21 +351,11 @@ export class ErpStore {
     const where: string[] = [];
     const { params, param } = positionalParameters();
     if (filter.statuses !== undefined && filter.statuses.length > 0) {
-      for (const status of filter.statuses) {
-        if (!OUTBOX_STATUSES.includes(status)) {
-          throw new InvalidArgumentError(
-            `outbox status "${String(status)}" is not one of ${OUTBOX_STATUSES.join(', ')}`,
-          );
-        }
-      }
+      for (const status of filter.statuses) checkOneOf(status, OUTBOX_STATUSES, 'outbox status');
       where.push(`status = ANY(${param([...filter.statuses])}::text[])`);
     }
     if (filter.kind !== undefined) {
-      if (!OUTBOX_KINDS.includes(filter.kind)) {
-        throw new InvalidArgumentError(
-          `outbox kind "${String(filter.kind)}" is not one of ${OUTBOX_KINDS.join(', ')}`,
-        );
-      }
+      checkOneOf(filter.kind, OUTBOX_KINDS, 'outbox kind');
       where.push(`kind = ${param(filter.kind)}`);
     }
     if (filter.assetPrefix !== undefined) {

@@ -20,6 +20,7 @@ import {
 import {
   checkedSchema,
   checkLimit,
+  checkOneOf,
   epochUsOf,
   InvalidArgumentError,
   positionalParameters,
@@ -112,11 +113,7 @@ function healthOf(row: HealthRow): AssetHealthRow {
 }
 
 function checkSeverity(severity: string, alertId: string): void {
-  if (!SEVERITIES.includes(severity as AlertSeverityName)) {
-    throw new InvalidArgumentError(
-      `alert "${alertId}": severity "${severity}" is not one of ${SEVERITIES.join(', ')}`,
-    );
-  }
+  checkOneOf(severity, SEVERITIES, `alert "${alertId}": severity`);
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -280,11 +277,7 @@ export class MaintenanceStore {
       where.push(`starts_with(asset_id, ${param(`${filter.assetPrefix}/`)}::text)`);
     }
     if (filter.statuses !== undefined && filter.statuses.length > 0) {
-      for (const status of filter.statuses) {
-        if (!STATUSES.includes(status)) {
-          throw new InvalidArgumentError(`status "${String(status)}" is not one of ${STATUSES.join(', ')}`);
-        }
-      }
+      for (const status of filter.statuses) checkOneOf(status, STATUSES, 'status');
       where.push(`status = ANY(${param([...filter.statuses])}::text[])`);
     }
     if (filter.after !== undefined) {

@@ -104,3 +104,10 @@ export function positionalParameters(): { params: unknown[]; param: (value: unkn
     },
   };
 }
+
+/** Refuses a value outside `allowed`, naming it: `<what> "<value>" is not one of a, b, c`. */
+export function checkOneOf(value: string, allowed: readonly string[], what: string): void {
+  if (!allowed.includes(value)) {
+    throw new InvalidArgumentError(`${what} "${value}" is not one of ${allowed.join(', ')}`);
+  }
+}

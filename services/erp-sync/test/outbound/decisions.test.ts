@@ -11,12 +11,11 @@ import {
   alertEvent,
   countsEvent,
   RecordingErp,
-  startService,
+  startOutboundSuite,
   storeCounts,
   storeStates,
-  testBus,
-  testDatabase,
   type CountRow,
+  type OutboundSuite,
   type RunningOutbound,
   type TestDatabase,
   releasedOrder,
@@ -33,26 +32,21 @@ describeWith(['postgres'], 'outbound decisions', () => {
   let database: TestDatabase;
   let bus: InProcessBus;
   let service: RunningOutbound;
+  let suite: OutboundSuite;
   const erp = new RecordingErp();
   const dead: BusRecord[] = [];
 
   beforeAll(async () => {
-    database = await testDatabase();
-    bus = await testBus(dead);
-    service = await startService({
-      bus,
-      database,
+    suite = await startOutboundSuite({
       adapter: erp,
+      dead,
       workCenterOf: (assetId) => (assetId === ORPHAN ? undefined : 'WC-PRESS'),
+      orders: [releasedOrder(T0, T0 + 60 * MINUTE)],
     });
-    await database.store.upsertOrders('test-erp', [releasedOrder(T0, T0 + 60 * MINUTE)]);
+    ({ database, bus, service } = suite);
   });
 
-  afterAll(async () => {
-    await service.lifecycle.stopAll();
-    await bus.close();
-    await database.drop();
-  });
+  afterAll(() => suite.stop());
 
   const progressAt = async (assetId: string, lastUs: number) =>
     (await database.store.progressOf(assetId))?.lastUs === lastUs;

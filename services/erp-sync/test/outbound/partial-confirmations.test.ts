@@ -14,9 +14,8 @@ import {
   storeStates,
   type CountRow,
   RecordingErp,
-  startService,
-  testBus,
-  testDatabase,
+  startOutboundSuite,
+  type OutboundSuite,
   type RunningOutbound,
   type TestDatabase,
   releasedOrder,
@@ -42,26 +41,21 @@ describeWith(['postgres'], 'partial confirmations', () => {
   let database: TestDatabase;
   let bus: InProcessBus;
   let service: RunningOutbound;
+  let suite: OutboundSuite;
   const erp = new RecordingErp();
   const dead: BusRecord[] = [];
 
   beforeAll(async () => {
-    database = await testDatabase();
-    bus = await testBus(dead);
-    service = await startService({
-      bus,
-      database,
+    suite = await startOutboundSuite({
       adapter: erp,
+      dead,
       section: { confirmations: { partialEveryMinutes: 60 } },
+      orders: [releasedOrder(HOUR_6, at(240))],
     });
-    await database.store.upsertOrders('test-erp', [releasedOrder(HOUR_6, at(240))]);
+    ({ database, bus, service } = suite);
   });
 
-  afterAll(async () => {
-    await service.lifecycle.stopAll();
-    await bus.close();
-    await database.drop();
-  });
+  afterAll(() => suite.stop());
 
   const progressAt = async (lastUs: number) => (await database.store.progressOf(PRESS))?.lastUs === lastUs;
 

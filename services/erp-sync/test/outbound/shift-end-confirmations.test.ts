@@ -22,9 +22,8 @@ import {
   oeeResultEvent,
   RecordingErp,
   releasedOrder,
-  startService,
-  testBus,
-  testDatabase,
+  startOutboundSuite,
+  type OutboundSuite,
   type RunningOutbound,
   type TestDatabase,
 } from './support';
@@ -55,27 +54,22 @@ describeWith(['postgres'], 'confirmations at shift ends', () => {
   let database: TestDatabase;
   let bus: InProcessBus;
   let service: RunningOutbound;
+  let suite: OutboundSuite;
   const erp = new RecordingErp();
   const dead: BusRecord[] = [];
 
   beforeAll(async () => {
-    database = await testDatabase();
-    bus = await testBus(dead);
-    service = await startService({
-      bus,
-      database,
-      adapter: erp,
-      section: { confirmations: { atShiftEnd: true } },
-    });
     const released = releasedOrder(HOUR_6, at(1440));
-    await database.store.upsertOrders('test-erp', [released, { ...released, orderId: 'B-200' }]);
+    suite = await startOutboundSuite({
+      adapter: erp,
+      dead,
+      section: { confirmations: { atShiftEnd: true } },
+      orders: [released, { ...released, orderId: 'B-200' }],
+    });
+    ({ database, bus, service } = suite);
   });
 
-  afterAll(async () => {
-    await service.lifecycle.stopAll();
-    await bus.close();
-    await database.drop();
-  });
+  afterAll(() => suite.stop());
 
   const progress = () => database.store.progressOf(PRESS);
 

@@ -151,6 +151,47 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
     .reduce((sum, value) => sum + value.value, 0);
 }
 
+export interface OutboundSuite {
+  readonly database: TestDatabase;
+  readonly bus: InProcessBus;
+  readonly service: RunningOutbound;
+  /** Stops the service and the bus and drops the schema. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A suite's outbound service on a schema and an in-process bus of its own (dead letters into `dead`), knowing the
+ * given ERP orders as the inbound sync would have stored them.
+ */
+export async function startOutboundSuite(options: {
+  adapter: ErpAdapter;
+  dead: BusRecord[];
+  section?: Record<string, unknown>;
+  workCenterOf?: (assetId: string) => string | undefined;
+  orders?: readonly ErpOrderRecord[];
+}): Promise<OutboundSuite> {
+  const database = await testDatabase();
+  const bus = await testBus(options.dead);
+  const service = await startService({
+    bus,
+    database,
+    adapter: options.adapter,
+    ...(options.section === undefined ? {} : { section: options.section }),
+    ...(options.workCenterOf === undefined ? {} : { workCenterOf: options.workCenterOf }),
+  });
+  if (options.orders !== undefined) await database.store.upsertOrders('test-erp', options.orders);
+  return {
+    database,
+    bus,
+    service,
+    stop: async () => {
+      await service.lifecycle.stopAll();
+      await bus.close();
+      await database.drop();
+    },
+  };
+}
+
 /** A count as the tests write it: time, good and scrap parts, order. */
 export type CountRow = readonly [timeUs: number, good: number, scrap: number, orderId: string];
 

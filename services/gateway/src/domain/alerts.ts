@@ -13,17 +13,10 @@ import {
   type MaintenanceStore,
   type StoredAlert,
 } from '@kiln/timeseries';
-import {
-  ALL_SITES,
-  authorizeAsset,
-  canSeeAsset,
-  requireRole,
-  siteOfAsset,
-  type Principal,
-} from '../auth/principal';
-import { ApiError, invalidArgument, notFound, permissionDenied } from '../errors';
-import { checkAssetId } from './assets';
-import { decodeCursor, pageOf, pageSizeOf, type Page, type PageRequest } from './paging';
+import { ALL_SITES, authorizeAsset, canSeeAsset, requireRole, type Principal } from '../auth/principal';
+import { ApiError, invalidArgument, notFound } from '../errors';
+import { checkAssetId, siteScopeOf } from './assets';
+import { keysetOf, pageOf, pageSizeOf, type Page, type PageRequest } from './paging';
 
 export interface AlertFilter {
   readonly assetId?: string;
@@ -46,22 +39,11 @@ function cursorKey(alert: StoredAlert): string {
 }
 
 function afterOf(cursor: string | undefined): { openedTimeUs: number; alertId: string } | undefined {
-  const key = decodeCursor(cursor);
-  if (key === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(key);
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      Number.isSafeInteger(parsed[0]) &&
-      typeof parsed[1] === 'string'
-    ) {
-      return { openedTimeUs: parsed[0] as number, alertId: parsed[1] };
-    }
-  } catch {
-    // falls through to the error below
-  }
-  throw invalidArgument('cursor', 'is not a cursor of this list');
+  const keyset = keysetOf<[number, string]>(
+    cursor,
+    (p) => p.length === 2 && Number.isSafeInteger(p[0]) && typeof p[1] === 'string',
+  );
+  return keyset === undefined ? undefined : { openedTimeUs: keyset[0], alertId: keyset[1] };
 }
 
 export class AlertOperations {
@@ -74,17 +56,7 @@ export class AlertOperations {
   /** Alerts newest opened first, limited to the principal's site (or the narrower site asked for). */
   async list(principal: Principal, filter: AlertFilter, page: PageRequest): Promise<Page<StoredAlert>> {
     requireRole(principal, 'reader');
-    let site = principal.site;
-    if (filter.siteId !== undefined) {
-      checkAssetId('siteId', filter.siteId);
-      if (siteOfAsset(filter.siteId) !== filter.siteId) {
-        throw invalidArgument('siteId', `"${filter.siteId}" is not a site id such as acme/plant-1`);
-      }
-      if (principal.site !== ALL_SITES && principal.site !== filter.siteId) {
-        throw permissionDenied(`site ${filter.siteId} is outside site ${principal.site} of this credential`);
-      }
-      site = filter.siteId;
-    }
+    const site = siteScopeOf(principal, filter.siteId);
     if (filter.assetId !== undefined) {
       authorizeAsset({ ...principal, site }, checkAssetId('assetId', filter.assetId), 'reader');
     }

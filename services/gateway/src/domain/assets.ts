@@ -2,8 +2,8 @@
 // creating or changing an asset with its OEE settings (kept in `attributes.defaults`, where the plant file puts
 // them). Every read is limited to what the principal's site may see.
 import type { Database } from '@kiln/timeseries';
-import { authorizeAsset, canSeeAsset, ALL_SITES, type Principal } from '../auth/principal';
-import { invalidArgument, notFound } from '../errors';
+import { authorizeAsset, canSeeAsset, ALL_SITES, siteOfAsset, type Principal } from '../auth/principal';
+import { invalidArgument, notFound, permissionDenied } from '../errors';
 import { decodeCursor, pageOf, pageSizeOf, type Page, type PageRequest } from './paging';
 
 export const ASSET_LEVELS = ['enterprise', 'site', 'area', 'line', 'cell', 'asset'] as const;
@@ -263,4 +263,17 @@ export class AssetQueries {
     );
     return rows.map((row) => row.id).filter((leaf) => canSeeAsset(principal, leaf));
   }
+}
+
+/** The site the principal reads: its own, or the narrower one asked for. */
+export function siteScopeOf(principal: Principal, siteId: string | undefined): string {
+  if (siteId === undefined) return principal.site;
+  checkAssetId('siteId', siteId);
+  if (siteOfAsset(siteId) !== siteId) {
+    throw invalidArgument('siteId', `"${siteId}" is not a site id such as acme/plant-1`);
+  }
+  if (principal.site !== ALL_SITES && principal.site !== siteId) {
+    throw permissionDenied(`site ${siteId} is outside site ${principal.site} of this credential`);
+  }
+  return siteId;
 }

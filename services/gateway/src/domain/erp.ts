@@ -12,17 +12,10 @@ import type {
   StoredErpOrder,
   StoredErpProblem,
 } from '@kiln/timeseries';
-import {
-  ALL_SITES,
-  authorizeAsset,
-  canSeeAsset,
-  requireRole,
-  siteOfAsset,
-  type Principal,
-} from '../auth/principal';
+import { ALL_SITES, authorizeAsset, canSeeAsset, requireRole, type Principal } from '../auth/principal';
 import { invalidArgument, notFound, permissionDenied } from '../errors';
-import { checkAssetId } from './assets';
-import { decodeCursor, pageOf, pageSizeOf, type Page, type PageRequest } from './paging';
+import { checkAssetId, siteScopeOf } from './assets';
+import { keysetOf, pageOf, pageSizeOf, type Page, type PageRequest } from './paging';
 
 export interface OrderFilter {
   readonly assetId?: string;
@@ -44,22 +37,6 @@ export interface ErpOrderView {
   readonly operations: StoredErpOrder[];
 }
 
-/** The keyset of a cursor: a JSON array of the given element types, or invalid-argument. */
-function keysetOf<T extends unknown[]>(
-  cursor: string | undefined,
-  check: (parsed: unknown[]) => boolean,
-): T | undefined {
-  const key = decodeCursor(cursor);
-  if (key === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(key);
-    if (Array.isArray(parsed) && check(parsed)) return parsed as T;
-  } catch {
-    // falls through to the error below
-  }
-  throw invalidArgument('cursor', 'is not a cursor of this list');
-}
-
 const orderAfterOf = (cursor: string | undefined) => {
   const keyset = keysetOf<[number, string, string]>(
     cursor,
@@ -78,19 +55,6 @@ const outboxAfterOf = (cursor: string | undefined) => {
   );
   return keyset === undefined ? undefined : { createdUs: keyset[0], id: keyset[1] };
 };
-
-/** The site the principal reads: its own, or the narrower one asked for. */
-function siteScopeOf(principal: Principal, siteId: string | undefined): string {
-  if (siteId === undefined) return principal.site;
-  checkAssetId('siteId', siteId);
-  if (siteOfAsset(siteId) !== siteId) {
-    throw invalidArgument('siteId', `"${siteId}" is not a site id such as acme/plant-1`);
-  }
-  if (principal.site !== ALL_SITES && principal.site !== siteId) {
-    throw permissionDenied(`site ${siteId} is outside site ${principal.site} of this credential`);
-  }
-  return siteId;
-}
 
 export class ErpQueries {
   constructor(private readonly store: ErpStore) {}

@@ -46,3 +46,19 @@ export function pageOf<T>(rows: T[], size: number, keyOf: (item: T) => string): 
   const last = items[items.length - 1];
   return last === undefined ? { items } : { items, nextCursor: encodeCursor(keyOf(last)) };
 }
+
+/** The keyset of a cursor: a JSON array of the given element types, or invalid-argument. */
+export function keysetOf<T extends unknown[]>(
+  cursor: string | undefined,
+  check: (parsed: unknown[]) => boolean,
+): T | undefined {
+  const key = decodeCursor(cursor);
+  if (key === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(key);
+    if (Array.isArray(parsed) && check(parsed)) return parsed as T;
+  } catch {
+    // falls through to the error below
+  }
+  throw invalidArgument('cursor', 'is not a cursor of this list');
+}

@@ -24,24 +24,10 @@ import {
   healthHistorySchema,
   isoTime,
   pageOf,
+  statusNamesOf,
 } from './schemas';
 
 const security = [{ bearer: [] }];
-
-/** `status=open&status=acknowledged` or `status=open,acknowledged`. */
-function statusesOf(status: string | string[] | undefined): AlertStatusName[] | undefined {
-  if (status === undefined) return undefined;
-  const names = (Array.isArray(status) ? status : [status])
-    .flatMap((text) => text.split(','))
-    .map((text) => text.trim())
-    .filter((text) => text !== '');
-  for (const name of names) {
-    if (!(ALERT_STATUS_NAMES as readonly string[]).includes(name)) {
-      throw invalidArgument('status', `"${name}" is not one of ${ALERT_STATUS_NAMES.join(', ')}`);
-    }
-  }
-  return names as AlertStatusName[];
-}
 
 export function alertRoutes(app: FastifyInstance, api: GatewayApi): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -61,7 +47,7 @@ export function alertRoutes(app: FastifyInstance, api: GatewayApi): void {
       if (cursor !== undefined && pageToken !== undefined && cursor !== pageToken) {
         throw invalidArgument('pageToken', 'give cursor or pageToken, not two different ones');
       }
-      const statuses = statusesOf(status);
+      const statuses = statusNamesOf<AlertStatusName>(status, ALERT_STATUS_NAMES);
       const token = cursor ?? pageToken;
       const page = await api.alerts.list(
         principalOf(request),

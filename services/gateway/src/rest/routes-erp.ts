@@ -13,7 +13,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayApi } from '../api';
 import { isoOf } from '../domain/range';
-import { invalidArgument } from '../errors';
 import { principalOf } from './authenticate';
 import {
   ERP_ORDER_STATUS_NAMES,
@@ -28,27 +27,10 @@ import {
   outboxQuery,
   pageOf,
   problemsQuery,
+  statusNamesOf,
 } from './schemas';
 
 const security = [{ bearer: [] }];
-
-/** `status=a&status=b` or `status=a,b`, each one of `names`. */
-function namesOf<T extends string>(
-  status: string | string[] | undefined,
-  names: readonly T[],
-): T[] | undefined {
-  if (status === undefined) return undefined;
-  const given = (Array.isArray(status) ? status : [status])
-    .flatMap((text) => text.split(','))
-    .map((text) => text.trim())
-    .filter((text) => text !== '');
-  for (const name of given) {
-    if (!(names as readonly string[]).includes(name)) {
-      throw invalidArgument('status', `"${name}" is not one of ${names.join(', ')}`);
-    }
-  }
-  return given as T[];
-}
 
 const optionalIso = (us: number): string | null => (us === 0 ? null : isoOf(us));
 
@@ -110,7 +92,7 @@ export function erpRoutes(app: FastifyInstance, api: GatewayApi): void {
     },
     async (request) => {
       const { assetId, siteId, status, pageSize, cursor } = request.query;
-      const statuses = namesOf(status, ERP_ORDER_STATUS_NAMES);
+      const statuses = statusNamesOf(status, ERP_ORDER_STATUS_NAMES);
       const page = await api.erp.listOrders(
         principalOf(request),
         {
@@ -156,7 +138,7 @@ export function erpRoutes(app: FastifyInstance, api: GatewayApi): void {
     },
     async (request) => {
       const { status, kind, pageSize, cursor } = request.query;
-      const statuses = namesOf<ErpOutboxStatus>(status, ERP_OUTBOX_STATUS_NAMES);
+      const statuses = statusNamesOf<ErpOutboxStatus>(status, ERP_OUTBOX_STATUS_NAMES);
       const page = await api.erp.listOutbox(
         principalOf(request),
         {

@@ -8,6 +8,7 @@ import { GRANULARITIES } from '../domain/oee';
 import { MAX_PAGE_SIZE } from '../domain/paging';
 import { parseIsoTime } from '../domain/range';
 import { AGGREGATES } from '../domain/telemetry';
+import { invalidArgument } from '../errors';
 
 /** The canonical machine states by name (DESIGN.md section 6), as the plant file writes them. */
 export const CANONICAL_STATES = MACHINE_STATE_NAMES;
@@ -418,6 +419,24 @@ const statusListQuery = (names: readonly string[]) =>
     .union([z.string().max(100), z.array(z.string().max(100)).max(10)])
     .optional()
     .describe(`${names.join(', ')}: repeat the parameter or separate with commas; default every status`);
+
+/** `status=a&status=b` or `status=a,b`, each one of `names`. */
+export function statusNamesOf<T extends string>(
+  status: string | string[] | undefined,
+  names: readonly T[],
+): T[] | undefined {
+  if (status === undefined) return undefined;
+  const given = (Array.isArray(status) ? status : [status])
+    .flatMap((text) => text.split(','))
+    .map((text) => text.trim())
+    .filter((text) => text !== '');
+  for (const name of given) {
+    if (!(names as readonly string[]).includes(name)) {
+      throw invalidArgument('status', `"${name}" is not one of ${names.join(', ')}`);
+    }
+  }
+  return given as T[];
+}
 
 export const erpOrderOperationSchema = z
   .object({
