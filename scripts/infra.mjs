@@ -154,8 +154,12 @@ function writeServerProperties(dir = kafkaDir, data = dataDir, port = 9092) {
 function formatStorage(properties, data = dataDir) {
   if (existsSync(join(data, 'meta.properties'))) return;
   mkdirSync(data, { recursive: true });
-  // KRaft wants a base64 UUID of 16 bytes as cluster id.
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url').slice(0, 22);
+  // KRaft wants a base64 UUID of 16 bytes as cluster id. One that starts with '-' reads as an option to the
+  // storage tool (1 in 64): draw again, as Kafka's own Uuid.randomUuid() does.
+  let clusterId;
+  do {
+    clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url').slice(0, 22);
+  } while (clusterId.startsWith('-'));
   const [command, args] = java([
     'kafka.tools.StorageTool',
     'format',
