@@ -1,8 +1,9 @@
-// How a batch is handled, the same on every implementation: retries with capped exponential backoff,
-// endless waiting on a TransientError, isolation of poison records after the retries, dead-letter writes
+// How a batch is handled, the same on every implementation, by the failure's class (errors.ts): endless retries
+// with capped backoff on a failure of the world, at once record by record on a failure of a record (the poison
+// ones are dead-lettered), a few retries first when the failure is of neither known class; dead-letter writes
 // before the commit. The caller commits only when this resolves 'handled'.
 import { deadLetterRecord, type DeadLetter } from './dead-letter';
-import { describeError, TransientError } from './errors';
+import { classifyFailure, describeError } from './errors';
 import { inConsumerSpan } from './tracing';
 import type {
   BatchContext,
@@ -62,14 +63,15 @@ async function handleWithRetries(batch: RecordBatch, env: BatchRunEnvironment): 
     }
     env.metrics.handlerFailed(batch.topic, env.groupId);
     if (!env.isActive() || env.signal.aborted) return 'abandoned';
-    const transient = result.error instanceof TransientError;
+    const failureClass = classifyFailure(result.error);
+    const transient = failureClass === 'transient';
     if (transient) transientFailures += 1;
     else failures += 1;
     const fields = batchFields(batch, env);
-    if (!transient && failures >= env.retry.maxAttempts) {
+    if (failureClass === 'permanent' || (!transient && failures >= env.retry.maxAttempts)) {
       env.logger.warn(
-        { ...fields, attempts: failures, error: describeError(result.error) },
-        'batch keeps failing: handling its records one by one to dead-letter the poison ones',
+        { ...fields, attempts: failures, failureClass, error: describeError(result.error) },
+        'batch fails on a record: handling its records one by one to dead-letter the poison ones',
       );
       return isolate(batch, env);
     }
@@ -129,12 +131,13 @@ async function isolate(batch: RecordBatch, env: BatchRunEnvironment): Promise<Ba
         deadLetters.push(...result.deadLetters);
         break;
       }
-      if (result.error instanceof TransientError) {
+      const failureClass = classifyFailure(result.error);
+      if (failureClass === 'transient') {
         await sleep(env.retry.maxDelayMs, env.signal);
         continue;
       }
       failures += 1;
-      if (failures >= env.retry.isolationAttempts) {
+      if (failureClass === 'permanent' || failures >= env.retry.isolationAttempts) {
         deadLetters.push({ record, error: result.error });
         break;
       }

@@ -11,3 +11,4 @@ export * from './headers';
 export * from './events';
 export * from './time';
 export * as api from './api';
+export * from './limits';

@@ -3,3 +3,4 @@ export * from './wait';
 export { ownBroker, type OwnBroker } from './own-broker';
 export { freePort } from './ports';
 export { markdownTableRows } from './markdown';
+export { fuzzRuns } from './fuzz';

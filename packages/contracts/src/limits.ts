@@ -1,0 +1,76 @@
+// What a value must be to cross a Kiln boundary (REST, gRPC, connectors, Kafka decode, ERP, plant file): checked
+// once at the edge, so that nothing past it can make the database refuse a record, overflow an int64 or stall a
+// consumer. Each check returns a problem in words (what is wrong and what is expected) or undefined; the caller
+// adds the field's name and decides between a 400, a dead letter or a config error.
+
+/** Latest time Kiln stores (9999-12-31T23:59:59.999Z) in µs since the epoch; it fits int64 and a double exactly. */
+export const MAX_TIME_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000;
+
+/** Longest text Kiln keeps in one field (tag, reason text, ids): PostgreSQL and Kafka headers take more. */
+export const MAX_TEXT_LENGTH = 4096;
+
+/** A time in µs since the epoch that the database and int64 both hold: 1970 through 9999. */
+export function timeProblem(us: number): string | undefined {
+  if (!Number.isSafeInteger(us) || us < 0 || us > MAX_TIME_US) {
+    return `is ${us} us, not a time between 1970 and 9999`;
+  }
+  return undefined;
+}
+
+/** How far from the receiver's clock live data may be stamped: further is a broken source clock or an attack. */
+export interface PlausibleTimeWindow {
+  /** How far in the past a source time may lie (late data, a buffer drained after an outage). */
+  readonly pastUs: number;
+  /** How far in the future (clock skew); what lies beyond is refused, not corrected. */
+  readonly futureUs: number;
+}
+
+export const DEFAULT_PLAUSIBLE_TIME_WINDOW: PlausibleTimeWindow = {
+  pastUs: 366 * 24 * 3600 * 1_000_000,
+  futureUs: 24 * 3600 * 1_000_000,
+};
+
+/** A live time within the window around `nowUs` (and a time at all). */
+export function plausibleTimeProblem(
+  us: number,
+  nowUs: number,
+  window: PlausibleTimeWindow = DEFAULT_PLAUSIBLE_TIME_WINDOW,
+): string | undefined {
+  const problem = timeProblem(us);
+  if (problem !== undefined) return problem;
+  if (us < nowUs - window.pastUs || us > nowUs + window.futureUs) {
+    const days = (microseconds: number): string => `${Math.round(microseconds / 86_400_000_000)} days`;
+    return (
+      `is ${new Date(Math.floor(us / 1000)).toISOString()}, outside the accepted window ` +
+      `(${days(window.pastUs)} before to ${days(window.futureUs)} after now)`
+    );
+  }
+  return undefined;
+}
+
+// NUL, which PostgreSQL refuses in text, and the other C0 controls and DEL; tab, line feed and carriage return
+// are ordinary in free text (a reason an operator typed). Lone surrogates cannot be encoded as UTF-8.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Text without NUL, control characters or broken UTF-16, at most `maxLength` characters. */
+export function textProblem(text: string, maxLength: number = MAX_TEXT_LENGTH): string | undefined {
+  if (text.length > maxLength) return `is ${text.length} characters long, at most ${maxLength} expected`;
+  const match = FORBIDDEN_CHARACTER.exec(text);
+  if (match !== null) {
+    const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return `holds the character U+${code} at position ${match.index}; control characters are not accepted`;
+  }
+  return undefined;
+}
+
+/** A finite number (no NaN, no infinity), within [min, max] where given. */
+export function numberProblem(
+  value: number,
+  range: { min?: number; max?: number } = {},
+): string | undefined {
+  if (!Number.isFinite(value)) return `is ${value}, not a finite number`;
+  if (range.min !== undefined && value < range.min) return `is ${value}, expected at least ${range.min}`;
+  if (range.max !== undefined && value > range.max) return `is ${value}, expected at most ${range.max}`;
+  return undefined;
+}
