@@ -4,3 +4,10 @@ export { ownBroker, type OwnBroker } from './own-broker';
 export { freePort } from './ports';
 export { markdownTableRows } from './markdown';
 export { fuzzRuns } from './fuzz';
+export {
+  startTcpProxy,
+  type TcpProxy,
+  type TcpProxyCutMode,
+  type TcpProxyOptions,
+  type TcpProxyTarget,
+} from './tcp-proxy';
