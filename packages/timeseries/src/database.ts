@@ -36,7 +36,29 @@ export interface PgDatabaseOptions {
   /** Connections in the pool (default 4). */
   maxConnections?: number;
   applicationName?: string;
+  /**
+   * How long a statement waits for a connection (a new one to be made, or a busy pool to free one) before it
+   * fails with a transient error (default 10 s). Without it a statement waits forever while the server is away.
+   */
+  connectTimeoutMs?: number;
+  /** Told of every connection lost outside a statement; see `PgDatabase` (default: counted only). */
+  onConnectionError?: (error: Error) => void;
 }
+
+/** What a PgDatabase saw of its connections, for metrics and logs. */
+export interface PgConnectionStats {
+  /** Connections lost outside a statement (idle in the pool or between the statements of a transaction). */
+  readonly connectionErrors: number;
+  /** Connections open now. */
+  readonly open: number;
+  /** Statements waiting for a connection now. */
+  readonly waiting: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+// TCP keep-alive finds a connection whose server vanished without a word (a failover, a dropped route) while
+// it is idle in the pool, instead of on the next statement.
+const KEEP_ALIVE_INITIAL_DELAY_MS = 10_000;
 
 function pgQueryable(client: Pool | PoolClient): Queryable {
   return {
@@ -50,13 +72,23 @@ function pgQueryable(client: Pool | PoolClient): Queryable {
   };
 }
 
-/** node-postgres pool. `close()` ends the pool, also one handed in through `{ pool }`. */
+/**
+ * node-postgres pool. `close()` ends the pool, also one handed in through `{ pool }`.
+ *
+ * A connection the server drops (a failover or restart, pgbouncer's or a firewall's idle timeout, an operator's
+ * `pg_terminate_backend`) costs at most the statement running on it, which fails with an error classifyFailure
+ * (@kiln/bus) calls transient: the pool forgets the connection and the next statement opens a new one. While the
+ * server is away every statement fails that way within `connectTimeoutMs`; nothing here retries, the caller does
+ * (the bus's batch runner with capped backoff), because only the caller knows whether its work may run twice.
+ */
 export class PgDatabase implements Database {
   readonly engine = 'postgres';
   private readonly pool: Pool;
   private readonly direct: Queryable;
+  private readonly onConnectionError: ((error: Error) => void) | undefined;
+  private connectionErrors = 0;
 
-  constructor(options: PgDatabaseOptions | { pool: Pool }) {
+  constructor(options: PgDatabaseOptions | { pool: Pool; onConnectionError?: (error: Error) => void }) {
     if ('pool' in options) {
       this.pool = options.pool;
     } else {
@@ -64,10 +96,25 @@ export class PgDatabase implements Database {
         connectionString: options.connectionString,
         max: options.maxConnections ?? 4,
         application_name: options.applicationName ?? 'kiln-timeseries',
+        connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: KEEP_ALIVE_INITIAL_DELAY_MS,
       };
       this.pool = new Pool(config);
     }
+    this.onConnectionError = options.onConnectionError;
+    // An idle connection that breaks is emitted here; unheard, the 'error' event would end the process.
+    this.pool.on('error', (error) => this.connectionLost(error));
     this.direct = pgQueryable(this.pool);
+  }
+
+  /** Connections lost so far and the pool's state now. */
+  connectionStats(): PgConnectionStats {
+    return {
+      connectionErrors: this.connectionErrors,
+      open: this.pool.totalCount,
+      waiting: this.pool.waitingCount,
+    };
   }
 
   query<T extends object = Record<string, unknown>>(
@@ -83,17 +130,36 @@ export class PgDatabase implements Database {
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // pg-pool stops listening to a connection it hands out: one dropped between two statements of `work` would
+    // emit an unheard 'error' and end the process. The next statement fails instead, and `work` with it.
+    let broken: Error | undefined;
+    const onError = (error: Error): void => {
+      // A terminated connection says so twice (the server's message, then the end of the stream): count it once.
+      if (broken !== undefined) return;
+      broken = error;
+      this.connectionLost(error);
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(pgQueryable(client));
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        // The connection is in an unknown state: it must not go back to the pool.
+        broken ??= rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
+  }
+
+  private connectionLost(error: Error): void {
+    this.connectionErrors += 1;
+    this.onConnectionError?.(error);
   }
 
   async close(): Promise<void> {

@@ -35,4 +35,5 @@ export {
   storageEnvMap,
   type DatabaseConfig,
   type OpenedDatabase,
+  type OpenDatabaseOptions,
 } from './open-database';

@@ -53,8 +53,17 @@ export interface OpenedDatabase {
   ping(): Promise<void>;
 }
 
+export interface OpenDatabaseOptions {
+  /** Told of every connection the server dropped outside a statement (PostgreSQL only); see PgDatabase. */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
 /** Opens the configured database and, unless told not to, applies the migrations. */
-export async function openDatabase(config: DatabaseConfig, applicationName: string): Promise<OpenedDatabase> {
+export async function openDatabase(
+  config: DatabaseConfig,
+  applicationName: string,
+  options: OpenDatabaseOptions = {},
+): Promise<OpenedDatabase> {
   const dataDir = config.url === undefined ? config.embedded.dataDir : undefined;
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   const db: Database =
@@ -67,6 +76,9 @@ export async function openDatabase(config: DatabaseConfig, applicationName: stri
           connectionString: config.url,
           maxConnections: config.maxConnections,
           applicationName: `kiln-${applicationName}`,
+          ...(options.onConnectionError === undefined
+            ? {}
+            : { onConnectionError: options.onConnectionError }),
         });
   try {
     if (config.migrateOnStart) await migrate(db, { schema: config.schema });
