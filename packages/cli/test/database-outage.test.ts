@@ -9,6 +9,7 @@ import {
   waitUntil,
   type TcpProxy,
 } from '@kiln/test-infra';
+import { classifyFailure } from '@kiln/bus';
 import { dropMigratedSchema, PgDatabase } from '@kiln/timeseries';
 import { freePort, httpStatus, KILN_MAIN, run, waitForReady, type RunningProcess } from './support';
 
@@ -136,4 +137,110 @@ describeWith(['kafka', 'postgres'], 'kiln start oee when PostgreSQL drops its co
     expect((await readiness(base))?.body).toMatchObject({ status: 'ready', checks: { database: 'ok' } });
     expect(errorLines(running)).toEqual([]);
   }, 90_000);
+});
+
+describeWith(['postgres'], 'what a statement sees while PostgreSQL is away', () => {
+  const { postgresUrl } = serviceEndpoints();
+  const direct = new URL(postgresUrl);
+  let proxy: TcpProxy;
+  let db: PgDatabase;
+  let lost: Error[];
+
+  beforeEach(async () => {
+    proxy = await startTcpProxy({ target: { host: direct.hostname, port: Number(direct.port || 5432) } });
+    const viaProxy = new URL(postgresUrl);
+    viaProxy.port = String(proxy.port);
+    lost = [];
+    db = new PgDatabase({
+      connectionString: viaProxy.toString(),
+      applicationName: uniqueName('kiln_pg_failures').replace(/[^a-z0-9_]/g, '_'),
+      connectTimeoutMs: 1_000,
+      onConnectionError: (error) => lost.push(error),
+    });
+    await db.query('SELECT 1');
+  });
+
+  afterEach(async () => {
+    await db.close();
+    await proxy.close();
+  });
+
+  async function failureOf(work: Promise<unknown>): Promise<unknown> {
+    return work.then(
+      () => {
+        throw new Error('expected the statement to fail while PostgreSQL is away');
+      },
+      (error: unknown) => error,
+    );
+  }
+
+  it.each([
+    ['refused', 'refuse'],
+    ['reset', 'reset'],
+    ['never answered', 'blackhole'],
+  ] as const)(
+    'fails a statement at once with a transient error while new connections are %s, and answers after',
+    async (_what, mode) => {
+      await proxy.cut({ mode });
+      await waitUntil(() => lost.length === 1, { timeoutMs: 5_000, what: 'the idle connection to be lost' });
+      const started = Date.now();
+      const error = await failureOf(db.query('SELECT 1'));
+      // Within the connect timeout (1 s here), not forever.
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect({ error: String(error), class: classifyFailure(error) }).toMatchObject({ class: 'transient' });
+
+      await proxy.resume();
+      expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    },
+  );
+
+  it('fails a statement whose connection is cut under it with a transient error', async () => {
+    const sleeping = failureOf(db.query('SELECT pg_sleep(10)'));
+    await waitUntil(() => proxy.openConnections() === 1 && db.connectionStats().open === 1, {
+      timeoutMs: 5_000,
+      what: 'the statement to be running',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await proxy.cut();
+    const error = await sleeping;
+    expect(String(error)).toMatch(/Connection terminated unexpectedly/);
+    expect(classifyFailure(error)).toBe('transient');
+    await proxy.resume();
+    expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('fails a transaction whose connection is cut between two statements with a transient error', async () => {
+    const outcome = failureOf(
+      db.transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        await proxy.cut();
+        await waitUntil(() => lost.length === 1, { timeoutMs: 5_000, what: 'the connection to be lost' });
+        await tx.query('SELECT 2');
+      }),
+    );
+    const error = await outcome;
+    expect(classifyFailure(error)).toBe('transient');
+    await proxy.resume();
+    expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('calls the termination of a statement by the server (SQLSTATE 57P01) transient', async () => {
+    const sleeping = failureOf(db.query('SELECT pg_sleep(10)'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const admin = new PgDatabase({
+      connectionString: postgresUrl,
+      applicationName: 'kiln pg failures admin',
+    });
+    try {
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' AND pid <> pg_backend_pid()
+           AND client_port IS NOT NULL AND application_name LIKE 'kiln_pg_failures%'`,
+      );
+    } finally {
+      await admin.close();
+    }
+    const error = await sleeping;
+    expect(error).toMatchObject({ code: '57P01' });
+    expect(classifyFailure(error)).toBe('transient');
+  });
 });
