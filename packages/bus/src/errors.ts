@@ -103,7 +103,7 @@ const TRANSIENT_MESSAGES = [
 /** How the bus treats a failure: looks through `cause` chains and at the error's name, SQLSTATE and code. */
 export function classifyFailure(error: unknown): FailureClass {
   const seen = new Set<unknown>();
-  for (let current: unknown = error; current !== undefined && current !== null; ) {
+  for (let current: unknown = error; current !== undefined && current !== null;) {
     if (seen.has(current)) break;
     seen.add(current);
     const own = classifyOne(current);
@@ -138,6 +138,19 @@ function classifyOne(error: unknown): FailureClass {
     return 'transient';
   }
   return 'unknown';
+}
+
+/**
+ * What a consumer throws when making a batch's effects durable failed (storing, publishing). A record the
+ * database refused for good stays a failure of the record, to be dead-lettered once the batch is handled record
+ * by record; anything else is taken as the world's and retried without end: dead-lettering good records during an
+ * outage nobody recognised would take them out of the flow.
+ */
+export function effectFailure(message: string, error: unknown): PermanentError | TransientError {
+  const text = `${message}: ${describeError(error)}`;
+  return classifyFailure(error) === 'permanent'
+    ? new PermanentError(text, { cause: error })
+    : new TransientError(text, { cause: error });
 }
 
 export function describeError(error: unknown): string {

@@ -3,16 +3,20 @@
 // consumer. Each check returns a problem in words (what is wrong and what is expected) or undefined; the caller
 // adds the field's name and decides between a 400, a dead letter or a config error.
 
-/** Latest time Kiln stores (9999-12-31T23:59:59.999Z) in µs since the epoch; it fits int64 and a double exactly. */
-export const MAX_TIME_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000;
+/**
+ * Latest time Kiln takes, in µs since the epoch: the largest whole number a double holds exactly
+ * (2255-06-05T23:47:34.740991Z). It fits int64 and PostgreSQL's timestamptz (up to 294276 AD) alike.
+ */
+export const MAX_TIME_US = Number.MAX_SAFE_INTEGER;
+const MAX_TIME_YEAR = new Date(Math.floor(MAX_TIME_US / 1000)).getUTCFullYear();
 
 /** Longest text Kiln keeps in one field (tag, reason text, ids): PostgreSQL and Kafka headers take more. */
 export const MAX_TEXT_LENGTH = 4096;
 
-/** A time in µs since the epoch that the database and int64 both hold: 1970 through 9999. */
+/** A time in whole µs since the epoch that a number, int64 and the database all hold: 1970 through 2255. */
 export function timeProblem(us: number): string | undefined {
-  if (!Number.isSafeInteger(us) || us < 0 || us > MAX_TIME_US) {
-    return `is ${us} us, not a time between 1970 and 9999`;
+  if (!Number.isSafeInteger(us) || us < 0) {
+    return `is ${us} us, not a time between 1970 and ${MAX_TIME_YEAR}`;
   }
   return undefined;
 }
@@ -50,8 +54,9 @@ export function plausibleTimeProblem(
 
 // NUL, which PostgreSQL refuses in text, and the other C0 controls and DEL; tab, line feed and carriage return
 // are ordinary in free text (a reason an operator typed). Lone surrogates cannot be encoded as UTF-8.
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN_CHARACTER =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Text without NUL, control characters or broken UTF-16, at most `maxLength` characters. */
 export function textProblem(text: string, maxLength: number = MAX_TEXT_LENGTH): string | undefined {
@@ -65,12 +70,39 @@ export function textProblem(text: string, maxLength: number = MAX_TEXT_LENGTH): 
 }
 
 /** A finite number (no NaN, no infinity), within [min, max] where given. */
-export function numberProblem(
-  value: number,
-  range: { min?: number; max?: number } = {},
-): string | undefined {
+export function numberProblem(value: number, range: { min?: number; max?: number } = {}): string | undefined {
   if (!Number.isFinite(value)) return `is ${value}, not a finite number`;
   if (range.min !== undefined && value < range.min) return `is ${value}, expected at least ${range.min}`;
   if (range.max !== undefined && value > range.max) return `is ${value}, expected at most ${range.max}`;
   return undefined;
+}
+
+/**
+ * The first text anywhere in a decoded message (nested messages and lists included) that textProblem refuses,
+ * with its path (`deltas[3].orderId`, `event.value.reasonText`); undefined when every text is acceptable.
+ */
+export function firstTextProblem(
+  message: unknown,
+  maxLength: number = MAX_TEXT_LENGTH,
+): { field: string; problem: string } | undefined {
+  const walk = (value: unknown, path: string): { field: string; problem: string } | undefined => {
+    if (typeof value === 'string') {
+      const problem = textProblem(value, maxLength);
+      return problem === undefined ? undefined : { field: path, problem };
+    }
+    if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return undefined;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i += 1) {
+        const found = walk(value[i], `${path}[${i}]`);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      const found = walk(item, path === '' ? key : `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return walk(message, '');
 }

@@ -3,20 +3,20 @@
 // health rows and alert decisions are stored (idempotent), published, and only then the models are saved. A crash
 // before the save replays the batch into the older models, which re-derive the same health rows and alert ids.
 import {
-  describeError,
-  TransientError,
+  decodeEach,
+  effectFailure,
   type BatchContext,
   type EventBus,
   type RecordBatch,
   type TopicPartition,
 } from '@kiln/bus';
-import { EventDecodeError, encodeEvent, eventTopics } from '@kiln/contracts';
+import { encodeEvent, eventTopics } from '@kiln/contracts';
 import type { AssetHealthUpdate, MonitorSample } from '@kiln/pdm';
 import type { Logger } from '@kiln/service-kit';
 import { alertToEvent, healthToEvent, type MaintenanceStore, type StoredAlert } from '@kiln/timeseries';
 import type { AlertKeeper } from './alert-keeper';
 import type { AssetModels } from './asset-models';
-import { decodeTelemetry, RuleError } from './decode';
+import { decodeTelemetry } from './decode';
 import type { MaintenanceMetrics } from './metrics';
 
 export interface HandlerDependencies {
@@ -41,27 +41,23 @@ export class MaintenanceBatchHandler {
 
   async handle(batch: RecordBatch, context: BatchContext): Promise<void> {
     const samplesByAsset = new Map<string, MonitorSample[]>();
-    for (const record of batch.records) {
-      try {
-        const decoded = decodeTelemetry(record);
-        const samples = samplesByAsset.get(decoded.assetId) ?? [];
-        for (const sample of decoded.samples) samples.push(sample);
-        samplesByAsset.set(decoded.assetId, samples);
-      } catch (error) {
-        if (!(error instanceof EventDecodeError) && !(error instanceof RuleError)) throw error;
-        context.deadLetter(record, error);
-        this.deps.metrics.deadLettered();
-      }
+    const decodedBatches = decodeEach(batch.records, context, decodeTelemetry, () =>
+      this.deps.metrics.deadLettered(),
+    );
+    for (const decoded of decodedBatches) {
+      const samples = samplesByAsset.get(decoded.assetId) ?? [];
+      for (const sample of decoded.samples) samples.push(sample);
+      samplesByAsset.set(decoded.assetId, samples);
     }
     if (samplesByAsset.size === 0) return;
     const started = performance.now();
     try {
       await this.score(batch, samplesByAsset);
     } catch (error) {
-      throw new TransientError(
+      throw effectFailure(
         `scoring telemetry of ${batch.topic}[${batch.partition}] offsets ${batch.records[0]?.offset}..` +
-          `${batch.records[batch.records.length - 1]?.offset} failed: ${describeError(error)}`,
-        { cause: error },
+          `${batch.records[batch.records.length - 1]?.offset} failed`,
+        error,
       );
     }
     this.deps.metrics.batch((performance.now() - started) / 1000);

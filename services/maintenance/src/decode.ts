@@ -1,15 +1,15 @@
 // The maintenance service's input decoded from kiln.telemetry.v1, and the rules a record must meet before the
 // model sees it (a record that breaks one goes to the dead-letter topic, the partition keeps flowing).
-import type { BusRecord } from '@kiln/bus';
-import { decodeEvent, eventTopics, Quality, type TelemetryPoint } from '@kiln/contracts';
+import { RuleError, type BusRecord } from '@kiln/bus';
+import {
+  decodeEvent,
+  eventTopics,
+  firstTextProblem,
+  Quality,
+  timeProblem,
+  type TelemetryPoint,
+} from '@kiln/contracts';
 import type { MonitorSample } from '@kiln/pdm';
-
-export class RuleError extends Error {
-  override readonly name = 'RuleError';
-}
-
-/** Latest time the database stores (9999-12-31); earlier than 1970 is refused too: µs since the epoch. */
-const MAX_TIME_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000;
 
 export interface DecodedTelemetry {
   readonly record: BusRecord;
@@ -37,6 +37,10 @@ function modelValue(point: TelemetryPoint): number | readonly number[] | undefin
 export function decodeTelemetry(record: BusRecord): DecodedTelemetry {
   const batch = decodeEvent(eventTopics.telemetry, record.value, record.headers);
   if (batch.assetId === '') throw new RuleError('telemetry batch has no asset id');
+  const badText = firstTextProblem(batch);
+  if (badText !== undefined) {
+    throw new RuleError(`telemetry batch of asset "${batch.assetId}": ${badText.field} ${badText.problem}`);
+  }
   if (record.key !== '' && record.key !== batch.assetId) {
     throw new RuleError(`telemetry batch of asset "${batch.assetId}" was keyed "${record.key}"`);
   }
@@ -44,9 +48,8 @@ export function decodeTelemetry(record: BusRecord): DecodedTelemetry {
   batch.points.forEach((point, i) => {
     const at = `point ${i} (signal "${point.signal}") of asset "${batch.assetId}"`;
     if (point.signal === '') throw new RuleError(`${at} has no signal name`);
-    if (!Number.isSafeInteger(point.timeUs) || point.timeUs < 0 || point.timeUs > MAX_TIME_US) {
-      throw new RuleError(`${at}: time ${point.timeUs} us is not a time between 1970 and 9999`);
-    }
+    const badTime = timeProblem(point.timeUs);
+    if (badTime !== undefined) throw new RuleError(`${at}: time ${badTime}`);
     const value = modelValue(point);
     if (value === undefined) return;
     samples.push({

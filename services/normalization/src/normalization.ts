@@ -12,14 +12,15 @@ import {
   type UnmappedTag,
 } from '@kiln/asset-model';
 import {
-  describeError,
-  TransientError,
+  decodeEach,
+  effectFailure,
   type BatchContext,
   type EventBus,
   type RecordBatch,
   type Subscription,
 } from '@kiln/bus';
-import { decodeEvent, encodeEvent, EventDecodeError, eventTopics, type EventTopic } from '@kiln/contracts';
+import { encodeEvent, eventTopics, type EventTopic } from '@kiln/contracts';
+import { decodeRawBatch } from './raw-decode';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import {
   HistorianWriter,
@@ -190,7 +191,7 @@ class BatchHandler {
     try {
       entry = await partitions.acquire(batch.partition, BigInt(first.offset));
     } catch (error) {
-      throw transient('loading the normalizer state', batch, error);
+      throw effectFailure(batchFailure('loading the normalizer state', batch), error);
     }
     try {
       const results = this.normalize(batch, entry, context);
@@ -213,7 +214,7 @@ class BatchHandler {
       // The normalizer has moved past records whose effects are not all durable: start again from the stored state.
       partitions.forget(batch.partition);
       if (error instanceof InvalidArgumentError || error instanceof StoppedError) throw error;
-      throw transient('storing or publishing the batch', batch, error);
+      throw effectFailure(batchFailure('storing or publishing the batch', batch), error);
     }
   }
 
@@ -228,16 +229,9 @@ class BatchHandler {
     let newestReceiveUs = 0;
     for (const record of batch.records) {
       const handledBefore = BigInt(record.offset) <= entry.savedOffset;
-      let decoded;
-      try {
-        decoded = decodeEvent(eventTopics.raw, record.value, record.headers);
-      } catch (error) {
-        if (!(error instanceof EventDecodeError)) throw error;
-        // Also when handled before: the dead-letter write may not have happened before a crash.
-        context.deadLetter(record, error);
-        this.deps.metrics.deadLettered();
-        continue;
-      }
+      // Also when handled before: the dead-letter write may not have happened before a crash.
+      const [decoded] = decodeEach([record], context, decodeRawBatch, () => this.deps.metrics.deadLettered());
+      if (decoded === undefined) continue;
       if (handledBefore) {
         skipped += 1;
         continue;
@@ -352,12 +346,8 @@ function storedSnapshot(entry: PartitionNormalizer): NormalizerSnapshot {
   return { ...snapshot, unmapped: recent.slice(0, MAX_STORED_UNMAPPED) };
 }
 
-function transient(what: string, batch: RecordBatch, error: unknown): TransientError {
-  return new TransientError(
-    `${what} failed for ${batch.topic}[${batch.partition}] at offset ${batch.records[0]?.offset ?? '?'}: ` +
-      describeError(error),
-    { cause: error },
-  );
+function batchFailure(what: string, batch: RecordBatch): string {
+  return `${what} failed for ${batch.topic}[${batch.partition}] at offset ${batch.records[0]?.offset ?? '?'}`;
 }
 
 function sumStats(all: readonly NormalizerStats[]): NormalizerStats {

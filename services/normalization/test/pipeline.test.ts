@@ -221,6 +221,21 @@ describeWith(['postgres'], 'normalization over the in-process bus', () => {
     expect(await signalRows(plant.assetId('m1'), 'temperature')).toBe(TICKS);
   });
 
+  it('dead-letters a batch holding a NUL the database would refuse, and stores the batches after it', async () => {
+    const timeUs = T0_US + 50 * SECOND_US;
+    const before = await signalRows(plant.assetId('m1'), 'temperature');
+    await publishRaw(bus, [
+      rawBatch(plant, [sample('M1.Order', str('A-\u00003'), timeUs), ...tickSamples(50, timeUs)]),
+      rawBatch(plant, tickSamples(51, timeUs + SECOND_US)),
+    ]);
+    await waitUntil(
+      async () =>
+        received.dlq.length === 2 && (await signalRows(plant.assetId('m1'), 'temperature')) === before + 1,
+      { timeoutMs: 20_000, what: 'the NUL batch dead-lettered and the next one stored' },
+    );
+    expect(received.dlq[1]?.headers['kiln-dlq-error']).toMatch(/samples\[0\]\.value.*U\+0000/);
+  });
+
   it('applies a changed plant file without a restart', async () => {
     writeFileSync(plant.file, plant.yaml({ withM3: true }));
     expect(await pipeline.normalization.reload()).toEqual({ status: 'applied' });

@@ -1,14 +1,14 @@
 // One batch of the OEE consumer: decode (poison records to the dead-letter topic), store the inputs, recompute the
 // windows they affect once per asset, upsert the closed ones in bulk, keep the open ones live and publish the new
 // or corrected results once. Also the timer's work of closing windows whose end has passed.
-import { describeError, TransientError, type BatchContext, type EventBus, type RecordBatch } from '@kiln/bus';
-import { encodeEvent, EventDecodeError, eventTopics, type OeeResult } from '@kiln/contracts';
+import { decodeEach, effectFailure, type BatchContext, type EventBus, type RecordBatch } from '@kiln/bus';
+import { encodeEvent, eventTopics, type OeeResult } from '@kiln/contracts';
 import type { OeeWindow } from '@kiln/oee';
 import type { Logger } from '@kiln/service-kit';
 import type { HistorianWriter } from '@kiln/timeseries';
 import type { AssetLocks } from './asset-locks';
 import { storeInputs, type AffectedRanges } from './batch-inputs';
-import { decodeRecord, RuleError, type Decoded } from './decode';
+import { decodeRecord, type Decoded } from './decode';
 import { OeeEngine } from './engine';
 import type { LiveOee } from './live';
 import type { OeeMetrics } from './metrics';
@@ -38,17 +38,7 @@ export class OeeBatchHandler {
   constructor(private readonly deps: HandlerDependencies) {}
 
   async handle(batch: RecordBatch, context: BatchContext): Promise<void> {
-    const decoded: Decoded[] = [];
-    for (const record of batch.records) {
-      try {
-        const event = decodeRecord(record);
-        if (event !== undefined) decoded.push(event);
-      } catch (error) {
-        if (!(error instanceof EventDecodeError) && !(error instanceof RuleError)) throw error;
-        context.deadLetter(record, error);
-        this.deps.metrics.deadLettered();
-      }
-    }
+    const decoded = decodeEach(batch.records, context, decodeRecord, () => this.deps.metrics.deadLettered());
     if (decoded.length === 0) return;
     const assets = new Set(decoded.map((event) => event.value.assetId));
     await this.deps.locks.run(assets, () => this.storeAndRecompute(batch, decoded));
@@ -61,10 +51,10 @@ export class OeeBatchHandler {
       const affected = await storeInputs(this.deps, batch, decoded, nowUs);
       await this.recompute(affected, nowUs);
     } catch (error) {
-      throw new TransientError(
+      throw effectFailure(
         `storing or recomputing OEE for ${batch.topic}[${batch.partition}] offsets ` +
-          `${batch.records[0]?.offset}..${batch.records[batch.records.length - 1]?.offset} failed: ${describeError(error)}`,
-        { cause: error },
+          `${batch.records[0]?.offset}..${batch.records[batch.records.length - 1]?.offset} failed`,
+        error,
       );
     }
     this.deps.metrics.events(batch.topic, decoded.length);

@@ -1,10 +1,13 @@
 // The OEE service's inputs decoded from kiln.machine-state.v1, kiln.production-count.v1, kiln.erp.order.v1 and
 // kiln.erp.shift.v1, and the rules a record must meet (a record that breaks one goes to the dead-letter topic).
-import type { BusRecord } from '@kiln/bus';
+import { RuleError, type BusRecord } from '@kiln/bus';
 import {
   decodeEvent,
   eventTopics,
   MachineState,
+  firstTextProblem,
+  numberProblem,
+  timeProblem,
   type MachineStateEvent,
   type ProductionCountBatch,
   type ProductionOrder,
@@ -17,23 +20,24 @@ export type Decoded =
   | { kind: 'order'; record: BusRecord; value: ProductionOrder }
   | { kind: 'shift'; record: BusRecord; value: Shift };
 
-export class RuleError extends Error {
-  override readonly name = 'RuleError';
-}
-
-/** Latest time the database stores (9999-12-31); earlier than 1970 is refused too: µs since the epoch. */
-const MAX_TIME_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000;
-
 function checkTime(what: string, us: number, optional = false): void {
   if (optional && us === 0) return;
-  if (!Number.isSafeInteger(us) || us < 0 || us > MAX_TIME_US) {
-    throw new RuleError(`${what} is ${us} us, not a time between 1970 and 9999`);
-  }
+  const problem = timeProblem(us);
+  if (problem !== undefined) throw new RuleError(`${what} ${problem}`);
 }
 
 function checkAmount(what: string, value: number): void {
-  if (!Number.isFinite(value) || value < 0)
+  if (numberProblem(value, { min: 0 }) !== undefined)
     throw new RuleError(`${what} is ${value}, not a finite number >= 0`);
+}
+
+/**
+ * Every text of an event, as the database keeps it: PostgreSQL refuses U+0000 (SQLSTATE 22021), which would
+ * otherwise fail the insert of a whole batch.
+ */
+function checkTexts(what: string, message: object): void {
+  const found = firstTextProblem(message);
+  if (found !== undefined) throw new RuleError(`${what}: ${found.field} ${found.problem}`);
 }
 
 /** The rules the core and the database rely on, checked once here so that a bad record cannot stall a partition. */
@@ -83,22 +87,30 @@ export function decodeRecord(record: BusRecord): Decoded | undefined {
           `state change of asset "${value.assetId}" at ${value.event.value.startTimeUs} us has no state (UNSPECIFIED)`,
         );
       }
+      const at = `state event of asset "${value.assetId}"`;
+      checkTexts(at, value);
       const timeUs = stateTimeOf(value);
-      if (timeUs !== undefined) checkTime(`state event of asset "${value.assetId}": time`, timeUs);
+      if (timeUs !== undefined) checkTime(`${at}: time`, timeUs);
+      if (value.event?.$case === 'reason') {
+        checkTime(`${at}: assignedTimeUs`, value.event.value.assignedTimeUs, true);
+      }
       return { kind: 'state', record, value };
     }
     case eventTopics.productionCount.topic.name: {
       const value = decodeEvent(eventTopics.productionCount, record.value, record.headers);
+      checkTexts(`count batch of asset "${value.assetId}"`, value);
       checkCounts(value);
       return { kind: 'count', record, value };
     }
     case eventTopics.erpOrder.topic.name: {
       const value = decodeEvent(eventTopics.erpOrder, record.value, record.headers);
+      checkTexts(`order "${value.orderId}" of asset "${value.assetId}"`, value);
       checkOrder(value);
       return { kind: 'order', record, value };
     }
     case eventTopics.erpShift.topic.name: {
       const value = decodeEvent(eventTopics.erpShift, record.value, record.headers);
+      checkTexts(`shift "${value.shiftId}" of asset "${value.assetId}"`, value);
       checkShift(value);
       return { kind: 'shift', record, value };
     }

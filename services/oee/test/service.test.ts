@@ -207,7 +207,7 @@ describeWith(['postgres'], 'the OEE service over the in-process bus', () => {
       expect(dead).toHaveLength(3);
       const reasons = dead.map((record) => record.headers[dlqHeaderNames.error] ?? '').join('\n');
       expect(reasons).toMatch(/goodCount is -1/);
-      expect(reasons).toMatch(/not a time between 1970 and 9999/);
+      expect(reasons).toMatch(/not a time between 1970 and 2255/);
       expect(reasons).toMatch(/ends at or before it starts/);
       const shift = (await h.oee.service.store.results(assetId)).find(
         (result) => result.windowKind === OeeWindowKind.OEE_WINDOW_KIND_SHIFT,
@@ -218,6 +218,56 @@ describeWith(['postgres'], 'the OEE service over the in-process bus', () => {
       await stop(h);
     }
   });
+
+  it('dead-letters an operator event with a NUL in its reason text and stores the events after it', async () => {
+    const own = new ShiftFixture('nul-reason');
+    const h = await harness(own);
+    try {
+      const dead: BusRecord[] = [];
+      await h.bus.subscribe({
+        groupId: 'watch-dlq-nul',
+        topics: [topics.dlq.name],
+        handler: async (batch) => {
+          dead.push(...batch.records.filter((r) => own.assets.includes(r.key)));
+        },
+      });
+      // PostgreSQL refuses U+0000 in text (SQLSTATE 22021): once treated as an outage, it stalled the partition.
+      const poison = own.assets.map((assetId) =>
+        encodeEvent(eventTopics.machineState, {
+          assetId,
+          event: {
+            $case: 'reason',
+            value: {
+              stopStartTimeUs: SHIFT_START_US + 200 * MIN_US,
+              reasonCode: 'E-MOTOR',
+              reasonText: 'Motor\u0000tripped',
+              state: MachineState.MACHINE_STATE_BREAKDOWN,
+              assignedBy: 'operator-7',
+              assignedTimeUs: DAY0_US + 20 * HOUR_US,
+            },
+          },
+        }),
+      );
+      await h.bus.publish(topics.machineState.name, poison);
+      await publishAll(h.bus, own.events());
+      await settle(h, own.events().length);
+      await waitUntil(() => dead.length >= poison.length, {
+        timeoutMs: 30_000,
+        what: 'the NUL events dead-lettered',
+      });
+      expect(dead).toHaveLength(poison.length);
+      expect(dead[0]?.headers[dlqHeaderNames.error]).toMatch(/reasonText .*U\+0000/);
+      for (const assetId of own.assets) {
+        const shift = (await h.oee.service.store.results(assetId)).find(
+          (result) => result.windowKind === OeeWindowKind.OEE_WINDOW_KIND_SHIFT,
+        );
+        if (shift === undefined) throw new Error(`no shift window stored for ${assetId}`);
+        expectSameAsCore(shift, own.reference(assetId, SHIFT_START_US, SHIFT_START_US + 8 * HOUR_US));
+      }
+    } finally {
+      await stop(h);
+    }
+  }, 120_000);
 
   it('re-classifies a stop when an operator assigns a reason and state to it', async () => {
     const own = new ShiftFixture('reason');

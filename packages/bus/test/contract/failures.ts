@@ -1,7 +1,13 @@
 // Contract: what happens when handlers fail, records are poison, or a member shuts down mid-batch.
 import { dlqHeaderNames } from '@kiln/contracts';
 import { uniqueName, waitUntil } from '@kiln/test-infra';
-import { TransientError, type EventBus, type RetryOptions, type Subscription } from '../../src';
+import {
+  PermanentError,
+  TransientError,
+  type EventBus,
+  type RetryOptions,
+  type Subscription,
+} from '../../src';
 import {
   decode,
   encode,
@@ -188,6 +194,108 @@ export function failureContract(harness: BusHarness): void {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(handled).toEqual([0, 1, 2]);
     expect(dlq.records).toHaveLength(0);
+  });
+
+  it('retries a database outage (SQLSTATE 08006 in the cause) without end and dead-letters nothing', async () => {
+    const topic = await freshTopic(bus, 1);
+    const dlq = await watchDeadLetters(bus, topic);
+    opened.push(dlq.subscription);
+    let attempts = 0;
+    const handled: number[] = [];
+    opened.push(
+      await bus.subscribe({
+        groupId: uniqueName('outage'),
+        topics: [topic],
+        retry: { ...quickRetry, maxAttempts: 1 },
+        handler: async (batch) => {
+          attempts += 1;
+          if (attempts <= 4) {
+            const lost = Object.assign(new Error('connection failure'), { code: '08006' });
+            throw new Error('storing the batch failed', { cause: lost });
+          }
+          handled.push(...batch.records.map((record) => decode(record).seq));
+        },
+      }),
+    );
+    await bus.publish(
+      topic,
+      Array.from({ length: 3 }, (_, seq) => encode({ key: 'k', seq })),
+    );
+    await waitUntil(() => handled.length >= 3, { timeoutMs: 30_000, what: 'the batch after the outage' });
+    expect(handled).toEqual([0, 1, 2]);
+    expect(dlq.records).toHaveLength(0);
+  });
+
+  it('dead-letters a record the database refuses for good (SQLSTATE 22021) at once, the others go on', async () => {
+    const topic = await freshTopic(bus, 1);
+    const dlq = await watchDeadLetters(bus, topic);
+    opened.push(dlq.subscription);
+    const handled: number[] = [];
+    let failedAttempts = 0;
+    opened.push(
+      await bus.subscribe({
+        groupId: uniqueName('refused'),
+        topics: [topic],
+        // Many attempts allowed: a permanent failure must not use them.
+        retry: {
+          ...quickRetry,
+          maxAttempts: 50,
+          isolationAttempts: 50,
+          initialDelayMs: 200,
+          maxDelayMs: 200,
+        },
+        handler: async (batch) => {
+          const events = batch.records.map(decode);
+          if (events.some((event) => event.body === 'nul')) {
+            failedAttempts += 1;
+            const refused = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+              code: '22021',
+            });
+            throw new Error('insert failed', { cause: refused });
+          }
+          handled.push(...events.map((event) => event.seq));
+        },
+      }),
+    );
+    await bus.publish(
+      topic,
+      Array.from({ length: 5 }, (_, seq) => encode({ key: 'k', seq, body: seq === 2 ? 'nul' : 'ok' })),
+    );
+    await waitUntil(() => handled.length >= 4 && dlq.records.length >= 1, {
+      timeoutMs: 30_000,
+      what: 'the good records and one dead letter',
+    });
+    expect(handled.sort((a, b) => a - b)).toEqual([0, 1, 3, 4]);
+    expect(only(dlq.records).headers[dlqHeaderNames.error]).toMatch(/insert failed/);
+    // Once for the batch, once alone: no retries of a failure that cannot pass.
+    expect(failedAttempts).toBeLessThanOrEqual(2);
+  });
+
+  it('dead-letters a PermanentError without the retries an unknown failure gets', async () => {
+    const topic = await freshTopic(bus, 1);
+    const dlq = await watchDeadLetters(bus, topic);
+    opened.push(dlq.subscription);
+    let attempts = 0;
+    opened.push(
+      await bus.subscribe({
+        groupId: uniqueName('permanent'),
+        topics: [topic],
+        retry: {
+          ...quickRetry,
+          maxAttempts: 50,
+          isolationAttempts: 50,
+          initialDelayMs: 200,
+          maxDelayMs: 200,
+        },
+        handler: async () => {
+          attempts += 1;
+          throw new PermanentError('the core refuses this record');
+        },
+      }),
+    );
+    await bus.publish(topic, [encode({ key: 'k', seq: 0 })]);
+    await waitUntil(() => dlq.records.length >= 1, { timeoutMs: 30_000, what: 'the dead letter' });
+    expect(attempts).toBe(2);
   });
 
   it('on close, aborts a batch that overruns the drain deadline without committing it: the next member gets it', async () => {

@@ -8,24 +8,18 @@
 // before the commit never posts twice. Counts older than the asset's progress are late or replayed and decide
 // nothing.
 import {
+  decodeEach,
   describeError,
-  TransientError,
+  effectFailure,
   type BatchContext,
   type BusRecord,
   type RecordBatch,
 } from '@kiln/bus';
-import { EventDecodeError, topics, type ProductionCountDelta } from '@kiln/contracts';
+import { topics, type ProductionCountDelta } from '@kiln/contracts';
 import type { Logger } from '@kiln/service-kit';
 import type { ErpStore, OrderCountTotals, OrderProgress } from '@kiln/timeseries';
 import type { OutboundSection } from './config';
-import {
-  decodeAlert,
-  decodeCounts,
-  decodeShiftEnd,
-  RuleError,
-  type DecodedAlert,
-  type ShiftEnd,
-} from './decode';
+import { decodeAlert, decodeCounts, decodeShiftEnd, type DecodedAlert, type ShiftEnd } from './decode';
 import { finalConfirmationKey, notificationKey, partialConfirmationKey, partialRevision } from './keys';
 import type { OutboundMetrics } from './metrics';
 import { atLeast, intervalBoundaryUs, maintenanceRequest, operationOn, orderConfirmation } from './requests';
@@ -59,8 +53,10 @@ export class DecisionHandler {
     const counts = new Map<string, ProductionCountDelta[]>();
     const alerts: DecodedAlert[] = [];
     const shiftEnds: ShiftEnd[] = [];
-    for (const record of batch.records) {
-      try {
+    decodeEach(
+      batch.records,
+      context,
+      (record) => {
         if (record.topic === topics.productionCount.name) {
           const decoded = decodeCounts(record);
           counts.set(decoded.assetId, [...(counts.get(decoded.assetId) ?? []), ...decoded.deltas]);
@@ -70,30 +66,28 @@ export class DecisionHandler {
           const shiftEnd = decodeShiftEnd(record);
           if (shiftEnd !== undefined) shiftEnds.push(shiftEnd);
         }
-      } catch (error) {
-        if (!(error instanceof EventDecodeError) && !(error instanceof RuleError)) throw error;
-        this.deadLetter(context, record, error);
-      }
-    }
+        return undefined;
+      },
+      (record, error) => this.deadLettered(record, error),
+    );
     try {
       for (const [assetId, deltas] of counts) await this.countsOf(assetId, deltas);
       for (const alert of alerts) await this.alertOf(alert);
       for (const shiftEnd of shiftEnds) await this.shiftEnded(shiftEnd);
     } catch (error) {
-      throw new TransientError(
+      throw effectFailure(
         `deciding on ${batch.topic}[${batch.partition}] offsets ${batch.records[0]?.offset}..` +
-          `${batch.records.at(-1)?.offset} failed: ${describeError(error)}`,
-        { cause: error },
+          `${batch.records.at(-1)?.offset} failed`,
+        error,
       );
     }
   }
 
-  private deadLetter(context: BatchContext, record: BusRecord, error: unknown): void {
+  private deadLettered(record: BusRecord, error: unknown): void {
     this.deps.logger.warn(
       { topic: record.topic, partition: record.partition, offset: record.offset, err: describeError(error) },
       'record dead-lettered',
     );
-    context.deadLetter(record, error);
     this.deps.metrics.deadLettered();
   }
 

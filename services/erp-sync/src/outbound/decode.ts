@@ -1,11 +1,13 @@
 // The outbound consumer's input decoded from kiln.production-count.v1, kiln.maintenance.alert.v1 and kiln.oee.v1,
 // and the rules a record must meet (a record that breaks one goes to the dead-letter topic, the partition keeps
 // flowing).
-import type { BusRecord } from '@kiln/bus';
+import { RuleError, type BusRecord } from '@kiln/bus';
 import {
   decodeEvent,
   eventTopics,
+  firstTextProblem,
   OeeWindowKind,
+  timeProblem,
   type MaintenanceAlert,
   type ProductionCountDelta,
 } from '@kiln/contracts';
@@ -16,22 +18,20 @@ import {
   type AlertStatusName,
 } from '@kiln/timeseries';
 
-export class RuleError extends Error {
-  override readonly name = 'RuleError';
-}
-
-/** Latest time the database stores (9999-12-31); earlier than 1970 is refused too: µs since the epoch. */
-const MAX_TIME_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000;
-
 export interface DecodedCounts {
   readonly assetId: string;
   readonly deltas: readonly ProductionCountDelta[];
 }
 
 function checkTime(timeUs: number, what: string): void {
-  if (!Number.isSafeInteger(timeUs) || timeUs < 0 || timeUs > MAX_TIME_US) {
-    throw new RuleError(`${what}: time ${timeUs} us is not a time between 1970 and 9999`);
-  }
+  const problem = timeProblem(timeUs);
+  if (problem !== undefined) throw new RuleError(`${what}: time ${problem}`);
+}
+
+/** Every text of an event, as the database keeps it (PostgreSQL refuses U+0000). */
+function checkTexts(message: object, what: string): void {
+  const found = firstTextProblem(message);
+  if (found !== undefined) throw new RuleError(`${what}: ${found.field} ${found.problem}`);
 }
 
 function checkKey(record: BusRecord, assetId: string, what: string): void {
@@ -44,6 +44,7 @@ export function decodeCounts(record: BusRecord): DecodedCounts {
   const batch = decodeEvent(eventTopics.productionCount, record.value, record.headers);
   if (batch.assetId === '') throw new RuleError('production count batch has no asset id');
   checkKey(record, batch.assetId, 'production count batch');
+  checkTexts(batch, `production count batch of asset "${batch.assetId}"`);
   batch.deltas.forEach((delta, i) => checkTime(delta.timeUs, `delta ${i} of asset "${batch.assetId}"`));
   return { assetId: batch.assetId, deltas: batch.deltas };
 }
@@ -62,6 +63,7 @@ export function decodeShiftEnd(record: BusRecord): ShiftEnd | undefined {
   if (result.assetId === '') throw new RuleError(`OEE result of shift "${result.windowRef}" has no asset id`);
   checkKey(record, result.assetId, `OEE result of shift "${result.windowRef}"`);
   const what = `OEE result of shift "${result.windowRef}" of asset "${result.assetId}"`;
+  checkTexts(result, what);
   checkTime(result.windowStartUs, `${what}, start`);
   checkTime(result.windowEndUs, `${what}, end`);
   if (result.windowEndUs <= result.windowStartUs) {
@@ -82,6 +84,7 @@ export function decodeAlert(record: BusRecord): DecodedAlert {
   const alert = decodeEvent(eventTopics.maintenanceAlert, record.value, record.headers);
   if (alert.alertId === '') throw new RuleError('maintenance alert has no alert id');
   if (alert.assetId === '') throw new RuleError(`maintenance alert "${alert.alertId}" has no asset id`);
+  checkTexts(alert, `maintenance alert "${alert.alertId}"`);
   const severity = alertSeverityName(alert.severity);
   const status = alertStatusName(alert.status);
   if (severity === undefined) {
