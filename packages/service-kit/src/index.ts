@@ -30,7 +30,13 @@ export {
   type BusMetrics,
   type CreateMetricsRegistryOptions,
 } from './metrics';
-export { runReadinessChecks, type ReadinessCheck, type ReadinessReport } from './readiness';
+export {
+  ReadinessTransitions,
+  runReadinessChecks,
+  type ReadinessCheck,
+  type ReadinessReport,
+  type ReadinessTransition,
+} from './readiness';
 export { startOpsServer, type OpsServer, type StartOpsServerOptions } from './ops-server';
 export { startTelemetry, type StartTelemetryOptions, type Telemetry } from './telemetry';
 export {

@@ -2,9 +2,9 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Stoppable } from './lifecycle';
-import { runReadinessChecks, type ReadinessCheck } from './readiness';
+import { ReadinessTransitions, runReadinessChecks, type ReadinessCheck } from './readiness';
 
 export interface StartOpsServerOptions {
   readonly host: string;
@@ -55,10 +55,30 @@ export async function startOpsServer(options: StartOpsServerOptions): Promise<Op
   // killed (a second SIGTERM) in the middle of its graceful shutdown.
   app.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' }));
 
+  // What the last /readyz probe found, per check: 1 answered, 0 failed (an outage of PostgreSQL, Redis, Kafka).
+  const checkUp = new Gauge({
+    name: 'kiln_readiness_check_up',
+    help: 'Whether a readiness check passed at the last /readyz probe (1) or failed (0).',
+    labelNames: ['check'] as const,
+    registers: [options.registry],
+  });
+  const transitions = new ReadinessTransitions();
+
   app.get('/readyz', { schema: readinessSchema }, async (_request, reply) => {
     if (shuttingDown)
       return reply.code(503).send({ status: 'not-ready', reason: 'shutting down', checks: {} });
     const report = await runReadinessChecks(checks, checkTimeoutMs);
+    for (const [check, outcome] of Object.entries(report.checks))
+      checkUp.set({ check }, outcome === 'ok' ? 1 : 0);
+    for (const transition of transitions.next(report, Date.now())) {
+      if (transition.kind === 'failing')
+        logger.warn({ check: transition.check, reason: transition.reason }, 'readiness check failing');
+      else
+        logger.info(
+          { check: transition.check, failedForMs: transition.failedForMs },
+          'readiness check ok again',
+        );
+    }
     return reply.code(report.ready ? 200 : 503).send({
       status: report.ready ? 'ready' : 'not-ready',
       checks: report.checks,

@@ -49,3 +49,33 @@ async function outcomeOf(check: ReadinessCheck, timeoutMs: number): Promise<stri
     clearTimeout(timer);
   }
 }
+
+/** A check that changed between two reports: it began to fail, or it answers again after failing. */
+export type ReadinessTransition =
+  | { readonly check: string; readonly kind: 'failing'; readonly reason: string }
+  | { readonly check: string; readonly kind: 'recovered'; readonly failedForMs: number };
+
+/**
+ * Remembers each check's last outcome, so that an outage is logged when it begins and when it ends, not on every
+ * probe: a load balancer probing every second through a ten-minute database outage must not write 600 lines.
+ */
+export class ReadinessTransitions {
+  private readonly failingSince = new Map<string, number>();
+
+  /** The transitions `report` makes against the reports before it; `nowMs` is when it was taken. */
+  next(report: ReadinessReport, nowMs: number): ReadinessTransition[] {
+    const transitions: ReadinessTransition[] = [];
+    for (const [check, outcome] of Object.entries(report.checks)) {
+      const since = this.failingSince.get(check);
+      if (outcome === 'ok') {
+        if (since === undefined) continue;
+        this.failingSince.delete(check);
+        transitions.push({ check, kind: 'recovered', failedForMs: nowMs - since });
+      } else if (since === undefined) {
+        this.failingSince.set(check, nowMs);
+        transitions.push({ check, kind: 'failing', reason: outcome });
+      }
+    }
+    return transitions;
+  }
+}
