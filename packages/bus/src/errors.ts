@@ -97,6 +97,7 @@ const TRANSIENT_MESSAGES = [
   /reached the max retries per request limit/i,
   /stream isn't writeable/i,
   /connection timeout/i,
+  /command timed out/i,
   /broker not connected|not connected to any broker|there is no leader for this topic-partition/i,
 ];
 
