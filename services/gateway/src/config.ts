@@ -67,6 +67,16 @@ export const gatewaySectionSchema = z.strictObject({
       maxRangeDays: z.number().positive().default(366),
       /** Most telemetry buckets (signals x buckets) of one query. */
       maxBuckets: z.number().int().positive().default(200_000),
+      /**
+       * How far from the gateway's clock posted machine states and production counts may be stamped: older or
+       * later is refused (400) as a broken clock or a typo, before it reaches the OEE service.
+       */
+      liveEventWindow: z
+        .strictObject({
+          pastDays: z.number().positive().default(366),
+          futureHours: z.number().min(0).default(24),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

@@ -1,11 +1,16 @@
 // The gateway's Prometheus metrics (DESIGN.md section 10): requests by transport, route or method and outcome,
-// and how long they took.
+// how long they took, and the inputs refused at the boundary by the field at fault.
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface GatewayMetrics {
   /** `route` is the REST route pattern or the gRPC method path; `outcome` the HTTP status or gRPC status name. */
   request(transport: 'rest' | 'grpc', route: string, outcome: string, seconds: number): void;
+  /** A request refused as invalid (400 / INVALID_ARGUMENT); `field` as the error names it. */
+  invalidInput(transport: 'rest' | 'grpc', route: string, field: string): void;
 }
+
+/** `events[12].reasonText` -> `events[].reasonText`: one label value per field, not per index. */
+export const fieldLabelOf = (field: string): string => field.replace(/\[\d+\]/g, '[]').slice(0, 100);
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   const registers = [registry];
@@ -22,10 +27,19 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
+  const invalid = new Counter({
+    name: 'kiln_gateway_invalid_inputs_total',
+    help: 'Requests refused as invalid (REST 400, gRPC INVALID_ARGUMENT), by transport, route and field at fault.',
+    labelNames: ['transport', 'route', 'field'],
+    registers,
+  });
   return {
     request: (transport, route, outcome, seconds) => {
       requests.inc({ transport, route, outcome });
       duration.observe({ transport, route }, seconds);
+    },
+    invalidInput: (transport, route, field) => {
+      invalid.inc({ transport, route, field: fieldLabelOf(field) });
     },
   };
 }

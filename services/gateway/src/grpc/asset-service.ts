@@ -1,7 +1,8 @@
 // kiln.v1.AssetService over AssetQueries. The domain does not keep descriptions or count signals, so
 // `description` is empty and `signal_count` 0 in answers, and UpsertAsset ignores the description.
-import { api } from '@kiln/contracts';
+import { api, numberProblem } from '@kiln/contracts';
 import type { Asset, AssetNode } from '../domain/assets';
+import { MAX_CYCLE_TIME_S } from '../domain/input-rules';
 import { ApiError, invalidArgument } from '../errors';
 import { unary, type GrpcHandlerContext } from './call';
 import {
@@ -37,11 +38,10 @@ function treeNodeOf(node: AssetNode, depth: number, below = 0): api.AssetTreeNod
   };
 }
 
-/** A settings value of UpsertAsset: absent, or a finite number of seconds >= 0. */
+/** A settings value of UpsertAsset: absent, or a finite number of seconds from 0 to a day (as REST). */
 function secondsOf(field: string, value: number | undefined): number | undefined {
-  if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-    throw invalidArgument(field, `${value} is not a number of seconds >= 0`);
-  }
+  const problem = value === undefined ? undefined : numberProblem(value, { min: 0, max: MAX_CYCLE_TIME_S });
+  if (problem !== undefined) throw invalidArgument(field, `${problem} (seconds)`);
   return value;
 }
 

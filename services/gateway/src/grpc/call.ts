@@ -1,12 +1,14 @@
 // What every kiln.v1 call goes through: the deadline (answered with DEADLINE_EXCEEDED when it has passed before
 // or after the work), authentication from the `authorization` metadata, the credential's rate limit (one request
-// per call, a stream counting once when it opens), and errors mapped to statuses. Server streams run until the
+// per call, a stream counting once when it opens), the request's checks (request-checks.ts), and errors mapped to
+// statuses (a refused argument counted by its field). Server streams run until the
 // client cancels or the server stops (LiveStreams ends them all).
 import { status as Status } from '@grpc/grpc-js';
 import type {
   handleServerStreamingCall,
   handleUnaryCall,
   Metadata,
+  ServerErrorResponse,
   ServerUnaryCall,
   ServerWritableStream,
 } from '@grpc/grpc-js';
@@ -15,7 +17,8 @@ import type { GatewayApi } from '../api';
 import type { Principal } from '../auth/principal';
 import type { GatewayMetrics } from '../metrics';
 import type { FixedWindowRateLimiter } from '../auth/rate-limiter';
-import { deadlineExceeded, statusOf } from './status';
+import { checkRequest } from './request-checks';
+import { deadlineExceeded, GRPC_ERROR_FIELD_KEY, statusOf } from './status';
 
 export interface GrpcHandlerContext {
   readonly api: GatewayApi;
@@ -83,6 +86,17 @@ async function admit(context: GrpcHandlerContext, metadata: Metadata): Promise<P
 /** Thrown inside the wrappers below to answer DEADLINE_EXCEEDED. */
 const DEADLINE = Symbol('deadline passed');
 
+/** The status of a failed call; a refused argument is counted by its field. */
+function answerOf(context: GrpcHandlerContext, method: string, error: unknown): ServerErrorResponse {
+  if (error === DEADLINE) return deadlineExceeded();
+  const status = statusOf(error, method, context.logger);
+  const field = status.metadata?.get(GRPC_ERROR_FIELD_KEY)[0];
+  if (status.code === Status.INVALID_ARGUMENT || status.code === Status.OUT_OF_RANGE) {
+    context.metrics?.invalidInput('grpc', method, typeof field === 'string' ? field : 'request');
+  }
+  return status;
+}
+
 /** A unary handler: deadline, authentication, rate limit, the work, the deadline again, errors as statuses. */
 export function unary<Request, Response>(
   context: GrpcHandlerContext,
@@ -96,7 +110,7 @@ export function unary<Request, Response>(
     const run = async (): Promise<Response> => {
       if (deadlinePassed(call)) throw DEADLINE;
       const principal = await admit(context, call.metadata);
-      const response = await work(call.request, principal);
+      const response = await work(checkRequest(call.request), principal);
       if (deadlinePassed(call)) throw DEADLINE;
       return response;
     };
@@ -106,7 +120,7 @@ export function unary<Request, Response>(
         callback(null, response);
       },
       (error: unknown) => {
-        const status = error === DEADLINE ? deadlineExceeded() : statusOf(error, method, context.logger);
+        const status = answerOf(context, method, error);
         done(Status[status.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
         callback(status);
       },
@@ -139,7 +153,7 @@ export function serverStream<Request, Response>(
     const run = async (): Promise<void> => {
       if (deadlinePassed(call)) throw DEADLINE;
       const principal = await admit(context, call.metadata);
-      await work(call.request, principal, send, signal);
+      await work(checkRequest(call.request), principal, send, signal);
     };
     run().then(
       () => {
@@ -151,7 +165,7 @@ export function serverStream<Request, Response>(
           done('CANCELLED');
           return;
         }
-        const status = error === DEADLINE ? deadlineExceeded() : statusOf(error, method, context.logger);
+        const status = answerOf(context, method, error);
         done(Status[status.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
         call.emit('error', status);
       },

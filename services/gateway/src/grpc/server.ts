@@ -21,6 +21,7 @@ import { assetService } from './asset-service';
 import { LiveStreams, type GrpcHandlerContext } from './call';
 import { machineStateService } from './machine-state-service';
 import { oeeService } from './oee-service';
+import { withRequestDecodingChecked } from './request-checks';
 import { loadKilnPackageDefinition } from './proto-files';
 import { telemetryService } from './telemetry-service';
 
@@ -132,11 +133,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       : { rateLimiter: new FixedWindowRateLimiter(options.rateLimit) }),
   };
   const server = new Server();
-  server.addService(api.AssetServiceService, assetService(context));
-  server.addService(api.TelemetryServiceService, telemetryService(context));
-  server.addService(api.OeeServiceService, oeeService(context));
-  server.addService(api.MachineStateServiceService, machineStateService(context));
-  server.addService(api.AlertServiceService, alertService(context));
+  server.addService(withRequestDecodingChecked(api.AssetServiceService), assetService(context));
+  server.addService(withRequestDecodingChecked(api.TelemetryServiceService), telemetryService(context));
+  server.addService(withRequestDecodingChecked(api.OeeServiceService), oeeService(context));
+  server.addService(withRequestDecodingChecked(api.MachineStateServiceService), machineStateService(context));
+  server.addService(withRequestDecodingChecked(api.AlertServiceService), alertService(context));
 
   const health = new HealthImplementation({});
   const setHealth = (status: ServingStatus): void => {

@@ -73,40 +73,56 @@ const pathOf = (pointer: string): string =>
     )
     .join('');
 
-export function errorHandler(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
-  if (error instanceof ApiError) {
-    return sendProblem(reply, request, STATUS[error.kind], error.kind, error.message, {
-      ...(error.field === undefined ? {} : { field: error.field }),
-    });
-  }
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const where = error.validationContext ?? 'request';
-    const issues = error.validation.map((issue) => {
-      const path = pathOf(issue.instancePath);
-      return { field: path === '' ? where : path, message: issue.message ?? 'is not valid' };
-    });
-    const first = issues[0];
-    return sendProblem(
-      reply,
-      request,
-      400,
-      'invalid-argument',
-      first === undefined ? `invalid ${where}` : `${first.field}: ${first.message}`,
-      { ...(first === undefined ? {} : { field: first.field }), issues },
-    );
-  }
-  if (error instanceof InvalidArgumentError) {
-    return sendProblem(reply, request, 400, 'invalid-argument', error.message);
-  }
-  const status = error.statusCode ?? 500;
-  if (status === 429) return sendProblem(reply, request, 429, 'rate-limited', error.message);
-  if (status >= 400 && status < 500) {
-    return sendProblem(reply, request, status, 'bad-request', error.message);
-  }
-  request.log.error({ err: error }, 'request failed');
-  return sendProblem(reply, request, 500, 'internal', 'the request failed inside the gateway; see its log');
+/** Called for every request refused as invalid (400) with the field at fault. */
+export type InvalidInputListener = (request: FastifyRequest, field: string) => void;
+
+/** The error handler of the REST server; `onInvalid` hears of every 400 (for the metric). */
+export function problemHandler(onInvalid: InvalidInputListener = () => undefined) {
+  const invalid = (
+    reply: FastifyReply,
+    request: FastifyRequest,
+    kind: string,
+    field: string,
+    detail: string,
+    extra: Partial<Problem> = {},
+  ): FastifyReply => {
+    onInvalid(request, field);
+    return sendProblem(reply, request, 400, kind, detail, { field, ...extra });
+  };
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (error instanceof ApiError) {
+      const status = STATUS[error.kind];
+      if (status === 400 && error.field !== undefined) {
+        return invalid(reply, request, error.kind, error.field, error.message);
+      }
+      return sendProblem(reply, request, status, error.kind, error.message, {
+        ...(error.field === undefined ? {} : { field: error.field }),
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = error.validationContext ?? 'request';
+      const issues = error.validation.map((issue) => {
+        const path = pathOf(issue.instancePath);
+        return { field: path === '' ? where : path, message: issue.message ?? 'is not valid' };
+      });
+      const first = issues[0] ?? { field: where, message: 'is not valid' };
+      return invalid(reply, request, 'invalid-argument', first.field, `${first.field}: ${first.message}`, {
+        issues,
+      });
+    }
+    if (error instanceof InvalidArgumentError) {
+      return sendProblem(reply, request, 400, 'invalid-argument', error.message);
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 429) return sendProblem(reply, request, 429, 'rate-limited', error.message);
+    // The body parser's refusals (not JSON, empty, too large, an unsupported content type) are the body's fault.
+    if (status === 400 && error.code.startsWith('FST_ERR_CTP_')) {
+      return invalid(reply, request, 'invalid-argument', 'body', `body: ${error.message}`);
+    }
+    if (status >= 400 && status < 500) {
+      return sendProblem(reply, request, status, 'bad-request', error.message);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, request, 500, 'internal', 'the request failed inside the gateway; see its log');
+  };
 }

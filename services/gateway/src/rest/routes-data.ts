@@ -7,6 +7,7 @@ import { checkedRange, parseIsoTime, type TimeRangeUs } from '../domain/range';
 import { parseSignalPath } from '../domain/telemetry';
 import { principalOf } from './authenticate';
 import { intervalJson, latestJson, oeeJson, seriesCsv, seriesJson, stopJson } from './mapping';
+import { lineText } from './input-schemas';
 import {
   errorResponses,
   latestSchema,
@@ -178,7 +179,7 @@ export function dataRoutes(app: FastifyInstance, api: GatewayApi): void {
         summary: 'Give a stop its reason (operator); applied asynchronously',
         security,
         params: z.object({
-          stopId: z.string().min(3).max(600).describe('From GET /api/v1/stops, URL-encoded'),
+          stopId: lineText(600).min(3).describe('From GET /api/v1/stops, URL-encoded'),
         }),
         body: stopReasonSchema,
         response: { 202: stopSchema, ...errorResponses },

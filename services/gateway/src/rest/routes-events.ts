@@ -15,6 +15,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayApi } from '../api';
 import { invalidArgument } from '../errors';
+import { windowOf } from '../domain/input-rules';
 import { isoOf, parseIsoTime } from '../domain/range';
 import { requireRole } from '../auth/principal';
 import { principalOf } from './authenticate';
@@ -22,16 +23,16 @@ import {
   acceptedSchema,
   errorResponses,
   eventsBody,
-  machineStateEventSchema,
+  liveEventSchemas,
   orderEventSchema,
-  productionCountEventSchema,
   shiftEventSchema,
 } from './schemas';
 
 const security = [{ bearer: [] }];
 type In<T extends z.ZodType> = z.output<T>;
+type LiveEvents = ReturnType<typeof liveEventSchemas>;
 
-function machineStateOf(event: In<typeof machineStateEventSchema>, i: number): MachineStateEvent {
+function machineStateOf(event: In<LiveEvents['machineState']>, i: number): MachineStateEvent {
   return {
     assetId: event.assetId,
     event: {
@@ -47,7 +48,7 @@ function machineStateOf(event: In<typeof machineStateEventSchema>, i: number): M
   };
 }
 
-function countsOf(events: In<typeof productionCountEventSchema>[]): ProductionCountBatch[] {
+function countsOf(events: In<LiveEvents['productionCount']>[]): ProductionCountBatch[] {
   const byAsset = new Map<string, ProductionCountBatch>();
   events.forEach((event, i) => {
     const good = event.goodCount ?? event.totalCount - event.scrapCount;
@@ -121,6 +122,7 @@ function shiftOf(event: In<typeof shiftEventSchema>, i: number, nowUs: number): 
 
 export function eventRoutes(app: FastifyInstance, api: GatewayApi, now: () => number = Date.now): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
+  const live = liveEventSchemas({ now, window: windowOf(api.limits.liveEventWindow) });
   const post = <T extends z.ZodType>(
     path: string,
     summary: string,
@@ -144,16 +146,13 @@ export function eventRoutes(app: FastifyInstance, api: GatewayApi, now: () => nu
       },
     );
   };
-  post(
-    'machine-states',
-    'Post machine state changes (operator)',
-    machineStateEventSchema,
-    (request, events) => api.events.machineStates(principalOf(request), events.map(machineStateOf)),
+  post('machine-states', 'Post machine state changes (operator)', live.machineState, (request, events) =>
+    api.events.machineStates(principalOf(request), events.map(machineStateOf)),
   );
   post(
     'production-counts',
     'Post production count deltas (operator)',
-    productionCountEventSchema,
+    live.productionCount,
     (request, events) => api.events.productionCounts(principalOf(request), countsOf(events)),
   );
   post('orders', 'Post production orders (operator)', orderEventSchema, (request, events) =>

@@ -3,29 +3,24 @@
 import { MACHINE_STATE_NAMES } from '@kiln/asset-model';
 import { z } from 'zod';
 import { ROLES } from '../auth/principal';
+import { MAX_COMMENT_LENGTH } from '../domain/alerts';
 import { ASSET_LEVELS } from '../domain/assets';
 import { GRANULARITIES } from '../domain/oee';
 import { MAX_PAGE_SIZE } from '../domain/paging';
-import { parseIsoTime } from '../domain/range';
+import {
+  MAX_COUNT_DELTA,
+  MAX_CYCLE_TIME_S,
+  MAX_ORDER_QUANTITY,
+  type LiveTimeCheck,
+} from '../domain/input-rules';
 import { AGGREGATES } from '../domain/telemetry';
 import { invalidArgument } from '../errors';
+import { boundedNumber, freeText, isoTime, lineText, liveTime } from './input-schemas';
+
+export { isoTime } from './input-schemas';
 
 /** The canonical machine states by name (DESIGN.md section 6), as the plant file writes them. */
 export const CANONICAL_STATES = MACHINE_STATE_NAMES;
-
-/** An ISO 8601 time with a zone, as text in and out; converted to epoch microseconds where used. */
-export const isoTime = z
-  .string()
-  .max(40)
-  .refine((text) => {
-    try {
-      parseIsoTime('time', text);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected an ISO 8601 time with a zone, e.g. 2026-03-02T06:00:00Z')
-  .meta({ format: 'date-time', example: '2026-03-02T06:00:00Z' });
 
 export const assetIdSchema = z
   .string()
@@ -39,7 +34,7 @@ export const assetIdSchema = z
 
 export const pageQuery = {
   pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-  cursor: z.string().max(512).optional(),
+  cursor: lineText(512).optional(),
 };
 
 export const rangeQuery = { from: isoTime, to: isoTime };
@@ -105,9 +100,9 @@ export const assetNodeSchema: z.ZodType<AssetNodeOut> = assetSchema
   .meta({ id: 'AssetNode' });
 
 export const assetChangeSchema = z.strictObject({
-  name: z.string().min(1).max(200),
+  name: lineText(200).min(1),
   level: z.enum(ASSET_LEVELS),
-  type: z.string().max(100).optional(),
+  type: lineText(100).optional(),
   settings: assetSettingsSchema.strict().optional(),
 });
 
@@ -121,10 +116,8 @@ export const signalSchema = z
   })
   .meta({ id: 'Signal' });
 
-export const signalParam = z
-  .string()
+export const signalParam = lineText(600)
   .min(3)
-  .max(600)
   .describe('<asset id>/<signal name>')
   .meta({ example: 'acme/plant-1/assembly/line-1/machine-1/temperature' });
 
@@ -133,7 +126,7 @@ export const signalsQuery = z.union([signalParam, z.array(signalParam).min(1).ma
 export const telemetryQuery = z.strictObject({
   signal: signalsQuery,
   ...rangeQuery,
-  bucket: z.string().max(20).default('1m').describe('Bucket width: 1m, 15m, 1h, 1d, ...'),
+  bucket: lineText(20).default('1m').describe('Bucket width: 1m, 15m, 1h, 1d, ...'),
   agg: z
     .union([z.enum(AGGREGATES), z.array(z.enum(AGGREGATES))])
     .optional()
@@ -239,8 +232,8 @@ export const stopSchema = stateIntervalSchema
   .meta({ id: 'Stop' });
 
 export const stopReasonSchema = z.strictObject({
-  reasonCode: z.string().min(1).max(64),
-  reasonText: z.string().max(500).default(''),
+  reasonCode: lineText(64).min(1),
+  reasonText: freeText(500).default(''),
   state: z
     .enum(CANONICAL_STATES)
     .exclude(['RUNNING'])
@@ -250,56 +243,62 @@ export const stopReasonSchema = z.strictObject({
 
 export const acceptedSchema = z.object({ accepted: z.number().int().describe('Events published') });
 
-export const machineStateEventSchema = z.strictObject({
-  assetId: assetIdSchema,
-  state: z.enum(CANONICAL_STATES),
-  startTime: isoTime,
-  reasonCode: z.string().max(64).default(''),
-  reasonText: z.string().max(500).default(''),
-  sourceCode: z.string().max(64).default(''),
-});
-
-export const productionCountEventSchema = z.strictObject({
-  assetId: assetIdSchema,
-  time: isoTime.describe('End of the interval the parts were made in'),
-  totalCount: z.number().min(0),
-  goodCount: z.number().min(0).optional().describe('Default: total - scrap'),
-  scrapCount: z.number().min(0).default(0),
-  orderId: z.string().max(100).default(''),
-});
+/** The events of live plant data, their times checked against the gateway's clock. */
+export function liveEventSchemas(check: LiveTimeCheck) {
+  const time = liveTime(check);
+  const count = boundedNumber(0, MAX_COUNT_DELTA);
+  return {
+    machineState: z.strictObject({
+      assetId: assetIdSchema,
+      state: z.enum(CANONICAL_STATES),
+      startTime: time,
+      reasonCode: lineText(64).default(''),
+      reasonText: freeText(500).default(''),
+      sourceCode: lineText(64).default(''),
+    }),
+    productionCount: z.strictObject({
+      assetId: assetIdSchema,
+      time: time.describe('End of the interval the parts were made in'),
+      totalCount: count,
+      goodCount: count.optional().describe('Default: total - scrap'),
+      scrapCount: count.default(0),
+      orderId: lineText(100).default(''),
+    }),
+  };
+}
 
 export const ORDER_STATUSES = ['PLANNED', 'RELEASED', 'RUNNING', 'COMPLETED', 'CLOSED', 'CANCELLED'] as const;
 
 export const orderEventSchema = z.strictObject({
   assetId: assetIdSchema,
-  orderId: z.string().min(1).max(100),
-  operationId: z.string().max(100).default(''),
-  material: z.string().max(100).default(''),
-  materialDescription: z.string().max(500).default(''),
-  targetQuantity: z.number().min(0).default(0),
-  quantityUnit: z.string().max(20).default(''),
-  idealCycleTimeS: z.number().min(0).default(0).describe('0: the asset default applies'),
+  orderId: lineText(100).min(1),
+  operationId: lineText(100).default(''),
+  material: lineText(100).default(''),
+  materialDescription: freeText(500).default(''),
+  targetQuantity: boundedNumber(0, MAX_ORDER_QUANTITY).default(0),
+  quantityUnit: lineText(20).default(''),
+  idealCycleTimeS: boundedNumber(0, MAX_CYCLE_TIME_S).default(0).describe('0: the asset default applies'),
   status: z.enum(ORDER_STATUSES),
   scheduledStart: isoTime.optional(),
   scheduledEnd: isoTime.optional(),
   actualStart: isoTime.optional(),
   actualEnd: isoTime.optional(),
-  erpSystem: z.string().max(50).default('api'),
+  erpSystem: lineText(50).default('api'),
   changedTime: isoTime.optional().describe('Default: now'),
 });
 
 export const shiftEventSchema = z.strictObject({
   assetId: assetIdSchema,
-  shiftId: z.string().min(1).max(100),
-  name: z.string().max(100).default(''),
+  shiftId: lineText(100).min(1),
+  name: lineText(100).default(''),
   start: isoTime,
   end: isoTime,
   breaks: z
-    .array(z.strictObject({ start: isoTime, end: isoTime, reason: z.string().max(100).default('') }))
+    .array(z.strictObject({ start: isoTime, end: isoTime, reason: lineText(100).default('') }))
     .max(50)
     .default([]),
   cancelled: z.boolean().default(false),
-  erpSystem: z.string().max(50).default('api'),
+  erpSystem: lineText(50).default('api'),
   changedTime: isoTime.optional().describe('Default: now'),
 });
 
@@ -307,9 +306,9 @@ export const eventsBody = <T extends z.ZodType>(event: T) =>
   z.strictObject({ events: z.array(event).min(1).max(10_000) });
 
 export const keyCreateSchema = z.strictObject({
-  site: z.string().min(1).max(200).describe('acme/plant-1, or * for every site'),
+  site: lineText(200).min(1).describe('acme/plant-1, or * for every site'),
   role: z.enum(ROLES),
-  label: z.string().max(200).default(''),
+  label: lineText(200).default(''),
 });
 
 const rulSchema = z
@@ -347,22 +346,22 @@ export const alertsQuery = z.strictObject({
   assetId: assetIdSchema.optional(),
   siteId: assetIdSchema.optional().describe('Only alerts of assets below this site, e.g. acme/plant-1'),
   status: z
-    .union([z.string().max(100), z.array(z.string().max(100)).max(10)])
+    .union([lineText(100), z.array(lineText(100)).max(10)])
     .optional()
     .describe(
       'open, acknowledged, resolved: repeat the parameter or separate with commas; default every status',
     ),
   ...pageQuery,
-  pageToken: z.string().max(512).optional().describe('Same as cursor (the gRPC name)'),
+  pageToken: lineText(512).optional().describe('Same as cursor (the gRPC name)'),
 });
 
 export const alertIdParams = z.object({
-  alertId: z.string().min(1).max(200).describe('The alert id, URL-encoded'),
+  alertId: lineText(200).min(1).describe('The alert id, URL-encoded'),
 });
 
 export const alertChangeSchema = z
   .strictObject({
-    comment: z.string().max(2000).default('').describe('Stored in the alert details under "comment"'),
+    comment: freeText(MAX_COMMENT_LENGTH).default('').describe('Stored in the alert details under "comment"'),
   })
   .nullish()
   .describe('May be left out');
@@ -416,7 +415,7 @@ export const ERP_PROBLEM_KIND_NAMES = ['order', 'shift', 'confirmation', 'notifi
 /** `status=a&status=b` or `status=a,b`. */
 const statusListQuery = (names: readonly string[]) =>
   z
-    .union([z.string().max(100), z.array(z.string().max(100)).max(10)])
+    .union([lineText(100), z.array(lineText(100)).max(10)])
     .optional()
     .describe(`${names.join(', ')}: repeat the parameter or separate with commas; default every status`);
 
@@ -474,7 +473,7 @@ export const ordersQuery = z.strictObject({
 });
 
 export const orderIdParams = z.object({
-  orderId: z.string().min(1).max(200).describe('The ERP order id, URL-encoded'),
+  orderId: lineText(200).min(1).describe('The ERP order id, URL-encoded'),
 });
 
 export const erpOutboxEntrySchema = z

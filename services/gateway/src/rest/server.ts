@@ -18,7 +18,7 @@ import type { GatewaySection } from '../config';
 import { dashboardPage, streamRoutes } from '../dashboard';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { authenticateRequests, isPublic } from './authenticate';
-import { errorHandler, sendProblem } from './problem';
+import { problemHandler, sendProblem } from './problem';
 import { alertRoutes } from './routes-alerts';
 import { assetRoutes } from './routes-assets';
 import { dataRoutes } from './routes-data';
@@ -66,7 +66,12 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
+  const metrics = options.metrics ?? createGatewayMetrics(options.registry);
+  app.setErrorHandler(
+    problemHandler((request, field) =>
+      metrics.invalidInput('rest', request.routeOptions.url ?? 'unmatched', field),
+    ),
+  );
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
@@ -106,7 +111,6 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const metrics = options.metrics ?? createGatewayMetrics(options.registry);
   app.addHook('onResponse', async (request, reply) => {
     metrics.request(
       'rest',

@@ -154,7 +154,9 @@ describeWith(['postgres'], 'JWT bearer tokens', () => {
   });
 
   it("refuses a reader's posted events with 403 and takes an operator's", async () => {
-    const events = { events: [{ assetId: PRESS, state: 'RUNNING', startTime: '2026-03-02T15:00:00Z' }] };
+    const events = {
+      events: [{ assetId: PRESS, state: 'RUNNING', startTime: new Date(Date.now() - 60_000).toISOString() }],
+    };
     const post = async (credential: string) =>
       app.inject({
         method: 'POST',

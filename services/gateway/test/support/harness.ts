@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { InProcessBus } from '@kiln/bus';
 import { topics } from '@kiln/contracts';
 import { OEE_SERVICE_TOPICS, oeeSectionSchema, openLiveOee, startOee } from '@kiln/oee-service';
-import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
+import { createLogger, createMetricsRegistry, manualLifecycle, type Registry } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
 import { redisConfigSchema } from '@kiln/timeseries';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -20,6 +20,8 @@ export interface RestHarness {
   readonly database: TestDatabase;
   readonly bus: InProcessBus;
   readonly app: FastifyInstance;
+  /** The gateway's metrics (REST). */
+  readonly registry: Registry;
   /** A gRPC server over the same operations, `127.0.0.1:<port>`. */
   readonly grpcAddress: string;
   readonly keys: ApiKeyStore;
@@ -42,7 +44,14 @@ export const quietLogger = () =>
   });
 
 export async function restHarness(
-  options: { section?: Partial<GatewaySection>; unmapped?: () => UnmappedTagView[] } = {},
+  options: {
+    section?: Partial<GatewaySection>;
+    unmapped?: () => UnmappedTagView[];
+    /** The gateway's clock (ms): what live event times are judged against. */
+    now?: () => number;
+    /** false: no OEE service consumes what the gateway publishes (fuzzing posts thousands of batches). */
+    consume?: boolean;
+  } = {},
 ): Promise<RestHarness> {
   const database = await testDatabase();
   const bus = new InProcessBus({ service: 'gateway-test', drainTimeoutMs: 1_000 });
@@ -57,14 +66,16 @@ export async function restHarness(
   lifecycle.add({ name: 'live', stop: () => live.live.close() });
   const oeeSection = oeeSectionSchema.parse({ groupId: 'oee', closeCheckIntervalMs: 500 });
   const oeeRegistry = createMetricsRegistry({ service: 'oee', processMetrics: false });
-  await startOee(lifecycle, oeeSection, {
-    bus,
-    logger: quietLogger(),
-    registry: oeeRegistry,
-    db: database.db,
-    schema: database.schema,
-    live: live.live,
-  });
+  if (options.consume !== false) {
+    await startOee(lifecycle, oeeSection, {
+      bus,
+      logger: quietLogger(),
+      registry: oeeRegistry,
+      db: database.db,
+      schema: database.schema,
+      live: live.live,
+    });
+  }
   const section = { ...gatewaySectionSchema.parse({}), ...options.section };
   const keys = new ApiKeyStore(database.db, database.schema, { cacheMs: section.auth.keyCacheMs });
   const admin = await keys.create('*', 'admin', 'test admin');
@@ -78,17 +89,20 @@ export async function restHarness(
     authenticator: new Authenticator(keys),
     ...(options.unmapped === undefined ? {} : { unmapped: options.unmapped }),
   });
+  const registry = createMetricsRegistry({ service: 'gateway', processMetrics: false });
   const app = await buildRestServer({
     api,
     section,
     logger: quietLogger(),
-    registry: createMetricsRegistry({ service: 'gateway', processMetrics: false }),
+    registry,
     version: '0.0.0-test',
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   await app.ready();
   const grpc = await startGrpcServer({ api, host: '127.0.0.1', port: 0, logger: quietLogger() });
   return {
     grpcAddress: `127.0.0.1:${grpc.port}`,
+    registry,
     database,
     bus,
     app,
