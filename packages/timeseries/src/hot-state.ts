@@ -225,7 +225,9 @@ export class RedisHotState implements HotState {
 
   /** Closes the connection this object was given. */
   async close(): Promise<void> {
-    await this.redis.quit();
+    // QUIT needs an answer: while Redis is away it would wait through the reconnect attempts; drop the socket.
+    if (this.redis.status !== 'ready') this.redis.disconnect();
+    else await this.redis.quit();
   }
 }
 

@@ -31,9 +31,13 @@ export * from './scratch-schema';
 export {
   databaseConfigSchema,
   openDatabase,
+  openRedis,
+  redisReconnectDelayMs,
   redisConfigSchema,
   storageEnvMap,
   type DatabaseConfig,
   type OpenedDatabase,
   type OpenDatabaseOptions,
+  type OpenRedisOptions,
+  type RedisConnection,
 } from './open-database';

@@ -1,6 +1,7 @@
 // The database (and Redis) section every service that stores or reads the historian has, and opening it: a PostgreSQL /
 // TimescaleDB server when a URL is configured, else the embedded PGlite with TimescaleDB; migrated at start.
 import { mkdir } from 'node:fs/promises';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { PgDatabase, PgliteDatabase, type Database } from './database';
 import { migrate } from './migrate';
@@ -92,4 +93,81 @@ export async function openDatabase(
       await db.query('SELECT 1');
     },
   };
+}
+
+export interface OpenRedisOptions {
+  /** Told of the first error of each outage (not of every reconnect attempt); default: counted only. */
+  readonly onOutage?: (error: Error) => void;
+  /** Told when Redis answers again after an outage. */
+  readonly onRecovered?: () => void;
+}
+
+export interface RedisConnection {
+  readonly redis: Redis;
+  /** For readiness: resolves when Redis answers PING; rejects at once, naming the last error, while it is away. */
+  ping(): Promise<void>;
+  /** Errors seen since the start (every failed reconnect attempt counts). */
+  errors(): number;
+}
+
+// While Redis is away, ioredis reconnects after 100, 200, 400 ... ms, at most every 5 s; a command issued meanwhile
+// waits for two reconnect attempts, then fails ("Reached the max retries per request limit", transient for the
+// bus), so a batch is retried with the bus's backoff instead of queueing in memory for as long as the outage lasts.
+const REDIS_MAX_RECONNECT_DELAY_MS = 5_000;
+const REDIS_MAX_RETRIES_PER_COMMAND = 2;
+const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+// A command on a connection whose server vanished without a word (a dropped route) would wait for TCP to give up,
+// minutes; it fails after this instead ("Command timed out", transient).
+const REDIS_COMMAND_TIMEOUT_MS = 5_000;
+
+export function redisReconnectDelayMs(attempt: number): number {
+  return Math.min(REDIS_MAX_RECONNECT_DELAY_MS, 100 * 2 ** Math.max(0, Math.min(attempt - 1, 16)));
+}
+
+/**
+ * An ioredis client that survives outages: its 'error' events are heard (unheard, ioredis writes each reconnect
+ * failure to stderr), it reconnects with capped backoff for as long as the process runs, and commands fail fast
+ * with a transient error while Redis is away instead of queueing without bound.
+ */
+export function openRedis(url: string, options: OpenRedisOptions = {}): RedisConnection {
+  const redis = new Redis(url, {
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_COMMAND,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    keepAlive: 10_000,
+    retryStrategy: redisReconnectDelayMs,
+  });
+  let errors = 0;
+  let lastError: Error | undefined;
+  let away = false;
+  redis.on('error', (error: Error) => {
+    errors += 1;
+    lastError = error;
+    if (away) return;
+    away = true;
+    options.onOutage?.(error);
+  });
+  redis.on('ready', () => {
+    if (!away) return;
+    away = false;
+    options.onRecovered?.();
+  });
+  return {
+    redis,
+    errors: () => errors,
+    ping: async () => {
+      if (redis.status !== 'ready') {
+        const reason = lastError === undefined ? '' : `: ${lastError.message}`;
+        throw new Error(`Redis at ${redisAddress(url)} is ${redis.status}${reason}`);
+      }
+      await redis.ping();
+    },
+  };
+}
+
+/** host:port of a Redis URL, without credentials. */
+function redisAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '6379'}`;
 }

@@ -1,7 +1,6 @@
 // The hot state the configuration picks: Redis or memory. Shared by main.ts and `kiln start`; the database is
 // opened by @kiln/timeseries' openDatabase.
-import { Redis } from 'ioredis';
-import { MemoryHotState, RedisHotState, type HotState } from '@kiln/timeseries';
+import { MemoryHotState, openRedis, RedisHotState, type HotState } from '@kiln/timeseries';
 import type { RedisConfig } from './config';
 
 export interface OpenedHotState {
@@ -14,12 +13,10 @@ export function openHotState(config: RedisConfig): OpenedHotState {
   if (config.url === undefined) {
     return { hotState: new MemoryHotState(), ping: async () => undefined };
   }
-  // Commands wait through a short outage (the batch is retried on failure) instead of queueing forever.
-  const redis = new Redis(config.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  // Commands fail fast while Redis is away (the batch is retried on failure) instead of queueing forever.
+  const connection = openRedis(config.url);
   return {
-    hotState: new RedisHotState(redis, { keyPrefix: config.keyPrefix }),
-    ping: async () => {
-      await redis.ping();
-    },
+    hotState: new RedisHotState(connection.redis, { keyPrefix: config.keyPrefix }),
+    ping: connection.ping,
   };
 }
