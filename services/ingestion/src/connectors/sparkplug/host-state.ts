@@ -19,6 +19,7 @@
 // - Rebirth requests to one node are at least `rebirthMinIntervalMs` apart.
 // - Metrics of datatypes Kiln does not read (DataSet, Bytes, File, Template, ...) are known by alias, so their
 //   data is not "unknown", but produce no samples; the birth reports them once as an event.
+import { clip, sourceTimeProblem, tagProblem, valueProblem } from '../sample-problems';
 import type { RejectedInput, Sample, SampleValue } from '../types';
 import { dataTypeName, isSupportedDataType, toSampleValue } from './metric-value';
 import type { SparkplugMetric, SparkplugPayload } from './payload-codec';
@@ -302,7 +303,10 @@ export class SparkplugHostState {
         const device = deviceId === undefined ? undefined : node.devices.get(deviceId);
         if (deviceId === undefined || device === undefined || !device.alive) return [];
         device.alive = false;
-        const sourceTimeUs = microsOf(message.payload.timestampMs);
+        // A death whose timestamp no database holds still marks the metrics stale, at the receive time.
+        const stampedUs = microsOf(message.payload.timestampMs);
+        const sourceTimeUs =
+          stampedUs === undefined || sourceTimeProblem(stampedUs) !== undefined ? undefined : stampedUs;
         return [
           event(node, 'device-death', 'DDEATH', deviceId),
           ...staleSamples(sourceIdOf(node, deviceId), device.metrics, message.receiveTimeUs, sourceTimeUs),
@@ -333,11 +337,12 @@ export class SparkplugHostState {
     const table = emptyTable();
     const samples: Sample[] = [];
     const unsupported: string[] = [];
-    const problems: string[] = [];
+    const problems = new MetricProblems();
     for (const metric of message.payload.metrics) {
       if (metric.name === undefined || metric.datatype === undefined) {
-        problems.push(
-          `metric ${metric.name ?? `alias ${metric.alias ?? '?'}`} has no ${metric.name === undefined ? 'name' : 'datatype'}`,
+        problems.add(
+          'wrong-type',
+          `metric ${metric.name === undefined ? `alias ${metric.alias ?? '?'}` : `"${clip(metric.name)}"`} has no ${metric.name === undefined ? 'name' : 'datatype'}`,
         );
         continue;
       }
@@ -345,12 +350,12 @@ export class SparkplugHostState {
       table.byName.set(known.name, known);
       if (metric.alias !== undefined) table.byAlias.set(metric.alias, known);
       if (!isSupportedDataType(known.datatype)) {
-        unsupported.push(`${known.name} (${dataTypeName(known.datatype)})`);
+        unsupported.push(`${clip(known.name)} (${dataTypeName(known.datatype)})`);
         continue;
       }
       const read = readSample(known, metric, message);
       if (read.sample !== undefined) samples.push(read.sample);
-      if (read.problem !== undefined) problems.push(read.problem);
+      if (read.problem !== undefined) problems.add(read.problem.cause, read.problem.text);
     }
     const sourceId = sourceIdOf(node, message.deviceId);
     const actions: HostAction[] = [];
@@ -360,8 +365,7 @@ export class SparkplugHostState {
         event(node, 'unsupported-metrics', `no samples for ${unsupported.join(', ')}`, message.deviceId),
       );
     }
-    if (problems.length > 0)
-      actions.push(reject(message, 'wrong-type', `${message.type}: ${problems.join('; ')}`));
+    actions.push(...problems.rejections(message));
     return { table, actions };
   }
 
@@ -374,7 +378,7 @@ export class SparkplugHostState {
   ): HostAction[] {
     const samples: Sample[] = [];
     const unknown: string[] = [];
-    const problems: string[] = [];
+    const problems = new MetricProblems();
     for (const metric of message.payload.metrics) {
       const known =
         metric.alias !== undefined
@@ -383,13 +387,15 @@ export class SparkplugHostState {
             ? undefined
             : table.byName.get(metric.name);
       if (known === undefined) {
-        unknown.push(metric.alias !== undefined ? `alias ${metric.alias}` : `name "${metric.name ?? ''}"`);
+        unknown.push(
+          metric.alias !== undefined ? `alias ${metric.alias}` : `name "${clip(metric.name ?? '')}"`,
+        );
         continue;
       }
       if (!isSupportedDataType(known.datatype)) continue;
       const read = readSample(known, metric, message);
       if (read.sample !== undefined) samples.push(read.sample);
-      if (read.problem !== undefined) problems.push(read.problem);
+      if (read.problem !== undefined) problems.add(read.problem.cause, read.problem.text);
     }
     const actions: HostAction[] = [];
     if (samples.length > 0) actions.push({ kind: 'emit', sourceId, samples });
@@ -399,8 +405,7 @@ export class SparkplugHostState {
       actions.push(reject(message, 'unknown-alias', detail));
       actions.push(...this.rebirth(node, nowMs, `unknown ${unknown.join(', ')}`));
     }
-    if (problems.length > 0)
-      actions.push(reject(message, 'wrong-type', `${message.type}: ${problems.join('; ')}`));
+    actions.push(...problems.rejections(message));
     return actions;
   }
 
@@ -422,14 +427,25 @@ function readSample(
   known: KnownMetric,
   metric: SparkplugMetric,
   message: EdgeNodeMessage,
-): { sample?: Sample; problem?: string } {
+): { sample?: Sample; problem?: { cause: MetricProblemCause; text: string } } {
   // A null metric has no value to report; its last value stays for a later death.
   if (metric.isNull) return {};
+  const name = clip(known.name);
+  const tag = tagProblem(known.name);
+  if (tag !== undefined) return { problem: { cause: 'bad-tag', text: `metric "${name}": ${tag}` } };
   const datatype = metric.datatype ?? known.datatype;
   const read = toSampleValue(datatype, metric.value);
-  if (!read.ok) return { problem: `${known.name}: ${read.error}` };
+  if (!read.ok) return { problem: { cause: 'wrong-type', text: `${name}: ${read.error}` } };
+  const text = valueProblem(read.value);
+  if (text !== undefined) return { problem: { cause: 'wrong-type', text: `${name}: ${text}` } };
+  const timestampMs = metric.timestampMs ?? message.payload.timestampMs;
+  const sourceTimeUs = microsOf(timestampMs);
+  const time = sourceTimeUs === undefined ? undefined : sourceTimeProblem(sourceTimeUs);
+  if (time !== undefined) {
+    const where = metric.timestampMs === undefined ? 'payload timestamp' : 'timestamp';
+    return { problem: { cause: 'bad-timestamp', text: `${name}: ${where} ${timestampMs} ms: ${time}` } };
+  }
   known.lastValue = read.value;
-  const sourceTimeUs = microsOf(metric.timestampMs ?? message.payload.timestampMs);
   const sample: Sample =
     sourceTimeUs === undefined
       ? {
@@ -500,6 +516,25 @@ function distance(from: number, seq: number): number {
 
 function microsOf(timestampMs: number | undefined): number | undefined {
   return timestampMs === undefined ? undefined : timestampMs * 1000;
+}
+
+type MetricProblemCause = 'wrong-type' | 'bad-timestamp' | 'bad-tag';
+
+/** Metrics of one message that could not be read, one rejection per cause (a DLQ header and metric label each). */
+class MetricProblems {
+  private readonly byCause = new Map<MetricProblemCause, string[]>();
+
+  add(cause: MetricProblemCause, text: string): void {
+    const texts = this.byCause.get(cause);
+    if (texts === undefined) this.byCause.set(cause, [text]);
+    else texts.push(text);
+  }
+
+  rejections(message: EdgeNodeMessage): HostAction[] {
+    return [...this.byCause].map(([cause, texts]) =>
+      reject(message, cause, `${message.type}: ${texts.join('; ')}`),
+    );
+  }
 }
 
 function emptyTable(): MetricTable {

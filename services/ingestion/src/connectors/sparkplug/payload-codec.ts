@@ -45,9 +45,27 @@ interface LongLike {
 
 type ProtoMetric = org.eclipse.tahu.protobuf.Payload.IMetric;
 
-/** Decodes a Sparkplug B payload; throws (protobufjs' error) when the bytes are not one. */
+/** Bytes that are not a Sparkplug B payload: truncated, not protobuf, or nested too deep to read. */
+export class SparkplugDecodeError extends Error {
+  override readonly name = 'SparkplugDecodeError';
+}
+
+/** Decodes a Sparkplug B payload; throws SparkplugDecodeError when the bytes are not one. */
 export function decodeSparkplugPayload(bytes: Uint8Array): SparkplugPayload {
-  const decoded = ProtoPayload.decode(bytes);
+  let decoded: org.eclipse.tahu.protobuf.Payload;
+  try {
+    decoded = ProtoPayload.decode(bytes);
+  } catch (error) {
+    // protobufjs throws RangeError for truncated fields and, for templates nested thousands deep, the stack's own
+    // RangeError: either way the payload cannot be read.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SparkplugDecodeError(
+      `payload of ${bytes.byteLength} bytes is not a Sparkplug B Payload: ${reason}`,
+      {
+        cause: error,
+      },
+    );
+  }
   const metrics = (decoded.metrics ?? []).map(toMetric);
   const timestamp = has(decoded, 'timestamp') ? optionalNumber(decoded.timestamp) : undefined;
   const seq = has(decoded, 'seq') ? optionalNumber(decoded.seq) : undefined;
