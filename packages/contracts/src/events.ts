@@ -96,23 +96,61 @@ export function decodeEvent<T>(
       `header ${headerNames.contentType} is '${contentType}', expected one naming ${String(eventTopic.topic.messageType)}`,
     );
   }
+  const fields = topLevelFields(topicName, bytes);
   try {
-    assertWellFormed(bytes);
     return eventTopic.codec.decode(bytes);
   } catch (error) {
-    throw new EventDecodeError(topicName, error instanceof Error ? error.message : String(error));
+    throw new EventDecodeError(topicName, `${whereDecodeFails(eventTopic, bytes, fields)}${reasonOf(error)}`);
   }
+}
+
+interface FieldSpan {
+  readonly fieldNo: number;
+  readonly start: number;
+  readonly end: number;
 }
 
 /**
  * Walks the top-level fields and throws on an illegal tag (field number 0, wire type 6 or 7, a stray end-group)
- * or a field running past the end. The generated decoders stop silently at a 0 or end-group tag, so bytes such as
- * a schema-registry frame (leading 0x00) would otherwise decode as an empty message instead of being dead-lettered.
+ * or a field running past the end, naming the byte and field. The generated decoders stop silently at a 0 or
+ * end-group tag, so bytes such as a schema-registry frame (leading 0x00) would otherwise decode as an empty message
+ * instead of being dead-lettered.
  */
-function assertWellFormed(bytes: Uint8Array): void {
+function topLevelFields(topicName: string, bytes: Uint8Array): FieldSpan[] {
   const reader = new BinaryReader(bytes);
+  const fields: FieldSpan[] = [];
   while (reader.pos < reader.len) {
-    const [fieldNo, wireType] = reader.tag();
-    reader.skip(wireType, fieldNo);
+    const start = reader.pos;
+    let fieldNo: number | undefined;
+    try {
+      const [number, wireType] = reader.tag();
+      fieldNo = number;
+      reader.skip(wireType, number);
+    } catch (error) {
+      const field = fieldNo === undefined ? 'a field tag' : `field ${fieldNo}`;
+      throw new EventDecodeError(topicName, `at byte ${start} (${field}): ${reasonOf(error)}`);
+    }
+    fields.push({ fieldNo, start, end: reader.pos });
   }
+  return fields;
+}
+
+/** Which top-level field the decoder refuses, decoding each alone; only on the failure path. */
+function whereDecodeFails<T>(
+  eventTopic: EventTopic<T>,
+  bytes: Uint8Array,
+  fields: readonly FieldSpan[],
+): string {
+  for (const field of fields) {
+    try {
+      eventTopic.codec.decode(bytes.subarray(field.start, field.end));
+    } catch {
+      return `at byte ${field.start} (field ${field.fieldNo}): `;
+    }
+  }
+  return `in the message of ${bytes.byteLength} bytes: `;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
