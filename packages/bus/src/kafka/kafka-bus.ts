@@ -10,7 +10,8 @@ import {
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
-import { BusError, describeError } from '../errors';
+import { sleep } from '../batch-runner';
+import { BusError, classifyFailure, describeError } from '../errors';
 import { withTraceContext } from '../tracing';
 import {
   noopLogger,
@@ -32,6 +33,7 @@ import { chunkBySize } from './publish-chunks';
  * re-creating a topic (or pointing the same database at another cluster) restarts its offsets unseen.
  */
 const KAFKA_LOG_EPOCH = 'kafka';
+const PUBLISH_RETRY_MAX_DELAY_MS = 5_000;
 
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
@@ -45,6 +47,8 @@ export class KafkaBus implements EventBus {
   private admin: Admin | undefined;
   private producerConnected: Promise<void> | undefined;
   private closed = false;
+  /** Aborted by close(): a publish waiting through an outage gives up at once. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: KafkaBusOptions) {
     if (options.brokers.length === 0) throw new BusError('kafka bus needs at least one broker address');
@@ -105,24 +109,62 @@ export class KafkaBus implements EventBus {
         ? CompressionTypes.GZIP
         : CompressionTypes.None;
     for (const chunk of chunkBySize(topic, records, maxBytes)) {
-      try {
-        await this.producer.send({
-          topic,
-          acks: -1,
-          compression,
-          messages: chunk.map((record) => ({
-            key: record.key,
-            value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
-            headers: withTraceContext(record.headers),
-            timestamp: String(record.timestamp ?? Date.now()),
-          })),
-        });
-      } catch (error) {
-        throw new BusError(`publishing ${chunk.length} records to ${topic} failed: ${describeError(error)}`, {
-          cause: error,
-        });
-      }
+      const messages = chunk.map((record) => ({
+        key: record.key,
+        value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
+        headers: withTraceContext(record.headers),
+        timestamp: String(record.timestamp ?? Date.now()),
+      }));
+      await this.sendThroughOutages(topic, messages.length, () =>
+        this.producer.send({ topic, acks: -1, compression, messages }),
+      );
       this.metrics.recordsPublished(topic, chunk.length);
+    }
+  }
+
+  /**
+   * kafkajs retries a send for about half a minute; a broker restart or a leader election can take longer. A send
+   * that failed for a reason of the world (classifyFailure: transient) is tried again with capped backoff until
+   * `publishRetryWindowMs` has passed since the first failure, then the error goes to the caller (whose own retry,
+   * the batch runner's or the store-and-forward buffer's, takes over). At least once: a send whose answer was lost
+   * may be stored twice; consumers are idempotent (DESIGN.md section 3).
+   */
+  private async sendThroughOutages(
+    topic: string,
+    count: number,
+    send: () => Promise<unknown>,
+  ): Promise<void> {
+    const windowMs = this.options.publishRetryWindowMs ?? kafkaDefaults.publishRetryWindowMs;
+    const firstFailureAt = Date.now();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await send();
+        if (attempt > 1) {
+          this.logger.info(
+            { topic, records: count, attempts: attempt },
+            'publish went through after the outage',
+          );
+        }
+        return;
+      } catch (error) {
+        const retry =
+          !this.closed && classifyFailure(error) === 'transient' && Date.now() - firstFailureAt < windowMs;
+        if (!retry) {
+          throw new BusError(`publishing ${count} records to ${topic} failed: ${describeError(error)}`, {
+            cause: error,
+          });
+        }
+        if (attempt === 1) {
+          this.logger.warn(
+            { topic, records: count, error: describeError(error), retryWindowMs: windowMs },
+            'publish failed: the cluster is unreachable; trying again',
+          );
+        }
+        await sleep(
+          Math.min(PUBLISH_RETRY_MAX_DELAY_MS, 500 * 2 ** Math.min(attempt - 1, 10)),
+          this.closing.signal,
+        );
+      }
     }
   }
 
@@ -160,6 +202,7 @@ export class KafkaBus implements EventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.close()));
     await Promise.allSettled([
       this.producerConnected ? this.producer.disconnect() : Promise.resolve(),

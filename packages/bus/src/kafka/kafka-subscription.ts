@@ -30,6 +30,8 @@ export interface KafkaSubscriptionSettings {
 }
 
 const DEFAULT_MAX_BATCH_SIZE = 500;
+const RESTART_INITIAL_DELAY_MS = 1_000;
+const RESTART_MAX_DELAY_MS = 30_000;
 
 export class KafkaSubscription implements Subscription {
   readonly groupId: string;
@@ -48,6 +50,7 @@ export class KafkaSubscription implements Subscription {
   private readonly fetchStartedIn = new Map<number, number>();
   private paused = false;
   private closing: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     kafka: Kafka,
@@ -86,11 +89,42 @@ export class KafkaSubscription implements Subscription {
       if (this.joined && startedIn === this.generation) this.positionedGeneration = startedIn;
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      // Not a member until it joins again: readiness must not say otherwise while the consumer is down.
+      this.joined = false;
+      if (this.closing) return;
+      if (payload.restart) {
+        // kafkajs restarts the consumer itself after a retriable failure (the broker away, a lost coordinator).
+        settings.logger.warn(
+          { groupId: this.groupId, error: describeError(payload.error) },
+          'kafka consumer lost the cluster; kafkajs restarts it',
+        );
+        return;
+      }
       settings.logger.error(
-        { groupId: this.groupId, error: describeError(payload.error), restart: payload.restart },
-        'kafka consumer crashed',
+        { groupId: this.groupId, error: describeError(payload.error) },
+        'kafka consumer crashed; restarting it',
       );
+      this.restartAfterCrash();
     });
+  }
+
+  /**
+   * kafkajs leaves a consumer stopped after a failure it deems not retriable; a service must not stay up without
+   * consuming. Runs the consumer again with capped backoff until it starts or the subscription closes.
+   */
+  private restartAfterCrash(attempt = 0): void {
+    const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_INITIAL_DELAY_MS * 2 ** Math.min(attempt, 10));
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.closing) return;
+      this.start().catch((error: unknown) => {
+        this.settings.logger.warn(
+          { groupId: this.groupId, error: describeError(error), attempt: attempt + 1 },
+          'kafka consumer restart failed; trying again',
+        );
+        this.restartAfterCrash(attempt + 1);
+      });
+    }, delayMs);
   }
 
   async start(): Promise<void> {
@@ -135,6 +169,7 @@ export class KafkaSubscription implements Subscription {
   }
 
   private async shutdown(): Promise<void> {
+    clearTimeout(this.restartTimer);
     const drained = await this.drain(this.settings.drainTimeoutMs);
     if (!drained) {
       this.settings.logger.warn(

@@ -27,6 +27,11 @@ export interface KafkaBusOptions extends BusOptions {
   maxRequestBytes?: number;
   /** Fetch size per partition; the largest record (1 MiB) must fit. */
   maxBytesPerPartition?: number;
+  /**
+   * How long a publish keeps trying through an outage (broker restart, leader election) after its first failure
+   * before the error goes to the caller.
+   */
+  publishRetryWindowMs?: number;
 }
 
 export const kafkaDefaults = {
@@ -42,4 +47,5 @@ export const kafkaDefaults = {
   maxRequestBytes: 900 * 1024,
   maxBytesPerPartition: 2 * 1024 * 1024,
   drainTimeoutMs: 8_000,
+  publishRetryWindowMs: 120_000,
 } as const;
