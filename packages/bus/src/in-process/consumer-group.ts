@@ -31,6 +31,8 @@ export class ConsumerGroup implements RetainingGroup {
   constructor(
     readonly groupId: string,
     private readonly topicLog: (name: string) => TopicLog,
+    /** Called after every commit and join: whoever waits for this group's offsets looks again. */
+    private readonly onOffsetsChanged: () => void = () => undefined,
   ) {}
 
   committedOffset(topic: string, partition: number): number | undefined {
@@ -47,6 +49,7 @@ export class ConsumerGroup implements RetainingGroup {
     if (offsets === undefined) return;
     offsets[partition] = nextOffset;
     this.topicLog(topic).partition(partition).retentionChanged();
+    this.onOffsetsChanged();
   }
 
   /**
@@ -67,6 +70,7 @@ export class ConsumerGroup implements RetainingGroup {
     }
     this.members.push(member);
     this.rebalance();
+    this.onOffsetsChanged();
   }
 
   /** The member (now leaving) hands its partitions to the others; each new owner waits for it to finish. */

@@ -2,7 +2,7 @@
 // partitioned, offset-addressed logs in memory, consumer groups, at-least-once commits and bounded memory.
 import { randomUUID } from 'node:crypto';
 import { topics as catalogue, type TopicSpec } from '@kiln/contracts';
-import { BusError } from '../errors';
+import { BusError, PermanentError } from '../errors';
 import { withTraceContext } from '../tracing';
 import {
   noopLogger,
@@ -47,6 +47,7 @@ export class InProcessBus implements EventBus {
   private readonly topicLogs = new Map<string, TopicLog>();
   private readonly groups = new Map<string, ConsumerGroup>();
   private readonly subscriptions = new Set<InProcessSubscription>();
+  private readonly commitWaiters = new Set<CommitWaiter>();
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closing: Promise<void> | undefined;
 
@@ -100,7 +101,11 @@ export class InProcessBus implements EventBus {
     for (const topic of options.topics) this.topicLog(topic, `subscribe ${options.groupId} to`);
     let group = this.groups.get(options.groupId);
     if (group === undefined) {
-      group = new ConsumerGroup(options.groupId, (name) => this.topicLog(name));
+      group = new ConsumerGroup(
+        options.groupId,
+        (name) => this.topicLog(name),
+        () => this.offsetsChanged(),
+      );
       this.groups.set(options.groupId, group);
     }
     const subscription = new InProcessSubscription(options, group, {
@@ -135,6 +140,49 @@ export class InProcessBus implements EventBus {
     return this.closing;
   }
 
+  /**
+   * Resolves once consumer group `groupId` has committed every record published to `topic` before this call. On
+   * this bus a published record lives in memory only; once the group committed it, its effect is durable (the
+   * group commits after its effects are). A publisher that keeps its own copy until then (ingestion's
+   * store-and-forward buffer under `npm start`) loses nothing in a crash. Kafka needs no such wait: its publish
+   * resolves once the brokers have the records durably. Rejects when `signal` aborts or the bus closes first.
+   */
+  committedBy(groupId: string, topic: string, signal?: AbortSignal): Promise<void> {
+    const log = this.topicLog(topic, 'wait for commits on');
+    const marks = log.partitions.map((partition) => partition.endOffset);
+    const passed = (): boolean => {
+      const group = this.groups.get(groupId);
+      return (
+        group !== undefined &&
+        marks.every((end, partition) => (group.committedOffset(topic, partition) ?? -1) >= end)
+      );
+    };
+    if (passed()) return Promise.resolve();
+    if (this.state === 'closed' || signal?.aborted) {
+      return Promise.reject(new BusError(`stopped waiting for ${groupId} to commit ${topic}`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: CommitWaiter = {
+        settleIfPassed: () => {
+          if (!passed()) return;
+          done();
+          resolve();
+        },
+        fail: (reason) => {
+          done();
+          reject(new BusError(`stopped waiting for ${groupId} to commit ${topic}: ${reason}`));
+        },
+      };
+      const onAbort = (): void => waiter.fail('the wait was aborted');
+      const done = (): void => {
+        this.commitWaiters.delete(waiter);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.commitWaiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** Offsets and buffered bytes of a topic's partitions. */
   partitionStats(topic: string): InProcessPartitionStats[] {
     return this.topicLog(topic, 'describe').partitions.map((log) => ({
@@ -153,7 +201,13 @@ export class InProcessBus implements EventBus {
       for (const partition of log.partitions) partition.releaseWaiting();
     await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.close()));
     this.state = 'closed';
+    this.offsetsChanged();
+    for (const waiter of [...this.commitWaiters]) waiter.fail('the bus closed');
     for (const log of this.topicLogs.values()) for (const partition of log.partitions) partition.close();
+  }
+
+  private offsetsChanged(): void {
+    for (const waiter of [...this.commitWaiters]) waiter.settleIfPassed();
   }
 
   /** True when the topic was created; an existing one is kept as it is. */
@@ -218,13 +272,19 @@ export class InProcessBus implements EventBus {
     const value = Buffer.from(record.value);
     const bytes = storedRecordBytes(record.key, value, headers);
     if (bytes > this.maxRecordBytes) {
-      throw new BusError(
+      // The record itself can never go through: permanent (classifyFailure), unlike a bus that is away.
+      throw new PermanentError(
         `record for ${topic} with key '${record.key}' is ${bytes} bytes, over the ${this.maxRecordBytes}-byte limit: ` +
           'split the batch into smaller messages',
       );
     }
     return { key: record.key, value, headers, timestamp: record.timestamp ?? Date.now(), bytes };
   }
+}
+
+interface CommitWaiter {
+  settleIfPassed(): void;
+  fail(reason: string): void;
 }
 
 function positive(name: string, value: number): number {
