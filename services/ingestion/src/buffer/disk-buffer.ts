@@ -3,23 +3,16 @@
 // bus (a connector's event loop must not stall); the log is bounded, and when it is full the configured policy
 // drops the oldest or the newest entries, counted and reported, never silently.
 //
-// Layout of the directory: `<first id, 20 digits>.seg` segment files of framed entries (see framing.ts), and
-// `cursor.json` with the id of the last entry the bus acknowledged. Entries after the cursor are sent again
-// after a restart (at-least-once; normalization drops the duplicates).
-import {
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  truncate,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises';
+// Layout of the directory (0700): `<first id, 20 digits>.seg` segment files of framed entries (see framing.ts), and
+// `cursor.json` with the id of the last entry the bus acknowledged, both 0600. Entries after the cursor are sent
+// again after a restart (at-least-once; normalization drops the duplicates). A corrupt frame costs that frame only,
+// at recovery (recovery.ts) and while reading: the reader resumes at the next frame that checks out, counted.
+import { chmod, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@kiln/service-kit';
-import { decodeFrame, encodeFrame, type Entry } from './framing';
+import { DIRECTORY_MODE, FILE_MODE, syncDirectory, writeCursorFile } from './cursor-file';
+import { decodeFrame, encodeFrame, findNextFrame, FRAME_HEADER_BYTES, type Entry } from './framing';
+import { recover, SEGMENT_SUFFIX } from './recovery';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 export type OverflowPolicy = 'drop-oldest' | 'drop-newest';
@@ -36,6 +29,8 @@ export interface DiskBufferOptions {
   logger: Logger;
   /** Called for every entry the overflow policy dropped (for metrics). */
   onDrop?(entries: number, samples: number, policy: OverflowPolicy): void;
+  /** Called when the reader passed over corrupt frames (recovery's count is in stats()). */
+  onCorrupt?(frames: number, bytes: number): void;
 }
 
 export interface DiskBufferStats {
@@ -48,6 +43,9 @@ export interface DiskBufferStats {
   segments: number;
   droppedEntries: number;
   droppedSamples: number;
+  /** Corrupt frames passed over (at recovery and while reading) and the bytes skipped with them. */
+  corruptFrames: number;
+  corruptBytes: number;
 }
 
 interface Segment {
@@ -64,11 +62,11 @@ interface PendingFrame {
   frame: Buffer;
   id: number;
   samples: number;
+  appendedAtMs: number;
 }
 
-const SEGMENT_SUFFIX = '.seg';
-const CURSOR_FILE = 'cursor.json';
 const READ_CHUNK_BYTES = 1024 * 1024;
+const WRITE_RETRY_MS = 1_000;
 
 export class DiskBuffer {
   private readonly segments: Segment[] = [];
@@ -88,14 +86,26 @@ export class DiskBuffer {
   private unackedSamples: number;
   private droppedEntries = 0;
   private droppedSamples = 0;
+  private corruptFrames: number;
+  private corruptBytes: number;
+  /** Entries of earlier versions carry no append time: they count as appended when this buffer opened. */
+  private readonly openedAtMs = Date.now();
   private closed = false;
   /** Set when the next write starts a new segment (the last one is full, or it belongs to a previous run). */
   private rollRequested: boolean;
 
   private constructor(
     private readonly options: DiskBufferOptions,
-    recovered: { segments: Segment[]; ackedId: number; unackedSamples: number },
+    recovered: {
+      segments: Segment[];
+      ackedId: number;
+      unackedSamples: number;
+      corruptFrames: number;
+      corruptBytes: number;
+    },
   ) {
+    this.corruptFrames = recovered.corruptFrames;
+    this.corruptBytes = recovered.corruptBytes;
     this.segments.push(...recovered.segments);
     const lastWritten = recovered.segments[recovered.segments.length - 1]?.lastId ?? recovered.ackedId;
     this.ackedId = recovered.ackedId;
@@ -117,8 +127,10 @@ export class DiskBuffer {
         `buffer maxBytes (${options.maxBytes}) must be at least four segments (${4 * options.segmentBytes})`,
       );
     }
-    await mkdir(options.directory, { recursive: true });
-    const recovered = await recover(options);
+    await mkdir(options.directory, { recursive: true, mode: DIRECTORY_MODE });
+    // An existing directory keeps its mode through mkdir: samples are the plant's data, not the world's.
+    await chmod(options.directory, DIRECTORY_MODE);
+    const recovered = await recover(options.directory, options.logger);
     return new DiskBuffer(options, recovered);
   }
 
@@ -130,10 +142,11 @@ export class DiskBuffer {
     if (this.closed) throw new Error('the store-and-forward buffer is closed');
     const id = this.nextId;
     const samples = record.samples;
-    const frame = encodeFrame({ ...record, id });
+    const appendedAtMs = Date.now();
+    const frame = encodeFrame({ ...record, id, appendedAtMs });
     if (!this.makeRoom(frame.length, samples)) return false;
     this.nextId += 1;
-    this.pending.push({ frame, id, samples });
+    this.pending.push({ frame, id, samples, appendedAtMs });
     this.pendingBytes += frame.length;
     this.unackedSamples += samples;
     this.scheduleWrite();
@@ -147,6 +160,7 @@ export class DiskBuffer {
   async read(maxEntries: number, maxBytes: number): Promise<Entry[]> {
     const entries: Entry[] = [];
     let bytes = 0;
+    let needBytes = 0;
     while (entries.length < maxEntries && bytes < maxBytes && this.readId <= this.writtenId) {
       const segment = this.segmentForRead();
       if (segment === undefined) break;
@@ -160,28 +174,74 @@ export class DiskBuffer {
         continue;
       }
       const handle = await this.readHandleFor(segment);
-      const length = Math.min(Math.max(READ_CHUNK_BYTES, maxBytes - bytes), segment.bytes - cursor.offset);
+      const length = Math.min(
+        Math.max(READ_CHUNK_BYTES, maxBytes - bytes, needBytes),
+        segment.bytes - cursor.offset,
+      );
+      needBytes = 0;
       const chunk = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(chunk, 0, length, cursor.offset);
+      const data = chunk.subarray(0, bytesRead);
       let at = 0;
+      let corruptAt: number | undefined;
       while (at < bytesRead && entries.length < maxEntries && bytes < maxBytes) {
-        const result = decodeFrame(chunk.subarray(0, bytesRead), at);
-        if (result.kind === 'incomplete') break;
-        if (result.kind === 'corrupt') {
-          throw new Error(
-            `store-and-forward segment ${segment.path} is corrupt at ${cursor.offset + at}: ${result.reason}`,
-          );
+        const result = decodeFrame(data, at);
+        if (result.kind === 'incomplete') {
+          const frameBytes = bytesRead - at >= 4 ? FRAME_HEADER_BYTES + data.readUInt32BE(at) : 0;
+          // A frame longer than what is written of the segment: its length is corrupt.
+          if (cursor.offset + at + frameBytes > segment.bytes) corruptAt = at;
+          else if (at === 0) needBytes = frameBytes;
+          break;
         }
+        if (result.kind === 'corrupt') {
+          corruptAt = at;
+          break;
+        }
+        // An id above readId (a gap) follows frames recovery found corrupt: they are counted there.
         at += result.bytes;
         if (result.entry.id < this.readId) continue;
-        entries.push(result.entry);
+        entries.push(this.withAppendTime(result.entry));
         bytes += result.entry.value.byteLength;
         this.readId = result.entry.id + 1;
       }
-      if (at === 0) break;
       cursor.offset += at;
+      if (corruptAt !== undefined) {
+        await this.passCorruptFrame(segment, handle, cursor);
+        continue;
+      }
+      if (at === 0 && needBytes === 0) break;
     }
     return entries;
+  }
+
+  /**
+   * The reader stands on a corrupt frame: skips to the next frame of the segment whose length and checksum
+   * check out and whose id follows, or to the segment's end when none does. Counted; logged.
+   */
+  private async passCorruptFrame(
+    segment: Segment,
+    handle: FileHandle,
+    cursor: { baseId: number; offset: number },
+  ): Promise<void> {
+    const rest = Buffer.allocUnsafe(segment.bytes - cursor.offset);
+    const { bytesRead } = await handle.read(rest, 0, rest.length, cursor.offset);
+    const next = findNextFrame(rest.subarray(0, bytesRead), 1, this.readId - 1);
+    const skipped = next?.offset ?? bytesRead;
+    const lostFrames =
+      next === undefined ? Math.max(1, segment.lastId - this.readId + 1) : next.entry.id - this.readId;
+    this.corruptFrames += Math.max(1, lostFrames);
+    this.corruptBytes += skipped;
+    this.options.logger.error(
+      { segment: segment.path, offset: cursor.offset, skippedBytes: skipped, lostFrames },
+      'store-and-forward segment holds a corrupt frame: skipped to the next frame that checks out',
+    );
+    this.options.onCorrupt?.(Math.max(1, lostFrames), skipped);
+    cursor.offset += skipped;
+    this.readId = next === undefined ? Math.max(this.readId, segment.lastId + 1) : next.entry.id;
+  }
+
+  private withAppendTime(entry: Entry): Entry {
+    return entry.appendedAtMs === undefined ? { ...entry, appendedAtMs: this.openedAtMs } : entry;
   }
 
   /** Resolves when an entry after those read is written (or the buffer closes). */
@@ -223,7 +283,25 @@ export class DiskBuffer {
       segments: this.segments.length,
       droppedEntries: this.droppedEntries,
       droppedSamples: this.droppedSamples,
+      corruptFrames: this.corruptFrames,
+      corruptBytes: this.corruptBytes,
     };
+  }
+
+  /** When the oldest entry not yet written to disk was appended (epoch ms); undefined when all are written. */
+  oldestPendingAppendedAtMs(): number | undefined {
+    return this.pending[0]?.appendedAtMs;
+  }
+
+  /**
+   * Reads again from entry `id` on (never from before the acknowledged cursor): for a reader whose entries were
+   * read but could not be sent (a read or disk error between), so that none of them is skipped.
+   */
+  rewindTo(id: number): void {
+    const from = Math.max(id, this.ackedId + 1);
+    if (from >= this.readId) return;
+    this.readId = from;
+    this.readCursor = undefined;
   }
 
   private firstHeldId(): number {
@@ -247,10 +325,15 @@ export class DiskBuffer {
 
   private scheduleWrite(): void {
     if (this.writing || this.pending.length === 0) return;
-    this.writing = this.writeLoop().finally(() => {
-      this.writing = undefined;
-      if (this.pending.length > 0 && !this.closed) this.scheduleWrite();
-    });
+    this.writing = this.writeLoop()
+      .catch((error: unknown) => {
+        // The loop retries its own write failures; anything else is logged here, never left unhandled.
+        this.options.logger.error({ err: error }, 'store-and-forward write loop failed; retrying');
+      })
+      .finally(() => {
+        this.writing = undefined;
+        if (this.pending.length > 0 && !this.closed) this.scheduleWrite();
+      });
   }
 
   private async writeLoop(): Promise<void> {
@@ -258,10 +341,11 @@ export class DiskBuffer {
       const batch = this.takeForCurrentSegment();
       const first = batch[0];
       if (first === undefined) return;
-      const segment = await this.currentSegment(first.id);
       const buffers = batch.map((pending) => pending.frame);
       const bytes = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+      let segment: Segment;
       try {
+        segment = await this.currentSegment(first.id);
         const handle = await this.writableHandle(segment);
         await handle.writev(buffers, segment.bytes);
         if (this.options.fsync === 'always') await handle.sync();
@@ -270,10 +354,10 @@ export class DiskBuffer {
         this.pending.unshift(...batch);
         this.pendingBytes += bytes;
         this.options.logger.error(
-          { err: error, segment: segment.path },
+          { err: error, directory: this.options.directory },
           'store-and-forward write failed; retrying',
         );
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS));
         continue;
       }
       segment.bytes += bytes;
@@ -330,7 +414,11 @@ export class DiskBuffer {
   }
 
   private async writableHandle(segment: Segment): Promise<FileHandle> {
-    if (this.writeHandle === undefined) this.writeHandle = await open(segment.path, 'a');
+    if (this.writeHandle === undefined) {
+      this.writeHandle = await open(segment.path, 'a', FILE_MODE);
+      // The new segment's directory entry must survive a power cut as much as its frames.
+      if (segment.bytes === 0 && this.options.fsync !== 'never') await syncDirectory(this.options.directory);
+    }
     return this.writeHandle;
   }
 
@@ -368,10 +456,10 @@ export class DiskBuffer {
         this.readCursor = next === undefined ? undefined : { baseId: next.baseId, offset: 0 };
       }
       if (this.readHandle?.baseId === oldest.baseId) {
-        void this.readHandle.handle.close();
+        this.readHandle.handle.close().catch((error: unknown) => this.logFileError(error, oldest.path));
         this.readHandle = undefined;
       }
-      void rm(oldest.path, { force: true });
+      rm(oldest.path, { force: true }).catch((error: unknown) => this.logFileError(error, oldest.path));
       this.unackedSamples -= droppedSamples;
       this.recordDrop(droppedEntries, droppedSamples);
     }
@@ -417,10 +505,11 @@ export class DiskBuffer {
   }
 
   private async writeCursor(): Promise<void> {
-    const path = join(this.options.directory, CURSOR_FILE);
-    const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify({ ackedId: this.ackedId }));
-    await rename(temporary, path);
+    await writeCursorFile(this.options.directory, this.ackedId);
+  }
+
+  private logFileError(error: unknown, path: string): void {
+    this.options.logger.warn({ err: error, path }, 'store-and-forward could not close or remove a segment');
   }
 
   private async removeDeliveredSegments(): Promise<void> {
@@ -429,72 +518,14 @@ export class DiskBuffer {
       if (oldest === undefined || oldest.lastId > this.ackedId) return;
       this.segments.shift();
       if (this.readHandle?.baseId === oldest.baseId) {
-        await this.readHandle.handle.close();
+        await this.readHandle.handle.close().catch((error: unknown) => this.logFileError(error, oldest.path));
         this.readHandle = undefined;
       }
-      await rm(oldest.path, { force: true });
+      await rm(oldest.path, { force: true }).catch((error: unknown) => this.logFileError(error, oldest.path));
     }
   }
 
   private segmentPath(baseId: number): string {
     return join(this.options.directory, `${String(baseId).padStart(20, '0')}${SEGMENT_SUFFIX}`);
-  }
-}
-
-/** Reads what a previous run left: the acknowledged cursor and every segment, cutting off torn writes. */
-async function recover(
-  options: DiskBufferOptions,
-): Promise<{ segments: Segment[]; ackedId: number; unackedSamples: number }> {
-  const ackedId = await readCursor(options.directory);
-  const names = (await readdir(options.directory))
-    .filter((name) => name.endsWith(SEGMENT_SUFFIX))
-    .sort((a, b) => Number(a.slice(0, -SEGMENT_SUFFIX.length)) - Number(b.slice(0, -SEGMENT_SUFFIX.length)));
-  const segments: Segment[] = [];
-  let unackedSamples = 0;
-  for (const name of names) {
-    const path = join(options.directory, name);
-    const baseId = Number(name.slice(0, -SEGMENT_SUFFIX.length));
-    const data = await readFile(path);
-    let offset = 0;
-    let lastId = baseId - 1;
-    let samples = 0;
-    while (offset < data.length) {
-      const result = decodeFrame(data, offset);
-      if (result.kind !== 'entry' || result.entry.id !== lastId + 1) {
-        const reason = result.kind === 'entry' ? `unexpected id ${result.entry.id}` : result.kind;
-        options.logger.warn(
-          { segment: path, offset, bytes: data.length - offset, reason },
-          'store-and-forward segment ends in a torn or corrupt write; cut off there',
-        );
-        await truncate(path, offset);
-        break;
-      }
-      lastId = result.entry.id;
-      samples += result.entry.samples;
-      if (result.entry.id > ackedId) unackedSamples += result.entry.samples;
-      offset += result.bytes;
-    }
-    if (lastId <= ackedId) {
-      await rm(path, { force: true });
-      continue;
-    }
-    segments.push({ baseId, path, bytes: offset, lastId, samples });
-  }
-  if (segments.length > 0) {
-    const entries = segments.reduce((sum, s) => sum + (s.lastId - Math.max(s.baseId, ackedId + 1) + 1), 0);
-    options.logger.info(
-      { entries, samples: unackedSamples, segments: segments.length },
-      'store-and-forward buffer holds entries from a previous run; sending them first',
-    );
-  }
-  return { segments, ackedId, unackedSamples };
-}
-
-async function readCursor(directory: string): Promise<number> {
-  try {
-    const parsed = JSON.parse(await readFile(join(directory, CURSOR_FILE), 'utf8')) as { ackedId?: unknown };
-    return typeof parsed.ackedId === 'number' && Number.isInteger(parsed.ackedId) ? parsed.ackedId : 0;
-  } catch {
-    return 0;
   }
 }

@@ -1,7 +1,8 @@
 // The on-disk frame of one buffered entry: length and CRC-32 first, so a torn write at a crash is found and cut
 // off at recovery instead of being sent as garbage.
 //   u32 payload length | u32 crc32(payload) | payload
-//   payload = f64 id | u32 samples | u16 meta length | meta (utf-8 JSON: topic, key, headers) | value
+//   payload = f64 id | u32 samples | u16 meta length | meta (utf-8 JSON: topic, key, headers, appended at) | value
+// Frames written before the append time was kept have three meta items; they are read as appended at recovery.
 import { crc32 } from 'node:zlib';
 
 export const FRAME_HEADER_BYTES = 8;
@@ -17,10 +18,15 @@ export interface Entry {
   readonly value: Uint8Array;
   /** Samples inside the value, for the counts that metrics and drop reports give. */
   readonly samples: number;
+  /** When the entry was appended (epoch ms): how long it waits is what readiness watches. */
+  readonly appendedAtMs?: number;
 }
 
 export function encodeFrame(entry: Entry): Buffer {
-  const key = Buffer.from(JSON.stringify([entry.topic, entry.key, entry.headers]), 'utf8');
+  const key = Buffer.from(
+    JSON.stringify([entry.topic, entry.key, entry.headers, entry.appendedAtMs ?? Date.now()]),
+    'utf8',
+  );
   if (key.length > 0xffff) throw new Error(`entry metadata of ${key.length} bytes is too long`);
   const payloadLength = PAYLOAD_FIXED_BYTES + key.length + entry.value.byteLength;
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payloadLength);
@@ -62,18 +68,48 @@ export function decodeFrame(data: Buffer, offset: number): FrameResult {
   const value = Uint8Array.prototype.slice.call(payload, PAYLOAD_FIXED_BYTES + keyLength);
   return {
     kind: 'entry',
-    entry: { id, topic: meta.topic, key: meta.key, headers: meta.headers, value, samples },
+    entry: {
+      id,
+      topic: meta.topic,
+      key: meta.key,
+      headers: meta.headers,
+      value,
+      samples,
+      ...(meta.appendedAtMs === undefined ? {} : { appendedAtMs: meta.appendedAtMs }),
+    },
     bytes: FRAME_HEADER_BYTES + payloadLength,
   };
 }
 
+/**
+ * The offset of the first whole, checksummed frame after `from` whose id is above `afterId`, and that frame; undefined
+ * when none follows. How a reader finds its way past a corrupt frame: the next frame that checks out.
+ */
+export function findNextFrame(
+  data: Buffer,
+  from: number,
+  afterId: number,
+): { offset: number; entry: Entry; bytes: number } | undefined {
+  for (let offset = from; data.length - offset >= FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES; offset += 1) {
+    const payloadLength = data.readUInt32BE(offset);
+    if (payloadLength < PAYLOAD_FIXED_BYTES || offset + FRAME_HEADER_BYTES + payloadLength > data.length)
+      continue;
+    // The id first: far cheaper than a checksum over a payload that is garbage.
+    const id = data.readDoubleBE(offset + FRAME_HEADER_BYTES);
+    if (!Number.isSafeInteger(id) || id <= afterId) continue;
+    const result = decodeFrame(data, offset);
+    if (result.kind === 'entry') return { offset, entry: result.entry, bytes: result.bytes };
+  }
+  return undefined;
+}
+
 function parseMeta(
   text: string,
-): { topic: string; key: string; headers: Record<string, string> } | undefined {
+): { topic: string; key: string; headers: Record<string, string>; appendedAtMs?: number } | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
-    if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
-    const [topic, key, headers] = parsed as unknown[];
+    if (!Array.isArray(parsed) || parsed.length < 3 || parsed.length > 4) return undefined;
+    const [topic, key, headers, appendedAtMs] = parsed as unknown[];
     if (
       typeof topic !== 'string' ||
       typeof key !== 'string' ||
@@ -82,7 +118,12 @@ function parseMeta(
     ) {
       return undefined;
     }
-    return { topic, key, headers: headers as Record<string, string> };
+    return {
+      topic,
+      key,
+      headers: headers as Record<string, string>,
+      ...(typeof appendedAtMs === 'number' ? { appendedAtMs } : {}),
+    };
   } catch {
     return undefined;
   }
