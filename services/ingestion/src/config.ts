@@ -2,6 +2,7 @@
 // batching and the connectors. Precedence: defaults < YAML (KILN_CONFIG / --config) < KILN_* environment.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { DEFAULT_PLAUSIBLE_TIME_WINDOW, MAX_TEXT_LENGTH } from '@kiln/contracts';
 import { z } from 'zod';
 import { connectorConfigSchema } from './connectors/registry';
 
@@ -41,10 +42,72 @@ export const batchingConfigSchema = z.strictObject({
   lingerMs: z.number().int().min(0).default(100),
 });
 
+/** What every sample from every connector must be before it is batched (checked once, in the pipeline). */
+export const samplesConfigSchema = z.strictObject({
+  /** How far before now a source time may lie: older is a broken source clock (or an attack). */
+  maxSourceTimeAgeMs: z
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_PLAUSIBLE_TIME_WINDOW.pastUs / 1000),
+  /** How far after now a source time may lie (clock skew). */
+  maxSourceTimeAheadMs: z
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_PLAUSIBLE_TIME_WINDOW.futureUs / 1000),
+  /** Longest tag and text value in characters. */
+  maxTextLength: z.number().int().positive().max(MAX_TEXT_LENGTH).default(MAX_TEXT_LENGTH),
+});
+
+export const deadLettersConfigSchema = z.strictObject({
+  /**
+   * Rejected input longer than this is dead-lettered cut to it, with header kiln-dlq-payload-truncated-from
+   * giving the original length: the bus refuses records over 900 KiB, and one such record must not stall the buffer.
+   */
+  maxPayloadBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(800 * 1024)
+    .default(256 * 1024),
+});
+
+export const forwarderConfigSchema = z.strictObject({
+  /**
+   * The largest record handed to the bus (value, key and headers); larger sample batches are split, a larger
+   * single sample or dead letter is dead-lettered cut down. Both buses refuse records over 900 KiB.
+   */
+  maxRecordBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(900 * 1024)
+    .default(900 * 1024),
+  /**
+   * Attempts of an entry whose publish fails for a reason classifyFailure does not know, before it is
+   * dead-lettered (only if the dead-letter topic takes it; else the bus is away and it is retried on).
+   */
+  maxAttemptsOnUnknownFailure: z.number().int().min(1).default(10),
+});
+
+export const readinessConfigSchema = z.strictObject({
+  /** /readyz fails while the oldest entry not yet delivered to the bus has waited longer than this. */
+  maxUnsentAgeMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60 * 1000),
+});
+
 export const ingestionSectionSchema = z
   .strictObject({
     buffer: bufferConfigSchema.prefault({}),
     batching: batchingConfigSchema.prefault({}),
+    samples: samplesConfigSchema.prefault({}),
+    deadLetters: deadLettersConfigSchema.prefault({}),
+    forwarder: forwarderConfigSchema.prefault({}),
+    readiness: readinessConfigSchema.prefault({}),
     /** The same cause of rejected input is logged at most once per this interval (counted always). */
     rejectLogIntervalMs: z.number().int().positive().default(60_000),
     connectors: z.array(connectorConfigSchema).default([]),
@@ -79,6 +142,9 @@ export const ingestionEnvMap = {
   INGESTION_BUFFER_MAX_BYTES: 'ingestion.buffer.maxBytes',
   INGESTION_BUFFER_FSYNC: 'ingestion.buffer.fsync',
   INGESTION_BUFFER_OVERFLOW: 'ingestion.buffer.overflow',
+  INGESTION_SAMPLES_MAX_SOURCE_TIME_AGE_MS: 'ingestion.samples.maxSourceTimeAgeMs',
+  INGESTION_SAMPLES_MAX_SOURCE_TIME_AHEAD_MS: 'ingestion.samples.maxSourceTimeAheadMs',
+  INGESTION_READINESS_MAX_UNSENT_AGE_MS: 'ingestion.readiness.maxUnsentAgeMs',
 } as const satisfies Record<string, string>;
 
 export function loadIngestionConfig(file: string | undefined, env: NodeJS.ProcessEnv): IngestionConfig {

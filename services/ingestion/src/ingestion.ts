@@ -3,21 +3,29 @@
 import { mkdir } from 'node:fs/promises';
 import { encodeEvent, eventTopics, type RawSampleBatch } from '@kiln/contracts';
 import type { EventBus } from '@kiln/bus';
-import type { Logger, Registry, ServiceLifecycle, StopContext } from '@kiln/service-kit';
+import type { Logger, ReadinessCheck, Registry, ServiceLifecycle, StopContext } from '@kiln/service-kit';
 import { DiskBuffer } from './buffer/disk-buffer';
 import type { IngestionSection } from './config';
 import { createConnector } from './connectors/registry';
 import type { Connector, ConnectorContext, ConnectorKind, ConnectorState, Sample } from './connectors/types';
-import { createIngestionMetrics } from './metrics';
+import { createIngestionMetrics, type IngestionMetrics } from './metrics';
 import { SampleBatcher } from './pipeline/batcher';
 import { Forwarder } from './pipeline/forwarder';
 import { toRawSample } from './pipeline/raw-sample';
+import { recordBytes } from './pipeline/record-bounds';
 import { RejectSink } from './pipeline/rejects';
+import { sampleAsJson, sampleProblem, sourceIdProblem, type SampleRules } from './pipeline/sample-check';
 
 export interface IngestionDependencies {
   bus: EventBus;
   logger: Logger;
   registry: Registry;
+  /**
+   * Resolves once what was published to `topic` so far is durable beyond the bus's memory: the buffer releases
+   * entries only then. `kiln start` passes the in-process bus's wait for normalization's commits; absent, publish
+   * itself is durable (Kafka, acks from all in-sync replicas).
+   */
+  delivered?: (topic: string, signal: AbortSignal) => Promise<void>;
 }
 
 export interface ConnectorStatus {
@@ -31,6 +39,8 @@ export interface Ingestion {
   readonly connectors: readonly Connector[];
   status(): ConnectorStatus[];
   buffer: DiskBuffer;
+  /** For /readyz: the buffer is not full, and no entry waits for the bus longer than readiness.maxUnsentAgeMs. */
+  readonly readiness: readonly ReadinessCheck[];
 }
 
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -45,7 +55,7 @@ export async function startIngestion(
   const metrics = createIngestionMetrics(deps.registry, () => holder.buffer);
 
   let lastDropLog = 0;
-  await mkdir(config.buffer.directory, { recursive: true });
+  await mkdir(config.buffer.directory, { recursive: true, mode: 0o700 });
   const openedBuffer = await DiskBuffer.open({
     ...config.buffer,
     logger: logger.child({ component: 'store-and-forward' }),
@@ -60,9 +70,22 @@ export async function startIngestion(
         );
       }
     },
+    onCorrupt: (frames, bytes) => metrics.corrupt(frames, bytes),
   });
   holder.buffer = openedBuffer;
+  const recovered = openedBuffer.stats();
+  metrics.corrupt(recovered.corruptFrames, recovered.corruptBytes);
   lifecycle.add({ name: 'store-and-forward buffer', stop: () => openedBuffer.close() });
+
+  const rejects = new RejectSink({
+    append: (record) => openedBuffer.append(record),
+    logger,
+    logIntervalMs: config.rejectLogIntervalMs,
+    maxPayloadBytes: config.deadLetters.maxPayloadBytes,
+    onRejected: (connector, cause) => metrics.rejected(connector, cause),
+    onDeadLetterDropped: (connector) =>
+      logger.error({ connector }, 'store-and-forward buffer full: a rejected payload was dropped'),
+  });
 
   const forwarder = new Forwarder({
     buffer: openedBuffer,
@@ -71,6 +94,10 @@ export async function startIngestion(
     maxEntriesPerPublish: 500,
     maxBytesPerPublish: 4 * 1024 * 1024,
     retry: { initialDelayMs: 200, maxDelayMs: 5_000 },
+    maxRecordBytes: config.forwarder.maxRecordBytes,
+    maxDeadLetterPayloadBytes: config.deadLetters.maxPayloadBytes,
+    maxAttemptsOnUnknownFailure: config.forwarder.maxAttemptsOnUnknownFailure,
+    ...(deps.delivered === undefined ? {} : { delivered: deps.delivered }),
     onPublished: (entries, durationMs) =>
       metrics.published(
         entries.length,
@@ -78,6 +105,8 @@ export async function startIngestion(
         durationMs,
       ),
     onBusState: (up) => metrics.busState(up),
+    onDeadLettered: (entry) => metrics.entryDeadLettered(entry.topic, entry.samples),
+    onFailure: (stage, failureClass) => metrics.forwarderFailure(stage, failureClass),
   });
   forwarder.start();
   lifecycle.add({
@@ -89,30 +118,51 @@ export async function startIngestion(
     },
   });
 
+  const batches = new BatchSink({
+    buffer: openedBuffer,
+    rejects,
+    maxRecordBytes: config.forwarder.maxRecordBytes,
+    metrics,
+    logger,
+  });
   const batcher = new SampleBatcher({
     ...config.batching,
-    onBatch: (sourceId, connector, samples) => {
-      const batch: RawSampleBatch = { sourceId, connector, samples: samples.map(toRawSample) };
-      const encoded = encodeEvent(eventTopics.raw, batch);
-      openedBuffer.append({
-        topic: eventTopics.raw.topic.name,
-        key: encoded.key,
-        headers: encoded.headers,
-        value: encoded.value,
-        samples: samples.length,
-      });
-    },
+    onBatch: (sourceId, connector, samples) => batches.append(sourceId, connector, samples),
+    onBatchFailed: (sourceId, connector, samples, error) =>
+      batches.refuse(sourceId, connector, samples, 'unencodable-batch', error),
   });
   lifecycle.add({ name: 'batcher', stop: async () => batcher.flush() });
 
-  const rejects = new RejectSink({
-    append: (record) => openedBuffer.append(record),
-    logger,
-    logIntervalMs: config.rejectLogIntervalMs,
-    onRejected: (connector, cause) => metrics.rejected(connector, cause),
-    onDeadLetterDropped: (connector) =>
-      logger.error({ connector }, 'store-and-forward buffer full: a rejected payload was dropped'),
-  });
+  const rules: SampleRules = {
+    window: {
+      pastUs: config.samples.maxSourceTimeAgeMs * 1000,
+      futureUs: config.samples.maxSourceTimeAheadMs * 1000,
+    },
+    maxTextLength: config.samples.maxTextLength,
+  };
+  /** Every sample of every connector passes here once: what fails goes to kiln.dlq.v1, the rest on. */
+  const accept = (connector: Connector, sourceId: string, samples: readonly Sample[]): void => {
+    metrics.samplesReceived(connector.id, samples.length);
+    const badSource = sourceIdProblem(sourceId);
+    const nowUs = Date.now() * 1000;
+    const good: Sample[] = [];
+    for (const sample of samples) {
+      const problem = badSource ?? sampleProblem(sample, nowUs, rules);
+      if (problem === undefined) {
+        good.push(sample);
+        continue;
+      }
+      metrics.invalidSample(connector.id, problem.field);
+      rejects.reject(connector.id, {
+        sourceId,
+        cause: 'invalid-sample',
+        error: problem.message,
+        payload: sampleAsJson(sourceId, connector.kind, sample),
+        origin: sourceId,
+      });
+    }
+    if (good.length > 0) batcher.add(sourceId, connector.kind, good);
+  };
 
   const statuses = new Map<string, ConnectorStatus>();
   const connectors: Connector[] = [];
@@ -123,9 +173,15 @@ export async function startIngestion(
     const context: ConnectorContext = {
       logger: connectorLogger,
       registry: deps.registry,
+      sampleRules: rules,
+      // Never throws into the connector: an error here would end up in a protocol library's callback.
       emit: (sourceId: string, samples: readonly Sample[]) => {
-        metrics.samplesReceived(connector.id, samples.length);
-        batcher.add(sourceId, connector.kind, samples);
+        try {
+          accept(connector, sourceId, samples);
+        } catch (error) {
+          metrics.pipelineFailure('emit');
+          connectorLogger.error({ err: error, sourceId }, 'samples could not be taken into the pipeline');
+        }
       },
       reject: (input) => rejects.reject(connector.id, input),
       setState: (state, detail) => {
@@ -159,7 +215,118 @@ export async function startIngestion(
     connectors,
     buffer: openedBuffer,
     status: () => [...statuses.values()],
+    readiness: bufferReadiness(config, openedBuffer, forwarder, metrics),
   };
+}
+
+function bufferReadiness(
+  config: IngestionSection,
+  buffer: DiskBuffer,
+  forwarder: Forwarder,
+  metrics: IngestionMetrics,
+): ReadinessCheck[] {
+  const oldestUnsent = (): number | undefined => {
+    const times = [forwarder.oldestUnreleasedAppendedAtMs(), buffer.oldestPendingAppendedAtMs()].filter(
+      (time): time is number => time !== undefined,
+    );
+    return times.length === 0 ? undefined : Math.min(...times);
+  };
+  metrics.watchUnsentAge(() => {
+    const oldest = oldestUnsent();
+    return oldest === undefined ? 0 : Math.max(0, Date.now() - oldest);
+  });
+  return [
+    {
+      name: 'buffer',
+      check: async () => {
+        const { bytes } = buffer.stats();
+        if (bytes >= config.buffer.maxBytes) {
+          throw new Error(
+            `store-and-forward buffer is full (${bytes} of ${config.buffer.maxBytes} bytes, ingestion.buffer.maxBytes)`,
+          );
+        }
+        const oldest = oldestUnsent();
+        const ageMs = oldest === undefined ? 0 : Date.now() - oldest;
+        if (ageMs > config.readiness.maxUnsentAgeMs) {
+          throw new Error(
+            `the oldest unsent entry of the store-and-forward buffer waits for ${ageMs} ms, older than ` +
+              `${config.readiness.maxUnsentAgeMs} ms (ingestion.readiness.maxUnsentAgeMs): the bus (or, in one ` +
+              'process, normalization) does not take records',
+          );
+        }
+      },
+    },
+  ];
+}
+
+interface BatchSinkOptions {
+  buffer: DiskBuffer;
+  rejects: RejectSink;
+  maxRecordBytes: number;
+  metrics: IngestionMetrics;
+  logger: Logger;
+}
+
+/**
+ * Encodes closed batches into the buffer, each a record the bus takes: a batch whose encoding is larger than the
+ * bus's record limit is split in halves; a single sample larger than it is dead-lettered.
+ */
+class BatchSink {
+  constructor(private readonly options: BatchSinkOptions) {}
+
+  append(sourceId: string, connector: ConnectorKind, samples: Sample[]): void {
+    const batch: RawSampleBatch = { sourceId, connector, samples: samples.map(toRawSample) };
+    const encoded = encodeEvent(eventTopics.raw, batch);
+    const bytes = recordBytes({ key: encoded.key, value: encoded.value, headers: encoded.headers });
+    if (bytes > this.options.maxRecordBytes) {
+      if (samples.length > 1) {
+        const half = Math.ceil(samples.length / 2);
+        this.append(sourceId, connector, samples.slice(0, half));
+        this.append(sourceId, connector, samples.slice(half));
+        return;
+      }
+      this.refuse(
+        sourceId,
+        connector,
+        samples,
+        'oversized-sample',
+        `tag "${samples[0]?.tag.slice(0, 200) ?? ''}" encodes to a ${bytes}-byte record, over the ` +
+          `${this.options.maxRecordBytes}-byte record limit (ingestion.forwarder.maxRecordBytes)`,
+      );
+      return;
+    }
+    this.options.buffer.append({
+      topic: eventTopics.raw.topic.name,
+      key: encoded.key,
+      headers: encoded.headers,
+      value: encoded.value,
+      samples: samples.length,
+    });
+  }
+
+  /** Samples that cannot become a record: each goes to kiln.dlq.v1 with the reason; never throws. */
+  refuse(
+    sourceId: string,
+    connector: ConnectorKind,
+    samples: readonly Sample[],
+    cause: string,
+    error: unknown,
+  ): void {
+    this.options.metrics.pipelineFailure(cause);
+    for (const sample of samples) {
+      try {
+        this.options.rejects.reject(`${connector}`, {
+          sourceId,
+          cause,
+          error,
+          payload: sampleAsJson(sourceId, connector, sample),
+          origin: sourceId,
+        });
+      } catch (failure) {
+        this.options.logger.error({ err: failure, sourceId }, 'a refused sample could not be dead-lettered');
+      }
+    }
+  }
 }
 
 async function waitForEmptyBuffer(buffer: DiskBuffer, signal: AbortSignal): Promise<void> {

@@ -19,14 +19,7 @@ runServiceProcess({
   onLogger: routeOpcuaLogs,
   start: async ({ lifecycle, config, logger, runtime }) => {
     const ingestion = await startIngestion(lifecycle, config.ingestion, { ...runtime, logger });
-    return [
-      {
-        name: 'buffer',
-        check: async () => {
-          const { bytes } = ingestion.buffer.stats();
-          if (bytes >= config.ingestion.buffer.maxBytes) throw new Error('store-and-forward buffer is full');
-        },
-      },
-    ];
+    // The buffer is not full and its oldest unsent entry is younger than ingestion.readiness.maxUnsentAgeMs.
+    return ingestion.readiness;
   },
 });

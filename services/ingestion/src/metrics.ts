@@ -75,6 +75,54 @@ export function createIngestionMetrics(registry: Registry, buffer: () => DiskBuf
     registers,
   });
   busUp.set(1);
+  const invalidSamples = new Counter({
+    name: 'kiln_ingestion_invalid_samples_total',
+    help: 'Samples the pipeline refused (time outside the plausible window, control characters, non-finite number), by connector and field; each goes to kiln.dlq.v1.',
+    labelNames: ['connector', 'field'],
+    registers,
+  });
+  const corruptFrames = new Counter({
+    name: 'kiln_ingestion_buffer_corrupt_frames_total',
+    help: 'Store-and-forward frames lost to corruption (at recovery and while reading); the frames after them are read on.',
+    registers,
+  });
+  const corruptBytes = new Counter({
+    name: 'kiln_ingestion_buffer_corrupt_bytes_total',
+    help: 'Store-and-forward bytes skipped or cut off as corrupt or torn.',
+    registers,
+  });
+  const entriesDeadLettered = new Counter({
+    name: 'kiln_ingestion_forwarder_dead_lettered_total',
+    help: 'Buffered entries the bus refused for good (too large, permanent failure), sent to kiln.dlq.v1 instead, by the topic they were for.',
+    labelNames: ['topic'],
+    registers,
+  });
+  const samplesDeadLettered = new Counter({
+    name: 'kiln_ingestion_forwarder_dead_lettered_samples_total',
+    help: 'Samples inside buffered entries the bus refused for good.',
+    registers,
+  });
+  const forwarderFailures = new Counter({
+    name: 'kiln_ingestion_forwarder_failures_total',
+    help: 'Failures the forwarder retried, by stage (publish, delivery, buffer) and class (transient, permanent, unknown).',
+    labelNames: ['stage', 'class'],
+    registers,
+  });
+  const pipelineFailures = new Counter({
+    name: 'kiln_ingestion_pipeline_failures_total',
+    help: 'Errors caught inside the pipeline (emit, batch encoding, oversized samples) that would otherwise have ended the process.',
+    labelNames: ['stage'],
+    registers,
+  });
+  let unsentAge: () => number = () => 0;
+  new Gauge({
+    name: 'kiln_ingestion_buffer_oldest_unsent_age_seconds',
+    help: 'How long the oldest entry not yet delivered to the bus has waited; readiness fails past ingestion.readiness.maxUnsentAgeMs.',
+    registers,
+    collect() {
+      this.set(unsentAge() / 1000);
+    },
+  });
 
   return {
     samplesReceived: (connector: string, count: number) => samplesReceived.inc({ connector }, count),
@@ -91,5 +139,21 @@ export function createIngestionMetrics(registry: Registry, buffer: () => DiskBuf
     connectorState: (connector: string, kind: ConnectorKind, state: ConnectorState) =>
       connectorUp.set({ connector, kind }, state === 'connected' ? 1 : 0),
     busState: (up: boolean) => busUp.set(up ? 1 : 0),
+    invalidSample: (connector: string, field: string) => invalidSamples.inc({ connector, field }),
+    corrupt: (frames: number, bytes: number) => {
+      if (frames > 0) corruptFrames.inc(frames);
+      if (bytes > 0) corruptBytes.inc(bytes);
+    },
+    entryDeadLettered: (topic: string, samples: number) => {
+      entriesDeadLettered.inc({ topic });
+      if (samples > 0) samplesDeadLettered.inc(samples);
+    },
+    forwarderFailure: (stage: string, failureClass: string) =>
+      forwarderFailures.inc({ stage, class: failureClass }),
+    pipelineFailure: (stage: string) => pipelineFailures.inc({ stage }),
+    /** The age in ms of the oldest unsent entry, read at scrape time. */
+    watchUnsentAge: (ageMs: () => number) => {
+      unsentAge = ageMs;
+    },
   };
 }

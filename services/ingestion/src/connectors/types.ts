@@ -2,6 +2,7 @@
 // pipeline, which batches them per source, keeps them in the store-and-forward buffer and publishes them to
 // kiln.raw.v1. A connector never waits for the bus: `emit` returns at once whatever the bus is doing.
 import type { Logger, Registry } from '@kiln/service-kit';
+import type { SampleRules } from '../pipeline/sample-check';
 
 /** A value as read: numbers, 64-bit integers, flags, texts, arrays of numbers (waveforms). */
 export type SampleValue = number | bigint | boolean | string | readonly number[];
@@ -58,6 +59,11 @@ export interface ConnectorContext {
   reject(input: RejectedInput): void;
   /** The connection state, exported as a metric and shown by readiness. */
   setState(state: ConnectorState, detail?: string): void;
+  /**
+   * What the pipeline checks every emitted sample against (time window, text length); a connector that can answer
+   * its source (HTTP) refuses such samples itself. Defaults (DEFAULT_SAMPLE_RULES) where absent.
+   */
+  readonly sampleRules?: SampleRules;
 }
 
 export interface Connector {

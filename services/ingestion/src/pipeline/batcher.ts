@@ -9,6 +9,11 @@ export interface BatcherOptions {
   maxBytes: number;
   lingerMs: number;
   onBatch(sourceId: string, connector: ConnectorKind, samples: Sample[]): void;
+  /**
+   * onBatch threw: the batch is handed here (to be dead-lettered) instead of escaping into the linger timer,
+   * where it would end the process.
+   */
+  onBatchFailed(sourceId: string, connector: ConnectorKind, samples: Sample[], error: unknown): void;
 }
 
 interface OpenBatch {
@@ -60,6 +65,11 @@ export class SampleBatcher {
 
   private close(sourceId: string, batch: OpenBatch): void {
     this.open.delete(sourceId);
-    if (batch.samples.length > 0) this.options.onBatch(sourceId, batch.connector, batch.samples);
+    if (batch.samples.length === 0) return;
+    try {
+      this.options.onBatch(sourceId, batch.connector, batch.samples);
+    } catch (error) {
+      this.options.onBatchFailed(sourceId, batch.connector, batch.samples, error);
+    }
   }
 }

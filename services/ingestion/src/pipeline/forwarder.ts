@@ -1,11 +1,20 @@
 // Sends what the store-and-forward buffer holds (sample batches for kiln.raw.v1, rejected input for kiln.dlq.v1)
-// in order, and acknowledges it only once the bus has it durably. While the bus is unreachable it retries with capped backoff; the buffer keeps absorbing.
+// in order, and releases it from the buffer only once it is durable: at once on Kafka (publish resolves on acks
+// from all in-sync replicas); on the in-process bus once the consuming group committed it (`delivered`).
+//
+// A failure of the world (broker unavailable, connection reset: classifyFailure says transient) is retried with
+// capped backoff without end while the buffer keeps absorbing. An entry the bus refuses for good (permanent, or a
+// failure nobody knows that persists) is dead-lettered, cut to a bound, and passed: one entry never stalls the
+// rest. No error leaves the loop: each ends in a retry, a dead letter or a logged, counted failure.
 import { trace } from '@opentelemetry/api';
-
-import type { EventBus } from '@kiln/bus';
+import { classifyFailure, describeError, type EventBus } from '@kiln/bus';
+import { topics } from '@kiln/contracts';
 import type { Logger } from '@kiln/service-kit';
 import type { DiskBuffer } from '../buffer/disk-buffer';
 import type { Entry } from '../buffer/framing';
+import { deadLetterOf, recordBytes } from './record-bounds';
+
+type OutRecord = { key: string; value: Uint8Array; headers: Record<string, string> };
 
 export interface ForwarderOptions {
   buffer: DiskBuffer;
@@ -15,24 +24,45 @@ export interface ForwarderOptions {
   maxEntriesPerPublish: number;
   maxBytesPerPublish: number;
   retry: { initialDelayMs: number; maxDelayMs: number };
+  /** Larger records are dead-lettered before they are offered to the bus (which would refuse them). */
+  maxRecordBytes: number;
+  /** A dead-lettered entry's payload is cut to this. */
+  maxDeadLetterPayloadBytes: number;
+  /** Attempts of one entry failing for an unknown reason before it is dead-lettered. */
+  maxAttemptsOnUnknownFailure: number;
+  /**
+   * Resolves once what was published to `topic` so far is durable beyond the bus's memory; entries are released
+   * from the buffer only then. Absent: publish itself is durable (Kafka).
+   */
+  delivered?: (topic: string, signal: AbortSignal) => Promise<void>;
+  /** Published batches that may wait for `delivered` at once (default 64). */
+  maxUndeliveredBatches?: number;
   onPublished(entries: readonly Entry[], durationMs: number): void;
   onBusState(up: boolean): void;
+  /** An entry the bus refused for good went to kiln.dlq.v1 instead. */
+  onDeadLettered(entry: Entry, reason: string): void;
+  /** A failure that ended in a retry: where (publish, delivery, buffer) and its class. */
+  onFailure(stage: 'publish' | 'delivery' | 'buffer', failureClass: string): void;
 }
 
 const tracer = trace.getTracer('@kiln/ingestion');
+const LOOP_RETRY_MS = 1_000;
 
 export class Forwarder {
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined;
   private busUp = true;
+  /** Batches read from the buffer and not yet released, oldest first. */
+  private readonly unreleased: (readonly Entry[])[] = [];
+  private releasing: Promise<void> = Promise.resolve();
+  /** Set when a delivery wait failed: later batches must not be released past the one that was not. */
+  private releaseBroken = false;
+  private lastSentId = 0;
 
   constructor(private readonly options: ForwarderOptions) {}
 
   start(): void {
-    this.running ??= this.run().catch((error: unknown) => {
-      this.options.logger.fatal({ err: error }, 'the forwarder stopped: samples stay in the buffer');
-      throw error;
-    });
+    this.running ??= this.run();
   }
 
   /**
@@ -41,64 +71,237 @@ export class Forwarder {
    */
   async stop(graceMs = 2_000): Promise<void> {
     this.stopping.abort();
-    const running = this.running?.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([running, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([
+      Promise.all([this.running, this.releasing]),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
     clearTimeout(timer);
+  }
+
+  /** When the oldest entry read but not yet released was appended (epoch ms); undefined when none waits. */
+  oldestUnreleasedAppendedAtMs(): number | undefined {
+    return this.unreleased[0]?.[0]?.appendedAtMs;
   }
 
   private async run(): Promise<void> {
     const { buffer } = this.options;
     const signal = this.stopping.signal;
     while (!signal.aborted) {
-      const entries = await buffer.read(this.options.maxEntriesPerPublish, this.options.maxBytesPerPublish);
-      if (entries.length === 0) {
-        await buffer.waitForData(signal);
-        continue;
+      try {
+        await this.waitForReleaseRoom();
+        const entries = await buffer.read(this.options.maxEntriesPerPublish, this.options.maxBytesPerPublish);
+        if (entries.length === 0) {
+          await buffer.waitForData(signal);
+          continue;
+        }
+        this.unreleased.push(entries);
+        if (!(await this.send(entries, signal))) return;
+        this.lastSentId = entries[entries.length - 1]?.id ?? this.lastSentId;
+        await this.release(entries, signal);
+      } catch (error) {
+        // A read or acknowledgement failed (the disk): read again from the first entry not sent, after a pause.
+        this.options.onFailure('buffer', classifyFailure(error));
+        this.options.logger.error({ err: error }, 'the forwarder could not read or release buffered entries');
+        this.unreleased.splice(0);
+        buffer.rewindTo(this.lastSentId + 1);
+        await pause(LOOP_RETRY_MS, signal);
       }
-      if (!(await this.publish(entries, signal))) return;
-      // Acknowledged even while stopping: the bus has them (a closed buffer ignores it).
-      await buffer.ack(entries);
     }
   }
 
-  /** Publishes until the bus takes the entries; false when stopped first. */
-  private async publish(entries: readonly Entry[], signal: AbortSignal): Promise<boolean> {
+  /** Publishes the entries in order; false when stopped first. Entries the bus can never take go to the DLQ. */
+  private async send(entries: readonly Entry[], signal: AbortSignal): Promise<boolean> {
+    const started = Date.now();
+    for (const run of this.runsByTopic(entries)) {
+      if (!(await this.publishRun(run, signal))) return false;
+    }
+    this.setBusState(true);
+    this.options.onPublished(entries, Date.now() - started);
+    return true;
+  }
+
+  /** A run of one topic at once; when that fails for another reason than the world, entry by entry. */
+  private async publishRun(run: Run, signal: AbortSignal): Promise<boolean> {
     for (let failures = 0; ; failures += 1) {
-      const started = Date.now();
       try {
-        // Runs of one topic, in buffer order: order per key holds on every topic.
-        for (const run of runsByTopic(entries)) {
-          await tracer.startActiveSpan(`${run.topic} publish`, async (span) => {
-            span.setAttribute('messaging.destination.name', run.topic);
-            span.setAttribute('messaging.batch.message_count', run.records.length);
-            try {
-              await this.options.bus.publish(run.topic, run.records);
-            } finally {
-              span.end();
-            }
-          });
-        }
-        this.setBusState(true);
-        this.options.onPublished(entries, Date.now() - started);
+        await this.publish(
+          run.topic,
+          run.records.map((item) => item.record),
+        );
         return true;
       } catch (error) {
         if (signal.aborted) return false;
+        const failureClass = classifyFailure(error);
+        this.options.onFailure('publish', failureClass);
+        if (failureClass !== 'transient' && run.records.length > 1) break;
+        if (failureClass !== 'transient') return this.publishOne(run.topic, run.records[0], signal, error);
         this.setBusState(false, error);
-        const delay = Math.min(
-          this.options.retry.maxDelayMs,
-          this.options.retry.initialDelayMs * 2 ** failures,
-        );
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-        if (signal.aborted) return false;
+        if (!(await pause(this.backoff(failures), signal))) return false;
       }
     }
+    for (const item of run.records) {
+      if (!(await this.publishOne(run.topic, item, signal))) return false;
+    }
+    return true;
+  }
+
+  private async publishOne(
+    topic: string,
+    item: RunRecord | undefined,
+    signal: AbortSignal,
+    firstError?: unknown,
+  ): Promise<boolean> {
+    if (item === undefined) return true;
+    let unknownFailures = 0;
+    let pending = firstError;
+    for (let failures = 0; ; failures += 1) {
+      if (pending === undefined) {
+        try {
+          await this.publish(topic, [item.record]);
+          return true;
+        } catch (error) {
+          if (signal.aborted) return false;
+          this.options.onFailure('publish', classifyFailure(error));
+          pending = error;
+        }
+      }
+      const failureClass = classifyFailure(pending);
+      if (failureClass === 'unknown') unknownFailures += 1;
+      if (
+        failureClass === 'permanent' ||
+        (failureClass === 'unknown' && unknownFailures >= this.options.maxAttemptsOnUnknownFailure)
+      ) {
+        return this.deadLetter(item.entry, `the bus refused the record: ${describeError(pending)}`, signal);
+      }
+      this.setBusState(false, pending);
+      pending = undefined;
+      if (!(await pause(this.backoff(failures), signal))) return false;
+    }
+  }
+
+  /**
+   * Sends the entry's dead letter instead of it. If even that fails the bus is what fails, not the entry: retried
+   * without end, like any outage.
+   */
+  private async deadLetter(entry: Entry, reason: string, signal: AbortSignal): Promise<boolean> {
+    const record = deadLetterOf(entry, reason, this.options.maxDeadLetterPayloadBytes);
+    for (let failures = 0; ; failures += 1) {
+      try {
+        await this.publish(topics.dlq.name, [record]);
+        this.options.onDeadLettered(entry, reason);
+        this.options.logger.error(
+          { entryId: entry.id, topic: entry.topic, key: record.key, bytes: entry.value.byteLength, reason },
+          `a buffered entry the bus refused for good went to ${topics.dlq.name}`,
+        );
+        return true;
+      } catch (error) {
+        if (signal.aborted) return false;
+        this.options.onFailure('publish', classifyFailure(error));
+        this.setBusState(false, error);
+        if (!(await pause(this.backoff(failures), signal))) return false;
+      }
+    }
+  }
+
+  private async publish(topic: string, records: readonly OutRecord[]): Promise<void> {
+    await tracer.startActiveSpan(`${topic} publish`, async (span) => {
+      span.setAttribute('messaging.destination.name', topic);
+      span.setAttribute('messaging.batch.message_count', records.length);
+      try {
+        await this.options.bus.publish(topic, records);
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  /**
+   * Acknowledges the entries in the buffer: at once, or, with `delivered`, once what was published is durable;
+   * meanwhile the loop sends what follows. Releases happen in order and never past one that failed.
+   */
+  private async release(entries: readonly Entry[], signal: AbortSignal): Promise<void> {
+    const delivered = this.options.delivered;
+    if (delivered === undefined) {
+      await this.acknowledge(entries);
+      return;
+    }
+    const topicsOf = [...new Set(entries.map((entry) => entry.topic))];
+    const durable = Promise.all(topicsOf.map((topic) => delivered(topic, signal)));
+    // Observed here at once: a rejection while earlier releases are awaited is not left unhandled.
+    durable.catch(() => undefined);
+    this.releasing = this.releasing.then(async () => {
+      if (this.releaseBroken) return;
+      try {
+        await durable;
+      } catch (error) {
+        this.releaseBroken = true;
+        if (!signal.aborted) {
+          this.options.onFailure('delivery', classifyFailure(error));
+          this.options.logger.error(
+            { err: error },
+            'stopped waiting for buffered entries to be committed; they stay in the buffer for the next start',
+          );
+        }
+        return;
+      }
+      try {
+        await this.acknowledge(entries);
+      } catch (error) {
+        // The cursor is the last acknowledged id: the next acknowledgement writes it again.
+        this.options.onFailure('buffer', classifyFailure(error));
+        this.options.logger.error({ err: error }, 'the store-and-forward cursor could not be written');
+      }
+    });
+  }
+
+  private async acknowledge(entries: readonly Entry[]): Promise<void> {
+    // Acknowledged even while stopping: the bus has them (a closed buffer ignores it).
+    if (this.unreleased[0] === entries) this.unreleased.shift();
+    await this.options.buffer.ack(entries);
+  }
+
+  private async waitForReleaseRoom(): Promise<void> {
+    const max = this.options.maxUndeliveredBatches ?? 64;
+    while (this.unreleased.length >= max && !this.releaseBroken && !this.stopping.signal.aborted) {
+      await this.releasing;
+    }
+  }
+
+  /** Runs of one topic, in buffer order (order per key holds on every topic); oversized entries become dead letters. */
+  private runsByTopic(entries: readonly Entry[]): Run[] {
+    const runs: Run[] = [];
+    for (const entry of entries) {
+      const item = this.recordOf(entry);
+      let run = runs[runs.length - 1];
+      if (run === undefined || run.topic !== item.topic) {
+        run = { topic: item.topic, records: [] };
+        runs.push(run);
+      }
+      run.records.push({ entry, record: item.record });
+    }
+    return runs;
+  }
+
+  private recordOf(entry: Entry): { topic: string; record: OutRecord } {
+    const record = { key: entry.key, value: entry.value, headers: { ...entry.headers } };
+    const bytes = recordBytes(record);
+    if (bytes <= this.options.maxRecordBytes) return { topic: entry.topic, record };
+    const reason = `the entry is ${bytes} bytes as a record, over the ${this.options.maxRecordBytes}-byte limit of the bus`;
+    this.options.onDeadLettered(entry, reason);
+    this.options.logger.error(
+      { entryId: entry.id, topic: entry.topic, key: entry.key.slice(0, 200), bytes },
+      `a buffered entry too large for the bus goes to ${topics.dlq.name}, cut down`,
+    );
+    return {
+      topic: topics.dlq.name,
+      record: deadLetterOf(entry, reason, this.options.maxDeadLetterPayloadBytes),
+    };
+  }
+
+  private backoff(failures: number): number {
+    const { initialDelayMs, maxDelayMs } = this.options.retry;
+    return Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(failures, 30));
   }
 
   private setBusState(up: boolean, error?: unknown): void {
@@ -111,20 +314,26 @@ export class Forwarder {
   }
 }
 
-function runsByTopic(
-  entries: readonly Entry[],
-): { topic: string; records: { key: string; value: Uint8Array; headers: Record<string, string> }[] }[] {
-  const runs: {
-    topic: string;
-    records: { key: string; value: Uint8Array; headers: Record<string, string> }[];
-  }[] = [];
-  for (const entry of entries) {
-    let run = runs[runs.length - 1];
-    if (run === undefined || run.topic !== entry.topic) {
-      run = { topic: entry.topic, records: [] };
-      runs.push(run);
-    }
-    run.records.push({ key: entry.key, value: entry.value, headers: { ...entry.headers } });
-  }
-  return runs;
+interface RunRecord {
+  entry: Entry;
+  record: OutRecord;
+}
+
+interface Run {
+  topic: string;
+  records: RunRecord[];
+}
+
+/** Waits `ms` unless stopped first; false when stopped. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve(!signal.aborted);
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

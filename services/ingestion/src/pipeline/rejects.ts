@@ -8,6 +8,11 @@ import type { RejectedInput } from '../connectors/types';
 
 export const INGESTION_SERVICE = 'ingestion';
 const MAX_ERROR_LENGTH = 2_000;
+/** Longest key and origin header kept: an MQTT topic may be 64 KiB, a buffered entry's metadata may not. */
+const MAX_NAME_LENGTH = 1_024;
+
+/** Set on a dead letter whose payload was cut to the configured bound: the payload's original length in bytes. */
+export const TRUNCATED_FROM_HEADER = 'kiln-dlq-payload-truncated-from';
 
 export interface RejectSinkOptions {
   /** Appends to the store-and-forward buffer; false when its overflow policy refused the entry. */
@@ -18,6 +23,8 @@ export interface RejectSinkOptions {
   onRejected(connectorId: string, cause: string): void;
   /** The buffer was full and its policy dropped the rejected payload (counted there too). */
   onDeadLetterDropped(connectorId: string): void;
+  /** Payloads longer than this are dead-lettered cut to it (deadLetters.maxPayloadBytes). */
+  maxPayloadBytes: number;
 }
 
 export class RejectSink {
@@ -25,26 +32,20 @@ export class RejectSink {
 
   constructor(private readonly options: RejectSinkOptions) {}
 
+  /** Never throws: it is called from connectors' event handlers, where an exception would end the process. */
   reject(connectorId: string, input: RejectedInput): void {
-    this.options.onRejected(connectorId, input.cause);
-    this.log(connectorId, input);
-    const message = describe(input.error).slice(0, MAX_ERROR_LENGTH);
-    const accepted = this.options.append({
-      topic: topics.dlq.name,
-      key: input.sourceId,
-      value: input.payload,
-      samples: 0,
-      headers: {
-        [dlqHeaderNames.sourceTopic]: input.origin ?? input.sourceId,
-        [dlqHeaderNames.sourceKey]: input.sourceId,
-        [dlqHeaderNames.service]: INGESTION_SERVICE,
-        [dlqHeaderNames.consumerGroup]: `connector/${connectorId}`,
-        [dlqHeaderNames.error]: message,
-        [dlqHeaderNames.errorKind]: input.cause,
-        [dlqHeaderNames.time]: new Date().toISOString(),
-      },
-    });
-    if (!accepted) this.options.onDeadLetterDropped(connectorId);
+    try {
+      this.options.onRejected(connectorId, input.cause);
+      this.log(connectorId, input);
+      const accepted = this.options.append(deadLetterEntry(connectorId, input, this.options.maxPayloadBytes));
+      if (!accepted) this.options.onDeadLetterDropped(connectorId);
+    } catch (error) {
+      this.options.logger.error(
+        { err: error, connector: connectorId, cause: input.cause, sourceId: clipped(input.sourceId) },
+        'a rejected payload could not be kept for kiln.dlq.v1',
+      );
+      this.options.onDeadLetterDropped(connectorId);
+    }
   }
 
   private log(connectorId: string, input: RejectedInput): void {
@@ -68,6 +69,36 @@ export class RejectSink {
       `input rejected (${input.cause}); the payload is in ${topics.dlq.name}`,
     );
   }
+}
+
+/** The buffered dead letter of rejected input: payload cut to maxPayloadBytes, names cut to a header's length. */
+export function deadLetterEntry(
+  connectorId: string,
+  input: RejectedInput,
+  maxPayloadBytes: number,
+): Omit<Entry, 'id'> {
+  const payload = input.payload;
+  const truncated = payload.byteLength > maxPayloadBytes;
+  return {
+    topic: topics.dlq.name,
+    key: clipped(input.sourceId),
+    value: truncated ? payload.subarray(0, maxPayloadBytes) : payload,
+    samples: 0,
+    headers: {
+      [dlqHeaderNames.sourceTopic]: clipped(input.origin ?? input.sourceId),
+      [dlqHeaderNames.sourceKey]: clipped(input.sourceId),
+      [dlqHeaderNames.service]: INGESTION_SERVICE,
+      [dlqHeaderNames.consumerGroup]: clipped(`connector/${connectorId}`),
+      [dlqHeaderNames.error]: describe(input.error).slice(0, MAX_ERROR_LENGTH),
+      [dlqHeaderNames.errorKind]: clipped(input.cause),
+      [dlqHeaderNames.time]: new Date().toISOString(),
+      ...(truncated ? { [TRUNCATED_FROM_HEADER]: String(payload.byteLength) } : {}),
+    },
+  };
+}
+
+function clipped(text: string): string {
+  return text.length > MAX_NAME_LENGTH ? text.slice(0, MAX_NAME_LENGTH) : text;
 }
 
 function describe(error: unknown): string {

@@ -11,6 +11,7 @@ import { decodeSparkplugPayload } from '../../src/connectors/sparkplug/payload-c
 import { TestEdgeNode, doubleMetric } from '../sparkplug/test-edge-node';
 import {
   counterValues,
+  REPLAYED_DAY_SAMPLES,
   startIngestionInProcess,
   type IngestionInProcess,
 } from '../support/ingestion-in-process';
@@ -62,24 +63,28 @@ describeWith(['kafka', 'mqtt'], 'acceptance: malformed input to kiln.dlq.v1', ()
         id === `mqtt/${mqttId}` || id.startsWith(`sparkplug/${groupId}/`) || id === `http/${httpId}-good`,
       keepDeadLetter: (record) => consumerGroups.has(record.headers[dlqHeaderNames.consumerGroup] ?? ''),
     });
-    running = await startIngestionInProcess('malformed-acceptance', [
-      {
-        kind: 'mqtt',
-        id: mqttId,
-        url: mqttUrl,
-        cleanSession: true,
-        subscriptions: [
-          {
-            topic: `${topicPrefix}/+machine/+signal`,
-            tag: '{machine}/{signal}',
-            valuePointer: '/value',
-            timestampPointer: '/timestamp',
-          },
-        ],
-      },
-      { kind: 'sparkplug', id: sparkplugId, url: mqttUrl, hostId, groups: [groupId] },
-      { kind: 'http', id: httpId, host: '127.0.0.1', port: httpPort },
-    ]);
+    running = await startIngestionInProcess(
+      'malformed-acceptance',
+      [
+        {
+          kind: 'mqtt',
+          id: mqttId,
+          url: mqttUrl,
+          cleanSession: true,
+          subscriptions: [
+            {
+              topic: `${topicPrefix}/+machine/+signal`,
+              tag: '{machine}/{signal}',
+              valuePointer: '/value',
+              timestampPointer: '/timestamp',
+            },
+          ],
+        },
+        { kind: 'sparkplug', id: sparkplugId, url: mqttUrl, hostId, groups: [groupId] },
+        { kind: 'http', id: httpId, host: '127.0.0.1', port: httpPort },
+      ],
+      REPLAYED_DAY_SAMPLES,
+    );
     const host = running;
     const kafka = reader;
     await waitUntil(() => [mqttId, sparkplugId, httpId].every((id) => host.stateOf(id) === 'connected'), {

@@ -17,6 +17,7 @@ import { describeWith, uniqueName, waitUntil } from '@kiln/test-infra';
 import { delay } from '../opcua/support/wait';
 import {
   recordStates,
+  REPLAYED_DAY_SAMPLES,
   startIngestionInProcess,
   type IngestionInProcess,
 } from '../support/ingestion-in-process';
@@ -95,25 +96,29 @@ describeWith(['kafka'], 'acceptance: OPC UA to kiln.raw.v1', () => {
     });
 
     reader = await startTopicReader('opcua-acceptance', { keepSource: (id) => id === sourceId });
-    running = await startIngestionInProcess('opcua-acceptance', [
-      {
-        kind: 'opcua',
-        id: connectorId,
-        endpointUrl: opcua.endpointUrl,
-        securityMode: 'SignAndEncrypt',
-        securityPolicy: 'Basic256Sha256',
-        auth: { type: 'username', ...USER },
-        // Trust by the server's certificate, not by accepting whatever server answers.
-        pki: {
-          folder: pkiFolder('client'),
-          trustedServerCertificates: [opcua.serverCertificateFile],
-          automaticallyAcceptUnknownCertificate: false,
+    running = await startIngestionInProcess(
+      'opcua-acceptance',
+      [
+        {
+          kind: 'opcua',
+          id: connectorId,
+          endpointUrl: opcua.endpointUrl,
+          securityMode: 'SignAndEncrypt',
+          securityPolicy: 'Basic256Sha256',
+          auth: { type: 'username', ...USER },
+          // Trust by the server's certificate, not by accepting whatever server answers.
+          pki: {
+            folder: pkiFolder('client'),
+            trustedServerCertificates: [opcua.serverCertificateFile],
+            automaticallyAcceptUnknownCertificate: false,
+          },
+          subscription: { publishingIntervalMs: 100, samplingIntervalMs: 50, queueSize: 1000 },
+          reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+          nodes: tags.map((tag) => ({ browsePath: `/Objects/${tag}` })),
         },
-        subscription: { publishingIntervalMs: 100, samplingIntervalMs: 50, queueSize: 1000 },
-        reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
-        nodes: tags.map((tag) => ({ browsePath: `/Objects/${tag}` })),
-      },
-    ]);
+      ],
+      REPLAYED_DAY_SAMPLES,
+    );
     const states = recordStates(running, connectorId);
     const kafka = reader;
     const seen = (): string =>

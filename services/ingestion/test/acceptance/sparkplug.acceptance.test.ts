@@ -17,6 +17,7 @@ import { describeWith, serviceEndpoints, uniqueName, waitUntil } from '@kiln/tes
 import { delay } from '../opcua/support/wait';
 import {
   counterValues,
+  REPLAYED_DAY_SAMPLES,
   startIngestionInProcess,
   type IngestionInProcess,
 } from '../support/ingestion-in-process';
@@ -56,18 +57,22 @@ describeWith(['kafka', 'mqtt'], 'acceptance: Sparkplug B through Mosquitto to ki
     reader = await startTopicReader('sparkplug-acceptance', {
       keepSource: (id) => id.startsWith(`${nodeSourceId}/`) || id === nodeSourceId,
     });
-    running = await startIngestionInProcess('sparkplug-acceptance', [
-      {
-        kind: 'sparkplug',
-        id: connectorId,
-        url: mqttUrl,
-        hostId,
-        groups: [groupId],
-        reorderTimeoutMs: 300,
-        rebirthMinIntervalMs: 1_000,
-        reconnectPeriodMs: 500,
-      },
-    ]);
+    running = await startIngestionInProcess(
+      'sparkplug-acceptance',
+      [
+        {
+          kind: 'sparkplug',
+          id: connectorId,
+          url: mqttUrl,
+          hostId,
+          groups: [groupId],
+          reorderTimeoutMs: 300,
+          rebirthMinIntervalMs: 1_000,
+          reconnectPeriodMs: 500,
+        },
+      ],
+      REPLAYED_DAY_SAMPLES,
+    );
     const host = running;
     await waitUntil(() => host.stateOf(connectorId) === 'connected', {
       timeoutMs: 15_000,

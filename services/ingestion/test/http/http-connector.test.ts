@@ -1,6 +1,14 @@
 import { httpConnectorConfigSchema, type HttpConnectorConfigInput } from '../../src/connectors/http/config';
 import { createHttpConnector, type HttpConnector } from '../../src/connectors/http/http-connector';
+import { DEFAULT_SAMPLE_RULES, type SampleRules } from '../../src/pipeline/sample-check';
 import { collectingContext, type CollectingContext } from '../support/collecting-context';
+
+// The examples are stamped in 2024: a window reaching back ten years takes them.
+const TEN_YEARS_US = 10 * 366 * 24 * 3600 * 1_000_000;
+const REPLAY_RULES: SampleRules = {
+  ...DEFAULT_SAMPLE_RULES,
+  window: { ...DEFAULT_SAMPLE_RULES.window, pastUs: TEN_YEARS_US },
+};
 
 const TOKEN = 'line-1-gateway-secret-token';
 
@@ -12,8 +20,9 @@ afterEach(async () => {
 
 async function start(
   overrides: Partial<HttpConnectorConfigInput> = {},
+  rules: SampleRules = REPLAY_RULES,
 ): Promise<{ context: CollectingContext; url: string }> {
-  const context = collectingContext('http-test');
+  const context = collectingContext('http-test', rules);
   connector = createHttpConnector(
     httpConnectorConfigSchema.parse({ kind: 'http', id: 'push', host: '127.0.0.1', port: 0, ...overrides }),
   );
@@ -218,5 +227,52 @@ describe('HTTP push connector', () => {
     connector = undefined;
     expect(context.currentState()).toBe('stopped');
     await expect(post(url, { source: 'gw', samples: [] })).rejects.toThrow();
+  });
+  it('refuses a batch whose sample lies outside the plausible window, naming the field, and dead-letters the body', async () => {
+    const { context, url } = await start({}, DEFAULT_SAMPLE_RULES);
+    const body = {
+      source: 'gw',
+      samples: [
+        { tag: 'ok', value: 1, timestamp: Date.now() },
+        { tag: 'old', value: 2, timestamp: '2024-05-01T06:00:00Z' },
+        { tag: 'ahead', value: 3, timestamp: Date.now() + 3 * 24 * 3600 * 1000 },
+      ],
+    };
+    const response = await post(url, body);
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { issues: { field: string; message: string }[] };
+    expect(answer.issues).toEqual([
+      {
+        field: 'samples[1].timestamp',
+        message: expect.stringMatching(/^is 2024-05-01T06:00:00.000Z, outside/),
+      },
+      { field: 'samples[2].timestamp', message: expect.stringMatching(/outside the accepted window/) },
+    ]);
+    expect(context.samples).toEqual([]);
+    expect(context.rejected).toMatchObject([{ sourceId: 'http/gw', cause: 'bad-request' }]);
+    expect(Buffer.from(context.rejected[0]?.payload ?? []).toString()).toBe(JSON.stringify(body));
+
+    const beyond = await post(url, { source: 'gw', samples: [{ tag: 'far', value: 3, timestamp: 1e16 }] });
+    expect(beyond.status).toBe(400);
+    expect(((await beyond.json()) as { message: string }).message).toMatch(
+      /^samples\[0\]\.timestamp: is 10000000000000000000 us, not a time between 1970 and/,
+    );
+  });
+
+  it('refuses a tag with a control character and a number JSON reads as Infinity, naming each field', async () => {
+    const { context, url } = await start();
+    const response = await post(
+      url,
+      '{"source":"gw","samples":[{"tag":"a\\u0000b","value":1},{"tag":"big","value":1e400},{"tag":"w","value":[1,-1e999]}]}',
+    );
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { issues: { field: string; message: string }[] };
+    expect(answer.issues.map((issue) => issue.field)).toEqual([
+      'samples[0].tag',
+      'samples[1].value',
+      'samples[2].value',
+    ]);
+    expect(answer.issues[0]?.message).toMatch(/U\+0000/);
+    expect(context.samples).toEqual([]);
   });
 });

@@ -52,7 +52,11 @@ describeWith(['kafka'], 'a 1 MB malformed body through Kafka', () => {
     expect(kafka.samples.map((sample) => sample.value)).toEqual([0, 1, 2]);
     const [deadLetter] = kafka.deadLetters;
     expect(deadLetter?.value.byteLength).toBe(256 * 1024);
-    expect(Buffer.from(deadLetter?.value ?? []).subarray(0, 11).toString()).toBe('{"source": ');
+    expect(
+      Buffer.from(deadLetter?.value ?? [])
+        .subarray(0, 11)
+        .toString(),
+    ).toBe('{"source": ');
     expect(deadLetter?.headers['kiln-dlq-payload-truncated-from']).toBe(String(MB));
     expect(deadLetter?.headers[dlqHeaderNames.errorKind]).toBe('malformed-json');
   });
@@ -89,10 +93,13 @@ describe('an entry the bus refuses for good', () => {
 
     running = await startPipeline('oversized-head', { buffer: { directory, fsync: 'never' } });
     const pipeline = running;
-    await waitUntil(() => pipeline.deadLetters.length === 1 && pipeline.ingestion.buffer.stats().entries === 0, {
-      timeoutMs: 10_000,
-      what: 'the refused entry dead-lettered and the buffer empty',
-    });
+    await waitUntil(
+      () => pipeline.deadLetters.length === 1 && pipeline.ingestion.buffer.stats().entries === 0,
+      {
+        timeoutMs: 10_000,
+        what: 'the refused entry dead-lettered and the buffer empty',
+      },
+    );
     const [deadLetter] = pipeline.deadLetters;
     expect(deadLetter?.value.byteLength).toBe(256 * 1024);
     expect(deadLetter?.headers['kiln-dlq-payload-truncated-from']).toBe(String(MB));
@@ -115,11 +122,14 @@ describe('an entry the bus refuses for good', () => {
     expect((await post(url, { source: 'scope', samples: [{ tag: 'after', value: 1 }] })).status).toBe(202);
     const pipeline = running;
     await waitUntil(
-      () => pipeline.samples.some((entry) => entry.sample.tag === 'after') && pipeline.deadLetters.length === 1,
+      () =>
+        pipeline.samples.some((entry) => entry.sample.tag === 'after') && pipeline.deadLetters.length === 1,
       { timeoutMs: 10_000, what: 'every sample published and the huge one dead-lettered' },
     );
     expect(pipeline.samples.map((entry) => entry.sample.tag)).toEqual([...many.map((s) => s.tag), 'after']);
-    expect(pipeline.deadLetters[0]?.headers[dlqHeaderNames.error]).toMatch(/huge.*over the .*-byte record limit/);
+    expect(pipeline.deadLetters[0]?.headers[dlqHeaderNames.error]).toMatch(
+      /huge.*over the .*-byte record limit/,
+    );
   });
 });
 
@@ -142,13 +152,25 @@ describe('readiness of the store-and-forward buffer', () => {
       // A consumer group that takes a batch and never finishes it: the partition fills, publishes wait.
       let release: () => void = () => undefined;
       const held = new Promise<void>((resolve) => (release = resolve));
-      await running.bus.subscribe({ groupId: uniqueName('stalled'), topics: [topics.raw.name], handler: () => held });
-      const value = 'x'.repeat(4_000);
-      for (let n = 0; n < 300; n += 1) await post(url, { source: `s${n % 7}`, samples: [{ tag: 't', value }] });
-      await waitUntil(async () => (await check.check().then(() => 'ok', (error: Error) => error.message)) !== 'ok', {
-        timeoutMs: 10_000,
-        what: 'readiness to fail',
+      await running.bus.subscribe({
+        groupId: uniqueName('stalled'),
+        topics: [topics.raw.name],
+        handler: () => held,
       });
+      const value = 'x'.repeat(4_000);
+      for (let n = 0; n < 300; n += 1)
+        await post(url, { source: `s${n % 7}`, samples: [{ tag: 't', value }] });
+      await waitUntil(
+        async () =>
+          (await check.check().then(
+            () => 'ok',
+            (error: Error) => error.message,
+          )) !== 'ok',
+        {
+          timeoutMs: 10_000,
+          what: 'readiness to fail',
+        },
+      );
       await expect(check.check()).rejects.toThrow(/oldest unsent entry .* older than 300 ms/);
       release();
       await waitUntil(() => running.ingestion.buffer.stats().entries === 0, {

@@ -29,6 +29,8 @@ export async function startPipeline(
   name: string,
   section: SectionInput,
   busOptions: { maxBufferedBytesPerPartition?: number } = {},
+  /** How the buffer learns that what it published is durable (see IngestionDependencies.delivered). */
+  delivered?: (bus: InProcessBus) => (topic: string, signal: AbortSignal) => Promise<void>,
 ): Promise<PipelineUnderTest> {
   const directory = mkdtempSync(join(tmpdir(), `kiln-${name}-`));
   const bus = new InProcessBus({ service: 'ingestion', ...busOptions });
@@ -63,7 +65,7 @@ export async function startPipeline(
       batching: { lingerMs: 10 },
       ...section,
     }),
-    { bus, logger, registry },
+    { bus, logger, registry, ...(delivered === undefined ? {} : { delivered: delivered(bus) }) },
   );
   return {
     ingestion,

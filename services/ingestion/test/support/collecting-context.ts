@@ -2,6 +2,7 @@
 // can check it against what the real protocol peer sent.
 import { createLogger, createMetricsRegistry } from '@kiln/service-kit';
 import type { ConnectorContext, ConnectorState, RejectedInput, Sample } from '../../src/connectors/types';
+import type { SampleRules } from '../../src/pipeline/sample-check';
 
 export interface CollectingContext extends ConnectorContext {
   readonly samples: { sourceId: string; sample: Sample }[];
@@ -12,7 +13,7 @@ export interface CollectingContext extends ConnectorContext {
   currentState(): ConnectorState | undefined;
 }
 
-export function collectingContext(name = 'test-connector'): CollectingContext {
+export function collectingContext(name = 'test-connector', sampleRules?: SampleRules): CollectingContext {
   const samples: { sourceId: string; sample: Sample }[] = [];
   const rejected: RejectedInput[] = [];
   const states: { state: ConnectorState; detail?: string }[] = [];
@@ -22,6 +23,7 @@ export function collectingContext(name = 'test-connector'): CollectingContext {
       level: process.env['KILN_TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'warn',
     }),
     registry: createMetricsRegistry({ service: name, processMetrics: false }),
+    ...(sampleRules === undefined ? {} : { sampleRules }),
     samples,
     rejected,
     states,

@@ -24,14 +24,19 @@ export interface IngestionInProcess {
   stop(): Promise<void>;
 }
 
+/** Source times of the simulated plant's fixed day (2025-03-03) are older than the live default window. */
+export const REPLAYED_DAY_SAMPLES = { maxSourceTimeAgeMs: 10 * 366 * 24 * 3600 * 1000 } as const;
+
 export async function startIngestionInProcess(
   name: string,
   connectors: readonly ConnectorConfigInput[],
+  samples: z.input<typeof ingestionSectionSchema>['samples'] = {},
 ): Promise<IngestionInProcess> {
   const directory = mkdtempSync(join(tmpdir(), `kiln-${name}-`));
   const section = ingestionSectionSchema.parse({
     buffer: { directory: join(directory, 'buffer'), fsync: 'never' },
     batching: { lingerMs: 20 },
+    samples,
     connectors,
   });
   const lifecycle = testLifecycle();

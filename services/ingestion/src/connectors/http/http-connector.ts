@@ -3,7 +3,9 @@
 // it again, and never has to find out which of its samples already went through.
 //
 //   202 { accepted: n }          emitted as one batch of source `http/<source>`
-//   400 { error, message, issues } malformed JSON or a field that does not match; dead-lettered with the body
+//   400 { error, message, issues } malformed JSON, a field that does not match, or a sample the pipeline would
+//                                refuse (time outside the plausible window, control characters, Infinity);
+//                                dead-lettered with the body
 //   401                          missing or wrong bearer token; not dead-lettered (the body is not read)
 //   413 / 415                    body over maxBodyBytes / not application/json; not dead-lettered
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -13,9 +15,15 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { nowMicros, type Connector, type ConnectorContext } from '../types';
+import {
+  DEFAULT_SAMPLE_RULES,
+  sampleProblem,
+  type SampleField,
+  type SampleRules,
+} from '../../pipeline/sample-check';
+import { nowMicros, type Connector, type ConnectorContext, type Sample } from '../types';
 import type { HttpConnectorConfig } from './config';
-import { parseSampleBatch, SOURCE_NAME, toSamples } from './sample-batch';
+import { parseSampleBatch, SampleBatchError, SOURCE_NAME, toSamples, type BatchIssue } from './sample-batch';
 
 export interface HttpConnector extends Connector {
   readonly kind: 'http';
@@ -168,8 +176,47 @@ async function receive(
   }
 
   const samples = toSamples(parsed.batch, receiveTimeUs);
+  const refused = refusedSamples(samples, receiveTimeUs, context.sampleRules ?? DEFAULT_SAMPLE_RULES);
+  if (refused !== undefined) {
+    context.reject({
+      sourceId: `http/${parsed.batch.source}`,
+      cause: 'bad-request',
+      error: refused,
+      payload: raw,
+      origin: config.path,
+    });
+    return reply.code(400).send({ error: 'bad-request', message: refused.message, issues: refused.issues });
+  }
   if (samples.length > 0) context.emit(`http/${parsed.batch.source}`, samples);
   return reply.code(202).send({ accepted: samples.length });
+}
+
+// The request's own names for the Sample fields a client sets.
+const requestField: Record<SampleField, string> = {
+  sourceId: 'source',
+  tag: 'tag',
+  value: 'value',
+  sourceTimeUs: 'timestamp',
+  receiveTimeUs: 'timestamp',
+};
+const MAX_ISSUES = 10;
+
+/**
+ * The samples the pipeline would refuse (a time outside the plausible window, a control character, a number
+ * JSON parsed as Infinity), as the issues of a 400: the request is refused whole, like one that breaks the schema.
+ */
+function refusedSamples(
+  samples: readonly Sample[],
+  nowUs: number,
+  rules: SampleRules,
+): SampleBatchError | undefined {
+  const issues: BatchIssue[] = [];
+  samples.forEach((sample, index) => {
+    const problem = sampleProblem(sample, nowUs, rules);
+    if (problem !== undefined && issues.length < MAX_ISSUES)
+      issues.push({ field: `samples[${index}].${requestField[problem.field]}`, message: problem.problem });
+  });
+  return issues.length === 0 ? undefined : new SampleBatchError(issues);
 }
 
 /** The source a refused body names, when it names a usable one; else the connector. */

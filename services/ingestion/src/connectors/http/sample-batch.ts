@@ -1,6 +1,7 @@
 // The body of `POST <path>`: a batch of samples of one source, validated at the boundary and turned into
 // Samples. Pure: the receive time is an argument.
 import { z } from 'zod';
+import { textProblem, timeProblem } from '@kiln/contracts';
 import { formatPath } from '@kiln/service-kit';
 import { toMicros, type Sample } from '../types';
 
@@ -16,20 +17,35 @@ const required =
 /** What a source name may hold: it becomes part of a Kafka key and a metric label. */
 export const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
-const sampleSchema = z.strictObject({
-  tag: z.string({ error: required('a non-empty string') }).min(1, 'expected a non-empty string'),
-  value: z.union([z.number(), z.boolean(), z.string(), z.array(z.number())], {
-    error: required(VALUE_EXPECTED),
-  }),
-  timestamp: z
-    .union([z.iso.datetime({ offset: true, error: TIME_EXPECTED }), z.number().min(0, TIME_EXPECTED)], {
-      error: TIME_EXPECTED,
-    })
-    .optional(),
-  quality: z
-    .enum(['good', 'uncertain', 'bad'], { error: 'expected "good", "uncertain" or "bad"' })
-    .optional(),
-});
+const sampleSchema = z
+  .strictObject({
+    tag: z.string({ error: required('a non-empty string') }).min(1, 'expected a non-empty string'),
+    value: z.union([z.number(), z.boolean(), z.string(), z.array(z.number())], {
+      error: required(VALUE_EXPECTED),
+    }),
+    timestamp: z
+      .union([z.iso.datetime({ offset: true, error: TIME_EXPECTED }), z.number().min(0, TIME_EXPECTED)], {
+        error: TIME_EXPECTED,
+      })
+      .optional(),
+    quality: z
+      .enum(['good', 'uncertain', 'bad'], { error: 'expected "good", "uncertain" or "bad"' })
+      .optional(),
+  })
+  .superRefine((sample, context) => {
+    // What the database and int64 take, whatever the time now (the plausible window is the connector's check).
+    const problems: [string, string | undefined][] = [
+      ['tag', textProblem(sample.tag)],
+      ['value', typeof sample.value === 'string' ? textProblem(sample.value) : undefined],
+      [
+        'timestamp',
+        sample.timestamp === undefined ? undefined : timeProblem(timestampToMicros(sample.timestamp)),
+      ],
+    ];
+    for (const [field, message] of problems) {
+      if (message !== undefined) context.addIssue({ code: 'custom', path: [field], message });
+    }
+  });
 
 export const sampleBatchSchema = z.strictObject(
   {
