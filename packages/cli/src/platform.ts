@@ -2,10 +2,15 @@
 // catalogue), the dead-letter monitor, the simulated factory with its ERP, the services (ingestion, normalization,
 // OEE, maintenance, erp-sync) and the gateway, whose REST server also serves the ops endpoints (/healthz, /readyz, /metrics).
 import { join } from 'node:path';
-import { catalogueWithPartitions } from '@kiln/contracts';
-import type { EventBus } from '@kiln/bus';
+import { catalogueWithPartitions, topics } from '@kiln/contracts';
+import { InProcessBus, type EventBus } from '@kiln/bus';
 import { ApiKeyStore, startGateway, type Gateway } from '@kiln/gateway';
-import { connectorConfigSchema, startIngestion, type IngestionSection } from '@kiln/ingestion';
+import {
+  connectorConfigSchema,
+  startIngestion,
+  type IngestionDependencies,
+  type IngestionSection,
+} from '@kiln/ingestion';
 import { openDatabase, openHotState, startNormalization } from '@kiln/normalization';
 import { createErpAdapter, erpSyncSectionSchema, startErpSync, type ErpSyncSection } from '@kiln/erp-sync';
 import { startMaintenance } from '@kiln/maintenance';
@@ -115,6 +120,7 @@ export async function startPlatform(
       bus,
       logger,
       registry,
+      ...deliveredOnceNormalized(bus, config.normalization.groupId),
     },
   );
 
@@ -158,6 +164,8 @@ export async function startPlatform(
         if (!dlqMonitor.isReady()) throw new Error('not yet a member of its consumer group');
       },
     },
+    // The store-and-forward buffer: not full, and no entry waits longer than ingestion.readiness.maxUnsentAgeMs.
+    ...ingestion.readiness,
     {
       name: 'connectors',
       check: async () => {
@@ -193,6 +201,23 @@ export async function startPlatform(
     readiness,
   });
   return { bus, gateway, adminKey, readiness, ...(simulator ? { simulator } : {}) };
+}
+
+/**
+ * On the in-process bus a published record lives in memory only: ingestion's store-and-forward buffer releases a
+ * raw batch once normalization has committed it, so a crash of `kiln start` loses no sample. Dead letters go as
+ * soon as the bus has them (in one process nothing keeps them beyond the log line of the DLQ monitor). On Kafka
+ * publish is durable by itself.
+ */
+function deliveredOnceNormalized(
+  bus: EventBus,
+  normalizationGroupId: string,
+): Pick<IngestionDependencies, 'delivered'> {
+  if (!(bus instanceof InProcessBus)) return {};
+  return {
+    delivered: (topic, signal) =>
+      topic === topics.raw.name ? bus.committedBy(normalizationGroupId, topic, signal) : Promise.resolve(),
+  };
 }
 
 /**
