@@ -11,6 +11,7 @@
 // given on several rows (same work_center and shift_id), each adding its breaks.
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { orderRecordProblem, shiftRecordProblem } from '../record-checks';
 import { convertValue, orderStatusOf } from '../rest/mapping';
 import type { ErpOrder, ErpShift, ErpShiftBreak, RecordProblem } from '../types';
 
@@ -133,7 +134,7 @@ export function parseOrdersCsv(
       if (scheduledStartUs > 0 && scheduledEndUs > 0 && scheduledEndUs < scheduledStartUs) {
         throw new RowProblem(`${col.scheduledEnd} is before ${col.scheduledStart}`);
       }
-      result.records.push({
+      const order: ErpOrder = {
         orderId: required(row, col.orderId),
         operationId: row.cell(col.operationId),
         workCenter: required(row, col.workCenter),
@@ -148,7 +149,21 @@ export function parseOrdersCsv(
         actualStartUs: 0,
         actualEndUs: 0,
         changedTimeUs: options.changedTimeUs,
+      };
+      const problem = orderRecordProblem(order, {
+        orderId: col.orderId,
+        operationId: col.operationId,
+        workCenter: col.workCenter,
+        material: col.material,
+        materialDescription: col.materialDescription,
+        targetQuantity: col.targetQuantity,
+        quantityUnit: col.unit,
+        idealCycleTimeS: col.idealCycleTimeS,
+        scheduledStartUs: col.scheduledStart,
+        scheduledEndUs: col.scheduledEnd,
       });
+      if (problem !== undefined) throw new RowProblem(problem);
+      result.records.push(order);
     } catch (error) {
       result.problems.push(problemOf(error, options.file, row, row.cell(col.orderId)));
     }
@@ -216,11 +231,7 @@ export function parseShiftsCsv(
         .filter((item) => item.trim() !== '')
         .map((item) => breakOf(item, startUs, endUs));
       const cancelled = row.cell(col.cancelled);
-      if (earlier !== undefined) {
-        earlier.breaks.push(...breaks);
-        continue;
-      }
-      shifts.set(key, {
+      const shift = {
         workCenter,
         shiftId,
         name: row.cell(col.name) || shiftId,
@@ -229,7 +240,21 @@ export function parseShiftsCsv(
         breaks,
         cancelled: cancelled === 'true' || cancelled === '1' || cancelled.toLowerCase() === 'yes',
         changedTimeUs: options.changedTimeUs,
+      };
+      const problem = shiftRecordProblem(shift, {
+        workCenter: col.workCenter,
+        shiftId: col.shiftId,
+        name: col.name,
+        startUs: col.start,
+        endUs: col.end,
+        breaks: col.breaks,
       });
+      if (problem !== undefined) throw new RowProblem(problem);
+      if (earlier !== undefined) {
+        earlier.breaks.push(...breaks);
+        continue;
+      }
+      shifts.set(key, shift);
     } catch (error) {
       bad.add(key);
       problems.push(problemOf(error, options.file, row, key));

@@ -14,16 +14,16 @@ import {
   ErpRejectedError,
   type ErpAdapter,
   type ErpOrder,
-  type ErpOrderStatusName,
   type MaintenanceRequest,
   type OrderConfirmation,
   type PostResult,
   type ReadResult,
-  type RecordProblem,
 } from '../types';
 import { OdooClient } from './client';
+import { mapOdooOrders, PRODUCTION_FIELDS, validProductions, WORKORDER_FIELDS } from './records';
 
 export { OdooClient, type OdooConnection } from './client';
+export { mapOdooOrders, odooTimeUs } from './records';
 
 const common = {
   baseUrl: z.url(),
@@ -52,66 +52,13 @@ export const odooAdapterOptionsSchema = z.discriminatedUnion('protocol', [
 ]);
 export type OdooAdapterOptions = z.input<typeof odooAdapterOptionsSchema>;
 
-const STATUS_OF_STATE: Record<string, ErpOrderStatusName> = {
-  draft: 'planned',
-  confirmed: 'released',
-  progress: 'running',
-  to_close: 'completed',
-  done: 'closed',
-  cancel: 'cancelled',
-};
-
 const PRIORITY_OF_SEVERITY = { critical: '3', warning: '2', info: '1' } as const;
-
-const many2one = z.tuple([z.number().int(), z.string()]);
-const datetime = z.union([z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/), z.literal(false)]);
-
-const productionRecord = z.object({
-  id: z.number().int(),
-  name: z.string().min(1),
-  product_id: many2one,
-  product_qty: z.number().nonnegative(),
-  product_uom_id: many2one,
-  state: z.enum(['draft', 'confirmed', 'progress', 'to_close', 'done', 'cancel']),
-  date_start: datetime,
-  date_finished: datetime,
-  write_date: z.string(),
-});
-
-const workorderRecord = z.object({
-  id: z.number().int(),
-  name: z.union([z.string(), z.literal(false)]),
-  production_id: many2one,
-  workcenter_id: many2one,
-  duration_expected: z.number().nonnegative(),
-  qty_production: z.number().nonnegative(),
-  date_start: datetime,
-  date_finished: datetime,
-});
-
-const PRODUCTION_FIELDS = Object.keys(productionRecord.shape);
-const WORKORDER_FIELDS = Object.keys(workorderRecord.shape);
-
-/** Odoo datetimes are UTC "YYYY-MM-DD HH:MM:SS"; false = not set (0). */
-export function odooTimeUs(value: string | false): number {
-  if (value === false) return 0;
-  return Date.parse(`${value.replace(' ', 'T')}Z`) * 1000;
-}
-
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; ');
-}
 
 function recordsIn(value: unknown, what: string): Record<string, unknown>[] {
   if (!Array.isArray(value)) {
     throw new ErpRejectedError(`Odoo answered ${what} with something else than a list`, 'BAD_ANSWER');
   }
   return value.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null);
-}
-
-function idOf(record: Record<string, unknown>): string {
-  const name = record['name'];
-  return typeof name === 'string' && name !== '' ? name : `id ${String(record['id'])}`;
 }
 
 export class OdooAdapter implements ErpAdapter {
@@ -152,14 +99,9 @@ export class OdooAdapter implements ErpAdapter {
       const w = p['write_date'];
       return typeof w === 'string' && (max === undefined || w > max) ? w : max;
     }, since);
-    const problems: RecordProblem[] = [];
-    const valid = productions.flatMap((raw) => {
-      const parsed = productionRecord.safeParse(raw);
-      if (parsed.success) return [parsed.data];
-      problems.push({ recordId: idOf(raw), problem: `mrp.production: ${issues(parsed.error)}` });
-      return [];
-    });
-    if (valid.length === 0) return { records: [], problems, cursor };
+    const valid = validProductions(productions);
+    if (valid.length === 0)
+      return { records: [], problems: mapOdooOrders(productions, [], new Map()).problems, cursor };
     const workorders = recordsIn(
       await this.client.call('mrp.workorder', 'search_read', {
         domain: [['production_id', 'in', valid.map((p) => p.id)]],
@@ -169,28 +111,7 @@ export class OdooAdapter implements ErpAdapter {
       'mrp.workorder search_read',
     );
     const codes = await this.workCenterCodes(workorders);
-    const records: ErpOrder[] = [];
-    for (const production of valid) {
-      const own = workorders.filter(
-        (w) => Array.isArray(w['production_id']) && w['production_id'][0] === production.id,
-      );
-      if (own.length === 0) {
-        problems.push({ recordId: production.name, problem: 'mrp.production has no work order' });
-      }
-      for (const raw of own) {
-        const workorder = workorderRecord.safeParse(raw);
-        const code = workorder.success ? codes.get(workorder.data.workcenter_id[0]) : undefined;
-        if (!workorder.success || code === undefined) {
-          const problem = workorder.success ? 'work center has no code' : issues(workorder.error);
-          problems.push({
-            recordId: production.name,
-            problem: `mrp.workorder ${String(raw['id'])}: ${problem}`,
-          });
-          continue;
-        }
-        records.push(this.orderOf(production, workorder.data, code));
-      }
-    }
+    const { records, problems } = mapOdooOrders(productions, workorders, codes);
     return { records, problems, cursor };
   }
 
@@ -219,31 +140,6 @@ export class OdooAdapter implements ErpAdapter {
           : [],
       ),
     );
-  }
-
-  private orderOf(
-    p: z.infer<typeof productionRecord>,
-    w: z.infer<typeof workorderRecord>,
-    workCenter: string,
-  ): ErpOrder {
-    // Odoo shows a product as "[default_code] name".
-    const product = /^\[([^\]]+)\]\s*(.*)$/.exec(p.product_id[1]);
-    return {
-      orderId: p.name,
-      operationId: w.name === false ? '' : w.name,
-      workCenter,
-      material: product?.[1] ?? p.product_id[1],
-      materialDescription: product?.[2] ?? p.product_id[1],
-      targetQuantity: p.product_qty,
-      quantityUnit: p.product_uom_id[1],
-      idealCycleTimeS: w.qty_production > 0 ? (w.duration_expected * 60) / w.qty_production : 0,
-      status: STATUS_OF_STATE[p.state] ?? 'planned',
-      scheduledStartUs: odooTimeUs(p.date_start),
-      scheduledEndUs: odooTimeUs(p.date_finished),
-      actualStartUs: odooTimeUs(w.date_start),
-      actualEndUs: odooTimeUs(w.date_finished),
-      changedTimeUs: odooTimeUs(p.write_date),
-    };
   }
 
   private async production(

@@ -5,6 +5,7 @@
 // The default mapping reads Kiln's own record shape: items under `/items` (or the body itself when it is an
 // array), each field under its ErpOrder/ErpShift name, times as ISO strings or epoch microseconds.
 import { z } from 'zod';
+import { orderRecordProblem, shiftRecordProblem } from '../record-checks';
 import type { ErpOrder, ErpOrderStatusName, ErpShift, ErpShiftBreak, RecordProblem } from '../types';
 
 /**
@@ -236,7 +237,8 @@ function itemsOf(json: unknown, pointer: string): unknown[] {
 function recordIdOf(item: unknown, mapping: FieldMapping | undefined, index: number): string {
   const raw =
     mapping !== undefined && 'pointer' in mapping ? resolvePointer(item, mapping.pointer) : undefined;
-  return typeof raw === 'string' || typeof raw === 'number' ? String(raw) : `item ${index}`;
+  const id = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
+  return id === '' ? `item ${index}` : id;
 }
 
 export interface MappedRecords<T> {
@@ -259,6 +261,8 @@ export function mapRestOrders(json: unknown, mapping: RestOrderMapping = {}): Ma
       if (order.targetQuantity < 0 || order.idealCycleTimeS < 0) {
         throw new ConversionProblem('negative quantity or cycle time');
       }
+      const problem = orderRecordProblem(order);
+      if (problem !== undefined) throw new ConversionProblem(problem);
       result.records.push(order);
     } catch (error) {
       if (!(error instanceof ConversionProblem)) throw error;
@@ -280,17 +284,23 @@ export function mapRestShifts(json: unknown, mapping: RestShiftMapping = {}): Ma
       const shift = mapFields(item, SHIFT_FIELDS, parsed.fields, REQUIRED_SHIFT_FIELDS);
       const rawBreaks = resolvePointer(item, parsed.breaks.pointer) ?? [];
       if (!Array.isArray(rawBreaks)) throw new ConversionProblem('breaks is not a list');
-      const breaks: ErpShiftBreak[] = rawBreaks.map(
-        (b) =>
-          mapFields(
+      const breaks: ErpShiftBreak[] = rawBreaks.map((b, breakIndex) => {
+        try {
+          return mapFields(
             b,
             { startUs: 'time', endUs: 'time', reason: 'string' },
             { startUs: parsed.breaks.start, endUs: parsed.breaks.end, reason: parsed.breaks.reason },
             new Set(['startUs', 'endUs']),
-          ) as unknown as ErpShiftBreak,
-      );
+          ) as unknown as ErpShiftBreak;
+        } catch (error) {
+          if (!(error instanceof ConversionProblem)) throw error;
+          throw new ConversionProblem(`breaks[${breakIndex}]: ${error.message}`);
+        }
+      });
       const record = { ...shift, breaks } as unknown as ErpShift;
       if (record.endUs <= record.startUs) throw new ConversionProblem('the shift ends before it starts');
+      const problem = shiftRecordProblem(record);
+      if (problem !== undefined) throw new ConversionProblem(problem);
       result.records.push(record);
     } catch (error) {
       if (!(error instanceof ConversionProblem)) throw error;

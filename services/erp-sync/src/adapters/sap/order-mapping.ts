@@ -1,6 +1,8 @@
 // A_ProductionOrder_2 (with its expanded A_ProductionOrderOperation_2) to Kiln's ErpOrder: one order per operation
 // with a work center. Validates each entity; a bad one becomes a RecordProblem with its id, never a throw. Pure.
 import { z } from 'zod';
+import { timeProblem } from '@kiln/contracts';
+import { orderRecordProblem, type FieldNames } from '../record-checks';
 import type { ErpOrder, ErpOrderStatusName, RecordProblem } from '../types';
 import { combineDateTime, parseEdmDateTime, SECONDS_PER_TIME_UNIT } from './odata-values';
 
@@ -88,15 +90,17 @@ function recordIdOf(raw: unknown, index: number): string {
     if (typeof record.ManufacturingOrder === 'string' && record.ManufacturingOrder !== '')
       return record.ManufacturingOrder;
     const metadata = record.__metadata as { uri?: unknown } | undefined;
-    if (typeof metadata?.uri === 'string') return metadata.uri;
+    if (typeof metadata?.uri === 'string' && metadata.uri !== '') return metadata.uri;
   }
   return `A_ProductionOrder_2 #${index}`;
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.ZodError, entity: string): string {
   return error.issues
     .map((issue) =>
-      issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message,
+      issue.path.length > 0
+        ? `${issue.path.map(String).join('.')}: ${issue.message}`
+        : `${entity}: ${issue.message}`,
     )
     .join('; ');
 }
@@ -122,13 +126,21 @@ export function idealCycleTimeOf(operation: SapOperation, machineActivity: numbe
 
 export function mapProductionOrder(raw: unknown, index: number, machineActivity: number): MappedOrder {
   const recordId = recordIdOf(raw, index);
-  const changedMs =
+  const stampedMs =
     typeof raw === 'object' && raw !== null
       ? parseEdmDateTime((raw as Record<string, unknown>).LastChangeDateTime)
       : undefined;
+  // A change time no database holds cannot be a cursor either (`new Date(1e17)` has no ISO form); the record is
+  // refused below, naming LastChangeDateTime.
+  const changedMs =
+    stampedMs === undefined || timeProblem(stampedMs * 1000) !== undefined ? undefined : stampedMs;
   const parsed = orderSchema.safeParse(raw);
   if (!parsed.success)
-    return { orders: [], problems: [{ recordId, problem: describe(parsed.error) }], changedMs };
+    return {
+      orders: [],
+      problems: [{ recordId, problem: describe(parsed.error, 'A_ProductionOrder_2 entity') }],
+      changedMs,
+    };
   const order = parsed.data;
   const operations = order.to_ProductionOrderOperation?.results ?? [];
   if (operations.length === 0) {
@@ -145,7 +157,10 @@ export function mapProductionOrder(raw: unknown, index: number, machineActivity:
   operations.forEach((rawOperation, operationIndex) => {
     const operation = operationSchema.safeParse(rawOperation);
     if (!operation.success) {
-      problems.push({ recordId: `${recordId}/#${operationIndex}`, problem: describe(operation.error) });
+      problems.push({
+        recordId: `${recordId}/#${operationIndex}`,
+        problem: describe(operation.error, 'to_ProductionOrderOperation entity'),
+      });
       return;
     }
     const operationId = operation.data.ManufacturingOrderOperation;
@@ -154,10 +169,30 @@ export function mapProductionOrder(raw: unknown, index: number, machineActivity:
       problems.push({ recordId: `${recordId}/${operationId}`, problem: idealCycleTimeS });
       return;
     }
-    orders.push(toErpOrder(order, operation.data, idealCycleTimeS));
+    const erpOrder = toErpOrder(order, operation.data, idealCycleTimeS);
+    const problem = orderRecordProblem(erpOrder, SAP_FIELD_OF);
+    if (problem === undefined) orders.push(erpOrder);
+    else problems.push({ recordId: `${recordId}/${operationId}`, problem });
   });
   return { orders, problems, changedMs };
 }
+
+/** The OData properties each ErpOrder field comes from, so a refusal names what SAP sent. */
+const SAP_FIELD_OF: FieldNames<ErpOrder> = {
+  orderId: 'ManufacturingOrder',
+  operationId: 'ManufacturingOrderOperation',
+  workCenter: 'WorkCenter',
+  material: 'Material',
+  materialDescription: 'MaterialName/ManufacturingOrderText',
+  targetQuantity: 'TotalQuantity',
+  quantityUnit: 'ProductionUnit',
+  idealCycleTimeS: 'StandardWorkQuantity/OperationReferenceQuantity',
+  scheduledStartUs: 'MfgOrderScheduledStartDate/Time',
+  scheduledEndUs: 'MfgOrderScheduledEndDate/Time',
+  actualStartUs: 'MfgOrderActualStartDate/Time',
+  actualEndUs: 'MfgOrderConfirmedEndDate/Time',
+  changedTimeUs: 'LastChangeDateTime',
+};
 
 function toErpOrder(order: SapOrder, operation: SapOperation, idealCycleTimeS: number): ErpOrder {
   return {
