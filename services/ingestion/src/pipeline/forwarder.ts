@@ -167,12 +167,16 @@ export class Forwarder {
         }
       }
       const failureClass = classifyFailure(pending);
-      if (failureClass === 'unknown') unknownFailures += 1;
-      if (
-        failureClass === 'permanent' ||
-        (failureClass === 'unknown' && unknownFailures >= this.options.maxAttemptsOnUnknownFailure)
-      ) {
+      if (failureClass === 'permanent') {
         return this.deadLetter(item.entry, `the bus refused the record: ${describeError(pending)}`, signal);
+      }
+      // A transient failure among them says the world is shaky: unknown ones count again from zero.
+      unknownFailures = failureClass === 'unknown' ? unknownFailures + 1 : 0;
+      if (unknownFailures >= this.options.maxAttemptsOnUnknownFailure) {
+        // The entry or the bus? If the dead-letter topic takes the entry's dead letter, the bus works.
+        const reason = `the bus refused the record ${unknownFailures} times: ${describeError(pending)}`;
+        if (await this.tryDeadLetter(item.entry, reason)) return true;
+        unknownFailures = 0;
       }
       this.setBusState(false, pending);
       pending = undefined;
@@ -180,28 +184,31 @@ export class Forwarder {
     }
   }
 
-  /**
-   * Sends the entry's dead letter instead of it. If even that fails the bus is what fails, not the entry: retried
-   * without end, like any outage.
-   */
+  /** Sends the entry's dead letter instead of it; retried without end (the entry itself can never go). */
   private async deadLetter(entry: Entry, reason: string, signal: AbortSignal): Promise<boolean> {
-    const record = deadLetterOf(entry, reason, this.options.maxDeadLetterPayloadBytes);
     for (let failures = 0; ; failures += 1) {
-      try {
-        await this.publish(topics.dlq.name, [record]);
-        this.options.onDeadLettered(entry, reason);
-        this.options.logger.error(
-          { entryId: entry.id, topic: entry.topic, key: record.key, bytes: entry.value.byteLength, reason },
-          `a buffered entry the bus refused for good went to ${topics.dlq.name}`,
-        );
-        return true;
-      } catch (error) {
-        if (signal.aborted) return false;
-        this.options.onFailure('publish', classifyFailure(error));
-        this.setBusState(false, error);
-        if (!(await pause(this.backoff(failures), signal))) return false;
-      }
+      if (await this.tryDeadLetter(entry, reason)) return true;
+      if (signal.aborted) return false;
+      if (!(await pause(this.backoff(failures), signal))) return false;
     }
+  }
+
+  /** One attempt at the entry's dead letter; false when the bus did not take it either (the bus is what fails). */
+  private async tryDeadLetter(entry: Entry, reason: string): Promise<boolean> {
+    const record = deadLetterOf(entry, reason, this.options.maxDeadLetterPayloadBytes);
+    try {
+      await this.publish(topics.dlq.name, [record]);
+    } catch (error) {
+      this.options.onFailure('publish', classifyFailure(error));
+      this.setBusState(false, error);
+      return false;
+    }
+    this.options.onDeadLettered(entry, reason);
+    this.options.logger.error(
+      { entryId: entry.id, topic: entry.topic, key: record.key, bytes: entry.value.byteLength, reason },
+      `a buffered entry the bus refused for good went to ${topics.dlq.name}`,
+    );
+    return true;
   }
 
   private async publish(topic: string, records: readonly OutRecord[]): Promise<void> {
