@@ -99,6 +99,11 @@ export function onCleanup(cleanup: () => Promise<void>): void {
 
 let cleaning: Promise<void> | undefined;
 
+/** True once the run is being torn down (interrupted or finished): later failures are its consequence. */
+export function cleaningUp(): boolean {
+  return cleaning !== undefined;
+}
+
 /** Kills every process still running and runs the cleanups; safe to call more than once. */
 export function cleanUp(): Promise<void> {
   cleaning ??= (async () => {

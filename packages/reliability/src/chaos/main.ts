@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connectAsync } from 'mqtt';
 import { freePort, serviceEndpoints } from '@kiln/test-infra';
-import { cleanUp, cleanUpOnInterrupt, onCleanup } from '../processes';
+import { cleaningUp, cleanUp, cleanUpOnInterrupt, onCleanup } from '../processes';
 import { parseNumberOptions, type OptionSpec } from '../options';
 import { oeeAssetOf, writeConfiguration } from './configuration';
 import { ChaosDatabase } from './counts';
@@ -168,6 +168,7 @@ main().then(
     process.exit(code);
   },
   async (error: unknown) => {
+    if (cleaningUp()) return; // interrupted: the handler exits once everything is stopped
     console.error(
       `chaos suite failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );

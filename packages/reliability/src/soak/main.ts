@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@kiln/test-infra';
 import { parseNumberOptions, type OptionSpec } from '../options';
-import { cleanUp, cleanUpOnInterrupt, startKiln, type KilnProcess } from '../processes';
+import { cleaningUp, cleanUp, cleanUpOnInterrupt, startKiln, type KilnProcess } from '../processes';
 import { writeSoakConfiguration, SOAK_ASSET, SOAK_SIGNALS, SOAK_SOURCE } from './configuration';
 import { HttpLoad } from './http-load';
 import { mebibytes, medianBetween, residentBytes, type RssSample } from './rss';
@@ -191,6 +191,7 @@ main().then(
     process.exit(code);
   },
   async (error: unknown) => {
+    if (cleaningUp()) return; // interrupted: the handler exits once everything is stopped
     console.error(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     await cleanUp();
     process.exit(2);
