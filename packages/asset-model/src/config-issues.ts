@@ -4,11 +4,13 @@ import {
   ConfigError,
   formatPath,
   locateYamlPath,
+  parseYamlSource,
   type ConfigIssue,
   type ConfigSource,
   type YamlSource,
 } from '@kiln/service-kit';
 import type { z } from 'zod';
+import { yamlNestingProblem } from './yaml-nesting';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -55,6 +57,36 @@ export class IssueCollector {
   /** Throws a ConfigError listing every collected issue; returns when there are none. */
   throwIfAny(): void {
     if (this.issues.length > 0) throw this.toError();
+  }
+}
+
+/**
+ * Parses a plant YAML text, refusing one nested past MAX_NESTING (see yaml-nesting.ts). The yaml library refuses to expand aliases past a budget (a "billion laughs" file of a
+ * few hundred bytes would otherwise take gigabytes) by throwing a ReferenceError; that, like any error of the
+ * library, becomes a ConfigError naming the file, so a hostile file is refused like a wrong one.
+ */
+export function parsePlantYaml(text: string, fileName: string): YamlSource {
+  const nesting = yamlNestingProblem(text);
+  if (nesting !== undefined) {
+    throw new ConfigError([
+      {
+        path: '',
+        message: `YAML ${nesting.message}`,
+        source: { kind: 'file', file: fileName, line: nesting.line, col: nesting.col },
+      },
+    ]);
+  }
+  try {
+    return parseYamlSource(text, fileName);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([
+      {
+        path: '',
+        message: `YAML cannot be read: ${reason}`,
+        source: { kind: 'file', file: fileName, line: 1, col: 1 },
+      },
+    ]);
   }
 }
 

@@ -1,8 +1,9 @@
 // Mapping rules: which raw tag (source id + tag) feeds which asset signal, in which role, and how its value is
 // scaled, converted and filtered. Format in README.md. Rules are checked at load against the asset model.
-import { formatYamlLocation, locateYamlPath, parseYamlSource, type YamlSource } from '@kiln/service-kit';
+import { formatYamlLocation, locateYamlPath, type YamlSource } from '@kiln/service-kit';
 import { z } from 'zod';
-import { IssueCollector, requireParsedYaml, type YamlPath } from './config-issues';
+import { plainText } from './plain-text';
+import { IssueCollector, parsePlantYaml, requireParsedYaml, type YamlPath } from './config-issues';
 import { MACHINE_STATE_NAMES, type StateTarget } from './machine-state';
 import { ID_SEGMENT_PATTERN, type AssetModel, type Signal } from './model';
 import { compilePattern, compileTemplate, type CompiledPattern, type CompiledTemplate } from './pattern';
@@ -63,25 +64,25 @@ export interface MappingRuleSet {
   readonly rules: readonly MappingRule[];
 }
 
-const reasonSchema = z.strictObject({ code: z.string().min(1), text: z.string().default('') });
+const reasonSchema = z.strictObject({ code: plainText.min(1), text: plainText.default('') });
 const stateTargetSchema = z.preprocess(
   (value) => (typeof value === 'string' ? { state: value } : value),
   z.strictObject({ state: z.enum(MACHINE_STATE_NAMES), reason: reasonSchema.optional() }),
 );
 
 const ruleSchema = z.strictObject({
-  name: z.string().optional(),
-  source: z.string().min(1).default('**'),
-  tag: z.string().min(1),
-  asset: z.string().min(1),
-  signal: z.string().min(1).optional(),
+  name: plainText.optional(),
+  source: plainText.min(1).default('**'),
+  tag: plainText.min(1),
+  asset: plainText.min(1),
+  signal: plainText.min(1).optional(),
   role: z.enum(SIGNAL_ROLES).default('measurement'),
   scale: z
     .number()
     .refine((n) => Number.isFinite(n) && n !== 0, 'scale must be a finite number other than 0')
     .default(1),
   offset: z.number().default(0),
-  unit: z.string().min(1).optional(),
+  unit: plainText.min(1).optional(),
   deadband: z
     .strictObject({
       absolute: z.number().nonnegative().optional(),
@@ -92,7 +93,7 @@ const ruleSchema = z.strictObject({
       'give exactly one of absolute, percent',
     )
     .optional(),
-  states: z.record(z.string(), stateTargetSchema).optional(),
+  states: z.record(plainText, stateTargetSchema).optional(),
   unknownState: stateTargetSchema.optional(),
   counter: z
     .strictObject({
@@ -108,7 +109,7 @@ type RuleInput = z.output<typeof ruleSchema>;
  * against the model. Throws service-kit's `ConfigError` with `file:line:col key: message` for every problem.
  */
 export function parseMappingRules(text: string, fileName: string, model: AssetModel): MappingRuleSet {
-  return parseMappingRulesSource(parseYamlSource(text, fileName), model);
+  return parseMappingRulesSource(parsePlantYaml(text, fileName), model);
 }
 
 export function parseMappingRulesSource(source: YamlSource, model: AssetModel): MappingRuleSet {

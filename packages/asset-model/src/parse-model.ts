@@ -1,8 +1,8 @@
 // Reads the asset model part of a plant YAML file (format in README.md), strictly: unknown keys, bad ids,
 // non-UCUM units and duplicates all fail with `file:line:col key: message`.
-import { parseYamlSource, type YamlSource } from '@kiln/service-kit';
+import type { YamlSource } from '@kiln/service-kit';
 import { z } from 'zod';
-import { IssueCollector, requireParsedYaml, type YamlPath } from './config-issues';
+import { IssueCollector, parsePlantYaml, requireParsedYaml, type YamlPath } from './config-issues';
 import {
   ID_SEGMENT_PATTERN,
   SIGNAL_TYPES,
@@ -11,26 +11,37 @@ import {
   type HierarchyNode,
   type Signal,
 } from './model';
+import { plainText } from './plain-text';
 import { checkUcumUnit } from './ucum';
 
-const idSegment = z.string().regex(ID_SEGMENT_PATTERN, {
-  error: (issue) =>
-    `${JSON.stringify(issue.input)} is not a valid id: use lower case letters, digits, '-', '_' and '.', ` +
-    'starting with a letter or digit',
-});
+/** Longest id segment: an asset id of six segments stays far below what a Kafka key or a text field holds. */
+const MAX_ID_SEGMENT_LENGTH = 128;
+
+const idSegment = z
+  .string()
+  .max(MAX_ID_SEGMENT_LENGTH, {
+    error: (issue) =>
+      `an id is at most ${MAX_ID_SEGMENT_LENGTH} characters, this one is ${String(issue.input).length}`,
+    abort: true,
+  })
+  .regex(ID_SEGMENT_PATTERN, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a valid id: use lower case letters, digits, '-', '_' and '.', ` +
+      'starting with a letter or digit',
+  });
 
 const signalSchema = z.strictObject({
   name: idSegment,
-  unit: z.string().default(''),
+  unit: plainText.default(''),
   type: z.enum(SIGNAL_TYPES).default('number'),
-  description: z.string().default(''),
+  description: plainText.default(''),
 });
 
 const assetSchema = z.strictObject({
   id: idSegment,
-  name: z.string().optional(),
-  type: z.string().default(''),
-  description: z.string().default(''),
+  name: plainText.optional(),
+  type: plainText.default(''),
+  description: plainText.default(''),
   defaults: z
     .strictObject({
       idealCycleTimeS: z.number().positive().optional(),
@@ -42,23 +53,23 @@ const assetSchema = z.strictObject({
 
 const cellSchema = z.strictObject({
   id: idSegment,
-  name: z.string().optional(),
+  name: plainText.optional(),
   assets: z.array(assetSchema).default([]),
 });
 
 const lineSchema = z.strictObject({
   id: idSegment,
-  name: z.string().optional(),
+  name: plainText.optional(),
   cells: z.array(cellSchema).default([]),
   assets: z.array(assetSchema).default([]),
 });
 
-const areaSchema = z.strictObject({ id: idSegment, name: z.string().optional(), lines: z.array(lineSchema) });
-const siteSchema = z.strictObject({ id: idSegment, name: z.string().optional(), areas: z.array(areaSchema) });
+const areaSchema = z.strictObject({ id: idSegment, name: plainText.optional(), lines: z.array(lineSchema) });
+const siteSchema = z.strictObject({ id: idSegment, name: plainText.optional(), areas: z.array(areaSchema) });
 
 /** The whole plant file: the model plus (optionally) the mapping rules, which `parseMappingRules` reads. */
 export const plantFileSchema = z.strictObject({
-  enterprise: z.strictObject({ id: idSegment, name: z.string().optional() }),
+  enterprise: z.strictObject({ id: idSegment, name: plainText.optional() }),
   sites: z.array(siteSchema),
   mappings: z.unknown().optional(),
 });
@@ -71,7 +82,7 @@ type AssetInput = z.output<typeof assetSchema>;
  * errors. Throws service-kit's `ConfigError` listing every problem with file, line, column and key.
  */
 export function parseAssetModel(text: string, fileName: string): AssetModel {
-  return parseAssetModelSource(parseYamlSource(text, fileName));
+  return parseAssetModelSource(parsePlantYaml(text, fileName));
 }
 
 /** As `parseAssetModel`, for a YAML source that is already parsed (the mapping rules reuse it). */

@@ -1,5 +1,5 @@
 // One plant file holds the asset model and its mapping rules (DESIGN.md section 4); this reads both at once.
-import { parseYamlSource } from '@kiln/service-kit';
+import { parsePlantYaml } from './config-issues';
 import { parseMappingRulesSource, type MappingRuleSet } from './mapping';
 import type { AssetModel } from './model';
 import { parseAssetModelSource } from './parse-model';
@@ -14,7 +14,7 @@ export interface PlantConfig {
  * against a valid model. Throws service-kit's `ConfigError` naming file, line, column and key.
  */
 export function parsePlantConfig(text: string, fileName: string): PlantConfig {
-  const source = parseYamlSource(text, fileName);
+  const source = parsePlantYaml(text, fileName);
   const model = parseAssetModelSource(source);
   return { model, mappings: parseMappingRulesSource(source, model) };
 }

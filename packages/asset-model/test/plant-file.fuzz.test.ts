@@ -1,0 +1,230 @@
+// Fuzzing the plant file (parsePlantConfig): the README's plant file with one value replaced by a hostile one
+// (control characters, huge numbers, wrong types, deep lists), hostile text spliced into it (alias bombs, nesting
+// thousands deep, merge keys, `__proto__`, custom tags), and random YAML. It either parses or throws ConfigError
+// whose every issue says where (a key path, or file:line:col for syntax); never another error, never slowly; what
+// it accepts holds only text PostgreSQL and Kafka take and finite numbers.
+import fc from 'fast-check';
+import { parse, stringify } from 'yaml';
+import { textProblem } from '@kiln/contracts';
+import { fuzzRuns } from '@kiln/test-infra';
+import { ConfigError } from '@kiln/service-kit';
+import { parsePlantConfig, type PlantConfig } from '../src';
+
+const RUNS = fuzzRuns();
+const TIME_BOUND_MS = 1_000;
+
+type Path = readonly (string | number)[];
+
+function leafPaths(value: unknown, path: Path = []): Path[] {
+  if (Array.isArray(value)) return [path, ...value.flatMap((item, i) => leafPaths(item, [...path, i]))];
+  if (typeof value === 'object' && value !== null) {
+    return [path, ...Object.entries(value).flatMap(([key, item]) => leafPaths(item, [...path, key]))];
+  }
+  return [path];
+}
+
+function replaceAt(value: unknown, path: Path, replacement: unknown): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return replacement;
+  if (Array.isArray(value))
+    return value.map((item, i) => (i === head ? replaceAt(item, rest, replacement) : item));
+  if (typeof value === 'object' && value !== null) {
+    return {
+      ...value,
+      [head]: replaceAt((value as Record<string | number, unknown>)[head], rest, replacement),
+    };
+  }
+  return value;
+}
+
+/** A small plant file with every kind of entry (yaml parses the README's in ~8 ms, too slow for 10^5 inputs). */
+const PLANT_YAML = `
+enterprise: { id: acme, name: ACME }
+sites:
+  - id: plant-1
+    areas:
+      - id: pressing
+        lines:
+          - id: line-2
+            assets:
+              - id: press-04
+                name: Press 04
+                type: press
+                description: Transfer press
+                defaults: { idealCycleTimeS: 2.5, microStopThresholdS: 90 }
+                signals:
+                  - { name: oil-temperature, unit: Cel, description: Hydraulic oil }
+                  - { name: parts-total, unit: '{parts}', type: integer }
+            cells:
+              - id: cell-1
+                assets: [{ id: robot-1, signals: [{ name: gripper-closed, type: boolean }] }]
+mappings:
+  - name: oil
+    source: opcua/line-2-plc
+    tag: 'ns=2;s=Line2.{machine}.OilTemp'
+    asset: acme/plant-1/pressing/line-2/{machine}
+    signal: oil-temperature
+    unit: '[degF]'
+    scale: 1
+    offset: 0
+    deadband: { absolute: 0.5 }
+  - name: state
+    tag: 'ns=2;s=Line2.{machine}.State'
+    asset: acme/plant-1/pressing/line-2/{machine}
+    role: machine-state
+    states:
+      1: RUNNING
+      10: { state: BREAKDOWN, reason: { code: E-HYD, text: Hydraulic pressure low } }
+    unknownState: { state: UNKNOWN_STOP }
+  - name: parts
+    tag: '/^ns=2;s=Line2\\.(?<machine>Press_\\d+)\\.PartsTotal$/'
+    asset: acme/plant-1/pressing/line-2/{machine}
+    signal: parts-total
+    role: total-counter
+    counter: { rollover: 65536 }
+`;
+const plant: unknown = parse(PLANT_YAML);
+const paths = leafPaths(plant);
+
+const hostileText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.constantFrom(
+    '\u0000',
+    'Press\u000004',
+    '\u001b[2J',
+    '\ud800',
+    'x'.repeat(5_000),
+    '',
+    ' ',
+    'Cel',
+    '{parts}',
+  ),
+);
+const hostileValue = fc.oneof(
+  hostileText,
+  fc.double(),
+  fc.constantFrom(1e308, -1, 0, 2 ** 53 + 1, true, null),
+  fc.jsonValue({ maxDepth: 3 }),
+  fc
+    .integer({ min: 1, max: 300 })
+    .map((depth) => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown),
+);
+const mutatedPlant = fc
+  .tuple(fc.constantFrom(...paths), hostileValue)
+  .map(([path, value]) => stringify(replaceAt(plant, path, value)));
+
+const billionLaughs = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...Array.from({ length: 8 }, (_, i) => {
+    const name = String.fromCharCode(98 + i);
+    const previous = String.fromCharCode(97 + i);
+    return `${name}: &${name} [${Array.from({ length: 9 }, () => `*${previous}`).join(',')}]`;
+  }),
+].join('\n');
+const hostileSnippet = fc.oneof(
+  fc.constantFrom(
+    billionLaughs,
+    `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+    `${'- '.repeat(2_000)}x`,
+    `${'{a: '.repeat(5_000)}1${'}'.repeat(5_000)}`,
+    Array.from({ length: 400 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'),
+    Array.from({ length: 60 }, (_, i) => `${' '.repeat(i * 4)}- ${'['.repeat(40)}`).join('\n'),
+    'x: 1e999',
+    'x: -.inf',
+    'x: .nan',
+    'x: 0x7fffffffffffffffffff',
+    '<<: *undefined',
+    'base: &base { id: x }\nother: { <<: *base }',
+    '__proto__: { polluted: true }',
+    'constructor: { prototype: { polluted: true } }',
+    'x: !!js/function "function() {}"',
+    'x: !!binary AAAA',
+    'x: !custom 1',
+    '%YAML 9.9\n---\n',
+    '---\n...\n---\n',
+    '? [a, b]\n: c',
+    '"\\u0000": nul',
+    'name: "\\0\\a\\e"',
+    '\t- tab',
+  ),
+  hostileText,
+);
+const splicedPlant = fc
+  .tuple(fc.nat({ max: PLANT_YAML.length }), hostileSnippet)
+  .map(([at, snippet]) => `${PLANT_YAML.slice(0, at)}${snippet}${PLANT_YAML.slice(at)}`);
+const plantText = fc.oneof(
+  mutatedPlant,
+  splicedPlant,
+  hostileSnippet,
+  fc.jsonValue({ maxDepth: 4 }).map((value) => stringify(value)),
+);
+
+/** Every text a parsed plant file hands on: hierarchy, assets, signals, rule names and stop reasons. */
+function textsOf(config: PlantConfig): [string, string][] {
+  const texts: [string, string][] = [];
+  for (const node of config.model.nodes)
+    texts.push([`node ${node.id} id`, node.id], [`node ${node.id} name`, node.name]);
+  for (const asset of config.model.assets) {
+    texts.push([`asset ${asset.id} type`, asset.type], [`asset ${asset.id} description`, asset.description]);
+    for (const signal of asset.signals) {
+      texts.push(
+        [`signal ${signal.name} unit`, signal.unit],
+        [`signal ${signal.name} description`, signal.description],
+      );
+    }
+  }
+  for (const rule of config.mappings.rules) {
+    texts.push([`rule ${rule.index} name`, rule.name]);
+    for (const [code, target] of [...rule.states, ['unknown', rule.unknownState] as const]) {
+      texts.push([`rule ${rule.index} state ${code}`, code]);
+      if (target.reason !== undefined) {
+        texts.push(
+          [`rule ${rule.index} reason code`, target.reason.code],
+          [`rule ${rule.index} reason text`, target.reason.text],
+        );
+      }
+    }
+  }
+  return texts;
+}
+
+function acceptedProblems(config: PlantConfig): string[] {
+  const problems = textsOf(config).flatMap(([where, text]) => {
+    const problem = textProblem(text);
+    return problem === undefined ? [] : [`${where} ${problem}`];
+  });
+  for (const asset of config.model.assets) {
+    for (const [key, value] of Object.entries(asset.defaults)) {
+      if (typeof value === 'number' && !Number.isFinite(value))
+        problems.push(`asset ${asset.id} ${key} is ${value}`);
+    }
+  }
+  for (const rule of config.mappings.rules) {
+    if (!Number.isFinite(rule.scale) || !Number.isFinite(rule.offset))
+      problems.push(`rule ${rule.index} scale/offset`);
+  }
+  return problems;
+}
+
+describe('plant file fuzzing', () => {
+  it(`plant file (YAML): ${RUNS} generated inputs, no crash, every refusal names its field`, () => {
+    fc.assert(
+      fc.property(plantText, (text) => {
+        const started = performance.now();
+        let config: PlantConfig | undefined;
+        try {
+          config = parsePlantConfig(text, 'plant.yaml');
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          for (const issue of (error as ConfigError).issues) {
+            expect(issue.path !== '' || issue.source.kind === 'file').toBe(true);
+          }
+        }
+        if (config !== undefined) expect(acceptedProblems(config)).toEqual([]);
+        const elapsedMs = performance.now() - started;
+        if (elapsedMs > TIME_BOUND_MS) throw new Error(`parsing took ${elapsedMs.toFixed(0)} ms`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
