@@ -16,7 +16,9 @@ import {
 import * as fixture from './fixtures';
 
 const RUNS = fuzzRuns();
-const TIME_BOUND_MS = 250;
+const TIME_BOUND_MS = 1_000;
+/** CPU time of this process (not wall clock: other processes on a busy machine do not count against a parser). */
+const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
 
 type TopicId = keyof typeof eventTopics;
 const topicIds = Object.keys(eventTopics) as TopicId[];
@@ -69,7 +71,7 @@ function decodeOnce<T>(
   value: Uint8Array,
   recordHeaders: Record<string, string> | undefined,
 ): void {
-  const started = performance.now();
+  const started = process.cpuUsage();
   try {
     decodeEvent(topic, value, recordHeaders);
   } catch (error) {
@@ -80,7 +82,7 @@ function decodeOnce<T>(
       /header content-type|at byte \d+ \((field \d+|a field tag)\)|message of \d+ bytes/,
     );
   }
-  const elapsedMs = performance.now() - started;
+  const elapsedMs = cpuMs(process.cpuUsage(started));
   if (elapsedMs > TIME_BOUND_MS) throw new Error(`decoding took ${elapsedMs.toFixed(0)} ms`);
 }
 
