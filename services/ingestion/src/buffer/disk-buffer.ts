@@ -187,7 +187,8 @@ export class DiskBuffer {
       while (at < bytesRead && entries.length < maxEntries && bytes < maxBytes) {
         const result = decodeFrame(data, at);
         if (result.kind === 'incomplete') {
-          const frameBytes = bytesRead - at >= 4 ? FRAME_HEADER_BYTES + data.readUInt32BE(at) : 0;
+          const frameBytes =
+            bytesRead - at >= 4 ? FRAME_HEADER_BYTES + data.readUInt32BE(at) : FRAME_HEADER_BYTES;
           // A frame longer than what is written of the segment: its length is corrupt.
           if (cursor.offset + at + frameBytes > segment.bytes) corruptAt = at;
           else if (at === 0) needBytes = frameBytes;

@@ -47,6 +47,7 @@ export interface ForwarderOptions {
 
 const tracer = trace.getTracer('@kiln/ingestion');
 const LOOP_RETRY_MS = 1_000;
+const EMPTY_READ_PAUSE_MS = 50;
 
 export class Forwarder {
   private readonly stopping = new AbortController();
@@ -87,14 +88,19 @@ export class Forwarder {
   private async run(): Promise<void> {
     const { buffer } = this.options;
     const signal = this.stopping.signal;
+    let emptyReads = 0;
     while (!signal.aborted) {
       try {
         await this.waitForReleaseRoom();
         const entries = await buffer.read(this.options.maxEntriesPerPublish, this.options.maxBytesPerPublish);
         if (entries.length === 0) {
+          // Woken for data that could not be read yet: wait a moment instead of spinning.
+          if (emptyReads > 0) await pause(EMPTY_READ_PAUSE_MS, signal);
+          emptyReads += 1;
           await buffer.waitForData(signal);
           continue;
         }
+        emptyReads = 0;
         this.unreleased.push(entries);
         if (!(await this.send(entries, signal))) return;
         this.lastSentId = entries[entries.length - 1]?.id ?? this.lastSentId;
