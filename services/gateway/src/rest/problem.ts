@@ -25,6 +25,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -124,5 +125,25 @@ export function problemHandler(onInvalid: InvalidInputListener = () => undefined
     }
     request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, request, 500, 'internal', 'the request failed inside the gateway; see its log');
+  };
+}
+
+/**
+ * fastify's `frameworkErrors`: the router's refusals (a malformed percent-encoding, a path parameter over
+ * maxParamLength) as problem documents naming the path, like every other refusal, instead of fastify's own JSON.
+ */
+export function routerProblemHandler(onInvalid: InvalidInputListener = () => undefined) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const status = error.statusCode ?? 400;
+    const detail =
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? 'path: a path parameter is longer than the API accepts'
+        : error.code === 'FST_ERR_BAD_URL'
+          ? 'path: holds a malformed percent-encoding'
+          : `path: ${error.message.slice(0, 200)}`;
+    if (status === 400) onInvalid(request, 'path');
+    return sendProblem(reply, request, status, status === 400 ? 'invalid-argument' : 'bad-request', detail, {
+      field: 'path',
+    });
   };
 }

@@ -6,7 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger, Registry } from '@kiln/service-kit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -18,7 +18,7 @@ import type { GatewaySection } from '../config';
 import { dashboardPage, streamRoutes } from '../dashboard';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { authenticateRequests, isPublic } from './authenticate';
-import { problemHandler, sendProblem } from './problem';
+import { problemHandler, routerProblemHandler, sendProblem } from './problem';
 import { alertRoutes } from './routes-alerts';
 import { assetRoutes } from './routes-assets';
 import { dataRoutes } from './routes-data';
@@ -55,23 +55,22 @@ function readPem(file: string, key: 'certFile' | 'keyFile'): Buffer {
 export async function buildRestServer(options: RestServerOptions): Promise<FastifyInstance> {
   const { api, section } = options;
   const tls = section.http.tls;
+  const metrics = options.metrics ?? createGatewayMetrics(options.registry);
+  const countInvalid = (request: FastifyRequest, field: string): void =>
+    metrics.invalidInput('rest', request.routeOptions.url ?? 'unmatched', field);
   const app = Fastify({
     // Warnings and errors only: fastify's own two lines per request would drown the service's log.
     loggerInstance: options.logger.child({ component: 'rest' }, { level: 'warn' }),
     bodyLimit: 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 600 },
+    frameworkErrors: routerProblemHandler(countInvalid),
     ...(tls === undefined
       ? {}
       : { https: { cert: readPem(tls.certFile, 'certFile'), key: readPem(tls.keyFile, 'keyFile') } }),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  const metrics = options.metrics ?? createGatewayMetrics(options.registry);
-  app.setErrorHandler(
-    problemHandler((request, field) =>
-      metrics.invalidInput('rest', request.routeOptions.url ?? 'unmatched', field),
-    ),
-  );
+  app.setErrorHandler(problemHandler(countInvalid));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
