@@ -135,7 +135,7 @@ export class KafkaBus implements EventBus {
     send: () => Promise<unknown>,
   ): Promise<void> {
     const windowMs = this.options.publishRetryWindowMs ?? kafkaDefaults.publishRetryWindowMs;
-    const firstFailureAt = Date.now();
+    let firstFailureAt: number | undefined;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await send();
@@ -147,6 +147,7 @@ export class KafkaBus implements EventBus {
         }
         return;
       } catch (error) {
+        firstFailureAt ??= Date.now();
         const retry =
           !this.closed && classifyFailure(error) === 'transient' && Date.now() - firstFailureAt < windowMs;
         if (!retry) {
