@@ -14,7 +14,7 @@ import {
 import { InProcessBus } from '@kiln/bus';
 import { topics, type api } from '@kiln/contracts';
 import { MemoryLiveOee, oeeSectionSchema, type OeeSection } from '@kiln/oee-service';
-import { createLogger } from '@kiln/service-kit';
+import { createLogger, createMetricsRegistry, type Registry } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
 import { createScratchSchema, HistorianWriter, type Database } from '@kiln/timeseries';
 import { createGatewayApi, type GatewayApi } from '../../src/api';
@@ -22,6 +22,7 @@ import { ApiKeyStore } from '../../src/auth/api-keys';
 import { Authenticator } from '../../src/auth/authenticator';
 import { gatewaySectionSchema } from '../../src/config';
 import { startGrpcServer, type GrpcServer } from '../../src/grpc/server';
+import { createGatewayMetrics } from '../../src/metrics';
 
 export const quietLogger = () =>
   createLogger({
@@ -47,6 +48,8 @@ export interface GrpcHarness {
   readonly oeeSection: OeeSection;
   readonly api: GatewayApi;
   readonly server: GrpcServer;
+  /** The server's request metrics. */
+  readonly registry: Registry;
   readonly address: string;
   readonly writer: HistorianWriter;
   readonly keys: {
@@ -90,11 +93,13 @@ export async function grpcHarness(): Promise<GrpcHarness> {
     section: gatewaySectionSchema.parse({}),
     authenticator: new Authenticator(store),
   });
+  const registry = createMetricsRegistry({ service: 'gateway-grpc-test', processMetrics: false });
   const server = await startGrpcServer({
     api,
     host: '127.0.0.1',
     port: 0,
     logger: quietLogger(),
+    metrics: createGatewayMetrics(registry),
     pingDatabase: async () => {
       await db.query('SELECT 1');
     },
@@ -109,6 +114,7 @@ export async function grpcHarness(): Promise<GrpcHarness> {
     oeeSection,
     api,
     server,
+    registry,
     address: `127.0.0.1:${server.port}`,
     writer: new HistorianWriter(db, { schema }),
     keys: {
