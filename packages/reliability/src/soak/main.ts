@@ -78,6 +78,7 @@ async function main(): Promise<number> {
     await sleep(Math.min(RSS_INTERVAL_MS, Math.max(0, durationMs - (Date.now() - started))));
   }
   const report = await load.stop();
+  const loadSeconds = (Date.now() - started) / 1000;
   log(`load stopped: sent ${report.sent.toLocaleString('en-US')}, not sent ${report.notSent}; draining`);
 
   const stored = await waitForStored(base, adminKey, fromIso, report.sent, options['drain-timeout-s'] * 1000);
@@ -101,7 +102,9 @@ async function main(): Promise<number> {
   console.log(`error logs          ${errors.count}`);
   for (const line of errors.first) console.log(`  ${line}`);
   console.log(
-    `sent                ${report.sent.toLocaleString('en-US')} (+${report.notSent} never acknowledged)`,
+    `sent                ${report.sent.toLocaleString('en-US')} (+${report.notSent} never acknowledged), ` +
+      `${Math.round(report.sent / loadSeconds).toLocaleString('en-US')}/s achieved with the backlog, ` +
+      `largest backlog ${report.maxBacklog.toLocaleString('en-US')} samples`,
   );
   console.log(`stored              ${stored.toLocaleString('en-US')}`);
   console.log(`lost                ${lost.toLocaleString('en-US')}`);
