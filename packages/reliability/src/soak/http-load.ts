@@ -1,5 +1,6 @@
 // A steady HTTP push load: numbered samples (the number is the value) at a fixed rate, in requests of up to
-// maxSamplesPerRequest, a few requests in flight. A sample counts as sent once answered 202.
+// maxSamplesPerRequest, a few requests in flight. A sample counts as sent once answered 202. When Kiln takes
+// less than the rate, the backlog is capped and the rest shed and counted, so the run ends on time.
 import { isoMicros, UniqueMicros } from '../chaos/samples';
 
 export interface HttpLoadOptions {
@@ -10,6 +11,8 @@ export interface HttpLoadOptions {
   readonly maxSamplesPerRequest: number;
   readonly concurrency: number;
   readonly retryDeadlineMs: number;
+  /** Most samples waiting to be sent; what the rate offers beyond it is shed (counted), not queued without end. */
+  readonly maxBacklog: number;
 }
 
 export interface HttpLoadReport {
@@ -17,8 +20,10 @@ export interface HttpLoadReport {
   readonly notSent: number;
   readonly retries: number;
   readonly problems: readonly string[];
-  /** Samples produced but not yet answered when the load was stopped (counted in notSent). */
+  /** The largest number of samples waiting to be sent. */
   readonly maxBacklog: number;
+  /** Samples the rate offered while the backlog was full: never sent, so neither sent nor lost. */
+  readonly shed: number;
 }
 
 interface Sample {
@@ -33,6 +38,7 @@ export class HttpLoad {
   private stopped = false;
   private running: Promise<HttpLoadReport> | undefined;
   private sentSoFar = 0;
+  private shedSoFar = 0;
 
   constructor(private readonly options: HttpLoadOptions) {}
 
@@ -42,6 +48,10 @@ export class HttpLoad {
 
   sent(): number {
     return this.sentSoFar;
+  }
+
+  shed(): number {
+    return this.shedSoFar;
   }
 
   /** Stops producing, lets the requests in flight and the backlog finish, resolves with the report. */
@@ -55,7 +65,9 @@ export class HttpLoad {
     const clock = new UniqueMicros();
     const queue: Sample[] = [];
     const problems: string[] = [];
+    let offered = 0;
     let produced = 0;
+    let shed = 0;
     let notSent = 0;
     let retries = 0;
     let maxBacklog = 0;
@@ -79,15 +91,21 @@ export class HttpLoad {
     const started = Date.now();
     while (!this.stopped) {
       const due = Math.floor(((Date.now() - started) / 1000) * this.options.ratePerS);
-      for (; produced < due; produced += 1) {
+      for (; offered < due; offered += 1) {
+        if (queue.length >= this.options.maxBacklog) {
+          shed += 1;
+          this.shedSoFar = shed;
+          continue;
+        }
         const tag = this.options.tags[produced % this.options.tags.length] ?? 'soak/s0';
-        queue.push({ tag, value: produced + 1, timestamp: isoMicros(clock.next(Date.now())) });
+        produced += 1;
+        queue.push({ tag, value: produced, timestamp: isoMicros(clock.next(Date.now())) });
       }
       maxBacklog = Math.max(maxBacklog, queue.length);
       await sleep(20);
     }
     await Promise.all(workers);
-    return { sent: this.sentSoFar, notSent, retries, problems, maxBacklog };
+    return { sent: this.sentSoFar, notSent, retries, problems, maxBacklog, shed };
   }
 
   private async post(samples: readonly Sample[]): Promise<{ ok: boolean; retries: number; problem: string }> {
