@@ -1,50 +1,28 @@
-// What a sample must be before a connector hands it on: a tag and text value PostgreSQL and Kafka take (no NUL or
-// other control characters, not longer than MAX_TEXT_LENGTH) and a source time that fits int64 µs and the
-// database (1970 through 9999). A connector refuses a sample that is not, naming the field, instead of letting it
-// fail later in the batcher, the bus or a consumer. Non-finite numbers pass: a sensor may report NaN, it is kept
-// in kiln.raw.v1 and normalization refuses it with its reason.
-import { textProblem, timeProblem } from '@kiln/contracts';
-import type { Sample, SampleValue } from './types';
+// A connector checks each sample it makes with the pipeline's own rules (pipeline/sample-check.ts), so that it can
+// refuse a bad one in its protocol's terms (the Sparkplug message and metric, the MQTT topic) and keep going with
+// the rest: a Sparkplug metric refused here does not become the "last value" a death marks stale. One difference:
+// the plausible-time window is the pipeline's, configured there; here a source time only has to be a time at all.
+import { MAX_TEXT_LENGTH } from '@kiln/contracts';
+import { clip, sampleProblem as checkSample, type SampleProblem } from '../pipeline/sample-check';
+import type { Sample } from './types';
 
-export interface SampleProblem {
-  /** `tag`, `value` or `sourceTime`. */
-  readonly field: 'tag' | 'value' | 'sourceTime';
-  /** The field and what is wrong with it, e.g. `sourceTime is 1e+22 us, not a time between 1970 and 9999`. */
-  readonly message: string;
-}
+export { clip, type SampleProblem };
 
-export function tagProblem(tag: string): string | undefined {
-  if (tag === '') return 'tag is empty';
-  const problem = textProblem(tag);
-  return problem === undefined ? undefined : `tag "${clip(tag)}" ${problem}`;
-}
+const ANY_TIME = {
+  window: { pastUs: Number.POSITIVE_INFINITY, futureUs: Number.POSITIVE_INFINITY },
+  maxTextLength: MAX_TEXT_LENGTH,
+};
 
-export function valueProblem(value: SampleValue): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const problem = textProblem(value);
-  return problem === undefined ? undefined : `text value ${problem}`;
-}
+/** The reject cause a connector reports for each field (a DLQ header and metric label). */
+export const CAUSE_OF_FIELD = {
+  sourceId: 'bad-source',
+  tag: 'bad-tag',
+  value: 'wrong-type',
+  sourceTimeUs: 'bad-timestamp',
+  receiveTimeUs: 'bad-timestamp',
+} as const;
 
-export function sourceTimeProblem(sourceTimeUs: number): string | undefined {
-  const problem = timeProblem(sourceTimeUs);
-  return problem === undefined ? undefined : `source time ${problem}`;
-}
-
-/** The first problem of a sample, or undefined when the pipeline can take it. */
+/** The first problem of a sample (tag, text, finite numbers, times), or undefined when the pipeline takes it. */
 export function sampleProblem(sample: Sample): SampleProblem | undefined {
-  const tag = tagProblem(sample.tag);
-  if (tag !== undefined) return { field: 'tag', message: tag };
-  const value = valueProblem(sample.value);
-  if (value !== undefined) return { field: 'value', message: value };
-  if (sample.sourceTimeUs !== undefined) {
-    const time = sourceTimeProblem(sample.sourceTimeUs);
-    if (time !== undefined) return { field: 'sourceTime', message: time };
-  }
-  return undefined;
-}
-
-/** A text short enough for a log line and a DLQ header, control characters shown as escapes. */
-export function clip(text: string, maxLength = 60): string {
-  const shown = text.length > maxLength ? `${text.slice(0, maxLength - 3)}...` : text;
-  return JSON.stringify(shown).slice(1, -1);
+  return checkSample(sample, sample.receiveTimeUs, ANY_TIME);
 }

@@ -32,11 +32,11 @@ describe('MQTT message mapping at the boundary', () => {
     expect(mapper.map('m/1', json({ v: 'jam\u0000' }), RECEIVED_US)).toMatchObject({
       kind: 'rejected',
       cause: 'wrong-type',
-      error: expect.stringContaining('text value holds the character U+0000'),
+      error: expect.stringContaining('value of tag "m/1" holds the character U+0000'),
     });
     expect(mapper.map('text/1', Buffer.from('x'.repeat(5_000)), RECEIVED_US)).toMatchObject({
       kind: 'rejected',
-      error: 'text value is 5000 characters long, at most 4096 expected',
+      error: 'value of tag "text/1" is 5000 characters long, at most 4096 expected',
     });
   });
 
@@ -45,7 +45,9 @@ describe('MQTT message mapping at the boundary', () => {
       expect(mapper.map('timed/1', json({ v: 1, ts }), RECEIVED_US)).toMatchObject({
         kind: 'rejected',
         cause: 'bad-timestamp',
-        error: expect.stringMatching(/^source time is .* us, not a time between 1970 and 9999$/),
+        error: expect.stringMatching(
+          /^sourceTimeUs of tag "timed\/1" is .* us, not a time between 1970 and \d+$/,
+        ),
       });
     }
   });

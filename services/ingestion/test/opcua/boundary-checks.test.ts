@@ -10,7 +10,8 @@ describe('OPC UA values at the boundary', () => {
     expect(sampleOf('ns=2;s=Reason', value, 7)).toEqual({
       ok: false,
       cause: 'wrong-type',
-      reason: 'text value holds the character U+0000 at position 3; control characters are not accepted',
+      reason:
+        'value of tag "ns=2;s=Reason" holds the character U+0000 at position 3; control characters are not accepted',
     });
   });
 
@@ -23,7 +24,7 @@ describe('OPC UA values at the boundary', () => {
       ok: false,
       cause: 'bad-timestamp',
       reason: expect.stringMatching(
-        /^source time is 253370764800000000 us, not a time between 1970 and \d+$/,
+        /^sourceTimeUs of tag "ns=2;s=Temp" is 253370764800000000 us, not a time between 1970 and \d+$/,
       ),
     });
   });

@@ -50,7 +50,7 @@ describe('Sparkplug metrics at the boundary', () => {
       {
         cause: 'bad-timestamp',
         error: expect.stringMatching(
-          /^NBIRTH: Far: timestamp 10000000000000000 ms: source time is 10+ us, not a time between 1970 and \d+$/,
+          /^NBIRTH: sourceTimeUs of tag "Far" is 10+ us, not a time between 1970 and \d+ \(timestamp 10000000000000000 ms\)$/,
         ),
       },
     ]);
@@ -67,13 +67,13 @@ describe('Sparkplug metrics at the boundary', () => {
       {
         cause: 'bad-tag',
         error:
-          'NBIRTH: metric "Line\\u0000Speed": tag "Line\\u0000Speed" holds the character U+0000 at position 4; ' +
-          'control characters are not accepted; metric "": tag is empty',
+          'NBIRTH: tag "Line\\u0000Speed" holds the character U+0000 at position 4; ' +
+          'control characters are not accepted; tag is empty',
       },
       {
         cause: 'wrong-type',
         error:
-          'NBIRTH: Reason: text value holds the character U+0000 at position 3; control characters are not accepted',
+          'NBIRTH: value of tag "Reason" holds the character U+0000 at position 3; control characters are not accepted',
       },
     ]);
   });

@@ -1,6 +1,6 @@
 // From an MQTT message to a sample: the first subscription whose topic matches decides the tag, where the
 // value, timestamp and quality sit in the payload, and how they are read. Pure: no client, no clock.
-import { sampleProblem } from '../sample-problems';
+import { CAUSE_OF_FIELD, sampleProblem } from '../sample-problems';
 import type { Sample, SampleQuality, SampleValue } from '../types';
 import { parseJsonPointer, resolveJsonPointer } from './json-pointer';
 import type { MqttSubscriptionConfig } from './config';
@@ -9,7 +9,13 @@ import { compileTopicPattern, renderTagTemplate, type TopicPattern } from './top
 
 /** Causes of a rejected message, as the DLQ header and metric label name them. */
 export type MqttRejectCause =
-  'malformed-json' | 'missing-value' | 'wrong-type' | 'bad-timestamp' | 'bad-quality' | 'bad-tag';
+  | 'malformed-json'
+  | 'missing-value'
+  | 'wrong-type'
+  | 'bad-timestamp'
+  | 'bad-quality'
+  | 'bad-tag'
+  | 'bad-source';
 
 export type MessageMappingResult =
   | { readonly kind: 'sample'; readonly sample: Sample }
@@ -57,8 +63,6 @@ export function createMessageMapper(subscriptions: readonly MqttSubscriptionConf
     },
   };
 }
-
-const CAUSE_OF_FIELD = { tag: 'bad-tag', value: 'wrong-type', sourceTime: 'bad-timestamp' } as const;
 
 /** A sample the pipeline cannot take (a tag or text with control characters, a time past 9999) is refused here. */
 function checked(result: MessageMappingResult): MessageMappingResult {

@@ -1,7 +1,7 @@
 // Turns an OPC UA DataValue into a Sample: the Variant into a SampleValue, the StatusCode into a quality,
 // the source timestamp into microseconds. Pure: the receive time is an argument.
 import { BinaryStream, DataType, VariantArrayType, type DataValue, type Variant } from 'node-opcua';
-import { sampleProblem } from '../sample-problems';
+import { CAUSE_OF_FIELD, sampleProblem } from '../sample-problems';
 import { toMicros, type Sample, type SampleQuality, type SampleValue } from '../types';
 
 export type ValueConversion =
@@ -12,11 +12,9 @@ export type SampleConversion =
   | { readonly ok: true; readonly sample: Sample }
   | {
       readonly ok: false;
-      readonly cause: 'wrong-type' | 'missing-value' | 'bad-timestamp' | 'bad-tag';
+      readonly cause: 'wrong-type' | 'missing-value' | 'bad-timestamp' | 'bad-tag' | 'bad-source';
       readonly reason: string;
     };
-
-const CAUSE_OF_FIELD = { tag: 'bad-tag', value: 'wrong-type', sourceTime: 'bad-timestamp' } as const;
 
 /** OPC 10000-4, 7.39.2: bits 31-30 of a StatusCode are its severity: 00 Good, 01 Uncertain, 10/11 Bad. */
 export function qualityOf(statusCode: number): SampleQuality {
@@ -51,7 +49,7 @@ export function sampleOf(tag: string, dataValue: DataValue, receiveTimeUs: numbe
           sourceTimeUs,
           receiveTimeUs,
         };
-  // A text with NUL, or a server clock past 2255 (beyond int64 µs as a safe number), is refused by name.
+  // A text with NUL, NaN, or a server clock past 2255 (beyond int64 µs as a safe number) is refused by name.
   const problem = sampleProblem(sample);
   if (problem !== undefined)
     return { ok: false, cause: CAUSE_OF_FIELD[problem.field], reason: problem.message };

@@ -19,7 +19,8 @@
 // - Rebirth requests to one node are at least `rebirthMinIntervalMs` apart.
 // - Metrics of datatypes Kiln does not read (DataSet, Bytes, File, Template, ...) are known by alias, so their
 //   data is not "unknown", but produce no samples; the birth reports them once as an event.
-import { clip, sourceTimeProblem, tagProblem, valueProblem } from '../sample-problems';
+import { timeProblem } from '@kiln/contracts';
+import { CAUSE_OF_FIELD, clip, sampleProblem } from '../sample-problems';
 import type { RejectedInput, Sample, SampleValue } from '../types';
 import { dataTypeName, isSupportedDataType, toSampleValue } from './metric-value';
 import type { SparkplugMetric, SparkplugPayload } from './payload-codec';
@@ -306,7 +307,7 @@ export class SparkplugHostState {
         // A death whose timestamp no database holds still marks the metrics stale, at the receive time.
         const stampedUs = microsOf(message.payload.timestampMs);
         const sourceTimeUs =
-          stampedUs === undefined || sourceTimeProblem(stampedUs) !== undefined ? undefined : stampedUs;
+          stampedUs === undefined || timeProblem(stampedUs) !== undefined ? undefined : stampedUs;
         return [
           event(node, 'device-death', 'DDEATH', deviceId),
           ...staleSamples(sourceIdOf(node, deviceId), device.metrics, message.receiveTimeUs, sourceTimeUs),
@@ -431,38 +432,25 @@ function readSample(
   // A null metric has no value to report; its last value stays for a later death.
   if (metric.isNull) return {};
   const name = clip(known.name);
-  const tag = tagProblem(known.name);
-  if (tag !== undefined) return { problem: { cause: 'bad-tag', text: `metric "${name}": ${tag}` } };
   const datatype = metric.datatype ?? known.datatype;
   const read = toSampleValue(datatype, metric.value);
   if (!read.ok) return { problem: { cause: 'wrong-type', text: `${name}: ${read.error}` } };
-  const text = valueProblem(read.value);
-  if (text !== undefined) return { problem: { cause: 'wrong-type', text: `${name}: ${text}` } };
   const timestampMs = metric.timestampMs ?? message.payload.timestampMs;
   const sourceTimeUs = microsOf(timestampMs);
-  const time = sourceTimeUs === undefined ? undefined : sourceTimeProblem(sourceTimeUs);
-  if (time !== undefined) {
-    const where = metric.timestampMs === undefined ? 'payload timestamp' : 'timestamp';
-    return { problem: { cause: 'bad-timestamp', text: `${name}: ${where} ${timestampMs} ms: ${time}` } };
+  const base = {
+    tag: known.name,
+    value: read.value,
+    quality: 'good' as const,
+    statusCode: 0,
+    receiveTimeUs: message.receiveTimeUs,
+  };
+  const sample: Sample = sourceTimeUs === undefined ? base : { ...base, sourceTimeUs };
+  const problem = sampleProblem(sample);
+  if (problem !== undefined) {
+    const stamped = problem.field === 'sourceTimeUs' ? ` (timestamp ${timestampMs} ms)` : '';
+    return { problem: { cause: CAUSE_OF_FIELD[problem.field], text: `${problem.message}${stamped}` } };
   }
   known.lastValue = read.value;
-  const sample: Sample =
-    sourceTimeUs === undefined
-      ? {
-          tag: known.name,
-          value: read.value,
-          quality: 'good',
-          statusCode: 0,
-          receiveTimeUs: message.receiveTimeUs,
-        }
-      : {
-          tag: known.name,
-          value: read.value,
-          quality: 'good',
-          statusCode: 0,
-          sourceTimeUs,
-          receiveTimeUs: message.receiveTimeUs,
-        };
   return { sample };
 }
 
@@ -518,7 +506,7 @@ function microsOf(timestampMs: number | undefined): number | undefined {
   return timestampMs === undefined ? undefined : timestampMs * 1000;
 }
 
-type MetricProblemCause = 'wrong-type' | 'bad-timestamp' | 'bad-tag';
+type MetricProblemCause = 'wrong-type' | (typeof CAUSE_OF_FIELD)[keyof typeof CAUSE_OF_FIELD];
 
 /** Metrics of one message that could not be read, one rejection per cause (a DLQ header and metric label each). */
 class MetricProblems {
