@@ -51,6 +51,8 @@ export class KafkaSubscription implements Subscription {
   private paused = false;
   private closing: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Crashes since the member last joined its group: an outage is logged once, not at every restart. */
+  private crashesSinceJoin = 0;
 
   constructor(
     kafka: Kafka,
@@ -68,6 +70,13 @@ export class KafkaSubscription implements Subscription {
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      if (this.crashesSinceJoin > 0) {
+        settings.logger.info(
+          { groupId: this.groupId, crashes: this.crashesSinceJoin },
+          'kafka consumer back in its group after losing the cluster',
+        );
+        this.crashesSinceJoin = 0;
+      }
       this.joined = true;
       this.generation += 1;
       this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
@@ -92,12 +101,14 @@ export class KafkaSubscription implements Subscription {
       // Not a member until it joins again: readiness must not say otherwise while the consumer is down.
       this.joined = false;
       if (this.closing) return;
+      this.crashesSinceJoin += 1;
       if (payload.restart) {
-        // kafkajs restarts the consumer itself after a retriable failure (the broker away, a lost coordinator).
-        settings.logger.warn(
-          { groupId: this.groupId, error: describeError(payload.error) },
-          'kafka consumer lost the cluster; kafkajs restarts it',
-        );
+        // kafkajs restarts the consumer itself after a retriable failure (the broker away, a lost coordinator),
+        // again and again while the outage lasts: said once, until the member is back in its group.
+        const fields = { groupId: this.groupId, error: describeError(payload.error) };
+        if (this.crashesSinceJoin === 1)
+          settings.logger.warn(fields, 'kafka consumer lost the cluster; kafkajs restarts it');
+        else settings.logger.debug(fields, 'kafka consumer restart failed; kafkajs tries again');
         return;
       }
       settings.logger.error(
