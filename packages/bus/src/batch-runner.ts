@@ -16,6 +16,9 @@ import type {
   RetryOptions,
 } from './types';
 
+/** Retries of a failure of the world between two log lines (about a minute at the 5 s backoff cap). */
+const TRANSIENT_LOG_EVERY = 12;
+
 export const defaultRetryOptions: RetryOptions = {
   maxAttempts: 5,
   initialDelayMs: 100,
@@ -57,6 +60,12 @@ async function handleWithRetries(batch: RecordBatch, env: BatchRunEnvironment): 
   for (;;) {
     const result = await attempt(batch, env);
     if (result.ok) {
+      if (transientFailures > 1) {
+        env.logger.info(
+          { ...batchFields(batch, env), transientFailures },
+          'batch handled after an outage; the partition flows again',
+        );
+      }
       return result.deadLetters.length === 0 || (await writeDeadLetters(result.deadLetters, env))
         ? 'handled'
         : retryAfterDeadLetterFailure(batch, env);
@@ -76,7 +85,11 @@ async function handleWithRetries(batch: RecordBatch, env: BatchRunEnvironment): 
       return isolate(batch, env);
     }
     const delayMs = backoffMs(transient ? transientFailures : failures, env.retry);
-    env.logger.warn(
+    // An outage is told when it begins and then about once a minute, not at every retry of every partition.
+    const log =
+      !transient || transientFailures % TRANSIENT_LOG_EVERY === 1 ? env.logger.warn : env.logger.debug;
+    log.call(
+      env.logger,
       {
         ...fields,
         attempt: failures + transientFailures,
