@@ -1,6 +1,6 @@
 // Splits a publish into produce requests that stay under the broker's request size, and refuses a record
 // that no request could carry (DESIGN.md section 2: a message never exceeds 1 MiB).
-import { BusError } from '../errors';
+import { PermanentError } from '../errors';
 import type { OutgoingRecord } from '../types';
 
 /** Rough wire size of a record: value, key, headers and the per-record overhead. */
@@ -23,7 +23,8 @@ export function chunkBySize(
   for (const record of records) {
     const size = recordBytes(record);
     if (size > maxBytes) {
-      throw new BusError(
+      // The same record is refused every time: a failure of the record, dead-lettered or passed by its sender.
+      throw new PermanentError(
         `record for ${topic} with key '${record.key}' is ${size} bytes, over the ${maxBytes}-byte limit: ` +
           'split the batch into smaller messages',
       );
