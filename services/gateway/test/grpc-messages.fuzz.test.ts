@@ -200,7 +200,7 @@ function callRaw(client: Client, method: Method, bytes: Buffer, key: string): Pr
   });
 }
 
-function checkOutcome(method: Method, outcome: Outcome, request?: object): void {
+function checkOutcome(method: Method, outcome: Outcome, request?: object | 'undecodable'): void {
   const where = `${method.path} answered ${status[outcome.code]}: ${outcome.details.slice(0, 300)}`;
   if (!ACCEPTABLE.has(outcome.code)) throw new Error(where);
   if (outcome.code === status.INVALID_ARGUMENT || outcome.code === status.OUT_OF_RANGE) {
@@ -209,9 +209,21 @@ function checkOutcome(method: Method, outcome: Outcome, request?: object): void 
     if (!outcome.details.startsWith(`${outcome.field}: `))
       throw new Error(`${where} (details without the field)`);
   }
-  if (outcome.code === status.OK && request !== undefined) {
+  if (outcome.code === status.OK && request === 'undecodable') {
+    throw new Error(`${method.path} succeeded with a request that does not decode`);
+  }
+  if (outcome.code === status.OK && request !== undefined && request !== 'undecodable') {
     const unclean = uncleanValueIn(request);
     if (unclean !== undefined) throw new Error(`${method.path} succeeded with ${unclean}`);
+  }
+}
+
+/** The request as the server decoded it (UTF-8 has no lone surrogates: the encoder sent U+FFFD for them). */
+function decoded(method: Method, bytes: Buffer): object | 'undecodable' {
+  try {
+    return method.requestDeserialize(bytes) as object;
+  } catch {
+    return 'undecodable'; // An int64 past 2^53: the server must not have answered OK.
   }
 }
 
@@ -323,7 +335,7 @@ describeWith(['postgres'], 'gRPC messages, fuzzed', () => {
             return; // The client's encoder refused it (an int64 beyond its range): nothing reaches the server.
           }
           const outcome = await callRaw(client, method, bytes, h.keys.admin);
-          checkOutcome(method, outcome, request);
+          checkOutcome(method, outcome, decoded(method, bytes));
           codes.add(outcome.code);
         }),
         { numRuns: RUNS },
