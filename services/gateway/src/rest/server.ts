@@ -130,7 +130,10 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
       allowList: (request) => isPublic(request.url, false),
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
-        message: `rate limit of ${context.max} requests per ${context.after} reached for this key`,
+        // context.after is the time left until the window resets, not the window.
+        message:
+          `rate limit of ${context.max} requests per ${Math.ceil(section.rateLimit.windowMs / 1000)} s ` +
+          `reached for this key; retry in ${context.after}`,
       }),
     });
   }

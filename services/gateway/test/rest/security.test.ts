@@ -227,7 +227,13 @@ describeWith(['postgres', 'redis'], 'REST security and description', () => {
       for (let i = 0; i < 5; i += 1) statuses.push((await limited.call('GET', '/api/v1/assets')).statusCode);
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
       const last = await limited.call('GET', '/api/v1/assets');
-      expect(last.json()).toMatchObject({ status: 429, type: expect.stringMatching(/rate-limited$/) });
+      expect(last.json()).toMatchObject({
+        status: 429,
+        type: expect.stringMatching(/rate-limited$/),
+        detail: expect.stringMatching(
+          /^rate limit of 3 requests per 60 s reached for this key; retry in \d+ (second|minute)s?$/,
+        ),
+      });
       const other = (await limited.keys.create('*', 'reader')).token;
       expect((await limited.call('GET', '/api/v1/assets', { key: other })).statusCode).toBe(200);
       expect((await limited.call('GET', '/healthz', { key: null })).statusCode).toBe(200);
