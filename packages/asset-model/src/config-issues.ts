@@ -5,12 +5,12 @@ import {
   formatPath,
   locateYamlPath,
   parseYamlSource,
+  yamlNestingProblem,
   type ConfigIssue,
   type ConfigSource,
   type YamlSource,
 } from '@kiln/service-kit';
 import type { z } from 'zod';
-import { yamlNestingProblem } from './yaml-nesting';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -61,7 +61,7 @@ export class IssueCollector {
 }
 
 /**
- * Parses a plant YAML text, refusing one nested past MAX_NESTING (see yaml-nesting.ts). The yaml library refuses to expand aliases past a budget (a "billion laughs" file of a
+ * Parses a plant YAML text, refusing one nested past MAX_NESTING (see service-kit's yaml-nesting.ts). The yaml library refuses to expand aliases past a budget (a "billion laughs" file of a
  * few hundred bytes would otherwise take gigabytes) by throwing a ReferenceError; that, like any error of the
  * library, becomes a ConfigError naming the file, so a hostile file is refused like a wrong one.
  */

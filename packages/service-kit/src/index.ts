@@ -12,6 +12,7 @@ export {
   type YamlSource,
   type YamlSyntaxError,
 } from './yaml-source';
+export { MAX_NESTING, yamlNestingProblem, type NestingProblem } from './yaml-nesting';
 export {
   LOG_LEVELS,
   httpConfigSchema,

@@ -1,6 +1,7 @@
 // YAML with positions: parse once with a LineCounter, then map a value's path (as a validator reports it)
 // back to `line:col` in the file, so an operator can jump straight to the offending key.
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { yamlNestingProblem } from './yaml-nesting';
 
 /** A 1-based position in a YAML text. */
 export interface YamlLocation {
@@ -33,16 +34,30 @@ export interface YamlSource {
   readonly value: unknown;
 }
 
-/** Parses YAML text, keeping positions; never throws on bad syntax (see `syntaxErrors`). */
+/**
+ * Parses YAML text, keeping positions; never throws on bad syntax (see `syntaxErrors`), nor on a hostile text:
+ * nesting the parser's recursion cannot take is refused before parsing, and aliases that would expand past the
+ * library's budget (a "billion laughs" text) are a syntax error, not a ReferenceError.
+ */
 export function parseYamlSource(text: string, fileName: string): YamlSource {
   const lineCounter = new LineCounter();
+  const nesting = yamlNestingProblem(text);
+  if (nesting !== undefined) {
+    const syntaxErrors = [{ line: nesting.line, col: nesting.col, message: nesting.message }];
+    return { fileName, doc: parseDocument(''), lineCounter, syntaxErrors, value: undefined };
+  }
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const syntaxErrors = doc.errors.map((error) => ({
     ...lineCounter.linePos(error.pos[0]),
     message: error.message,
   }));
-  const value: unknown = syntaxErrors.length === 0 ? doc.toJS() : undefined;
-  return { fileName, doc, lineCounter, syntaxErrors, value };
+  if (syntaxErrors.length > 0) return { fileName, doc, lineCounter, syntaxErrors, value: undefined };
+  try {
+    return { fileName, doc, lineCounter, syntaxErrors, value: doc.toJS() };
+  } catch (error) {
+    const message = `cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+    return { fileName, doc, lineCounter, syntaxErrors: [{ line: 1, col: 1, message }], value: undefined };
+  }
 }
 
 interface Entry {

@@ -175,6 +175,28 @@ describe('loadConfig', () => {
   });
 });
 
+describe('a hostile configuration file', () => {
+  it('refuses an alias bomb as a ConfigError naming the file (the yaml library throws a ReferenceError)', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...['b', 'c', 'd', 'e', 'f'].map(
+        (name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcde'[i]}`).join(', ')}]`,
+      ),
+    ].join('\n');
+    const file = yamlFile('bomb.yaml', bomb);
+    expect(configErrorOf(() => loadConfig({ schema, file, env: {}, envMap })).message).toMatch(
+      /bomb\.yaml:1:1 .*cannot be read: Excessive alias count/,
+    );
+  });
+
+  it('refuses nesting the parser cannot take at its position, before parsing', () => {
+    const file = yamlFile('deep.yaml', `bus: ${'['.repeat(5_000)}`);
+    expect(configErrorOf(() => loadConfig({ schema, file, env: {}, envMap })).message).toMatch(
+      /deep\.yaml:1:\d+ .*nest/,
+    );
+  });
+});
+
 describe('locateYamlPath', () => {
   const source = parseYamlSource(
     'assets:\n  - id: press-1\n    tags:\n      temp: { unit: degC }\n',

@@ -1,6 +1,6 @@
-// How deep a plant YAML text nests, estimated before the yaml library sees it. The library parses recursively: a
+// How deep a YAML text nests, estimated before the yaml library sees it. The library parses recursively: a
 // few kilobytes of `[[[[...` or `- - - - ...` exhaust the stack, and V8 may then abort the whole process
-// ("RegExpCompiler Allocation failed") instead of throwing. A plant file nests about 15 levels; past MAX_NESTING the
+// ("RegExpCompiler Allocation failed") instead of throwing. A plant file nests about 15 levels, a configuration file fewer; past MAX_NESTING the
 // text is refused with its position.
 
 /** Nesting levels a plant file may use (flow collections, compact sequences, indentation columns / 4). */
