@@ -1,5 +1,5 @@
 // kiln.raw.v1 decoded and checked against what the historian stores: a batch with a text PostgreSQL refuses
-// (U+0000) or a time outside 1970..9999 goes to the dead-letter topic whole, unchanged, with the field named;
+// (U+0000) or a time outside 1970..2255 goes to the dead-letter topic whole, unchanged, with the field named;
 // ingestion refuses such samples one by one at its edge, so only a foreign producer's batch gets here.
 import { RuleError, type BusRecord } from '@kiln/bus';
 import {

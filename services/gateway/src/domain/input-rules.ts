@@ -24,7 +24,7 @@ export function textRuleProblem(text: string, rule: TextRule): string | undefine
   return `holds the character U+${code} at position ${match.index}; one line without tabs is expected`;
 }
 
-/** A time stored as it is: 1970 through 9999 (query ranges, planned orders and shifts). */
+/** A time stored as it is: 1970 through 2255 (query ranges, planned orders and shifts). */
 export const storableTimeProblem = (us: number): string | undefined => timeProblem(us);
 
 /** How far from the gateway's clock live plant data (machine states, counts) may be stamped. */

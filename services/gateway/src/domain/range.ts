@@ -12,7 +12,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2
 
 /**
  * An ISO 8601 time with a zone (`2026-03-02T06:00:00Z`, `...+01:00`) in epoch microseconds, or the problem with
- * it in words: not such a time, or outside 1970 through 9999 (what the database and int64 hold).
+ * it in words: not such a time, or outside 1970 through 2255 (what the database and int64 hold).
  */
 export function isoTimeOf(text: string): { us: number } | { problem: string } {
   const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
@@ -24,7 +24,7 @@ export function isoTimeOf(text: string): { us: number } | { problem: string } {
   const fraction = /\.(\d{1,6})/.exec(text)?.[1] ?? '';
   const extraUs = fraction.length > 3 ? Number(fraction.slice(3).padEnd(3, '0')) : 0;
   const us = ms * 1000 + extraUs;
-  if (timeProblem(us) !== undefined) return { problem: `"${shown}" is not a time between 1970 and 9999` };
+  if (timeProblem(us) !== undefined) return { problem: `"${shown}" is not a time between 1970 and 2255` };
   return { us };
 }
 
@@ -37,7 +37,7 @@ export function parseIsoTime(field: string, text: string): number {
 
 export const isoOf = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
 
-/** Checks both ends (1970 through 9999), from < to and the span against the cap (days). */
+/** Checks both ends (1970 through 2255), from < to and the span against the cap (days). */
 export function checkedRange(fromUs: number, toUs: number, maxDays: number): TimeRangeUs {
   const fromProblem = timeProblem(fromUs);
   if (fromProblem !== undefined) throw invalidArgument('from', fromProblem);

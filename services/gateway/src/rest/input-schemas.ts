@@ -1,6 +1,6 @@
 // The zod building blocks every REST route declares its input with, so that the rules of domain/input-rules.ts
 // hold on every route at once (and show in the OpenAPI document): text without NUL or control characters and
-// capped in length, ISO times between 1970 and 9999, live event times within a window around the gateway's
+// capped in length, ISO times between 1970 and 2255, live event times within a window around the gateway's
 // clock, finite numbers within a range.
 import { numberProblem } from '@kiln/contracts';
 import { z } from 'zod';
@@ -32,9 +32,9 @@ const isoTimeWith = (check: (us: number) => string | undefined) =>
     })
     .meta({ format: 'date-time', maxLength: 40, example: '2026-03-02T06:00:00Z' });
 
-/** An ISO 8601 time with a zone between 1970 and 9999 (query ranges, planned orders and shifts). */
+/** An ISO 8601 time with a zone between 1970 and 2255 (query ranges, planned orders and shifts). */
 export const isoTime = isoTimeWith(() => undefined).describe(
-  'ISO 8601 time with a zone, e.g. 2026-03-02T06:00:00Z; 1970 through 9999',
+  'ISO 8601 time with a zone, e.g. 2026-03-02T06:00:00Z; 1970 through 2255',
 );
 
 /** The time of live plant data (a state change, a count): within the configured window around now. */

@@ -33,7 +33,7 @@ export interface SampleProblem {
   readonly field: SampleField;
   /** The field, the tag, and what is wrong: `sourceTimeUs of tag "t" is 1e+19 us, not a time between ...`. */
   readonly message: string;
-  /** What is wrong, without the field: `is 1e+19 us, not a time between 1970 and 9999`. */
+  /** What is wrong, without the field: `is 1e+19 us, not a time between 1970 and 2255`. */
   readonly problem: string;
 }
 

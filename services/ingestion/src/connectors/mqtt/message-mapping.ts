@@ -64,7 +64,7 @@ export function createMessageMapper(subscriptions: readonly MqttSubscriptionConf
   };
 }
 
-/** A sample the pipeline cannot take (a tag or text with control characters, a time past 9999) is refused here. */
+/** A sample the pipeline cannot take (a tag or text with control characters, a time past 2255) is refused here. */
 function checked(result: MessageMappingResult): MessageMappingResult {
   if (result.kind !== 'sample') return result;
   const problem = sampleProblem(result.sample);
