@@ -19,6 +19,7 @@ export const dlqHeaderNames = {
   error: 'kiln-dlq-error',
   errorKind: 'kiln-dlq-error-kind',
   time: 'kiln-dlq-time',
+  payloadTruncatedFrom: 'kiln-dlq-payload-truncated-from',
 } as const;
 
 /** The schema version of the v1 event contracts; a breaking change makes v2 topics instead. */

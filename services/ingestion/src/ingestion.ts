@@ -7,9 +7,17 @@ import type { Logger, ReadinessCheck, Registry, ServiceLifecycle, StopContext } 
 import { DiskBuffer } from './buffer/disk-buffer';
 import type { IngestionSection } from './config';
 import { createConnector } from './connectors/registry';
-import type { Connector, ConnectorContext, ConnectorKind, ConnectorState, Sample } from './connectors/types';
+import {
+  BufferRefusedError,
+  type Connector,
+  type ConnectorContext,
+  type ConnectorKind,
+  type ConnectorState,
+  type RejectedInput,
+  type Sample,
+} from './connectors/types';
 import { createIngestionMetrics, type IngestionMetrics } from './metrics';
-import { SampleBatcher } from './pipeline/batcher';
+import { SampleBatcher, type WhenDurable } from './pipeline/batcher';
 import { Forwarder } from './pipeline/forwarder';
 import { toRawSample } from './pipeline/raw-sample';
 import { recordBytes } from './pipeline/record-bounds';
@@ -119,6 +127,7 @@ export async function startIngestion(
   });
 
   const batches = new BatchSink({
+    config,
     buffer: openedBuffer,
     rejects,
     maxRecordBytes: config.forwarder.maxRecordBytes,
@@ -140,12 +149,20 @@ export async function startIngestion(
     },
     maxTextLength: config.samples.maxTextLength,
   };
-  /** Every sample of every connector passes here once: what fails goes to kiln.dlq.v1, the rest on. */
-  const accept = (connector: Connector, sourceId: string, samples: readonly Sample[]): void => {
+  /**
+   * Every sample of every connector passes here once: what fails goes to kiln.dlq.v1, the rest is returned.
+   * `deadLettered` is false when the buffer refused a dead letter.
+   */
+  const check = (
+    connector: Connector,
+    sourceId: string,
+    samples: readonly Sample[],
+  ): { good: Sample[]; deadLettered: boolean } => {
     metrics.samplesReceived(connector.id, samples.length);
     const badSource = sourceIdProblem(sourceId);
     const nowUs = Date.now() * 1000;
     const good: Sample[] = [];
+    let deadLettered = true;
     for (const sample of samples) {
       const problem = badSource ?? sampleProblem(sample, nowUs, rules);
       if (problem === undefined) {
@@ -153,15 +170,29 @@ export async function startIngestion(
         continue;
       }
       metrics.invalidSample(connector.id, problem.field);
-      rejects.reject(connector.id, {
+      const kept = rejects.reject(connector.id, {
         sourceId,
         cause: 'invalid-sample',
         error: problem.message,
         payload: sampleAsJson(sourceId, connector.kind, sample),
         origin: sourceId,
       });
+      deadLettered &&= kept;
     }
+    return { good, deadLettered };
+  };
+  /** Resolves once the buffer wrote every entry appended so far (or rejects: it refused one of them). */
+  const writtenSoFar = (accepted: boolean, what: string): Promise<void> =>
+    accepted ? openedBuffer.written(openedBuffer.lastAppendedId()) : Promise.reject(refusedError(config, what));
+  const accept = (connector: Connector, sourceId: string, samples: readonly Sample[]): void => {
+    const { good } = check(connector, sourceId, samples);
     if (good.length > 0) batcher.add(sourceId, connector.kind, good);
+  };
+  const acceptDurable = (connector: Connector, sourceId: string, samples: readonly Sample[]): Promise<void> => {
+    const { good, deadLettered } = check(connector, sourceId, samples);
+    const deadLetters = writtenSoFar(deadLettered, 'dead letters of refused samples');
+    const batched = good.length > 0 ? batcher.addDurable(sourceId, connector.kind, good) : Promise.resolve();
+    return Promise.all([deadLetters, batched]).then(() => undefined);
   };
 
   const statuses = new Map<string, ConnectorStatus>();
@@ -183,7 +214,20 @@ export async function startIngestion(
           connectorLogger.error({ err: error, sourceId }, 'samples could not be taken into the pipeline');
         }
       },
-      reject: (input) => rejects.reject(connector.id, input),
+      emitDurable: (sourceId: string, samples: readonly Sample[]) => {
+        try {
+          return acceptDurable(connector, sourceId, samples);
+        } catch (error) {
+          metrics.pipelineFailure('emit');
+          connectorLogger.error({ err: error, sourceId }, 'samples could not be taken into the pipeline');
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      },
+      reject: (input) => {
+        rejects.reject(connector.id, input);
+      },
+      rejectDurable: (input: RejectedInput) =>
+        writtenSoFar(rejects.reject(connector.id, input), 'the dead letter of rejected input'),
       setState: (state, detail) => {
         const previous = statuses.get(connector.id);
         statuses.set(connector.id, {
@@ -260,6 +304,7 @@ function bufferReadiness(
 }
 
 interface BatchSinkOptions {
+  config: IngestionSection;
   buffer: DiskBuffer;
   rejects: RejectSink;
   maxRecordBytes: number;
@@ -274,18 +319,24 @@ interface BatchSinkOptions {
 class BatchSink {
   constructor(private readonly options: BatchSinkOptions) {}
 
-  append(sourceId: string, connector: ConnectorKind, samples: Sample[]): void {
+  /** Appends the batch; what it returns resolves once the buffer wrote it (see BatcherOptions.onBatch). */
+  append(sourceId: string, connector: ConnectorKind, samples: Sample[]): WhenDurable {
+    return this.whenWritten(this.appendSplit(sourceId, connector, samples), 'samples');
+  }
+
+  /** Appends the batch, split where needed; false when the buffer refused some of it. */
+  private appendSplit(sourceId: string, connector: ConnectorKind, samples: Sample[]): boolean {
     const batch: RawSampleBatch = { sourceId, connector, samples: samples.map(toRawSample) };
     const encoded = encodeEvent(eventTopics.raw, batch);
     const bytes = recordBytes({ key: encoded.key, value: encoded.value, headers: encoded.headers });
     if (bytes > this.options.maxRecordBytes) {
       if (samples.length > 1) {
         const half = Math.ceil(samples.length / 2);
-        this.append(sourceId, connector, samples.slice(0, half));
-        this.append(sourceId, connector, samples.slice(half));
-        return;
+        const first = this.appendSplit(sourceId, connector, samples.slice(0, half));
+        const second = this.appendSplit(sourceId, connector, samples.slice(half));
+        return first && second;
       }
-      this.refuse(
+      return this.refuseAll(
         sourceId,
         connector,
         samples,
@@ -293,9 +344,8 @@ class BatchSink {
         `tag "${samples[0]?.tag.slice(0, 200) ?? ''}" encodes to a ${bytes}-byte record, over the ` +
           `${this.options.maxRecordBytes}-byte record limit (ingestion.forwarder.maxRecordBytes)`,
       );
-      return;
     }
-    this.options.buffer.append({
+    return this.options.buffer.append({
       topic: eventTopics.raw.topic.name,
       key: encoded.key,
       headers: encoded.headers,
@@ -311,22 +361,49 @@ class BatchSink {
     samples: readonly Sample[],
     cause: string,
     error: unknown,
-  ): void {
+  ): WhenDurable {
+    return this.whenWritten(this.refuseAll(sourceId, connector, samples, cause, error), 'dead letters');
+  }
+
+  private whenWritten(accepted: boolean, what: string): WhenDurable {
+    const upTo = this.options.buffer.lastAppendedId();
+    const refused = accepted ? undefined : refusedError(this.options.config, what);
+    return () => (refused === undefined ? this.options.buffer.written(upTo) : Promise.reject(refused));
+  }
+
+  private refuseAll(
+    sourceId: string,
+    connector: ConnectorKind,
+    samples: readonly Sample[],
+    cause: string,
+    error: unknown,
+  ): boolean {
     this.options.metrics.pipelineFailure(cause);
+    let accepted = true;
     for (const sample of samples) {
       try {
-        this.options.rejects.reject(`${connector}`, {
+        const kept = this.options.rejects.reject(`${connector}`, {
           sourceId,
           cause,
           error,
           payload: sampleAsJson(sourceId, connector, sample),
           origin: sourceId,
         });
+        accepted &&= kept;
       } catch (failure) {
+        accepted = false;
         this.options.logger.error({ err: failure, sourceId }, 'a refused sample could not be dead-lettered');
       }
     }
+    return accepted;
   }
+}
+
+function refusedError(config: IngestionSection, what: string): BufferRefusedError {
+  return new BufferRefusedError(
+    `the store-and-forward buffer is full (ingestion.buffer.maxBytes ${config.buffer.maxBytes}) and its ` +
+      `overflow policy (${config.buffer.overflow}) refused the ${what}: try again later`,
+  );
 }
 
 async function waitForEmptyBuffer(buffer: DiskBuffer, signal: AbortSignal): Promise<void> {

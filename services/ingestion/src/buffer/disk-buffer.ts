@@ -83,6 +83,8 @@ export class DiskBuffer {
   private writing: Promise<void> | undefined;
   private fsyncTimer: NodeJS.Timeout | undefined;
   private dataWaiters: (() => void)[] = [];
+  /** Who waits for an entry to be written (see written()). */
+  private writtenWaiters: { id: number; resolve: () => void }[] = [];
   private unackedSamples: number;
   private droppedEntries = 0;
   private droppedSamples = 0;
@@ -151,6 +153,21 @@ export class DiskBuffer {
     this.unackedSamples += samples;
     this.scheduleWrite();
     return true;
+  }
+
+  /** The id of the last entry appended (written or not); 0 before the first. */
+  lastAppendedId(): number {
+    return this.nextId - 1;
+  }
+
+  /**
+   * Resolves once entry `id` and every entry before it are written to their segment file, and synced when the
+   * fsync policy is `always`: a kill -9 of the process then loses none of them (the page cache keeps them). What
+   * a connector acknowledges to its source waits for this. Resolves at once for an id already written.
+   */
+  written(id: number): Promise<void> {
+    if (id <= this.writtenId) return Promise.resolve();
+    return new Promise((resolve) => this.writtenWaiters.push({ id, resolve }));
   }
 
   /**
@@ -369,6 +386,7 @@ export class DiskBuffer {
       }
       segment.samples += batch.reduce((sum, pending) => sum + pending.samples, 0);
       this.wakeReaders();
+      this.wakeWrittenWaiters();
     }
   }
 
@@ -497,6 +515,16 @@ export class DiskBuffer {
     const handle = await open(segment.path, 'r');
     this.readHandle = { baseId: segment.baseId, handle };
     return handle;
+  }
+
+  private wakeWrittenWaiters(): void {
+    if (this.writtenWaiters.length === 0) return;
+    const waiting: { id: number; resolve: () => void }[] = [];
+    for (const waiter of this.writtenWaiters) {
+      if (waiter.id <= this.writtenId) waiter.resolve();
+      else waiting.push(waiter);
+    }
+    this.writtenWaiters = waiting;
   }
 
   private wakeReaders(): void {

@@ -1,6 +1,8 @@
 // What a connector is to the ingestion service: it reads one kind of source and hands samples to the
 // pipeline, which batches them per source, keeps them in the store-and-forward buffer and publishes them to
-// kiln.raw.v1. A connector never waits for the bus: `emit` returns at once whatever the bus is doing.
+// kiln.raw.v1. A connector never waits for the bus: `emit` returns at once whatever the bus is doing. A connector
+// that acknowledges its source (HTTP 202, MQTT PUBACK) uses `emitDurable` and acknowledges once it resolves:
+// the samples are then written to the buffer's files, and a kill -9 of the process loses none of them.
 import type { Logger, Registry } from '@kiln/service-kit';
 import type { SampleRules } from '../pipeline/sample-check';
 
@@ -55,8 +57,17 @@ export interface ConnectorContext {
    * `http/<source named in the request>`.
    */
   emit(sourceId: string, samples: readonly Sample[]): void;
+  /**
+   * Like emit; resolves once every buffer entry holding these samples (and the dead letters of those the
+   * pipeline's sample check refused) is written to disk, synced too under `fsync: always`. The batch closes at
+   * the end of the current tick instead of lingering. Rejects with BufferRefusedError when the buffer's overflow
+   * policy refused an entry: the source must not be acknowledged then.
+   */
+  emitDurable(sourceId: string, samples: readonly Sample[]): Promise<void>;
   /** Reports input that could not be read: counted per cause, logged once per cause per minute, dead-lettered. */
   reject(input: RejectedInput): void;
+  /** Like reject; resolves once the dead letter is written to disk (rejects as emitDurable does). */
+  rejectDurable(input: RejectedInput): Promise<void>;
   /** The connection state, exported as a metric and shown by readiness. */
   setState(state: ConnectorState, detail?: string): void;
   /**
@@ -77,6 +88,14 @@ export interface Connector {
   start(context: ConnectorContext): Promise<void>;
   /** Stops reading and releases connections; samples already emitted are the pipeline's. */
   stop(): Promise<void>;
+}
+
+/** The store-and-forward buffer refused entries (it is full and its overflow policy is drop-newest). */
+export class BufferRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BufferRefusedError';
+  }
 }
 
 /** Microseconds since the Unix epoch for a Date or epoch milliseconds. */

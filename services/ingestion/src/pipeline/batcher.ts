@@ -1,34 +1,86 @@
 // Groups samples per source into batches (DESIGN.md section 2: one message carries many samples of one key, and
-// never exceeds 1 MiB). A batch closes when it is full or has waited `lingerMs`.
+// never exceeds 1 MiB). A batch closes when it is full or has waited `lingerMs`; a batch someone waits on to be
+// durable (addDurable: a connector acknowledges its source only then) closes at the end of the current tick
+// instead, so that every emit of one tick shares one entry and the acknowledgement waits for no linger.
 import type { ConnectorKind, Sample } from '../connectors/types';
 import { estimatedBytes } from './raw-sample';
+
+/** Resolves once the buffer entries holding a closed batch are written; rejects when the buffer refused them. */
+export type WhenDurable = () => Promise<void>;
 
 export interface BatcherOptions {
   maxSamples: number;
   /** Estimated encoded bytes per batch; far below 1 MiB leaves room for the estimate's error. */
   maxBytes: number;
   lingerMs: number;
-  onBatch(sourceId: string, connector: ConnectorKind, samples: Sample[]): void;
+  onBatch(sourceId: string, connector: ConnectorKind, samples: Sample[]): WhenDurable;
   /**
    * onBatch threw: the batch is handed here (to be dead-lettered) instead of escaping into the linger timer,
    * where it would end the process.
    */
-  onBatchFailed(sourceId: string, connector: ConnectorKind, samples: Sample[], error: unknown): void;
+  onBatchFailed(sourceId: string, connector: ConnectorKind, samples: Sample[], error: unknown): WhenDurable;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 interface OpenBatch {
   connector: ConnectorKind;
   samples: Sample[];
   bytes: number;
+  /** Emits that wait for this batch to be durable. */
+  waiters: Waiter[];
 }
 
 export class SampleBatcher {
   private readonly open = new Map<string, OpenBatch>();
   private timer: NodeJS.Timeout | undefined;
+  private endOfTick: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: BatcherOptions) {}
 
   add(sourceId: string, connector: ConnectorKind, samples: readonly Sample[]): void {
+    this.put(sourceId, connector, samples);
+  }
+
+  /** Like add; resolves once every batch holding these samples is durable (written by the buffer). */
+  addDurable(sourceId: string, connector: ConnectorKind, samples: readonly Sample[]): Promise<void> {
+    if (samples.length === 0) return Promise.resolve();
+    const durable: Promise<void>[] = [];
+    // Registered as each batch is first touched: a batch that fills up on the way closes with its waiter.
+    this.put(sourceId, connector, samples, (batch) =>
+      durable.push(new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))),
+    );
+    this.endOfTick ??= setImmediate(() => {
+      this.endOfTick = undefined;
+      for (const [id, batch] of this.open) if (batch.waiters.length > 0) this.close(id, batch);
+    });
+    return Promise.all(durable).then(() => undefined);
+  }
+
+  /** Closes every open batch now. */
+  flush(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.endOfTick !== undefined) {
+      clearImmediate(this.endOfTick);
+      this.endOfTick = undefined;
+    }
+    for (const [sourceId, batch] of this.open) this.close(sourceId, batch);
+  }
+
+  /** Adds the samples; `touched` is told of each batch that takes some of them, before it can close. */
+  private put(
+    sourceId: string,
+    connector: ConnectorKind,
+    samples: readonly Sample[],
+    touched?: (batch: OpenBatch) => void,
+  ): void {
+    let last: OpenBatch | undefined;
     for (const sample of samples) {
       let batch = this.open.get(sourceId);
       const bytes = estimatedBytes(sample);
@@ -40,8 +92,12 @@ export class SampleBatcher {
         batch = undefined;
       }
       if (!batch) {
-        batch = { connector, samples: [], bytes: 0 };
+        batch = { connector, samples: [], bytes: 0, waiters: [] };
         this.open.set(sourceId, batch);
+      }
+      if (last !== batch) {
+        last = batch;
+        touched?.(batch);
       }
       batch.samples.push(sample);
       batch.bytes += bytes;
@@ -54,22 +110,32 @@ export class SampleBatcher {
     }
   }
 
-  /** Closes every open batch now. */
-  flush(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    for (const [sourceId, batch] of this.open) this.close(sourceId, batch);
-  }
-
   private close(sourceId: string, batch: OpenBatch): void {
-    this.open.delete(sourceId);
-    if (batch.samples.length === 0) return;
-    try {
-      this.options.onBatch(sourceId, batch.connector, batch.samples);
-    } catch (error) {
-      this.options.onBatchFailed(sourceId, batch.connector, batch.samples, error);
+    if (this.open.get(sourceId) === batch) this.open.delete(sourceId);
+    const waiters = batch.waiters;
+    batch.waiters = [];
+    if (batch.samples.length === 0) {
+      for (const waiter of waiters) waiter.resolve();
+      return;
     }
+    let whenDurable: WhenDurable;
+    try {
+      whenDurable = this.options.onBatch(sourceId, batch.connector, batch.samples);
+    } catch (error) {
+      try {
+        whenDurable = this.options.onBatchFailed(sourceId, batch.connector, batch.samples, error);
+      } catch (failure) {
+        whenDurable = () => Promise.reject(failure);
+      }
+    }
+    if (waiters.length === 0) return;
+    whenDurable().then(
+      () => {
+        for (const waiter of waiters) waiter.resolve();
+      },
+      (error: unknown) => {
+        for (const waiter of waiters) waiter.reject(error);
+      },
+    );
   }
 }

@@ -2,7 +2,7 @@
 // letter in kiln.dlq.v1, its payload cut to a bound, its headers naming where it was going and why it did not.
 import { dlqHeaderNames, topics } from '@kiln/contracts';
 import type { Entry } from '../buffer/framing';
-import { INGESTION_SERVICE, TRUNCATED_FROM_HEADER } from './rejects';
+import { INGESTION_SERVICE } from './rejects';
 
 /** Room for the trace context the bus adds to every record's headers (traceparent, tracestate). */
 const TRACE_HEADERS_BYTES = 512;
@@ -55,7 +55,7 @@ export function deadLetterOf(
       ...(wasDeadLetter && headers[dlqHeaderNames.error] === undefined
         ? { [dlqHeaderNames.error]: reason.slice(0, MAX_HEADER_LENGTH) }
         : {}),
-      ...(truncated ? { [TRUNCATED_FROM_HEADER]: String(entry.value.byteLength) } : {}),
+      ...(truncated ? { [dlqHeaderNames.payloadTruncatedFrom]: String(entry.value.byteLength) } : {}),
     },
   };
 }

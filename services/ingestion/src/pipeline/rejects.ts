@@ -11,9 +11,6 @@ const MAX_ERROR_LENGTH = 2_000;
 /** Longest key and origin header kept: an MQTT topic may be 64 KiB, a buffered entry's metadata may not. */
 const MAX_NAME_LENGTH = 1_024;
 
-/** Set on a dead letter whose payload was cut to the configured bound: the payload's original length in bytes. */
-export const TRUNCATED_FROM_HEADER = 'kiln-dlq-payload-truncated-from';
-
 export interface RejectSinkOptions {
   /** Appends to the store-and-forward buffer; false when its overflow policy refused the entry. */
   append(record: Omit<Entry, 'id'>): boolean;
@@ -32,19 +29,24 @@ export class RejectSink {
 
   constructor(private readonly options: RejectSinkOptions) {}
 
-  /** Never throws: it is called from connectors' event handlers, where an exception would end the process. */
-  reject(connectorId: string, input: RejectedInput): void {
+  /**
+   * Never throws: it is called from connectors' event handlers, where an exception would end the process.
+   * Returns whether the buffer took the dead letter.
+   */
+  reject(connectorId: string, input: RejectedInput): boolean {
     try {
       this.options.onRejected(connectorId, input.cause);
       this.log(connectorId, input);
       const accepted = this.options.append(deadLetterEntry(connectorId, input, this.options.maxPayloadBytes));
       if (!accepted) this.options.onDeadLetterDropped(connectorId);
+      return accepted;
     } catch (error) {
       this.options.logger.error(
         { err: error, connector: connectorId, cause: input.cause, sourceId: clipped(input.sourceId) },
         'a rejected payload could not be kept for kiln.dlq.v1',
       );
       this.options.onDeadLetterDropped(connectorId);
+      return false;
     }
   }
 
@@ -92,7 +94,7 @@ export function deadLetterEntry(
       [dlqHeaderNames.error]: describe(input.error).slice(0, MAX_ERROR_LENGTH),
       [dlqHeaderNames.errorKind]: clipped(input.cause),
       [dlqHeaderNames.time]: new Date().toISOString(),
-      ...(truncated ? { [TRUNCATED_FROM_HEADER]: String(payload.byteLength) } : {}),
+      ...(truncated ? { [dlqHeaderNames.payloadTruncatedFrom]: String(payload.byteLength) } : {}),
     },
   };
 }

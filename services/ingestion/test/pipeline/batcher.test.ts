@@ -1,5 +1,6 @@
-// The batcher closes batches in a timer: an error there would be uncaught and end the process.
-import { SampleBatcher } from '../../src/pipeline/batcher';
+// The batcher closes batches in a timer: an error there would be uncaught and end the process. A batch someone
+// waits on to be durable closes at the end of the tick, and the wait ends when its entry is written.
+import { SampleBatcher, type BatcherOptions } from '../../src/pipeline/batcher';
 import type { Sample } from '../../src/connectors/types';
 
 const sample = (value: number): Sample => ({
@@ -27,9 +28,12 @@ describe('SampleBatcher', () => {
         onBatch: (_sourceId, _connector, samples) => {
           if (samples.some((s) => s.value === 13)) throw new RangeError('invalid int64: 13');
           closed.push(samples.map((s) => Number(s.value)));
+          return () => Promise.resolve();
         },
-        onBatchFailed: (sourceId, _connector, samples, error) =>
-          failed.push({ sourceId, values: samples.map((s) => Number(s.value)), error }),
+        onBatchFailed: (sourceId, _connector, samples, error) => {
+          failed.push({ sourceId, values: samples.map((s) => Number(s.value)), error });
+          return () => Promise.resolve();
+        },
       });
       batcher.add('http/a', 'http', [sample(12), sample(13)]);
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -41,5 +45,82 @@ describe('SampleBatcher', () => {
     } finally {
       process.off('uncaughtException', record);
     }
+  });
+});
+
+describe('SampleBatcher.addDurable', () => {
+  /** A batcher whose closed batches become durable when the test says so. */
+  function durableBatcher(options: Partial<BatcherOptions> = {}): {
+    batcher: SampleBatcher;
+    closed: number[][];
+    writeAll(): void;
+    refuseAll(error: Error): void;
+  } {
+    const closed: number[][] = [];
+    const pending: { resolve(): void; reject(error: Error): void }[] = [];
+    const batcher = new SampleBatcher({
+      maxSamples: 100,
+      maxBytes: 100_000,
+      lingerMs: 60_000,
+      onBatch: (_sourceId, _connector, samples) => {
+        closed.push(samples.map((s) => Number(s.value)));
+        const written = new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
+        written.catch(() => undefined);
+        return () => written;
+      },
+      onBatchFailed: () => () => Promise.resolve(),
+      ...options,
+    });
+    return {
+      batcher,
+      closed,
+      writeAll: () => pending.splice(0).forEach((p) => p.resolve()),
+      refuseAll: (error) => pending.splice(0).forEach((p) => p.reject(error)),
+    };
+  }
+  const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('closes the batch at the end of the tick, one batch for every emit of that tick, without the linger', async () => {
+    const { batcher, closed, writeAll } = durableBatcher();
+    let done = 0;
+    void batcher.addDurable('mqtt/a', 'mqtt', [sample(1)]).then(() => (done += 1));
+    batcher.add('mqtt/a', 'mqtt', [sample(2)]);
+    void batcher.addDurable('mqtt/a', 'mqtt', [sample(3)]).then(() => (done += 1));
+    expect(closed).toEqual([]);
+    await tick();
+    expect(closed).toEqual([[1, 2, 3]]);
+    await tick();
+    expect(done).toBe(0);
+    writeAll();
+    await tick();
+    expect(done).toBe(2);
+  });
+
+  it('waits for every batch that holds some of the samples when they fill more than one', async () => {
+    const { batcher, closed, writeAll } = durableBatcher({ maxSamples: 2 });
+    let done = false;
+    void batcher.addDurable('http/a', 'http', [sample(1), sample(2), sample(3)]).then(() => (done = true));
+    await tick();
+    expect(closed).toEqual([[1, 2], [3]]);
+    writeAll();
+    await tick();
+    expect(done).toBe(true);
+  });
+
+  it('rejects the wait when the buffer refused the batch', async () => {
+    const { batcher, refuseAll } = durableBatcher();
+    const durable = batcher.addDurable('http/a', 'http', [sample(1)]);
+    await tick();
+    refuseAll(new Error('buffer full'));
+    await expect(durable).rejects.toThrow('buffer full');
+  });
+
+  it('keeps a plain add lingering', async () => {
+    const { batcher, closed } = durableBatcher({ lingerMs: 50 });
+    batcher.add('http/a', 'http', [sample(1)]);
+    await tick();
+    expect(closed).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(closed).toEqual([[1]]);
   });
 });

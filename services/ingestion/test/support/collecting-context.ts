@@ -30,7 +30,14 @@ export function collectingContext(name = 'test-connector', sampleRules?: SampleR
     emit: (sourceId, emitted) => {
       for (const sample of emitted) samples.push({ sourceId, sample });
     },
+    // Kept in memory is as durable as this context gets.
+    emitDurable: async (sourceId, emitted) => {
+      for (const sample of emitted) samples.push({ sourceId, sample });
+    },
     reject: (input) => {
+      rejected.push(input);
+    },
+    rejectDurable: async (input) => {
       rejected.push(input);
     },
     setState: (state, detail) => {

@@ -2,7 +2,10 @@
 // A batch is accepted or refused as a whole (atomic): a client that gets 400 fixes its request and sends
 // it again, and never has to find out which of its samples already went through.
 //
-//   202 { accepted: n }          emitted as one batch of source `http/<source>`
+//   202 { accepted: n }          emitted as one batch of source `http/<source>`, answered once the samples are
+//                                written to the store-and-forward buffer's files: a kill -9 after it loses none
+//   503 { error, message }       the buffer is full and its overflow policy (drop-newest) refused the samples;
+//                                Retry-After says when to try again. Nothing of the request was kept
 //   400 { error, message, issues } malformed JSON, a field that does not match, or a sample the pipeline would
 //                                refuse (time outside the plausible window, control characters, Infinity);
 //                                dead-lettered with the body
@@ -21,7 +24,7 @@ import {
   type SampleField,
   type SampleRules,
 } from '../../pipeline/sample-check';
-import { nowMicros, type Connector, type ConnectorContext, type Sample } from '../types';
+import { BufferRefusedError, nowMicros, type Connector, type ConnectorContext, type Sample } from '../types';
 import type { HttpConnectorConfig } from './config';
 import { parseSampleBatch, SampleBatchError, SOURCE_NAME, toSamples, type BatchIssue } from './sample-batch';
 
@@ -187,9 +190,24 @@ async function receive(
     });
     return reply.code(400).send({ error: 'bad-request', message: refused.message, issues: refused.issues });
   }
-  if (samples.length > 0) context.emit(`http/${parsed.batch.source}`, samples);
+  if (samples.length > 0) {
+    try {
+      await context.emitDurable(`http/${parsed.batch.source}`, samples);
+    } catch (error) {
+      if (error instanceof BufferRefusedError) {
+        return reply
+          .code(503)
+          .header('retry-after', String(RETRY_AFTER_S))
+          .send({ error: 'buffer-full', message: error.message });
+      }
+      throw error;
+    }
+  }
   return reply.code(202).send({ accepted: samples.length });
 }
+
+/** What a client refused for a full buffer waits before it tries again: the forwarder's time to make room. */
+const RETRY_AFTER_S = 5;
 
 // The request's own names for the Sample fields a client sets.
 const requestField: Record<SampleField, string> = {
