@@ -15,6 +15,7 @@ import { gatewaySectionSchema, type GatewaySection } from '../../src/config';
 import { startGrpcServer } from '../../src/grpc/server';
 import { buildRestServer } from '../../src/rest/server';
 import { testDatabase, type TestDatabase } from './db';
+import type { RouteValidators } from './route-validators';
 
 export interface RestHarness {
   readonly database: TestDatabase;
@@ -51,6 +52,8 @@ export async function restHarness(
     now?: () => number;
     /** false: no OEE service consumes what the gateway publishes (fuzzing posts thousands of batches). */
     consume?: boolean;
+    /** Captures the validators the server compiles for its route schemas (fuzzing runs inputs through them). */
+    validators?: RouteValidators;
   } = {},
 ): Promise<RestHarness> {
   const database = await testDatabase();
@@ -98,6 +101,7 @@ export async function restHarness(
     version: '0.0.0-test',
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  if (options.validators !== undefined) app.setValidatorCompiler(options.validators.compiler);
   await app.ready();
   const grpc = await startGrpcServer({ api, host: '127.0.0.1', port: 0, logger: quietLogger() });
   return {
