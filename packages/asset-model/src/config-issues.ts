@@ -61,9 +61,10 @@ export class IssueCollector {
 }
 
 /**
- * Parses a plant YAML text, refusing one nested past MAX_NESTING (see service-kit's yaml-nesting.ts). The yaml library refuses to expand aliases past a budget (a "billion laughs" file of a
- * few hundred bytes would otherwise take gigabytes) by throwing a ReferenceError; that, like any error of the
- * library, becomes a ConfigError naming the file, so a hostile file is refused like a wrong one.
+ * Parses a plant YAML text, refusing one nested past MAX_NESTING (see service-kit's yaml-nesting.ts) at its
+ * position. Aliases that would expand past the yaml library's budget (a "billion laughs" file of a few hundred
+ * bytes would otherwise take gigabytes) come back as a syntax error (parseYamlSource), so a hostile file is
+ * refused like a wrong one.
  */
 export function parsePlantYaml(text: string, fileName: string): YamlSource {
   const nesting = yamlNestingProblem(text);
@@ -76,18 +77,7 @@ export function parsePlantYaml(text: string, fileName: string): YamlSource {
       },
     ]);
   }
-  try {
-    return parseYamlSource(text, fileName);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError([
-      {
-        path: '',
-        message: `YAML cannot be read: ${reason}`,
-        source: { kind: 'file', file: fileName, line: 1, col: 1 },
-      },
-    ]);
-  }
+  return parseYamlSource(text, fileName);
 }
 
 /** Throws a ConfigError for YAML syntax errors of the source; returns the document value otherwise. */

@@ -27,7 +27,7 @@ describe('plant file at the boundary', () => {
       ),
     ].join('\n');
     expect(configErrors(() => parsePlantConfig(bomb, 'plant.yaml'))).toEqual([
-      expect.stringMatching(/^plant\.yaml:1:1 YAML cannot be read: Excessive alias count/),
+      expect.stringMatching(/^plant\.yaml:1:1 YAML syntax error: cannot be read: Excessive alias count/),
     ]);
   });
 

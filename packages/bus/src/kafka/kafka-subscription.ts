@@ -2,7 +2,7 @@
 // handler succeeded (at-least-once), batches cut to maxBatchSize, rebalance- and shutdown-safe.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { resolveRetryOptions, runBatch, withDeadline } from '../batch-runner';
-import { describeError } from '../errors';
+import { classifyFailure, describeError } from '../errors';
 import type {
   BusLogger,
   BusMetrics,
@@ -111,10 +111,14 @@ export class KafkaSubscription implements Subscription {
         else settings.logger.debug(fields, 'kafka consumer restart failed; kafkajs tries again');
         return;
       }
-      settings.logger.error(
-        { groupId: this.groupId, error: describeError(payload.error) },
-        'kafka consumer crashed; restarting it',
-      );
+      // kafkajs gives up on an outage that outlasts its retries too: that is still the world's failure, a warning
+      // said once per outage; any other crash is an error.
+      const fields = { groupId: this.groupId, error: describeError(payload.error) };
+      if (classifyFailure(payload.error) !== 'transient') {
+        settings.logger.error(fields, 'kafka consumer crashed; restarting it');
+      } else if (this.crashesSinceJoin === 1) {
+        settings.logger.warn(fields, 'kafka consumer gave up on the cluster; restarting it');
+      }
       this.restartAfterCrash();
     });
   }
