@@ -1,7 +1,7 @@
 // How Kiln reaches an MQTT broker: the connection settings shared by the MQTT JSON and Sparkplug B connectors,
 // and the mqtt.js options built from them.
 import { readFile } from 'node:fs/promises';
-import type { IClientOptions } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { z } from 'zod';
 
 export const mqttTlsConfigSchema = z.strictObject({
@@ -34,6 +34,13 @@ export const mqttConnectionShape = {
   reconnectPeriodMs: z.number().int().min(100).max(300_000).default(2_000),
   /** How long one connection attempt may take. */
   connectTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+  /**
+   * true (default): a QoS 1/2 message is acknowledged (PUBACK, PUBCOMP) only once its samples are written to the
+   * store-and-forward buffer, so a kill -9 of ingestion loses none of them; mqtt.js then takes one message at a
+   * time (docs/ingestion.md gives the rate). false: acknowledged on receipt, several times faster, and a kill -9
+   * loses what was acknowledged but still in memory (up to batching.lingerMs of samples).
+   */
+  ackAfterDurable: z.boolean().default(true),
 } as const;
 
 export interface MqttConnectionConfig {
@@ -88,4 +95,42 @@ export function describeBroker(url: string): string {
   } catch {
     return 'the configured broker';
   }
+}
+
+/**
+ * Makes `client` acknowledge a QoS 1 or 2 message (PUBACK; PUBCOMP for QoS 2) only once what the connector did
+ * with it is durable: the returned `hold(packet, durable)` is called from the 'message' handler, which mqtt.js
+ * runs just before `handleMessage`, whose callback sends the acknowledgement ("override at will, always call
+ * callback", mqtt.js). mqtt.js handles the next packet only after that callback, so messages are taken one at a
+ * time: the rate is 1 / (time to write one tick's batch), see docs/ingestion.md. A message whose samples the
+ * buffer refused is not acknowledged: the broker delivers it again on the next connection of a persistent session.
+ */
+export function acknowledgeWhenDurable(
+  client: MqttClient,
+  onNotDurable: (error: unknown, packet: IPublishPacket) => void,
+): (packet: IPublishPacket, durable: Promise<void>) => void {
+  const waits = new WeakMap<IPublishPacket, Promise<void>>();
+  client.handleMessage = (packet, callback) => {
+    const durable = waits.get(packet);
+    if (durable === undefined) {
+      callback();
+      return;
+    }
+    waits.delete(packet);
+    durable.then(
+      () => callback(),
+      (error: unknown) => {
+        onNotDurable(error, packet);
+        callback(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  };
+  return (packet, durable) => {
+    // QoS 0 is never acknowledged: nothing to hold back (and no handleMessage wait to slow it down).
+    if (packet.qos === 0) {
+      durable.catch(() => undefined);
+      return;
+    }
+    waits.set(packet, durable);
+  };
 }

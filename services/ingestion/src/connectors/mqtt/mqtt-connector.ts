@@ -4,7 +4,7 @@ import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mq
 import type { Connector, ConnectorContext } from '../types';
 import { nowMicros } from '../types';
 import type { MqttConnectorConfig } from './config';
-import { buildClientOptions, describeBroker } from './connection';
+import { acknowledgeWhenDurable, buildClientOptions, describeBroker } from './connection';
 import { createMessageMapper } from './message-mapping';
 import { sharedCounter } from './metrics';
 
@@ -61,6 +61,14 @@ export function createMqttConnector(
       context.setState('starting', `connecting to ${broker}`);
       const started = connect(config.url, options);
       client = started;
+      const hold = config.ackAfterDurable
+        ? acknowledgeWhenDurable(started, (error, packet) =>
+            context.logger.error(
+              { connector: config.id, topic: packet.topic, err: error },
+              'MQTT message not acknowledged: its samples are not durable; the broker delivers it again',
+            ),
+          )
+        : undefined;
 
       started.on('connect', (connack) => {
         context.setState('connected', broker);
@@ -85,24 +93,28 @@ export function createMqttConnector(
           }
         });
       });
-      started.on('message', (topic, payload) => {
+      started.on('message', (topic, payload, packet) => {
         received.inc(labels);
         try {
           const result = mapper.map(topic, payload, nowMicros());
           switch (result.kind) {
             case 'sample':
-              context.emit(sourceId, [result.sample]);
+              if (packet.qos === 0 || hold === undefined) context.emit(sourceId, [result.sample]);
+              else hold(packet, context.emitDurable(sourceId, [result.sample]));
               emitted.inc(labels);
               break;
-            case 'rejected':
-              context.reject({
+            case 'rejected': {
+              const input = {
                 sourceId,
                 cause: result.cause,
                 error: result.error,
                 payload: Uint8Array.from(payload),
                 origin: topic,
-              });
+              };
+              if (packet.qos === 0 || hold === undefined) context.reject(input);
+              else hold(packet, context.rejectDurable(input));
               break;
+            }
             case 'unmatched':
               unmatched.inc(labels);
               context.logger.debug({ connector: config.id, topic }, 'MQTT message matched no subscription');
