@@ -4,7 +4,7 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Connector, ConnectorContext } from '../types';
 import { nowMicros } from '../types';
-import { buildClientOptions, describeBroker } from '../mqtt/connection';
+import { acknowledgeWhenDurable, buildClientOptions, describeBroker } from '../mqtt/connection';
 import { sharedCounter } from '../mqtt/metrics';
 import type { SparkplugConnectorConfig } from './config';
 import { SparkplugHostState, type HostAction } from './host-state';
@@ -67,15 +67,26 @@ export function createSparkplugConnector(
       const started = connect(config.url, options);
       client = started;
 
-      const perform = (actions: readonly HostAction[]): void => {
+      const hold = config.ackAfterDurable
+        ? acknowledgeWhenDurable(started, (error, packet) =>
+            log.error(
+              { connector: config.id, topic: packet.topic, err: error },
+              'Sparkplug message not acknowledged: its samples are not durable',
+            ),
+          )
+        : undefined;
+      /** `durable` collects what the message being handled must wait for before it is acknowledged. */
+      const perform = (actions: readonly HostAction[], durable?: Promise<void>[]): void => {
         for (const action of actions) {
           metrics.action(action);
           switch (action.kind) {
             case 'emit':
-              context.emit(action.sourceId, action.samples);
+              if (durable === undefined) context.emit(action.sourceId, action.samples);
+              else durable.push(context.emitDurable(action.sourceId, action.samples));
               break;
             case 'reject':
-              context.reject(action.input);
+              if (durable === undefined) context.reject(action.input);
+              else durable.push(context.rejectDurable(action.input));
               break;
             case 'rebirth':
               requestRebirth(started, action.groupId, action.edgeNodeId, action.reason);
@@ -176,8 +187,9 @@ export function createSparkplugConnector(
           publishOnline();
         });
       });
-      started.on('message', (topic, payload) => {
+      started.on('message', (topic, payload, packet) => {
         metrics.received();
+        const durable = hold === undefined || packet.qos === 0 ? undefined : ([] as Promise<void>[]);
         try {
           const parsed = parseSparkplugTopic(topic);
           if (parsed === undefined) {
@@ -203,21 +215,30 @@ export function createSparkplugConnector(
           try {
             decoded = decodeSparkplugPayload(raw);
           } catch (error) {
-            context.reject({
+            const input = {
               sourceId: `sparkplug/${parsed.groupId}/${parsed.edgeNodeId}${parsed.deviceId === undefined ? '' : `/${parsed.deviceId}`}`,
               cause: 'undecodable-protobuf',
               error: `${parsed.type} payload is not a Sparkplug B protobuf: ${error instanceof Error ? error.message : String(error)}`,
               payload: raw,
               origin: topic,
-            });
+            };
+            if (durable === undefined) context.reject(input);
+            else durable.push(context.rejectDurable(input));
             return;
           }
           perform(
             host.handle({ ...parsed, topic, payload: decoded, raw, receiveTimeUs: nowMicros() }, nowMs()),
+            durable,
           );
           scheduleExpiry();
         } catch (error) {
           log.error({ connector: config.id, topic, err: error }, 'Sparkplug message handling failed');
+        } finally {
+          // A message the host state holds back for a missing seq emits nothing yet and is acknowledged at once
+          // (its samples wait in memory; the host's session is clean, so the broker would not redeliver it).
+          if (hold !== undefined && durable !== undefined && durable.length > 0) {
+            hold(packet, Promise.all(durable).then(() => undefined));
+          }
         }
       });
       started.on('close', () => {
