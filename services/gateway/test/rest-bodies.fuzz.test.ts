@@ -450,10 +450,15 @@ function verdictOf(
   return { kind: 'accepted', request: { params, body } };
 }
 
-/** A path parameter the router itself refuses or cannot match: only the server can say what becomes of it. */
-const atRouterEdge = (route: WriteRoute, parameter: string | undefined): boolean =>
-  route.parameter !== undefined &&
-  (parameter === undefined || parameter === '' || encodeURIComponent(parameter).length > 600);
+/**
+ * A path parameter the router itself answers or may not match, before any validator: missing or empty, or
+ * longer than it takes (maxParamLength 600, encoded: a 414 whatever the body).
+ */
+function routerEdgeOf(route: WriteRoute, parameter: string | undefined): 'empty' | 'too long' | undefined {
+  if (route.parameter === undefined) return undefined;
+  if (parameter === undefined || parameter === '') return 'empty';
+  return parameter.length > 600 || encodeURIComponent(parameter).length > 600 ? 'too long' : undefined;
+}
 
 function checkVerdict(route: WriteRoute, verdict: Verdict, tookMs: number): void {
   if (tookMs > TIME_BOUND_MS) throw new Error(`${route.name}: validating took ${Math.round(tookMs)} ms`);
@@ -546,10 +551,11 @@ class Tally<Key extends number | string> {
 
 /** One generated request: checked against the route's validators, and now and then sent to the server too. */
 class Exerciser {
-  readonly verdicts = new Tally<Verdict['kind']>();
+  readonly verdicts = new Tally<Verdict['kind'] | 'at the router'>();
   readonly statuses = new Tally<number>();
   private generated = 0;
   private acceptedEndToEnd = 0;
+  private tooLong = 0;
 
   constructor(
     private readonly h: RestHarness,
@@ -568,16 +574,20 @@ class Exerciser {
     fromPayload = false,
   ): Promise<void> {
     this.generated += 1;
-    const edge = atRouterEdge(route, parameter);
+    const edge = routerEdgeOf(route, parameter);
     let verdict: Verdict | undefined;
-    if (!edge) {
+    if (edge === undefined) {
       const started = performance.now();
       verdict = verdictOf(this.validators, route, parameter, parsed);
       checkVerdict(route, verdict, performance.now() - started);
       this.verdicts.add(verdict.kind);
+    } else {
+      this.verdicts.add('at the router');
     }
+    // Every empty parameter is sent; of the too long ones (refused the same way whatever the body) a share.
     const endToEnd =
-      edge ||
+      edge === 'empty' ||
+      (edge === 'too long' && this.tooLong++ % END_TO_END_EVERY === 0) ||
       this.generated % END_TO_END_EVERY === 1 ||
       (verdict?.kind === 'accepted' && this.acceptedEndToEnd < ACCEPTED_END_TO_END);
     if (!endToEnd) return;
