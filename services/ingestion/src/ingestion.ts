@@ -183,12 +183,18 @@ export async function startIngestion(
   };
   /** Resolves once the buffer wrote every entry appended so far (or rejects: it refused one of them). */
   const writtenSoFar = (accepted: boolean, what: string): Promise<void> =>
-    accepted ? openedBuffer.written(openedBuffer.lastAppendedId()) : Promise.reject(refusedError(config, what));
+    accepted
+      ? openedBuffer.written(openedBuffer.lastAppendedId())
+      : Promise.reject(refusedError(config, what));
   const accept = (connector: Connector, sourceId: string, samples: readonly Sample[]): void => {
     const { good } = check(connector, sourceId, samples);
     if (good.length > 0) batcher.add(sourceId, connector.kind, good);
   };
-  const acceptDurable = (connector: Connector, sourceId: string, samples: readonly Sample[]): Promise<void> => {
+  const acceptDurable = (
+    connector: Connector,
+    sourceId: string,
+    samples: readonly Sample[],
+  ): Promise<void> => {
     const { good, deadLettered } = check(connector, sourceId, samples);
     const deadLetters = writtenSoFar(deadLettered, 'dead letters of refused samples');
     const batched = good.length > 0 ? batcher.addDurable(sourceId, connector.kind, good) : Promise.resolve();

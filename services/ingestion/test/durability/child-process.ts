@@ -17,7 +17,12 @@ export interface IngestionChild {
 export async function startIngestionChild(section: SectionInput): Promise<IngestionChild> {
   const child = spawn(
     process.execPath,
-    ['-r', join(__dirname, 'swc-register.cjs'), join(__dirname, 'ingestion-child.ts'), JSON.stringify(section)],
+    [
+      '-r',
+      join(__dirname, 'swc-register.cjs'),
+      join(__dirname, 'ingestion-child.ts'),
+      JSON.stringify(section),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

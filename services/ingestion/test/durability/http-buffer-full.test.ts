@@ -46,7 +46,10 @@ describe('HTTP push: a full buffer', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           source: 'line-1',
-          samples: Array.from({ length: 20 }, (_, n) => ({ tag: `t-${request}-${n}`, value: 'x'.repeat(1_000) })),
+          samples: Array.from({ length: 20 }, (_, n) => ({
+            tag: `t-${request}-${n}`,
+            value: 'x'.repeat(1_000),
+          })),
         }),
       });
       statuses.push(response.status);

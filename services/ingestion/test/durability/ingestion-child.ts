@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   const lifecycle = manualLifecycle();
   const ingestion = await startIngestion(lifecycle, section, {
     bus,
-    logger: createLogger({ service: 'ingestion-child', level: process.env['KILN_TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'error' }),
+    logger: createLogger({
+      service: 'ingestion-child',
+      level: process.env['KILN_TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'error',
+    }),
     registry: createMetricsRegistry({ service: 'ingestion', processMetrics: false }),
     // Never delivered: stopping fails the wait, so even a graceful stop releases nothing.
     delivered: (_topic, signal) =>
@@ -22,7 +25,8 @@ async function main(): Promise<void> {
         signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }),
       ),
   });
-  const http = ingestion.connectors.find((connector) => connector.kind === 'http') as HttpConnector | undefined;
+  const http = ingestion.connectors.find((connector) => connector.kind === 'http') as
+    HttpConnector | undefined;
   process.stdout.write(`${JSON.stringify({ ready: true, port: http?.address().port })}\n`);
   process.on('SIGTERM', () => {
     void lifecycle.stopAll(2_000).then(() => process.exit(0));

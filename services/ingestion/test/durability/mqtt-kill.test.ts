@@ -52,7 +52,8 @@ describe('MQTT QoS 1: acknowledgement after kill -9', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const total = 600;
     const publish = async (from: number, to: number): Promise<void> => {
-      for (let n = from; n < to; n += 1) await publisher?.publishAsync(`${prefix}/m/${n}`, String(n), { qos: 1 });
+      for (let n = from; n < to; n += 1)
+        await publisher?.publishAsync(`${prefix}/m/${n}`, String(n), { qos: 1 });
     };
     await publish(0, total / 2);
     await new Promise((resolve) => setTimeout(resolve, 300));

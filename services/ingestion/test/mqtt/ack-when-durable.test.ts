@@ -25,10 +25,7 @@ describe('acknowledgeWhenDurable', () => {
     const hold = acknowledgeWhenDurable(subscriber, (error) => refused.push(error));
     const durable: { resolve(): void; reject(error: Error): void }[] = [];
     subscriber.on('message', (_topic, _payload, packet) => {
-      hold(
-        packet,
-        new Promise<void>((resolve, reject) => durable.push({ resolve, reject })),
-      );
+      hold(packet, new Promise<void>((resolve, reject) => durable.push({ resolve, reject })));
     });
     await subscriber.subscribeAsync(topic, { qos: 1 });
     const publisher = await client(`${topic}-pub`);

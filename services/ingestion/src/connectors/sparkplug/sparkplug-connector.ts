@@ -237,7 +237,10 @@ export function createSparkplugConnector(
           // A message the host state holds back for a missing seq emits nothing yet and is acknowledged at once
           // (its samples wait in memory; the host's session is clean, so the broker would not redeliver it).
           if (hold !== undefined && durable !== undefined && durable.length > 0) {
-            hold(packet, Promise.all(durable).then(() => undefined));
+            hold(
+              packet,
+              Promise.all(durable).then(() => undefined),
+            );
           }
         }
       });
