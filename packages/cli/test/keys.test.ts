@@ -54,7 +54,7 @@ describeWith(['postgres'], 'kiln keys', () => {
     const again = await kiln('revoke', id ?? '');
     expect(again.code).toBe(1);
     expect(again.stderr()).toContain(`no active API key with id ${id ?? ''}`);
-  });
+  }, 180_000);
 
   it('refuses a role it does not know, naming the option and showing the usage', async () => {
     const bad = await kiln('create', '--site', '*', '--role', 'boss');

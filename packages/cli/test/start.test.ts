@@ -66,135 +66,161 @@ async function grpcHealth(address: string): Promise<string> {
   }
 }
 
+// Starting kiln (the embedded database above all) takes seconds on a quiet machine and much longer on a busy one.
+const READY_WITHIN_MS = 60_000;
+const START_TEST_TIMEOUT_MS = 180_000;
+
 describe('kiln start on embedded defaults', () => {
-  it('boots with the simulated factory feeding ingestion, normalization and OEE, stays healthy, and exits 0 on SIGINT', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const dataDir = mkdtempSync(join(scratch, 'data-'));
-    const keyFile = join(dataDir, 'admin-api-key');
-    const kiln = run(KILN_MAIN, ['start'], {
-      ...embedded(dataDir),
-      KILN_HTTP_HOST: '127.0.0.1',
-      KILN_HTTP_PORT: String(port),
-      // Ten times real time: state changes and parts within seconds, while the simulated clock stays within
-      // normalization's clock-skew limit (5 min) for the length of the test.
-      KILN_SIMULATOR_SPEED_FACTOR: '10',
-    });
-    try {
-      await waitForReady(base, kiln, 20_000);
-      // The gateway's REST server is the ops server too: /readyz runs every component's check.
-      const ready = await httpStatus(`${base}/readyz`);
-      expect(JSON.parse(ready?.body ?? '{}')).toEqual({ ready: true, failures: [] });
-      await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
-      const adminKey = readFileSync(keyFile, 'utf8').trim();
-      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-      expect(kiln.stdout()).toContain(`Admin key  ${adminKey}`);
-      const metricsOf = async (): Promise<{ body: string }> => getWith(`${base}/metrics`, adminKey);
-      // The simulated factory feeds ingestion over OPC UA; normalization stores the samples as telemetry.
-      await waitUntil(async () => telemetryRows(await metricsOf()) > 0, {
-        timeoutMs: 30_000,
-        what: 'samples from the simulated factory in the telemetry table',
+  it(
+    'boots with the simulated factory feeding ingestion, normalization and OEE, stays healthy, and exits 0 on SIGINT',
+    async () => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const dataDir = mkdtempSync(join(scratch, 'data-'));
+      const keyFile = join(dataDir, 'admin-api-key');
+      const kiln = run(KILN_MAIN, ['start'], {
+        ...embedded(dataDir),
+        KILN_HTTP_HOST: '127.0.0.1',
+        KILN_HTTP_PORT: String(port),
+        // Ten times real time: state changes and parts within seconds, while the simulated clock stays within
+        // normalization's clock-skew limit (5 min) for the length of the test.
+        KILN_SIMULATOR_SPEED_FACTOR: '10',
       });
-      // OEE consumes the machine states normalization publishes and keeps the open windows of the machines live.
-      await waitUntil(
-        async () => {
-          const metrics = (await metricsOf()).body;
-          return (
-            counterValue(metrics, 'kiln_oee_events_total', 'topic="kiln.machine-state.v1"') > 0 &&
-            counterValue(metrics, 'kiln_oee_windows_computed_total', 'phase="live"') > 0
-          );
-        },
-        {
+      try {
+        await waitForReady(base, kiln, READY_WITHIN_MS);
+        // The gateway's REST server is the ops server too: /readyz runs every component's check.
+        const ready = await httpStatus(`${base}/readyz`);
+        expect(JSON.parse(ready?.body ?? '{}')).toEqual({ ready: true, failures: [] });
+        await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
+        const adminKey = readFileSync(keyFile, 'utf8').trim();
+        expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+        expect(kiln.stdout()).toContain(`Admin key  ${adminKey}`);
+        const metricsOf = async (): Promise<{ body: string }> => getWith(`${base}/metrics`, adminKey);
+        // The simulated factory feeds ingestion over OPC UA; normalization stores the samples as telemetry.
+        await waitUntil(async () => telemetryRows(await metricsOf()) > 0, {
           timeoutMs: 30_000,
-          what: 'OEE to consume machine states and compute live windows',
-          describe: () => kiln.stdout().slice(-2_000),
-        },
+          what: 'samples from the simulated factory in the telemetry table',
+        });
+        // OEE consumes the machine states normalization publishes and keeps the open windows of the machines live.
+        await waitUntil(
+          async () => {
+            const metrics = (await metricsOf()).body;
+            return (
+              counterValue(metrics, 'kiln_oee_events_total', 'topic="kiln.machine-state.v1"') > 0 &&
+              counterValue(metrics, 'kiln_oee_windows_computed_total', 'phase="live"') > 0
+            );
+          },
+          {
+            timeoutMs: 30_000,
+            what: 'OEE to consume machine states and compute live windows',
+            describe: () => kiln.stdout().slice(-2_000),
+          },
+        );
+        expect(kiln.events()).toContainEqual(
+          expect.objectContaining({ component: 'oee', msg: 'oee started' }),
+        );
+        // Still healthy a while later, not just at boot.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect((await httpStatus(`${base}/healthz`))?.status).toBe(200);
+        const metrics = await metricsOf();
+        expect(metrics.body).toContain('process_cpu_user_seconds_total');
+        expect(metrics.body).toContain('kiln_dlq_records_total');
+        expect(kiln.events().some((line) => line['msg'] === 'event bus ready')).toBe(true);
+
+        // The gateway's API: the embedded plant's assets with the admin key, nothing without a key.
+        const assets = await getWith(`${base}/api/v1/assets?pageSize=1000`, adminKey);
+        expect(assets.status).toBe(200);
+        const ids = (JSON.parse(assets.body) as { items: { id: string }[] }).items.map((asset) => asset.id);
+        expect(ids).toContain('acme/plant-1/assembly/line-1/machine-1');
+        expect((await httpStatus(`${base}/api/v1/assets`))?.status).toBe(401);
+        expect((await getWith(`${base}/metrics`, 'kiln_nobody_000000000000000000000000')).status).toBe(401);
+        expect(await grpcHealth(grpcAddressOf(kiln.stdout()))).toBe('SERVING');
+      } finally {
+        kiln.child.kill('SIGINT');
+      }
+      const { code } = await exitWithin(kiln, 15_000);
+      expect(code).toBe(0);
+      expect(kiln.events().some((line) => line['msg'] === 'kiln stopped' && line['exitCode'] === 0)).toBe(
+        true,
       );
-      expect(kiln.events()).toContainEqual(expect.objectContaining({ component: 'oee', msg: 'oee started' }));
-      // Still healthy a while later, not just at boot.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect((await httpStatus(`${base}/healthz`))?.status).toBe(200);
-      const metrics = await metricsOf();
-      expect(metrics.body).toContain('process_cpu_user_seconds_total');
-      expect(metrics.body).toContain('kiln_dlq_records_total');
-      expect(kiln.events().some((line) => line['msg'] === 'event bus ready')).toBe(true);
+      // The gateway stops first, before the services and the database it reads.
+      const stopped = kiln.events().flatMap((line) => (typeof line['msg'] === 'string' ? [line['msg']] : []));
+      expect(stopped.indexOf('gateway rest stopped')).toBeGreaterThan(-1);
+      expect(stopped.indexOf('gateway rest stopped')).toBeLessThan(stopped.indexOf('oee consumer stopped'));
+      expect(stopped.indexOf('gateway rest stopped')).toBeLessThan(stopped.indexOf('database stopped'));
+    },
+    START_TEST_TIMEOUT_MS,
+  );
 
-      // The gateway's API: the embedded plant's assets with the admin key, nothing without a key.
-      const assets = await getWith(`${base}/api/v1/assets?pageSize=1000`, adminKey);
-      expect(assets.status).toBe(200);
-      const ids = (JSON.parse(assets.body) as { items: { id: string }[] }).items.map((asset) => asset.id);
-      expect(ids).toContain('acme/plant-1/assembly/line-1/machine-1');
-      expect((await httpStatus(`${base}/api/v1/assets`))?.status).toBe(401);
-      expect((await getWith(`${base}/metrics`, 'kiln_nobody_000000000000000000000000')).status).toBe(401);
-      expect(await grpcHealth(grpcAddressOf(kiln.stdout()))).toBe('SERVING');
-    } finally {
-      kiln.child.kill('SIGINT');
-    }
-    const { code } = await exitWithin(kiln, 15_000);
-    expect(code).toBe(0);
-    expect(kiln.events().some((line) => line['msg'] === 'kiln stopped' && line['exitCode'] === 0)).toBe(true);
-    // The gateway stops first, before the services and the database it reads.
-    const stopped = kiln.events().flatMap((line) => (typeof line['msg'] === 'string' ? [line['msg']] : []));
-    expect(stopped.indexOf('gateway rest stopped')).toBeGreaterThan(-1);
-    expect(stopped.indexOf('gateway rest stopped')).toBeLessThan(stopped.indexOf('oee consumer stopped'));
-    expect(stopped.indexOf('gateway rest stopped')).toBeLessThan(stopped.indexOf('database stopped'));
-  });
+  it(
+    'keeps its admin key across restarts and seeds it into a fresh database',
+    async () => {
+      const dataDir = mkdtempSync(join(scratch, 'data-'));
+      const keyFile = join(dataDir, 'admin-api-key');
+      const startOnce = async (databaseDir: string): Promise<{ stdout: string; assetsStatus: number }> => {
+        const port = await freePort();
+        const base = `http://127.0.0.1:${port}`;
+        const kiln = run(KILN_MAIN, ['start'], {
+          ...embedded(dataDir),
+          KILN_SIMULATOR: 'false',
+          KILN_HTTP_PORT: String(port),
+          KILN_DATABASE_EMBEDDED_DIR: databaseDir,
+        });
+        try {
+          await waitForReady(base, kiln, READY_WITHIN_MS);
+          // Printed once start-up is complete, just after the REST server began to answer.
+          await waitUntil(() => kiln.stdout().includes('Admin key'), {
+            timeoutMs: 10_000,
+            what: 'the banner',
+          });
+          const key = readFileSync(keyFile, 'utf8').trim();
+          return {
+            stdout: kiln.stdout(),
+            assetsStatus: (await getWith(`${base}/api/v1/assets`, key)).status,
+          };
+        } finally {
+          kiln.child.kill('SIGTERM');
+          expect((await exitWithin(kiln, 15_000)).code).toBe(0);
+        }
+      };
+      const first = await startOnce(mkdtempSync(join(scratch, 'db-')));
+      const key = readFileSync(keyFile, 'utf8').trim();
+      expect(first.assetsStatus).toBe(200);
+      const second = await startOnce(mkdtempSync(join(scratch, 'db-')));
+      expect(readFileSync(keyFile, 'utf8').trim()).toBe(key);
+      expect(second.stdout).toContain(`Admin key  ${key}`);
+      expect(second.assetsStatus).toBe(200);
+    },
+    START_TEST_TIMEOUT_MS,
+  );
 
-  it('keeps its admin key across restarts and seeds it into a fresh database', async () => {
-    const dataDir = mkdtempSync(join(scratch, 'data-'));
-    const keyFile = join(dataDir, 'admin-api-key');
-    const startOnce = async (databaseDir: string): Promise<{ stdout: string; assetsStatus: number }> => {
+  it(
+    'takes KILN_ADMIN_API_KEY instead, and neither prints it nor writes a key file',
+    async () => {
+      const dataDir = mkdtempSync(join(scratch, 'data-'));
+      const adminKey = 'an-admin-key-from-the-environment-0123456789';
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
       const kiln = run(KILN_MAIN, ['start'], {
         ...embedded(dataDir),
         KILN_SIMULATOR: 'false',
         KILN_HTTP_PORT: String(port),
-        KILN_DATABASE_EMBEDDED_DIR: databaseDir,
+        KILN_ADMIN_API_KEY: adminKey,
       });
       try {
-        await waitForReady(base, kiln, 20_000);
-        // Printed once start-up is complete, just after the REST server began to answer.
+        await waitForReady(base, kiln, READY_WITHIN_MS);
         await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
-        const key = readFileSync(keyFile, 'utf8').trim();
-        return { stdout: kiln.stdout(), assetsStatus: (await getWith(`${base}/api/v1/assets`, key)).status };
+        expect((await getWith(`${base}/api/v1/assets`, adminKey)).status).toBe(200);
+        expect(kiln.stdout()).not.toContain(adminKey);
+        expect(kiln.stdout()).toContain('Admin key  the value of KILN_ADMIN_API_KEY');
+        expect(() => statSync(join(dataDir, 'admin-api-key'))).toThrow();
       } finally {
         kiln.child.kill('SIGTERM');
-        expect((await exitWithin(kiln, 15_000)).code).toBe(0);
       }
-    };
-    const first = await startOnce(mkdtempSync(join(scratch, 'db-')));
-    const key = readFileSync(keyFile, 'utf8').trim();
-    expect(first.assetsStatus).toBe(200);
-    const second = await startOnce(mkdtempSync(join(scratch, 'db-')));
-    expect(readFileSync(keyFile, 'utf8').trim()).toBe(key);
-    expect(second.stdout).toContain(`Admin key  ${key}`);
-    expect(second.assetsStatus).toBe(200);
-  });
-
-  it('takes KILN_ADMIN_API_KEY instead, and neither prints it nor writes a key file', async () => {
-    const dataDir = mkdtempSync(join(scratch, 'data-'));
-    const adminKey = 'an-admin-key-from-the-environment-0123456789';
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const kiln = run(KILN_MAIN, ['start'], {
-      ...embedded(dataDir),
-      KILN_SIMULATOR: 'false',
-      KILN_HTTP_PORT: String(port),
-      KILN_ADMIN_API_KEY: adminKey,
-    });
-    try {
-      await waitForReady(base, kiln, 20_000);
-      await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
-      expect((await getWith(`${base}/api/v1/assets`, adminKey)).status).toBe(200);
-      expect(kiln.stdout()).not.toContain(adminKey);
-      expect(kiln.stdout()).toContain('Admin key  the value of KILN_ADMIN_API_KEY');
-      expect(() => statSync(join(dataDir, 'admin-api-key'))).toThrow();
-    } finally {
-      kiln.child.kill('SIGTERM');
-    }
-    expect((await exitWithin(kiln, 15_000)).code).toBe(0);
-  });
+      expect((await exitWithin(kiln, 15_000)).code).toBe(0);
+    },
+    START_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('kiln start with a bad configuration', () => {
@@ -240,29 +266,33 @@ describe('kiln start with a bad configuration', () => {
 });
 
 describeWith(['kafka'], 'kiln start on the real broker', () => {
-  it('provisions the catalogue and is ready with KILN_BUS=kafka', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    // The shared broker holds other tests' and benches' machine states: a new OEE group of its own, from now on,
-    // rather than the whole history into the embedded database.
-    const file = join(scratch, 'kafka.yaml');
-    writeFileSync(file, `oee:\n  groupId: ${uniqueName('kiln-start-oee')}\n  startFrom: latest\n`);
-    const kiln = run(KILN_MAIN, ['start', '--config', file], {
-      ...embedded(),
-      KILN_HTTP_HOST: '127.0.0.1',
-      KILN_HTTP_PORT: String(port),
-      KILN_BUS: 'kafka',
-      KILN_KAFKA_BROKERS: serviceEndpoints().kafkaBrokers.join(','),
-      KILN_KAFKA_CLIENT_ID: uniqueName('kiln-start-test'),
-    });
-    try {
-      await waitForReady(base, kiln, 60_000);
-    } finally {
-      kiln.child.kill('SIGTERM');
-    }
-    const { code } = await exitWithin(kiln, 15_000);
-    expect(code).toBe(0);
-  });
+  it(
+    'provisions the catalogue and is ready with KILN_BUS=kafka',
+    async () => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      // The shared broker holds other tests' and benches' machine states: a new OEE group of its own, from now on,
+      // rather than the whole history into the embedded database.
+      const file = join(scratch, 'kafka.yaml');
+      writeFileSync(file, `oee:\n  groupId: ${uniqueName('kiln-start-oee')}\n  startFrom: latest\n`);
+      const kiln = run(KILN_MAIN, ['start', '--config', file], {
+        ...embedded(),
+        KILN_HTTP_HOST: '127.0.0.1',
+        KILN_HTTP_PORT: String(port),
+        KILN_BUS: 'kafka',
+        KILN_KAFKA_BROKERS: serviceEndpoints().kafkaBrokers.join(','),
+        KILN_KAFKA_CLIENT_ID: uniqueName('kiln-start-test'),
+      });
+      try {
+        await waitForReady(base, kiln, 60_000);
+      } finally {
+        kiln.child.kill('SIGTERM');
+      }
+      const { code } = await exitWithin(kiln, 15_000);
+      expect(code).toBe(0);
+    },
+    START_TEST_TIMEOUT_MS,
+  );
 });
 
 describeWith(['redis'], 'kiln start with Redis', () => {
@@ -277,44 +307,48 @@ describeWith(['redis'], 'kiln start with Redis', () => {
     }
   });
 
-  it('keeps live OEE of the simulated machines in Redis, by the embedded shift calendar and plant settings', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const file = join(scratch, 'redis.yaml');
-    writeFileSync(file, `redis:\n  url: ${redisUrl}\n  keyPrefix: '${keyPrefix}'\n`);
-    const kiln = run(KILN_MAIN, ['start', '--config', file], {
-      ...embedded(),
-      KILN_HTTP_HOST: '127.0.0.1',
-      KILN_HTTP_PORT: String(port),
-    });
-    const assetId = 'acme/plant-1/assembly/line-1/machine-1';
-    let shift: Record<string, unknown> = {};
-    try {
-      await waitForReady(base, kiln, 20_000);
-      await waitUntil(
-        () => {
-          const raw = redis('GET', `${keyPrefix}oee:${assetId}:SHIFT`);
-          if (raw !== '') shift = JSON.parse(raw) as Record<string, unknown>;
-          return raw !== '';
-        },
-        {
-          timeoutMs: 30_000,
-          what: `live OEE of the current shift of ${assetId} in Redis`,
-          describe: () => kiln.stdout().slice(-2_000),
-        },
-      );
-    } finally {
-      kiln.child.kill('SIGTERM');
-    }
-    expect((await exitWithin(kiln, 15_000)).code).toBe(0);
-    expect(shift['assetId']).toBe(assetId);
-    // embedded/shifts.yaml: early 06-14, late 14-22, night 22-06 (UTC), ids `<name>@<local start date>`.
-    const startHourUtc = new Date(Number(shift['windowStartUs']) / 1000).getUTCHours();
-    const name = { 6: 'early', 14: 'late', 22: 'night' }[startHourUtc];
-    expect(String(shift['windowRef'])).toMatch(new RegExp(`^${name}@\\d{4}-\\d{2}-\\d{2}$`));
-    // The embedded plant's settings (plant.yaml), stored with the result.
-    expect(shift['settings']).toMatchObject({ defaultIdealCycleTimeS: 10, microStopThresholdS: 120 });
-  });
+  it(
+    'keeps live OEE of the simulated machines in Redis, by the embedded shift calendar and plant settings',
+    async () => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const file = join(scratch, 'redis.yaml');
+      writeFileSync(file, `redis:\n  url: ${redisUrl}\n  keyPrefix: '${keyPrefix}'\n`);
+      const kiln = run(KILN_MAIN, ['start', '--config', file], {
+        ...embedded(),
+        KILN_HTTP_HOST: '127.0.0.1',
+        KILN_HTTP_PORT: String(port),
+      });
+      const assetId = 'acme/plant-1/assembly/line-1/machine-1';
+      let shift: Record<string, unknown> = {};
+      try {
+        await waitForReady(base, kiln, READY_WITHIN_MS);
+        await waitUntil(
+          () => {
+            const raw = redis('GET', `${keyPrefix}oee:${assetId}:SHIFT`);
+            if (raw !== '') shift = JSON.parse(raw) as Record<string, unknown>;
+            return raw !== '';
+          },
+          {
+            timeoutMs: 30_000,
+            what: `live OEE of the current shift of ${assetId} in Redis`,
+            describe: () => kiln.stdout().slice(-2_000),
+          },
+        );
+      } finally {
+        kiln.child.kill('SIGTERM');
+      }
+      expect((await exitWithin(kiln, 15_000)).code).toBe(0);
+      expect(shift['assetId']).toBe(assetId);
+      // embedded/shifts.yaml: early 06-14, late 14-22, night 22-06 (UTC), ids `<name>@<local start date>`.
+      const startHourUtc = new Date(Number(shift['windowStartUs']) / 1000).getUTCHours();
+      const name = { 6: 'early', 14: 'late', 22: 'night' }[startHourUtc];
+      expect(String(shift['windowRef'])).toMatch(new RegExp(`^${name}@\\d{4}-\\d{2}-\\d{2}$`));
+      // The embedded plant's settings (plant.yaml), stored with the result.
+      expect(shift['settings']).toMatchObject({ defaultIdealCycleTimeS: 10, microStopThresholdS: 120 });
+    },
+    START_TEST_TIMEOUT_MS,
+  );
 });
 
 function telemetryRows(metrics: { body: string } | undefined): number {
