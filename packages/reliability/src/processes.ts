@@ -128,3 +128,24 @@ export function cleanUpOnInterrupt(): void {
   process.once('uncaughtException', (error) => abort(`uncaught: ${error.stack ?? error.message}`, 1));
   process.once('unhandledRejection', (reason) => abort(`unhandled rejection: ${String(reason)}`, 1));
 }
+
+/**
+ * Runs a suite's main and exits with its code once every process it started is stopped; a suite that failed to
+ * run at all exits 2. Interrupted, the Ctrl-C handler exits instead, once everything is stopped.
+ */
+export function runMain(suite: string, main: () => Promise<number>): void {
+  main().then(
+    async (code) => {
+      await cleanUp();
+      process.exit(code);
+    },
+    async (error: unknown) => {
+      if (cleaningUp()) return;
+      console.error(
+        `${suite} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      await cleanUp();
+      process.exit(2);
+    },
+  );
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connectAsync } from 'mqtt';
 import { freePort, serviceEndpoints } from '@kiln/test-infra';
-import { cleaningUp, cleanUp, cleanUpOnInterrupt, onCleanup } from '../processes';
+import { cleanUpOnInterrupt, onCleanup, runMain } from '../processes';
 import { parseNumberOptions, type OptionSpec } from '../options';
 import { oeeAssetOf, writeConfiguration } from './configuration';
 import { ChaosDatabase } from './counts';
@@ -162,17 +162,4 @@ function log(message: string): void {
   console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-main().then(
-  async (code) => {
-    await cleanUp();
-    process.exit(code);
-  },
-  async (error: unknown) => {
-    if (cleaningUp()) return; // interrupted: the handler exits once everything is stopped
-    console.error(
-      `chaos suite failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
-    await cleanUp();
-    process.exit(2);
-  },
-);
+runMain('chaos suite', main);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@kiln/test-infra';
 import { parseNumberOptions, type OptionSpec } from '../options';
-import { cleaningUp, cleanUp, cleanUpOnInterrupt, startKiln, type KilnProcess } from '../processes';
+import { cleanUpOnInterrupt, runMain, startKiln, type KilnProcess } from '../processes';
 import { writeSoakConfiguration, SOAK_ASSET, SOAK_SIGNALS, SOAK_SOURCE } from './configuration';
 import { HttpLoad } from './http-load';
 import { mebibytes, medianBetween, residentBytes, type RssSample } from './rss';
@@ -192,15 +192,4 @@ function log(message: string): void {
   console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-main().then(
-  async (code) => {
-    await cleanUp();
-    process.exit(code);
-  },
-  async (error: unknown) => {
-    if (cleaningUp()) return; // interrupted: the handler exits once everything is stopped
-    console.error(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    await cleanUp();
-    process.exit(2);
-  },
-);
+runMain('soak', main);
