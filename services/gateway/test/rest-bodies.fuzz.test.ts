@@ -1,8 +1,9 @@
-// Fuzzing the REST write routes through fastify's own parser and validators (app.inject, no port): bodies of the
-// right shape with hostile values (control characters, lone surrogates, long strings, huge and non-finite numbers,
-// NaN-like strings, wrong types, deep nesting), whole hostile bodies, and hostile path parameters. Every answer
-// comes within a time bound, none is a 5xx, every 400 names its field, and whatever is accepted held only clean
-// text and finite numbers.
+// Fuzzing the REST write routes: bodies of the right shape with hostile values (control characters, lone
+// surrogates, long strings, huge and non-finite numbers, NaN-like strings, wrong types, deep nesting), whole
+// hostile bodies, and hostile path parameters. Every generated request goes through the validators the server
+// compiled for its route (captured as fastify compiles them: the same functions, no HTTP); a share goes through
+// fastify itself (app.inject, no port), whose answer must agree. Every answer comes within a time bound, none is
+// a 5xx, every 400 names its field, and whatever is accepted held only clean text and finite numbers.
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { textProblem } from '@kiln/contracts';
