@@ -1,9 +1,10 @@
 // The MQTT JSON connector: subscribes to the configured topic patterns and turns each message into one sample
 // of source `mqtt/<id>`. Bad payloads are rejected to the DLQ and the connector reads on.
-import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect as mqttConnect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Connector, ConnectorContext } from '../types';
 import { nowMicros } from '../types';
 import type { MqttConnectorConfig } from './config';
+import { connectWithAckGate } from './ack-gate';
 import { acknowledgeWhenDurable, buildClientOptions, describeBroker } from './connection';
 import { createMessageMapper } from './message-mapping';
 import { sharedCounter } from './metrics';
@@ -17,7 +18,8 @@ export function createMqttConnector(
   config: MqttConnectorConfig,
   dependencies: MqttConnectorDependencies = {},
 ): Connector {
-  const connect = dependencies.connect ?? ((url, options) => mqttConnect(url, options));
+  const connect =
+    dependencies.connect ?? ((url: string, options: IClientOptions) => mqttConnect(url, options));
   const sourceId = `mqtt/${config.id}`;
   const broker = describeBroker(config.url);
   let client: MqttClient | undefined;
@@ -59,16 +61,26 @@ export function createMqttConnector(
       const options = await buildClientOptions(config, `kiln-mqtt-${config.id}`);
       options.clean = config.cleanSession;
       context.setState('starting', `connecting to ${broker}`);
-      const started = connect(config.url, options);
+      const notDurable = (error: unknown, packet: IPublishPacket): void =>
+        context.logger.error(
+          { connector: config.id, topic: packet.topic, err: error },
+          'MQTT message not acknowledged: its samples are not durable; the broker delivers it again',
+        );
+      let started: MqttClient;
+      let hold: ((packet: IPublishPacket, durable: Promise<void>) => void) | undefined;
+      if (!config.ackAfterDurable) {
+        started = connect(config.url, options);
+      } else if (dependencies.connect === undefined) {
+        // Acknowledgements held back by the transport: messages keep flowing while their writes are under way.
+        const gated = connectWithAckGate(config.url, options, notDurable);
+        started = gated.client;
+        hold = gated.hold;
+      } else {
+        // A test's own client: acknowledgements held back through handleMessage, one message at a time.
+        started = connect(config.url, options);
+        hold = acknowledgeWhenDurable(started, notDurable);
+      }
       client = started;
-      const hold = config.ackAfterDurable
-        ? acknowledgeWhenDurable(started, (error, packet) =>
-            context.logger.error(
-              { connector: config.id, topic: packet.topic, err: error },
-              'MQTT message not acknowledged: its samples are not durable; the broker delivers it again',
-            ),
-          )
-        : undefined;
 
       started.on('connect', (connack) => {
         context.setState('connected', broker);
