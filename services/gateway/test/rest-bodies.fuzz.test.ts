@@ -12,6 +12,7 @@ import { HistorianWriter } from '@kiln/timeseries';
 import type { LightMyRequestResponse } from 'fastify';
 import { restHarness, type RestHarness } from './support/harness';
 import { RouteValidators } from './support/route-validators';
+import { CANONICAL_STATES } from '../src/rest/schemas';
 
 const RUNS = fuzzRuns();
 /** A property's time: ~5 ms an input on a loaded machine, with room; at least ten minutes. */
@@ -163,16 +164,6 @@ const count = fc.oneof(
   { arbitrary: fc.nat({ max: 1_000 }), weight: 4 },
   { arbitrary: fc.double({ min: 0, max: 1e12, noNaN: true }), weight: 1 },
 );
-const STATES = [
-  'RUNNING',
-  'IDLE',
-  'STARVED',
-  'BLOCKED',
-  'CHANGEOVER',
-  'BREAKDOWN',
-  'PLANNED_STOP',
-  'NO_ORDER',
-];
 
 type Mutation =
   | { readonly kind: 'hostile'; readonly key: string; readonly value: unknown }
@@ -220,7 +211,7 @@ const events = (event: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> =>
   );
 
 const machineState = shaped(
-  { assetId, state: fc.constantFrom(...STATES, 'running', 'OFF'), startTime: isoTime },
+  { assetId, state: fc.constantFrom(...CANONICAL_STATES, 'running', 'OFF'), startTime: isoTime },
   { reasonCode: plainText, reasonText: freeText, sourceCode: plainText },
 );
 const productionCount = shaped(
@@ -279,7 +270,7 @@ const shift = fc
   });
 const stopReason = shaped(
   { reasonCode: plainText },
-  { reasonText: freeText, state: fc.constantFrom(...STATES, 'RUNNING', 'UNKNOWN_STOP') },
+  { reasonText: freeText, state: fc.constantFrom(...CANONICAL_STATES, 'RUNNING', 'UNKNOWN_STOP') },
 );
 const alertChange = fc.oneof(
   { arbitrary: shaped({}, { comment: freeText }), weight: 4 },
