@@ -269,37 +269,34 @@ describe('Sparkplug host state', () => {
     );
   });
 
-  it('reports metrics of datatypes it does not read and rejects values that contradict their datatype', () => {
+  it('dead-letters metrics of datatypes it does not read, each time, and values that contradict their datatype', () => {
     const host = new SparkplugHostState({ reorderTimeoutMs: 2000, rebirthMinIntervalMs: 5000 });
     const birth = host.handle(
       message('NBIRTH', {
         seq: 0,
         metrics: [
           bdSeq(1),
-          {
-            name: 'Recipe',
-            alias: 5n,
-            datatype: T.Template,
-            isNull: false,
-            value: { field: 'structured', name: 'templateValue' },
-          },
+          { name: 'Props', alias: 5n, datatype: T.PropertySet, isNull: false, value: { field: 'none' } },
           { name: 'Count', alias: 6n, datatype: T.Int32, isNull: false, value: { field: 'int', value: 7 } },
         ],
       }),
       0,
     );
-    expect(kinds(birth)).toEqual(['event:node-birth', 'emit', 'event:unsupported-metrics']);
+    expect(kinds(birth)).toEqual(['event:node-birth', 'emit', 'reject:unsupported-datatype']);
     const data = host.handle(
       message('NDATA', {
         seq: 1,
         metrics: [
-          { alias: 5n, isNull: false, value: { field: 'structured', name: 'templateValue' } },
+          { alias: 5n, isNull: false, value: { field: 'extension' } },
           { alias: 6n, isNull: false, value: { field: 'string', value: 'seven' } },
         ],
       }),
       0,
     );
-    expect(kinds(data)).toEqual(['reject:wrong-type']);
-    expect(data[0]).toMatchObject({ input: { error: 'NDATA: Count: Int32 value came in the string field' } });
+    expect(kinds(data)).toEqual(['reject:unsupported-datatype', 'reject:wrong-type']);
+    expect(data[0]).toMatchObject({
+      input: { error: expect.stringMatching(/^NDATA: Props: PropertySet is/) },
+    });
+    expect(data[1]).toMatchObject({ input: { error: 'NDATA: Count: Int32 value came in the string field' } });
   });
 });

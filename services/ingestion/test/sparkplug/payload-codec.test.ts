@@ -10,7 +10,7 @@ import { parseSparkplugTopic } from '../../src/connectors/sparkplug/topic';
 const codec = getSparkplugCodec('spBv1.0');
 
 describe('Sparkplug payload decoding', () => {
-  it('decodes what the Tahu encoder wrote: seq, timestamps, aliases, 64-bit values', () => {
+  it('decodes what the Tahu encoder wrote: seq, timestamps, aliases, 64-bit values (exact, or refused past 2^53)', () => {
     if (codec === null) throw new Error('no spBv1.0 codec');
     const bytes = codec.encodePayload({
       timestamp: 1714543200123,
@@ -21,7 +21,7 @@ describe('Sparkplug payload decoding', () => {
           name: 'Counter',
           alias: 3,
           type: 'Int64',
-          value: Long.fromString('-9007199254740993'),
+          value: Long.fromString('-9007199254740991'),
           timestamp: 1714543200000,
         },
         { name: 'Speed', alias: 4, type: 'Float', value: 0.1 },
@@ -34,7 +34,12 @@ describe('Sparkplug payload decoding', () => {
     expect(counter).toMatchObject({ alias: 3n, timestampMs: 1714543200000, datatype: T.Int64 });
     expect(toSampleValue(T.Int64, counter?.value ?? { field: 'none' })).toEqual({
       ok: true,
-      value: -9007199254740993n,
+      value: -9007199254740991n,
+    });
+    expect(toSampleValue(T.Int64, { field: 'long', value: BigInt.asUintN(64, -9007199254740993n) })).toEqual({
+      ok: false,
+      cause: 'integer-beyond-safe-range',
+      error: 'Int64 -9007199254740993 is beyond ±(2^53-1), which Kiln keeps exact',
     });
     expect(toSampleValue(T.Float, speed?.value ?? { field: 'none' })).toEqual({ ok: true, value: 0.1 });
   });
@@ -82,10 +87,14 @@ describe('Sparkplug values by datatype', () => {
     expect(toSampleValue(T.UInt16, { field: 'int', value: 65535 })).toEqual({ ok: true, value: 65535 });
   });
 
-  it('keeps 64-bit integers as bigint and DateTime as epoch milliseconds', () => {
-    expect(toSampleValue(T.UInt64, { field: 'long', value: 18446744073709551615n })).toEqual({
+  it('keeps 64-bit integers as bigint, refuses those past 2^53, and reads DateTime as epoch milliseconds', () => {
+    expect(toSampleValue(T.UInt64, { field: 'long', value: 18446744073709551615n })).toMatchObject({
+      ok: false,
+      cause: 'integer-beyond-safe-range',
+    });
+    expect(toSampleValue(T.UInt64, { field: 'long', value: 9007199254740991n })).toEqual({
       ok: true,
-      value: 18446744073709551615n,
+      value: 9007199254740991n,
     });
     expect(toSampleValue(T.Int64, { field: 'long', value: 18446744073709551615n })).toEqual({
       ok: true,
@@ -116,13 +125,14 @@ describe('Sparkplug values by datatype', () => {
     });
   });
 
-  it('refuses datatypes it does not read and values in the wrong field', () => {
-    expect(toSampleValue(T.DataSet, { field: 'structured', name: 'datasetValue' })).toEqual({
+  it('refuses property value types as metric datatypes and values in the wrong field', () => {
+    expect(toSampleValue(T.PropertySet, { field: 'none' })).toMatchObject({
       ok: false,
-      error: 'DataSet values are not read by Kiln',
+      cause: 'unsupported-datatype',
     });
     expect(toSampleValue(T.Boolean, { field: 'int', value: 1 })).toEqual({
       ok: false,
+      cause: 'wrong-type',
       error: 'Boolean value came in the int field',
     });
   });

@@ -19,6 +19,16 @@ export const sparkplugConnectorConfigSchema = z.strictObject({
   reorderTimeoutMs: z.number().int().min(0).max(60_000).default(2_000),
   /** The least time between two rebirth requests to the same edge node. */
   rebirthMinIntervalMs: z.number().int().min(0).max(600_000).default(5_000),
+  /**
+   * Largest size a compressed payload (uuid SPBV1.0_COMPRESSED) may inflate to; a larger one is dead-lettered as
+   * `decompressed-too-large` without being inflated further (a zip bomb).
+   */
+  maxDecompressedBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
 });
 
 export type SparkplugConnectorConfig = z.infer<typeof sparkplugConnectorConfigSchema>;

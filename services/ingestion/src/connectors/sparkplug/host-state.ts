@@ -17,13 +17,24 @@
 //   an older session); it carries no source time (the Will was written at connect time). A DDEATH uses its
 //   payload timestamp.
 // - Rebirth requests to one node are at least `rebirthMinIntervalMs` apart.
-// - Metrics of datatypes Kiln does not read (DataSet, Bytes, File, Template, ...) are known by alias, so their
-//   data is not "unknown", but produce no samples; the birth reports them once as an event.
+// - Every metric value becomes a sample or a rejection with its cause (metric-reader.ts, metric-value.ts): none
+//   is dropped unseen. Template instances become one sample per member, `<metric>/<member>`; Template
+//   definitions are kept per edge node; transient values are counted (`skipped`), not emitted.
 import { timeProblem } from '@kiln/contracts';
-import { CAUSE_OF_FIELD, clip, sampleProblem } from '../sample-problems';
+import { clip } from '../sample-problems';
 import type { RejectedInput, Sample, SampleValue } from '../types';
-import { dataTypeName, isSupportedDataType, toSampleValue } from './metric-value';
-import type { SparkplugMetric, SparkplugPayload } from './payload-codec';
+import {
+  defineMetric,
+  lastValues,
+  MetricReading,
+  readMetric,
+  templateDefinitionOf,
+  type KnownMetric,
+  type ReadScope,
+  type TemplateDefinition,
+} from './metric-reader';
+import { DEFAULT_VALUE_LIMITS, type ValueLimits } from './metric-value';
+import type { SparkplugPayload } from './payload-codec';
 import type { EdgeMessageType } from './topic';
 
 export interface EdgeNodeMessage {
@@ -46,12 +57,18 @@ export type HostEventKind =
   | 'old-death-ignored'
   | 'seq-gap'
   | 'unknown-alias'
-  | 'no-birth'
-  | 'unsupported-metrics';
+  | 'no-birth';
 
 export type HostAction =
   | { readonly kind: 'emit'; readonly sourceId: string; readonly samples: readonly Sample[] }
   | { readonly kind: 'reject'; readonly input: RejectedInput }
+  /** Values read but deliberately not emitted (transient metrics), counted by cause. */
+  | {
+      readonly kind: 'skipped';
+      readonly sourceId: string;
+      readonly cause: 'transient';
+      readonly values: number;
+    }
   | {
       readonly kind: 'rebirth';
       readonly groupId: string;
@@ -70,12 +87,8 @@ export type HostAction =
 export interface HostStateOptions {
   readonly reorderTimeoutMs: number;
   readonly rebirthMinIntervalMs: number;
-}
-
-interface KnownMetric {
-  readonly name: string;
-  readonly datatype: number;
-  lastValue?: SampleValue;
+  /** Text limits of values (base64 Bytes, JSON DataSet); the sample rules' maxTextLength by default. */
+  readonly limits?: ValueLimits;
 }
 
 interface MetricTable {
@@ -104,6 +117,8 @@ interface NodeState {
   readonly held: Map<number, HeldMessage>;
   metrics: MetricTable;
   readonly devices: Map<string, DeviceState>;
+  /** The NBIRTH's Template definitions, by name. */
+  readonly templates: Map<string, TemplateDefinition>;
   lastRebirthMs?: number;
 }
 
@@ -144,6 +159,11 @@ export class SparkplugHostState {
     return actions;
   }
 
+  /** The Template definitions of an edge node's current NBIRTH, by name. */
+  templateDefinitions(groupId: string, edgeNodeId: string): ReadonlyMap<string, TemplateDefinition> {
+    return this.nodes.get(`${groupId}/${edgeNodeId}`)?.templates ?? new Map();
+  }
+
   /** When the earliest held message times out; undefined when nothing is held. */
   nextDeadlineMs(): number | undefined {
     let earliest: number | undefined;
@@ -165,6 +185,7 @@ export class SparkplugHostState {
         held: new Map(),
         metrics: emptyTable(),
         devices: new Map(),
+        templates: new Map(),
       };
       this.nodes.set(key, node);
     }
@@ -175,6 +196,7 @@ export class SparkplugHostState {
     node.alive = true;
     node.held.clear();
     node.devices.clear();
+    node.templates.clear();
     const seq = message.payload.seq;
     if (seq === undefined) delete node.expectedSeq;
     else node.expectedSeq = (seq + 1) % SEQ_MODULUS;
@@ -187,7 +209,7 @@ export class SparkplugHostState {
       event(
         node,
         'node-birth',
-        `NBIRTH with ${table.byName.size} metrics, bdSeq ${bdSeq ?? 'none'}, seq ${seq ?? 'none'}`,
+        `NBIRTH with ${table.byName.size} metrics, ${node.templates.size} Template definitions, bdSeq ${bdSeq ?? 'none'}, seq ${seq ?? 'none'}`,
       ),
       ...actions,
     ];
@@ -336,38 +358,28 @@ export class SparkplugHostState {
     message: EdgeNodeMessage,
   ): { table: MetricTable; actions: HostAction[] } {
     const table = emptyTable();
-    const samples: Sample[] = [];
-    const unsupported: string[] = [];
-    const problems = new MetricProblems();
+    const reading = new MetricReading();
+    // Definitions first: an instance may come before its definition in the same NBIRTH.
     for (const metric of message.payload.metrics) {
+      const definition = templateDefinitionOf(metric);
+      if (definition !== undefined && metric.name !== undefined) node.templates.set(metric.name, definition);
+    }
+    const scope = this.scopeOf(node, message);
+    for (const metric of message.payload.metrics) {
+      if (templateDefinitionOf(metric) !== undefined) continue;
       if (metric.name === undefined || metric.datatype === undefined) {
-        problems.add(
+        reading.problem(
           'wrong-type',
           `metric ${metric.name === undefined ? `alias ${metric.alias ?? '?'}` : `"${clip(metric.name)}"`} has no ${metric.name === undefined ? 'name' : 'datatype'}`,
         );
         continue;
       }
-      const known: KnownMetric = { name: metric.name, datatype: metric.datatype };
+      const known = defineMetric(metric.name, metric.datatype, metric, node.templates);
       table.byName.set(known.name, known);
       if (metric.alias !== undefined) table.byAlias.set(metric.alias, known);
-      if (!isSupportedDataType(known.datatype)) {
-        unsupported.push(`${clip(known.name)} (${dataTypeName(known.datatype)})`);
-        continue;
-      }
-      const read = readSample(known, metric, message);
-      if (read.sample !== undefined) samples.push(read.sample);
-      if (read.problem !== undefined) problems.add(read.problem.cause, read.problem.text);
+      readMetric(known, metric, scope, reading);
     }
-    const sourceId = sourceIdOf(node, message.deviceId);
-    const actions: HostAction[] = [];
-    if (samples.length > 0) actions.push({ kind: 'emit', sourceId, samples });
-    if (unsupported.length > 0) {
-      actions.push(
-        event(node, 'unsupported-metrics', `no samples for ${unsupported.join(', ')}`, message.deviceId),
-      );
-    }
-    actions.push(...problems.rejections(message));
-    return { table, actions };
+    return { table, actions: readingActions(sourceIdOf(node, message.deviceId), reading, message) };
   }
 
   private data(
@@ -377,9 +389,9 @@ export class SparkplugHostState {
     sourceId: string,
     nowMs: number,
   ): HostAction[] {
-    const samples: Sample[] = [];
+    const reading = new MetricReading();
     const unknown: string[] = [];
-    const problems = new MetricProblems();
+    const scope = this.scopeOf(node, message);
     for (const metric of message.payload.metrics) {
       const known =
         metric.alias !== undefined
@@ -393,21 +405,33 @@ export class SparkplugHostState {
         );
         continue;
       }
-      if (!isSupportedDataType(known.datatype)) continue;
-      const read = readSample(known, metric, message);
-      if (read.sample !== undefined) samples.push(read.sample);
-      if (read.problem !== undefined) problems.add(read.problem.cause, read.problem.text);
+      readMetric(known, metric, scope, reading);
     }
-    const actions: HostAction[] = [];
-    if (samples.length > 0) actions.push({ kind: 'emit', sourceId, samples });
+    const actions = readingActions(sourceId, reading, message);
     if (unknown.length > 0) {
       const detail = `${message.type} on ${message.topic} has ${unknown.join(', ')}, not defined by the birth`;
-      actions.push(event(node, 'unknown-alias', detail, message.deviceId));
-      actions.push(reject(message, 'unknown-alias', detail));
-      actions.push(...this.rebirth(node, nowMs, `unknown ${unknown.join(', ')}`));
+      // After the samples, before the metric problems, as before: the unknown alias is the message's problem.
+      const firstReject = actions.findIndex((action) => action.kind === 'reject');
+      const at = firstReject < 0 ? actions.length : firstReject;
+      actions.splice(
+        at,
+        0,
+        event(node, 'unknown-alias', detail, message.deviceId),
+        reject(message, 'unknown-alias', detail),
+        ...this.rebirth(node, nowMs, `unknown ${unknown.join(', ')}`),
+      );
     }
-    actions.push(...problems.rejections(message));
     return actions;
+  }
+
+  private scopeOf(node: NodeState, message: EdgeNodeMessage): ReadScope {
+    const { timestampMs } = message.payload;
+    const base = {
+      receiveTimeUs: message.receiveTimeUs,
+      limits: this.options.limits ?? DEFAULT_VALUE_LIMITS,
+      templates: node.templates,
+    };
+    return timestampMs === undefined ? base : { ...base, payloadTimestampMs: timestampMs };
   }
 
   private rebirth(node: NodeState, nowMs: number, reason: string): HostAction[] {
@@ -424,34 +448,15 @@ export function sourceIdOf(node: { groupId: string; edgeNodeId: string }, device
   return deviceId === undefined ? base : `${base}/${deviceId}`;
 }
 
-function readSample(
-  known: KnownMetric,
-  metric: SparkplugMetric,
-  message: EdgeNodeMessage,
-): { sample?: Sample; problem?: { cause: MetricProblemCause; text: string } } {
-  // A null metric has no value to report; its last value stays for a later death.
-  if (metric.isNull) return {};
-  const name = clip(known.name);
-  const datatype = metric.datatype ?? known.datatype;
-  const read = toSampleValue(datatype, metric.value);
-  if (!read.ok) return { problem: { cause: 'wrong-type', text: `${name}: ${read.error}` } };
-  const timestampMs = metric.timestampMs ?? message.payload.timestampMs;
-  const sourceTimeUs = microsOf(timestampMs);
-  const base = {
-    tag: known.name,
-    value: read.value,
-    quality: 'good' as const,
-    statusCode: 0,
-    receiveTimeUs: message.receiveTimeUs,
-  };
-  const sample: Sample = sourceTimeUs === undefined ? base : { ...base, sourceTimeUs };
-  const problem = sampleProblem(sample);
-  if (problem !== undefined) {
-    const stamped = problem.field === 'sourceTimeUs' ? ` (timestamp ${timestampMs} ms)` : '';
-    return { problem: { cause: CAUSE_OF_FIELD[problem.field], text: `${problem.message}${stamped}` } };
-  }
-  known.lastValue = read.value;
-  return { sample };
+/** What a message's metrics produced: its samples, the transient values skipped, one rejection per cause. */
+function readingActions(sourceId: string, reading: MetricReading, message: EdgeNodeMessage): HostAction[] {
+  const actions: HostAction[] = [];
+  if (reading.samples.length > 0) actions.push({ kind: 'emit', sourceId, samples: reading.samples });
+  if (reading.transientValues > 0)
+    actions.push({ kind: 'skipped', sourceId, cause: 'transient', values: reading.transientValues });
+  for (const [cause, texts] of reading.problems)
+    actions.push(reject(message, cause, `${message.type}: ${texts.join('; ')}`));
+  return actions;
 }
 
 function staleSamples(
@@ -461,15 +466,8 @@ function staleSamples(
   sourceTimeUs: number | undefined,
 ): HostAction[] {
   const samples: Sample[] = [];
-  for (const metric of table.byName.values()) {
-    if (metric.lastValue === undefined) continue;
-    const base = {
-      tag: metric.name,
-      value: metric.lastValue,
-      quality: 'bad' as const,
-      statusCode: 0,
-      receiveTimeUs,
-    };
+  for (const { tag, value } of lastValues(table.byName.values())) {
+    const base = { tag, value, quality: 'bad' as const, statusCode: 0, receiveTimeUs };
     samples.push(sourceTimeUs === undefined ? base : { ...base, sourceTimeUs });
   }
   return samples.length === 0 ? [] : [{ kind: 'emit', sourceId, samples }];
@@ -504,25 +502,6 @@ function distance(from: number, seq: number): number {
 
 function microsOf(timestampMs: number | undefined): number | undefined {
   return timestampMs === undefined ? undefined : timestampMs * 1000;
-}
-
-type MetricProblemCause = 'wrong-type' | (typeof CAUSE_OF_FIELD)[keyof typeof CAUSE_OF_FIELD];
-
-/** Metrics of one message that could not be read, one rejection per cause (a DLQ header and metric label each). */
-class MetricProblems {
-  private readonly byCause = new Map<MetricProblemCause, string[]>();
-
-  add(cause: MetricProblemCause, text: string): void {
-    const texts = this.byCause.get(cause);
-    if (texts === undefined) this.byCause.set(cause, [text]);
-    else texts.push(text);
-  }
-
-  rejections(message: EdgeNodeMessage): HostAction[] {
-    return [...this.byCause].map(([cause, texts]) =>
-      reject(message, cause, `${message.type}: ${texts.join('; ')}`),
-    );
-  }
 }
 
 function emptyTable(): MetricTable {

@@ -2,6 +2,7 @@
 // reads the namespace, keeps each edge node's births, sequence and aliases in `SparkplugHostState`, and
 // carries out what that state machine answers: samples, rejections, rebirth requests.
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import { MAX_TEXT_LENGTH } from '@kiln/contracts';
 import type { Connector, ConnectorContext } from '../types';
 import { nowMicros } from '../types';
 import { acknowledgeWhenDurable, buildClientOptions, describeBroker } from '../mqtt/connection';
@@ -9,7 +10,7 @@ import { sharedCounter } from '../mqtt/metrics';
 import type { SparkplugConnectorConfig } from './config';
 import { SparkplugHostState, type HostAction } from './host-state';
 import { decodeHostStatus, encodeHostStatus } from './host-status';
-import { decodeSparkplugPayload, encodeRebirthCommand } from './payload-codec';
+import { decodeSparkplugPayload, encodeRebirthCommand, SparkplugDecodeError } from './payload-codec';
 import { nodeCommandTopic, parseSparkplugTopic, SPARKPLUG_NAMESPACE, stateTopic } from './topic';
 
 /** Seams for tests: how the client is made (a test may keep it to cut its socket) and the clock. */
@@ -55,6 +56,7 @@ export function createSparkplugConnector(
       const host = new SparkplugHostState({
         reorderTimeoutMs: config.reorderTimeoutMs,
         rebirthMinIntervalMs: config.rebirthMinIntervalMs,
+        limits: { maxTextLength: context.sampleRules?.maxTextLength ?? MAX_TEXT_LENGTH },
       });
       const metrics = createMetrics(context, config.id);
 
@@ -87,6 +89,8 @@ export function createSparkplugConnector(
             case 'reject':
               if (durable === undefined) context.reject(action.input);
               else durable.push(context.rejectDurable(action.input));
+              break;
+            case 'skipped':
               break;
             case 'rebirth':
               requestRebirth(started, action.groupId, action.edgeNodeId, action.reason);
@@ -126,7 +130,6 @@ export function createSparkplugConnector(
         switch (action.event) {
           case 'seq-gap':
           case 'unknown-alias':
-          case 'unsupported-metrics':
             log.warn(fields, `Sparkplug ${action.event}`);
             break;
           default:
@@ -213,12 +216,17 @@ export function createSparkplugConnector(
           const raw = Uint8Array.from(payload);
           let decoded;
           try {
-            decoded = decodeSparkplugPayload(raw);
+            decoded = decodeSparkplugPayload(raw, { maxDecompressedBytes: config.maxDecompressedBytes });
           } catch (error) {
+            const cause = error instanceof SparkplugDecodeError ? error.reason : 'undecodable-protobuf';
+            const reason = error instanceof Error ? error.message : String(error);
             const input = {
               sourceId: `sparkplug/${parsed.groupId}/${parsed.edgeNodeId}${parsed.deviceId === undefined ? '' : `/${parsed.deviceId}`}`,
-              cause: 'undecodable-protobuf',
-              error: `${parsed.type} payload is not a Sparkplug B protobuf: ${error instanceof Error ? error.message : String(error)}`,
+              cause,
+              error:
+                cause === 'undecodable-protobuf'
+                  ? `${parsed.type} payload is not a Sparkplug B protobuf: ${reason}`
+                  : `${parsed.type}: ${reason}`,
               payload: raw,
               origin: topic,
             };
@@ -331,6 +339,12 @@ function createMetrics(context: ConnectorContext, connector: string): SparkplugM
     'Sparkplug seq gaps declared after the reorder timeout.',
     ['connector'],
   );
+  const skipped = sharedCounter(
+    registry,
+    'kiln_sparkplug_values_skipped_total',
+    'Sparkplug metric values read but not emitted, by cause (transient: is_transient, not to be historized).',
+    ['connector', 'cause'],
+  );
   const unknownAliases = sharedCounter(
     registry,
     'kiln_sparkplug_unknown_aliases_total',
@@ -341,6 +355,7 @@ function createMetrics(context: ConnectorContext, connector: string): SparkplugM
     received: () => received.inc({ connector }),
     action: (action) => {
       if (action.kind === 'rebirth') rebirths.inc({ connector });
+      if (action.kind === 'skipped') skipped.inc({ connector, cause: action.cause }, action.values);
       if (action.kind !== 'event') return;
       switch (action.event) {
         case 'node-birth':
