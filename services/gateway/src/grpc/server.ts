@@ -1,6 +1,7 @@
 // The gRPC listener of the gateway: the kiln.v1 services (each call authenticated, see call.ts), grpc.health.v1
-// and server reflection (both without credentials: they tell nothing about plant data). TLS from PEM files, mutual
-// TLS when client certificates are required; insecure otherwise (behind a mesh or on localhost).
+// and server reflection of the real proto files (descriptor-set.ts); both without credentials: they tell nothing
+// about plant data. TLS from PEM files, mutual TLS when client certificates are required; insecure otherwise
+// (behind a mesh or on localhost).
 import { readFileSync } from 'node:fs';
 import {
   Server,
@@ -21,8 +22,8 @@ import { assetService } from './asset-service';
 import { LiveStreams, type GrpcHandlerContext } from './call';
 import { machineStateService } from './machine-state-service';
 import { oeeService } from './oee-service';
+import { reflectionPackageDefinition } from './descriptor-set';
 import { withRequestDecodingChecked } from './request-checks';
-import { loadKilnPackageDefinition } from './proto-files';
 import { telemetryService } from './telemetry-service';
 
 export interface GrpcTlsOptions {
@@ -47,8 +48,6 @@ export interface GrpcServerOptions {
   readonly metrics?: GatewayMetrics;
   /** Poll intervals of the live streams (defaults 1 s telemetry, 2 s OEE). */
   readonly livePollMs?: { readonly telemetry?: number; readonly oee?: number };
-  /** The proto/ folder for reflection; found from this module's location by default. */
-  readonly protoRoot?: string;
   /** How long stop() lets calls in flight finish before cutting them. */
   readonly shutdownTimeoutMs?: number;
   /** Calls per credential and window (`gateway.rateLimit`, as REST); absent or max 0: no limit. */
@@ -158,7 +157,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       );
     },
   });
-  new ReflectionService(loadKilnPackageDefinition(options.protoRoot)).addToServer(server);
+  new ReflectionService(reflectionPackageDefinition()).addToServer(server);
 
   let stopped = false;
   let healthTimer: NodeJS.Timeout | undefined;

@@ -13,7 +13,6 @@ import { api } from '@kiln/contracts';
 import { describeWith } from '@kiln/test-infra';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { KILN_SERVICE_NAMES, startGrpcServer } from '../../src/grpc/server';
-import { findProtoRoot } from '../../src/grpc/proto-files';
 import { PRESS, seedPlant } from './fixture';
 import { bearer, grpcHarness, insecure, messagesOf, quietLogger, type GrpcHarness } from './support';
 
@@ -101,11 +100,6 @@ describeWith(['postgres'], 'gRPC health, reflection and shutdown', () => {
     } finally {
       client.close();
     }
-  });
-
-  it('finds the proto folder from src/grpc and from dist/grpc', () => {
-    const root = findProtoRoot();
-    expect(findProtoRoot(join(__dirname, '..', '..', 'dist', 'grpc'))).toBe(root);
   });
 
   it('ends live streams and turns health NOT_SERVING when stopped', async () => {
