@@ -17,7 +17,14 @@ export interface OeeComputation extends OeeSummary {
   readonly totals: OeeTotals;
 }
 
+/**
+ * How a roll-up weighs its parts: by ideal time. OEE = sum(good x ideal cycle time) / sum(PBT) and quality =
+ * sum(good x ideal cycle time) / sum(total x ideal cycle time), each part with its own ideal cycle time.
+ */
+export type OeeRollUpBasis = 'ideal-time';
+
 export interface OeeRollUp extends OeeSummary {
+  readonly rollUpBasis: OeeRollUpBasis;
   /** From the earliest start to the latest end of the parts. */
   readonly range: TimeRange;
   /** The distinct settings of the parts (more than one: the parts were measured differently). */
@@ -36,8 +43,11 @@ export function computeOee(input: OeeInput): OeeComputation {
 }
 
 /**
- * Sums the times and counts of its parts (adjacent ranges of one asset, or the assets of a cell, line, area or
- * site) and derives the KPIs from the sums: percentages are never averaged (DESIGN.md section 6).
+ * Sums the times, counts and ideal times of its parts (adjacent ranges of one asset, or the assets of a cell,
+ * line, area or site) and derives the KPIs from the sums: percentages are never averaged (DESIGN.md section 6).
+ * Parts of different ideal cycle times are weighed by ideal time (OeeRollUpBasis), so that the OEE of a line is
+ * its machines' good output time over their planned busy time whatever the product mix, and a roll-up of
+ * roll-ups equals the roll-up of their parts.
  */
 export function rollUp(parts: readonly OeeRollUpPart[]): OeeRollUp {
   const settingsUsed: OeeSettings[] = [];
@@ -54,7 +64,14 @@ export function rollUp(parts: readonly OeeRollUpPart[]): OeeRollUp {
           fromUs: Math.min(...parts.map((part) => part.range.fromUs)),
           toUs: Math.max(...parts.map((part) => part.range.toUs)),
         };
-  return { ...summarize(totals), range, settingsUsed, totals, partCount: parts.length };
+  return {
+    ...summarize(totals),
+    rollUpBasis: 'ideal-time',
+    range,
+    settingsUsed,
+    totals,
+    partCount: parts.length,
+  };
 }
 
 /** The first `levels` segments of an ISA-95 asset path, e.g. 4 gives the line of `acme/plant-1/pressing/line-2/press-04`. */

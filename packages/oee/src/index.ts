@@ -20,6 +20,7 @@ export {
   type OeeComputation,
   type OeeInput,
   type OeeRollUp,
+  type OeeRollUpBasis,
   type OeeRollUpPart,
 } from './compute';
 export {

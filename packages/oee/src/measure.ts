@@ -222,8 +222,14 @@ function checkCount(delta: CountDelta, index: number): void {
   }
 }
 
+/** Where one range's counts are added up; idealCycleTimesS collects the distinct ideal cycle times seen. */
+interface CountSink {
+  readonly totals: Mutable<OeeTotals>;
+  readonly idealCycleTimesS: Set<number>;
+}
+
 function addCounts(
-  totals: Mutable<OeeTotals>,
+  sink: CountSink,
   delta: CountDelta,
   share: number,
   segment: Segment,
@@ -231,6 +237,7 @@ function addCounts(
   book: OrderBook,
   settings: OeeSettings,
 ): void {
+  const { totals } = sink;
   const order = (delta.orderId === undefined ? undefined : book.byId.get(delta.orderId)) ?? segment.order;
   // ERP standard value of the order, else the asset's default (DESIGN.md section 6).
   const idealCycleTimeS =
@@ -238,11 +245,14 @@ function addCounts(
       ? order.idealCycleTimeS
       : settings.defaultIdealCycleTimeS;
   const total = delta.totalCount * share;
+  const good = delta.goodCount * share;
   const scrap = delta.scrapCount * share;
   totals.totalCount += total;
-  totals.goodCount += delta.goodCount * share;
+  totals.goodCount += good;
   totals.scrapCount += scrap;
   totals.idealProductionTimeS += total * idealCycleTimeS;
+  totals.goodIdealTimeS += good * idealCycleTimeS;
+  if (total > 0) sink.idealCycleTimesS.add(idealCycleTimeS);
   const inStartup =
     order !== undefined && atUs >= order.startUs && atUs < order.startUs + settings.startupPeriodS * US_PER_S;
   if (inStartup) totals.startupRejectsIdealTimeS += scrap * idealCycleTimeS;
@@ -254,7 +264,7 @@ function addCounts(
 }
 
 function spreadCounts(
-  totals: Mutable<OeeTotals>,
+  sink: CountSink,
   counts: readonly CountDelta[],
   range: TimeRange,
   segments: readonly Segment[],
@@ -274,11 +284,11 @@ function spreadCounts(
         const pieceFromUs = Math.max(fromUs, segment.startUs);
         const overlapUs = Math.min(toUs, segment.endUs) - pieceFromUs;
         if (overlapUs > 0)
-          addCounts(totals, delta, overlapUs / durationUs, segment, pieceFromUs, book, settings);
+          addCounts(sink, delta, overlapUs / durationUs, segment, pieceFromUs, book, settings);
       }
     } else if (delta.timeUs >= range.fromUs && delta.timeUs < range.toUs) {
       const segment = segments[segmentIndexAt(segments, delta.timeUs)];
-      if (segment !== undefined) addCounts(totals, delta, 1, segment, delta.timeUs, book, settings);
+      if (segment !== undefined) addCounts(sink, delta, 1, segment, delta.timeUs, book, settings);
     }
   });
 }
@@ -297,7 +307,9 @@ export function measureOee(input: OeeMeasureInput, settings: OeeSettings): OeeTo
   const stops: StopTotal[] = [];
   for (const segment of segments) addTimes(totals, stops, segment);
   countStops(totals, stops, range, timeline, calendar, settings);
-  spreadCounts(totals, input.counts ?? [], range, segments, book, settings);
+  const idealCycleTimesS = new Set<number>();
+  spreadCounts({ totals, idealCycleTimesS }, input.counts ?? [], range, segments, book, settings);
+  totals.idealCycleTimesS = [...idealCycleTimesS].sort((a, b) => a - b);
   totals.unplannedStops = mergeStops([stops]);
   const overlapsRange = (startUs: number, endUs: number): boolean =>
     startUs < range.toUs && endUs > range.fromUs;

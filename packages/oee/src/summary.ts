@@ -66,6 +66,8 @@ export interface OeeSummary {
   readonly goodCount: number;
   readonly scrapCount: number;
   readonly idealProductionTimeS: number;
+  /** Good parts x their ideal cycle time (fully productive time): OEE x PBT. */
+  readonly goodIdealTimeS: number;
   /** Absent where undefined (a zero denominator): never NaN, never a made-up 100 %. */
   readonly availability?: number;
   readonly performance?: number;
@@ -92,8 +94,25 @@ function seconds(us: number): number {
 }
 
 /**
+ * Quality by ideal time: good x ideal cycle time / total x ideal cycle time, so that A x P x Q = good x ideal
+ * cycle time / PBT wherever parts of different ideal cycle times meet (two orders in one window, the machines of
+ * a line): a 2 s part weighs four times a 0.5 s part, and the figure does not move with the product mix. With one
+ * ideal cycle time the weights cancel to ISO 22400-2's good / produced quantity, computed as such so that a
+ * one-product window keeps its figures to the bit. Parts without an ideal cycle time weigh nothing beside others;
+ * where no part has one, good / total.
+ */
+function qualityOf(totals: OeeTotals): number | undefined {
+  if (totals.idealCycleTimesS.length > 1) {
+    const byIdealTime = ratio(totals.goodIdealTimeS, totals.idealProductionTimeS);
+    if (byIdealTime !== undefined) return byIdealTime;
+  }
+  return ratio(totals.goodCount, totals.totalCount);
+}
+
+/**
  * KPIs after ISO 22400-2:2014, clause 6 (KPI descriptions): availability = APT / PBT; effectiveness
- * (performance) = ideal production time / APT; quality ratio = good / produced quantity; OEE index = A x P x Q;
+ * (performance) = ideal production time / APT; quality ratio = good / produced quantity, weighted by ideal
+ * time where ideal cycle times differ (qualityOf); OEE index = A x P x Q;
  * DESIGN.md adds TEEP = OEE x PBT / calendar time. MTBF and MTTR follow the maintenance KPIs of the same clause:
  * operating time (APT) and repair time over the number of failure events.
  */
@@ -103,7 +122,7 @@ export function summarize(totals: OeeTotals): OeeSummary {
   const aptS = seconds(aptUs);
   const availability = ratio(aptUs, totals.plannedBusyTimeUs);
   const performance = ratio(totals.idealProductionTimeS, aptS);
-  const quality = ratio(totals.goodCount, totals.totalCount);
+  const quality = qualityOf(totals);
   // A x P x Q, written so that it needs no APT: it is also defined when parts were counted while the asset
   // never ran (counts before their state). No part in planned time is an OEE of 0, not an undefined one.
   let oee: number | undefined;
@@ -124,6 +143,7 @@ export function summarize(totals: OeeTotals): OeeSummary {
     goodCount: totals.goodCount,
     scrapCount: totals.scrapCount,
     idealProductionTimeS: totals.idealProductionTimeS,
+    goodIdealTimeS: totals.goodIdealTimeS,
     ...(availability === undefined ? {} : { availability }),
     ...(performance === undefined ? {} : { performance }),
     ...(quality === undefined ? {} : { quality }),

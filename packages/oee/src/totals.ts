@@ -47,6 +47,11 @@ export interface OeeTotals {
   readonly scrapCount: number;
   // Ideal times in seconds: count x ideal cycle time of the order the parts were made under.
   readonly idealProductionTimeS: number;
+  /**
+   * Good parts x their ideal cycle time: the fully productive time. Over parts of different ideal cycle times
+   * (two orders in a window, the machines of a line) quality is this over idealProductionTimeS (summary.ts).
+   */
+  readonly goodIdealTimeS: number;
   readonly startupRejectsIdealTimeS: number;
   readonly productionRejectsIdealTimeS: number;
   // Data quality, for flags.
@@ -59,6 +64,8 @@ export interface OeeTotals {
   /** Orders and shifts the range overlaps, sorted. */
   readonly orderIds: readonly string[];
   readonly shiftIds: readonly string[];
+  /** The distinct ideal cycle times of the parts counted, ascending (0: parts without one). */
+  readonly idealCycleTimesS: readonly number[];
 }
 
 export const EMPTY_TOTALS: OeeTotals = {
@@ -83,6 +90,7 @@ export const EMPTY_TOTALS: OeeTotals = {
   goodCount: 0,
   scrapCount: 0,
   idealProductionTimeS: 0,
+  goodIdealTimeS: 0,
   startupRejectsIdealTimeS: 0,
   productionRejectsIdealTimeS: 0,
   countWithoutState: 0,
@@ -90,6 +98,7 @@ export const EMPTY_TOTALS: OeeTotals = {
   countWithoutIdealCycleTime: 0,
   orderIds: [],
   shiftIds: [],
+  idealCycleTimesS: [],
 };
 
 type NumericKey = {
@@ -140,5 +149,6 @@ export function sumTotals(parts: readonly OeeTotals[]): OeeTotals {
     unplannedStops: mergeStops(parts.map((part) => part.unplannedStops)),
     orderIds: sortedUnion(parts.map((part) => part.orderIds)),
     shiftIds: sortedUnion(parts.map((part) => part.shiftIds)),
+    idealCycleTimesS: [...new Set(parts.flatMap((part) => part.idealCycleTimesS))].sort((a, b) => a - b),
   };
 }

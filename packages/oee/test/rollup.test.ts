@@ -32,8 +32,10 @@ describe('rollUp', () => {
   it('derives the KPIs from the sums, never by averaging percentages', () => {
     expectClose(line.availability, 54_000 / 57_600);
     expectClose(line.performance, 40_000 / 54_000);
-    expectClose(line.quality, 24_000 / 25_000);
-    expectClose(line.oee, (40_000 / 57_600) * (24_000 / 25_000));
+    // Quality and OEE by ideal time (a 4 s part weighs four 1 s parts): good ideal time 19,000 + 20,000 s.
+    expectClose(line.quality, 39_000 / 40_000);
+    expectClose(line.oee, 39_000 / 57_600);
+    expect(line.rollUpBasis).toBe('ideal-time');
     // The mean of 20,000/25,200 and 20,000/28,800 would be 0.7440; the line's performance is 0.7407.
     const meanOfPerformances = ((pressA.performance ?? 0) + (pressB.performance ?? 0)) / 2;
     expect(Math.abs((line.performance ?? 0) - meanOfPerformances)).toBeGreaterThan(0.003);
