@@ -1,9 +1,11 @@
 // Fuzzing the Sparkplug B boundary: payload bytes through the codec and then through the host application's state
 // (births, data, deaths), as the connector does. Random bytes, and well-formed protobuf payloads with hostile
 // values: timestamps far past 9999 (1e16 ms, 2^64-1), NaN and infinities, huge and control-character strings,
-// unknown datatypes, templates nested thousands deep. Nothing may throw but the codec's refusal, every input is
+// unknown datatypes, templates nested thousands deep, DataSets of any shape, historical and transient flags,
+// compressed payloads (GZIP, DEFLATE, unknown algorithms, broken bodies). Nothing may throw but the codec's refusal, every input is
 // answered within a time bound, every rejection names the message and metric, and every sample handed on has a
 // tag, text and source time the pipeline and the database take.
+import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import Long from 'long';
 import { org } from 'sparkplug-payload/lib/sparkplugPayloadProto';
@@ -45,12 +47,42 @@ const value = fc.oneof(
   fc.record({ bytesValue: fc.uint8Array({ maxLength: 40 }) }),
   fc.record({ templateValue: fc.constant({ metrics: [{ name: 'inner', datatype: 3, intValue: 1 }] }) }),
   fc.record({ datasetValue: fc.constant({ numOfColumns: 1, columns: ['c'], types: [3] }) }),
+  fc.record({
+    datasetValue: fc.record({
+      columns: fc.array(hostileText, { maxLength: 4 }),
+      types: fc.array(datatype, { maxLength: 4 }),
+      rows: fc.array(
+        fc.record({
+          elements: fc.array(
+            fc.oneof(
+              fc.record({ intValue: fc.integer({ min: 0, max: 2 ** 32 - 1 }) }),
+              fc.record({ longValue: uint64 }),
+              fc.record({ floatValue: doubleValue.map(Math.fround) }),
+              fc.record({ booleanValue: fc.boolean() }),
+              fc.record({ stringValue: hostileText }),
+              fc.constant({}),
+            ),
+            { maxLength: 5 },
+          ),
+        }),
+        { maxLength: 4 },
+      ),
+    }),
+  }),
   fc.constant({}),
 );
 const metric = fc
   .tuple(
     fc.record(
-      { name: hostileText, alias: uint64, timestamp: uint64, datatype, isNull: fc.boolean() },
+      {
+        name: hostileText,
+        alias: uint64,
+        timestamp: uint64,
+        datatype,
+        isNull: fc.boolean(),
+        isHistorical: fc.boolean(),
+        isTransient: fc.boolean(),
+      },
       { requiredKeys: [] },
     ),
     value,
@@ -99,7 +131,23 @@ function nestedTemplates(depth: number): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+/** Wrapped as Tahu compresses payloads, with a known, unknown or absent algorithm, the body intact or not. */
+const compressedBytes = fc
+  .tuple(
+    wellFormedBytes,
+    fc.constantFrom('GZIP', 'DEFLATE', 'gzip', 'LZ4', '', undefined),
+    fc.option(fc.uint8Array({ maxLength: 60 }), { nil: undefined }),
+  )
+  .map(([inner, algorithm, brokenBody]) =>
+    ProtoPayload.encode({
+      uuid: 'SPBV1.0_COMPRESSED',
+      body: brokenBody ?? (algorithm?.toUpperCase() === 'GZIP' ? gzipSync(inner) : deflateSync(inner)),
+      metrics: algorithm === undefined ? [] : [{ name: 'algorithm', datatype: 12, stringValue: algorithm }],
+    }).finish(),
+  );
+
 const payloadBytes = fc.oneof(
+  compressedBytes,
   fc.uint8Array({ maxLength: 120 }),
   wellFormedBytes,
   wellFormedBytes.chain((bytes) =>
@@ -146,9 +194,12 @@ function handleAsConnector(bytes: Uint8Array): void {
   try {
     payload = decodeSparkplugPayload(bytes);
   } catch (error) {
-    // The connector dead-letters these as `undecodable-protobuf`; the error names the payload and its size.
+    // The connector dead-letters these with the error's reason as cause; the error names the payload and its size.
     expect(error).toBeInstanceOf(SparkplugDecodeError);
     expect(String(error)).toMatch(/payload of \d+ bytes/);
+    expect(['undecodable-protobuf', 'undecodable-compression', 'decompressed-too-large']).toContain(
+      (error as SparkplugDecodeError).reason,
+    );
     return;
   }
   const host = new SparkplugHostState({ reorderTimeoutMs: 1_000, rebirthMinIntervalMs: 0 });
