@@ -5,6 +5,7 @@ import type { Asset, AssetNode } from '../domain/assets';
 import { MAX_CYCLE_TIME_S } from '../domain/input-rules';
 import { ApiError, invalidArgument } from '../errors';
 import { unary, type GrpcHandlerContext } from './call';
+import type { FieldNames } from './field-names';
 import {
   dataTypeOf,
   levelEnumOf,
@@ -45,16 +46,29 @@ function secondsOf(field: string, value: number | undefined): number | undefined
   return value;
 }
 
+/** UpsertAsset's request holds the asset as a message: the domain's id, level and settings are inside it. */
+const UPSERT_FIELDS: FieldNames = {
+  assetId: 'asset.id',
+  level: 'asset.level',
+  'settings.defaultIdealCycleTimeS': 'asset.default_ideal_cycle_time_s',
+  'settings.microStopThresholdS': 'asset.micro_stop_threshold_s',
+};
+
 export function assetService(context: GrpcHandlerContext): api.AssetServiceServer {
   const { api: gateway } = context;
   return {
-    getAssetTree: unary(context, 'GetAssetTree', async (request: api.GetAssetTreeRequest, principal) => {
-      const roots = await gateway.assets.tree(
-        principal,
-        request.rootAssetId === '' ? undefined : request.rootAssetId,
-      );
-      return { roots: roots.map((root) => treeNodeOf(root, request.depth)) };
-    }),
+    getAssetTree: unary(
+      context,
+      'GetAssetTree',
+      async (request: api.GetAssetTreeRequest, principal) => {
+        const roots = await gateway.assets.tree(
+          principal,
+          request.rootAssetId === '' ? undefined : request.rootAssetId,
+        );
+        return { roots: roots.map((root) => treeNodeOf(root, request.depth)) };
+      },
+      { assetId: 'root_asset_id' },
+    ),
 
     getAsset: unary(context, 'GetAsset', async (request: api.GetAssetRequest, principal) => ({
       asset: assetMessageOf(await gateway.assets.get(principal, request.assetId)),
@@ -84,38 +98,43 @@ export function assetService(context: GrpcHandlerContext): api.AssetServiceServe
       };
     }),
 
-    upsertAsset: unary(context, 'UpsertAsset', async (request: api.UpsertAssetRequest, principal) => {
-      const asset = request.asset;
-      if (asset === undefined) throw invalidArgument('asset', 'is required');
-      const level = levelOf('asset.level', asset.level);
-      if (level === undefined) throw invalidArgument('asset.level', 'is required');
-      // The domain derives the parent from the id (a path); a parent_id sent must agree with it.
-      const parentId = asset.id.includes('/') ? asset.id.slice(0, asset.id.lastIndexOf('/')) : '';
-      if (asset.parentId !== '' && asset.parentId !== parentId) {
-        throw invalidArgument(
-          'asset.parent_id',
-          `must be "${parentId}", the id without its last part (or empty)`,
+    upsertAsset: unary(
+      context,
+      'UpsertAsset',
+      async (request: api.UpsertAssetRequest, principal) => {
+        const asset = request.asset;
+        if (asset === undefined) throw invalidArgument('asset', 'is required');
+        const level = levelOf('asset.level', asset.level);
+        if (level === undefined) throw invalidArgument('asset.level', 'is required');
+        // The domain derives the parent from the id (a path); a parent_id sent must agree with it.
+        const parentId = asset.id.includes('/') ? asset.id.slice(0, asset.id.lastIndexOf('/')) : '';
+        if (asset.parentId !== '' && asset.parentId !== parentId) {
+          throw invalidArgument(
+            'asset.parent_id',
+            `must be "${parentId}", the id without its last part (or empty)`,
+          );
+        }
+        const idealCycleTimeS = secondsOf('asset.default_ideal_cycle_time_s', asset.defaultIdealCycleTimeS);
+        const microStopThresholdS = secondsOf('asset.micro_stop_threshold_s', asset.microStopThresholdS);
+        const existed = await gateway.assets.get(principal, asset.id).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof ApiError && error.kind === 'not-found') return false;
+            throw error;
+          },
         );
-      }
-      const idealCycleTimeS = secondsOf('asset.default_ideal_cycle_time_s', asset.defaultIdealCycleTimeS);
-      const microStopThresholdS = secondsOf('asset.micro_stop_threshold_s', asset.microStopThresholdS);
-      const existed = await gateway.assets.get(principal, asset.id).then(
-        () => true,
-        (error: unknown) => {
-          if (error instanceof ApiError && error.kind === 'not-found') return false;
-          throw error;
-        },
-      );
-      const stored = await gateway.assets.upsert(principal, asset.id, {
-        name: asset.name,
-        level,
-        type: asset.type,
-        settings: {
-          ...(idealCycleTimeS === undefined ? {} : { defaultIdealCycleTimeS: idealCycleTimeS }),
-          ...(microStopThresholdS === undefined ? {} : { microStopThresholdS }),
-        },
-      });
-      return { asset: assetMessageOf(stored), created: !existed };
-    }),
+        const stored = await gateway.assets.upsert(principal, asset.id, {
+          name: asset.name,
+          level,
+          type: asset.type,
+          settings: {
+            ...(idealCycleTimeS === undefined ? {} : { defaultIdealCycleTimeS: idealCycleTimeS }),
+            ...(microStopThresholdS === undefined ? {} : { microStopThresholdS }),
+          },
+        });
+        return { asset: assetMessageOf(stored), created: !existed };
+      },
+      UPSERT_FIELDS,
+    ),
   };
 }

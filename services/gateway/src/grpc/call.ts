@@ -17,6 +17,7 @@ import type { GatewayApi } from '../api';
 import type { Principal } from '../auth/principal';
 import type { GatewayMetrics } from '../metrics';
 import type { FixedWindowRateLimiter } from '../auth/rate-limiter';
+import type { FieldNames } from './field-names';
 import { checkRequest } from './request-checks';
 import { deadlineExceeded, GRPC_ERROR_FIELD_KEY, statusOf } from './status';
 
@@ -87,9 +88,14 @@ async function admit(context: GrpcHandlerContext, metadata: Metadata): Promise<P
 const DEADLINE = Symbol('deadline passed');
 
 /** The status of a failed call; a refused argument is counted by its field. */
-function answerOf(context: GrpcHandlerContext, method: string, error: unknown): ServerErrorResponse {
+function answerOf(
+  context: GrpcHandlerContext,
+  method: string,
+  error: unknown,
+  names: FieldNames,
+): ServerErrorResponse {
   if (error === DEADLINE) return deadlineExceeded();
-  const status = statusOf(error, method, context.logger);
+  const status = statusOf(error, method, context.logger, names);
   const field = status.metadata?.get(GRPC_ERROR_FIELD_KEY)[0];
   if (status.code === Status.INVALID_ARGUMENT || status.code === Status.OUT_OF_RANGE) {
     context.metrics?.invalidInput('grpc', method, typeof field === 'string' ? field : 'request');
@@ -97,11 +103,15 @@ function answerOf(context: GrpcHandlerContext, method: string, error: unknown): 
   return status;
 }
 
-/** A unary handler: deadline, authentication, rate limit, the work, the deadline again, errors as statuses. */
+/**
+ * A unary handler: deadline, authentication, rate limit, the work, the deadline again, errors as statuses (a field
+ * the domain names, by its path in the request: `names`).
+ */
 export function unary<Request, Response>(
   context: GrpcHandlerContext,
   method: string,
   work: (request: Request, principal: Principal) => Promise<Response>,
+  names: FieldNames = {},
 ): handleUnaryCall<Request, Response> {
   return (call: ServerUnaryCall<Request, Response>, callback) => {
     const started = performance.now();
@@ -120,7 +130,7 @@ export function unary<Request, Response>(
         callback(null, response);
       },
       (error: unknown) => {
-        const status = answerOf(context, method, error);
+        const status = answerOf(context, method, error, names);
         done(Status[status.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
         callback(status);
       },
@@ -129,8 +139,9 @@ export function unary<Request, Response>(
 }
 
 /**
- * A server-streaming handler: authenticates and counts the call against the rate limit, then `work` writes until the signal aborts (client cancelled, server
- * stopping) or it returns; the stream then ends with OK. An error ends it with its status.
+ * A server-streaming handler: authenticates and counts the call against the rate limit, then `work` writes until
+ * the signal aborts (client cancelled, server stopping) or it returns; the stream then ends with OK. An error ends
+ * it with its status (fields named as for unary).
  */
 export function serverStream<Request, Response>(
   context: GrpcHandlerContext,
@@ -141,6 +152,7 @@ export function serverStream<Request, Response>(
     send: (message: Response) => void,
     signal: AbortSignal,
   ) => Promise<void>,
+  names: FieldNames = {},
 ): handleServerStreamingCall<Request, Response> {
   return (call: ServerWritableStream<Request, Response>) => {
     const started = performance.now();
@@ -165,7 +177,7 @@ export function serverStream<Request, Response>(
           done('CANCELLED');
           return;
         }
-        const status = answerOf(context, method, error);
+        const status = answerOf(context, method, error, names);
         done(Status[status.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
         call.emit('error', status);
       },

@@ -6,6 +6,7 @@ import {
   MachineState,
   microsFromTimestamp,
   OeeWindowKind,
+  timeProblem,
   timestampFromMicros,
   api,
 } from '@kiln/contracts';
@@ -33,11 +34,18 @@ export function rangeOf(
   gateway: GatewayApi,
   request: { startTime: Timestamp | undefined; endTime: Timestamp | undefined },
 ): TimeRangeUs {
-  return checkedRange(
-    microsOf('start_time', request.startTime),
-    microsOf('end_time', request.endTime),
-    gateway.limits.maxRangeDays,
-  );
+  const startUs = microsOf('start_time', request.startTime);
+  const endUs = microsOf('end_time', request.endTime);
+  // Checked here, not only by checkedRange, whose messages speak of REST's `from` and `to`.
+  for (const [field, us] of [
+    ['start_time', startUs],
+    ['end_time', endUs],
+  ] as const) {
+    const problem = timeProblem(us);
+    if (problem !== undefined) throw invalidArgument(field, problem);
+  }
+  if (!(endUs > startUs)) throw invalidArgument('end_time', 'must be after start_time');
+  return checkedRange(startUs, endUs, gateway.limits.maxRangeDays);
 }
 
 export const timestampOf = (epochUs: number): Timestamp => timestampFromMicros(epochUs);

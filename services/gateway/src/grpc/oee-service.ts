@@ -4,6 +4,7 @@ import { api, OeeWindowKind, type OeeResult } from '@kiln/contracts';
 import { invalidArgument } from '../errors';
 import { pause, serverStream, unary, type GrpcHandlerContext } from './call';
 import { granularityOf, rangeOf } from './convert';
+import { withFieldNames } from './field-names';
 
 export const DEFAULT_OEE_POLL_MS = 2_000;
 /** Assets one live stream may follow. */
@@ -26,11 +27,16 @@ function liveKindsOf(requested: readonly OeeWindowKind[]): Set<OeeWindowKind> {
   return new Set(requested);
 }
 
-function liveAssetsOf(assetIds: readonly string[]): string[] {
+/** The assets to follow, each once, with the request field that named it first (`asset_ids[3]`). */
+function liveAssetsOf(assetIds: readonly string[]): Map<string, string> {
   if (assetIds.length === 0) throw invalidArgument('asset_ids', 'name at least one asset');
   if (assetIds.length > MAX_LIVE_ASSETS)
     throw invalidArgument('asset_ids', `at most ${MAX_LIVE_ASSETS} assets`);
-  return [...new Set(assetIds)];
+  const fields = new Map<string, string>();
+  assetIds.forEach((assetId, index) => {
+    if (!fields.has(assetId)) fields.set(assetId, `asset_ids[${index}]`);
+  });
+  return fields;
 }
 
 export function oeeService(context: GrpcHandlerContext): api.OeeServiceServer {
@@ -67,8 +73,11 @@ export function oeeService(context: GrpcHandlerContext): api.OeeServiceServer {
         let first = true;
         while (!signal.aborted) {
           const changed: OeeResult[] = [];
-          for (const assetId of assetIds) {
-            for (const result of await gateway.oee.liveOee(principal, assetId)) {
+          for (const [assetId, field] of assetIds) {
+            const results = await withFieldNames({ assetId: field }, () =>
+              gateway.oee.liveOee(principal, assetId),
+            );
+            for (const result of results) {
               const key = `${result.assetId}:${result.windowKind}`;
               if (!kinds.has(result.windowKind) || sent.get(key) === result.computedTimeUs) continue;
               sent.set(key, result.computedTimeUs);

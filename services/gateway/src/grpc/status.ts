@@ -1,13 +1,14 @@
-// Errors of the API layer -> gRPC statuses. An ApiError keeps its message (with the field at fault, by its proto
-// name, also in the `kiln-field` trailer); the historian's InvalidArgumentError is the caller's fault too; a
-// credential past its rate limit is RESOURCE_EXHAUSTED with the seconds to wait in the `retry-after` trailer (as
-// REST's Retry-After); anything else is INTERNAL with a generic message, logged with the method so that an operator
-// can find it.
+// Errors of the API layer -> gRPC statuses. An ApiError keeps its message, with the field at fault named by its
+// path in the request (field-names.ts), also in the `kiln-field` trailer; the historian's InvalidArgumentError is
+// the caller's fault too; a credential past its rate limit is RESOURCE_EXHAUSTED with the seconds to wait in the
+// `retry-after` trailer (as REST's Retry-After); anything else is INTERNAL with a generic message, logged with the
+// method so that an operator can find it.
 import { Metadata, status, type ServerErrorResponse } from '@grpc/grpc-js';
 import type { Logger } from '@kiln/service-kit';
 import { InvalidArgumentError } from '@kiln/timeseries';
 import { RateLimitedError } from '../auth/rate-limiter';
 import { ApiError, type ApiErrorKind } from '../errors';
+import { protoFieldOf, reasonOf, type FieldNames } from './field-names';
 
 const CODES: Record<ApiErrorKind, status> = {
   'invalid-argument': status.INVALID_ARGUMENT,
@@ -19,20 +20,6 @@ const CODES: Record<ApiErrorKind, status> = {
   unavailable: status.UNAVAILABLE,
 };
 
-/** The domain names fields as REST does; a gRPC client sent them under their proto names. */
-const PROTO_FIELDS: Readonly<Record<string, string>> = {
-  from: 'start_time',
-  to: 'end_time',
-  cursor: 'page_token',
-  pageSize: 'page_size',
-  assetId: 'asset_id',
-  parentId: 'parent_id',
-  stopId: 'stop_id',
-  alertId: 'alert_id',
-  siteId: 'site_id',
-  signal: 'signals',
-};
-
 export const GRPC_ERROR_FIELD_KEY = 'kiln-field';
 export const GRPC_RETRY_AFTER_KEY = 'retry-after';
 
@@ -42,20 +29,26 @@ export function statusError(code: status, details: string, field?: string): Serv
   return Object.assign(new Error(details), { code, details, metadata });
 }
 
-function apiStatus(error: ApiError): ServerErrorResponse {
+function apiStatus(error: ApiError, names: FieldNames): ServerErrorResponse {
   if (error.field === undefined) return statusError(CODES[error.kind], error.message);
-  const field = PROTO_FIELDS[error.field] ?? error.field;
-  const prefix = `${error.field}: `;
-  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  return statusError(CODES[error.kind], `${field}: ${message}`, field);
+  const field = protoFieldOf(error.field, names);
+  return statusError(CODES[error.kind], `${field}: ${reasonOf(error)}`, field);
 }
 
 export const deadlineExceeded = (): ServerErrorResponse =>
   statusError(status.DEADLINE_EXCEEDED, 'the deadline of the call passed before its answer was ready');
 
-/** The status to answer for an error thrown by a handler. */
-export function statusOf(error: unknown, method: string, logger: Logger): ServerErrorResponse {
-  if (error instanceof ApiError) return apiStatus(error);
+/**
+ * The status to answer for an error thrown by a handler; `names` says where the fields the domain names sit in
+ * the method's request (field-names.ts).
+ */
+export function statusOf(
+  error: unknown,
+  method: string,
+  logger: Logger,
+  names: FieldNames = {},
+): ServerErrorResponse {
+  if (error instanceof ApiError) return apiStatus(error, names);
   if (error instanceof InvalidArgumentError) return statusError(status.INVALID_ARGUMENT, error.message);
   if (error instanceof RateLimitedError) {
     const exhausted = statusError(status.RESOURCE_EXHAUSTED, error.message);

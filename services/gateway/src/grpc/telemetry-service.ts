@@ -5,6 +5,7 @@ import type { Aggregate } from '@kiln/timeseries';
 import type { GatewayApi } from '../api';
 import type { Principal } from '../auth/principal';
 import { ApiError, invalidArgument } from '../errors';
+import { checkAssetId } from '../domain/assets';
 import { parseSignalPath, type LatestValue, type SignalPath } from '../domain/telemetry';
 import type { TimeRangeUs } from '../domain/range';
 import { pause, serverStream, unary, type GrpcHandlerContext } from './call';
@@ -25,13 +26,27 @@ const AGGREGATES: Partial<Record<api.Aggregate, Aggregate>> = {
 
 const keyOf = (signal: SignalPath): string => `${signal.assetId}/${signal.name}`;
 
+/**
+ * The signals of a request. The domain parses REST's `<asset id>/<signal name>` paths; a gRPC client sent the two
+ * as fields, so each is checked and named on its own (`signals[2].asset_id`, `signals[2].signal`).
+ */
 function signalPathsOf(refs: readonly api.SignalRef[]): SignalPath[] {
   return refs.map((ref, index) => {
     const field = `signals[${index}]`;
+    checkAssetId(`${field}.asset_id`, ref.assetId);
+    const notAName = (): ApiError =>
+      invalidArgument(
+        `${field}.signal`,
+        `"${ref.signal.slice(0, 80)}" is not a signal name (letters, digits, ".", "_" and "-")`,
+      );
     // A "/" in the name would silently move it into the asset path.
-    if (ref.signal.includes('/'))
-      throw invalidArgument(`${field}.signal`, `"${ref.signal}" is not a signal name`);
-    return parseSignalPath(field, `${ref.assetId}/${ref.signal}`);
+    if (ref.signal.includes('/')) throw notAName();
+    try {
+      return parseSignalPath(field, `${ref.assetId}/${ref.signal}`);
+    } catch (error) {
+      // The asset id passed above: what the path parser refuses is the name.
+      throw error instanceof ApiError ? notAName() : error;
+    }
   });
 }
 
