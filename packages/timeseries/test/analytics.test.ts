@@ -20,6 +20,7 @@ import {
   MAINTENANCE_ANALYTICS_VIEWS,
 } from '../src/migrations';
 import { analyticsViews } from '../src/migrations/005-analytics-views';
+import { oeeGoodIdealTime } from '../src/migrations/010-oee-good-ideal-time';
 import { ASSET, STATES } from './historian-contract';
 import { dropSchema, HOUR, MINUTE, openPostgres, postgresUrl, SECOND, T0, uniqueSchema } from './support';
 
@@ -107,7 +108,47 @@ const EXPECTED_HOUR = {
   },
   revision: 1,
   computed_at: at(T0 + 8 * HOUR),
+  // 480 good x 5 s (migration 10): ideal production time x quality.
+  good_ideal_time_s: 2400,
 };
+
+// A line of two machines with different ideal cycle times over one 8 h shift, as the OEE core stores them:
+//   m1 at 0.5 s: PBT = APT = 28,800 s, 40,000 parts, 36,000 good: ideal 20,000 s, good ideal 18,000 s
+//   m2 at 2 s: PBT 28,800 s, APT 25,200 s, 10,000 parts, 9,900 good: ideal 20,000 s, good ideal 19,800 s
+//   line: A = 54,000 / 57,600 = 0.9375, P = 40,000 / 54,000, Q = 37,800 / 40,000 = 0.945,
+//         OEE = 37,800 / 57,600 = 0.65625 (counting parts alike: Q = 0.918, OEE = 0.6375)
+const MIXED_LINE = 'acme/plant-1/pressing/line-9';
+function mixedLineShift(
+  machine: string,
+  ideal: number,
+  total: number,
+  good: number,
+  runS: number,
+): OeeResult {
+  const pbtS = 28_800;
+  const idealS = total * ideal;
+  return OeeResult.fromPartial({
+    assetId: `${MIXED_LINE}/${machine}`,
+    windowKind: OeeWindowKind.OEE_WINDOW_KIND_SHIFT,
+    windowStartUs: T0 + 30 * HOUR,
+    windowEndUs: T0 + 38 * HOUR,
+    windowRef: `early@2026-01-06`,
+    calendarTimeS: pbtS,
+    plannedBusyTimeS: pbtS,
+    actualProductionTimeS: runS,
+    unplannedStopTimeS: pbtS - runS,
+    totalCount: total,
+    goodCount: good,
+    scrapCount: total - good,
+    idealProductionTimeS: idealS,
+    availability: runS / pbtS,
+    performance: idealS / runS,
+    quality: good / total,
+    oee: (idealS / pbtS) * (good / total),
+    teep: (idealS / pbtS) * (good / total),
+    settings: { microStopThresholdS: 120, defaultIdealCycleTimeS: ideal },
+  });
+}
 
 /** An ERP shift (a row in shifts), a calendar shift without planned busy time, an order and a day. */
 function otherResults(): OeeResult[] {
@@ -230,7 +271,7 @@ function analyticsContract(harness: { db: () => Database; schema: string; backen
     expect(result).toEqual({
       schema: harness.schema,
       backend: harness.backend,
-      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     });
     await load(harness.db(), harness.schema);
   });
@@ -377,6 +418,34 @@ function analyticsContract(harness: { db: () => Database; schema: string; backen
     ]);
   });
 
+  it('rolls a line of a 0.5 s and a 2 s machine up by ideal time with the documented query', async () => {
+    const machines = [
+      mixedLineShift('m1', 0.5, 40_000, 36_000, 28_800),
+      mixedLineShift('m2', 2, 10_000, 9_900, 25_200),
+    ];
+    for (const machine of machines) await storeResult(harness.db(), harness.schema, machine);
+    try {
+      const rows = await select(
+        `SELECT sum(run_time_s) / nullif(sum(planned_busy_time_s), 0) AS availability,
+                sum(ideal_production_time_s) / nullif(sum(run_time_s), 0) AS performance,
+                sum(good_ideal_time_s) / nullif(sum(ideal_production_time_s), 0) AS quality,
+                sum(good_ideal_time_s) / nullif(sum(planned_busy_time_s), 0) AS oee
+           FROM ${a}.oee_by_shift
+          WHERE asset_id LIKE $1`,
+        [`${MIXED_LINE}/%`],
+      );
+      expect(rows).toEqual(
+        rounded([{ availability: 0.9375, performance: 40_000 / 54_000, quality: 0.945, oee: 0.65625 }]),
+      );
+      const [line] = rows as { availability: number; performance: number; quality: number; oee: number }[];
+      expect(line && line.availability * line.performance * line.quality).toBeCloseTo(0.65625, 9);
+    } finally {
+      await harness
+        .db()
+        .query(`DELETE FROM "${harness.schema}".oee_results WHERE asset_id LIKE $1`, [`${MIXED_LINE}/%`]);
+    }
+  });
+
   describe(`the ${ANALYST_ROLE} role`, () => {
     it('exists and cannot log in', async () => {
       const { rows } = await harness
@@ -435,12 +504,16 @@ function analyticsContract(harness: { db: () => Database; schema: string; backen
       applied: [],
     });
     const before = await select(`SELECT * FROM ${a}.oee_hourly`);
+    const context = { schema: `"${harness.schema}"`, backend: harness.backend };
+    // Migration 10 replaced migration 5's OEE views with a column more: they run again as 10 has them (5's
+    // would have to drop that column, which CREATE OR REPLACE VIEW refuses).
+    const statements = [
+      ...analyticsViews.statements(context).filter((statement) => !/VIEW \S+\.oee_/.test(statement)),
+      ...oeeGoodIdealTime.statements(context),
+    ];
+    expect(statements.filter((statement) => /VIEW \S+\.oee_/.test(statement))).toHaveLength(4);
     await db.transaction(async (tx) => {
-      for (const statement of analyticsViews.statements({
-        schema: `"${harness.schema}"`,
-        backend: harness.backend,
-      }))
-        await tx.execute(statement);
+      for (const statement of statements) await tx.execute(statement);
     });
     expect(await select(`SELECT * FROM ${a}.oee_hourly`)).toEqual(before);
     expect(await asAnalyst(db, `SELECT count(*)::int4 AS n FROM ${a}.state_durations`)).toEqual([{ n: 6 }]);
@@ -557,7 +630,7 @@ describe('analytics views on plain PostgreSQL', () => {
       const asOwner = new PgDatabase({ connectionString: url.toString() });
       try {
         expect((await asOwner.query(`SELECT current_user AS who`)).rows).toEqual([{ who: owner }]);
-        expect((await migrate(asOwner, { schema: owned })).applied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        expect((await migrate(asOwner, { schema: owned })).applied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         await load(asOwner, owned);
         const rows = await asAnalyst(db, `SELECT oee FROM "${analyticsSchemaName(owned)}".oee_hourly`);
         expect(rounded(rows)).toEqual([{ oee: 0.6666666667 }]);

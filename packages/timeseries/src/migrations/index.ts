@@ -7,6 +7,7 @@ import { apiKeys } from './006-api-keys';
 import { maintenanceTables } from './007-maintenance';
 import { erpSyncTables } from './008-erp-sync';
 import { erpPartialConfirmations } from './009-erp-partial-confirmations';
+import { oeeGoodIdealTime } from './010-oee-good-ideal-time';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
@@ -20,6 +21,7 @@ export const migrations: readonly Migration[] = [
   maintenanceTables,
   erpSyncTables,
   erpPartialConfirmations,
+  oeeGoodIdealTime,
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';
