@@ -184,8 +184,20 @@ export const oeeResultSchema = z
     idealProductionTimeS: seconds,
     availability: z.number().nullable().describe('Fraction; null without planned busy time'),
     performance: z.number().nullable(),
-    quality: z.number().nullable(),
-    oee: z.number().nullable(),
+    quality: z
+      .number()
+      .nullable()
+      .describe(
+        'Good parts x ideal cycle time / total parts x ideal cycle time (good / total where every part has ' +
+          'the same ideal cycle time; a roll-up weighs each asset and order by its own); null without parts',
+      ),
+    oee: z
+      .number()
+      .nullable()
+      .describe(
+        'Availability x performance x quality = good parts x ideal cycle time / planned busy time, also for a ' +
+          'roll-up over assets (the sum of their good output time over the sum of their planned busy time)',
+      ),
     teep: z.number().nullable(),
     performanceAboveIdeal: z.boolean().describe('Performance above 100 %: check the ideal cycle time'),
     losses: z.object({
