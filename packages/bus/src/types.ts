@@ -98,15 +98,29 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** Where one partition's log stands, and which log it is (see {@link EventBus.describeLog}). */
+export interface LogDescription {
+  /**
+   * Names the log: an offset read under one id names nothing under another. Kafka: `kafka:<cluster id>`, so a new
+   * cluster, or a broker whose data was replaced, is another log; in-process: the bus instance, which starts empty
+   * at offset 0. A topic deleted and created again in the same cluster keeps the id (kafkajs reads no topic ids):
+   * a consumer that keeps offsets also compares the record found at its offset with the one it handled.
+   */
+  readonly logId: string;
+  /** The oldest offset the log still holds (records below it were removed by retention); a decimal string. */
+  readonly startOffset: string;
+  /** The offset the next record will get (Kafka's high watermark): no record exists at or above it. */
+  readonly endOffset: string;
+}
+
 export interface EventBus {
   readonly kind: 'kafka' | 'in-process';
   /**
-   * Names the log whose offsets this bus hands out. A (topic, partition, offset) names the same record only
-   * among buses of one epoch: Kafka's logs outlive the process, so every Kafka bus has the same epoch; an
-   * in-process bus starts empty at offset 0, so each instance has an epoch of its own. Whoever keeps offsets
-   * beside its own state (to skip redeliveries) keeps the epoch with them and disregards offsets of another.
+   * Which log a partition's offsets belong to and how far it reaches now, for whoever keeps offsets beside its own
+   * state (to skip redeliveries) and must know whether they still name the records it handled. Meant to be asked
+   * once per partition assignment, not per record (Kafka: one metadata and two list-offsets requests).
    */
-  readonly logEpoch: string;
+  describeLog(topic: string, partition: number): Promise<LogDescription>;
   /** Creates the topics that do not exist yet (partitions, retention, cleanup policy). */
   provision(topics: readonly TopicSpec[]): Promise<void>;
   /** Publishes records; resolves when the bus has them durably (acks from all in-sync replicas). */

@@ -10,6 +10,7 @@ import {
   type BusLogger,
   type BusMetrics,
   type EventBus,
+  type LogDescription,
   type OutgoingRecord,
   type SubscribeOptions,
   type Subscription,
@@ -36,9 +37,9 @@ export class InProcessBus implements EventBus {
   readonly kind = 'in-process' as const;
   /**
    * The logs live in this instance's memory and start again at offset 0 with the next instance (a process
-   * restart): offsets stored elsewhere under an earlier instance's epoch name records that no longer exist.
+   * restart): offsets stored elsewhere under an earlier instance's log id name records that no longer exist.
    */
-  readonly logEpoch = `in-process:${randomUUID()}`;
+  private readonly logId = `in-process:${randomUUID()}`;
   private readonly logger: BusLogger;
   private readonly metrics: BusMetrics;
   private readonly maxBufferedBytesPerPartition: number;
@@ -125,6 +126,16 @@ export class InProcessBus implements EventBus {
       'joined consumer group',
     );
     return subscription;
+  }
+
+  async describeLog(topic: string, partition: number): Promise<LogDescription> {
+    const log = this.topicLog(topic, 'describe the log of').partitions[partition];
+    if (log === undefined) {
+      throw new BusError(
+        `cannot describe the log of ${topic}[${partition}]: the topic has no such partition`,
+      );
+    }
+    return { logId: this.logId, startOffset: String(log.startOffset), endOffset: String(log.endOffset) };
   }
 
   async ping(): Promise<void> {

@@ -19,6 +19,7 @@ import {
   type BusLogger,
   type BusMetrics,
   type EventBus,
+  type LogDescription,
   type OutgoingRecord,
   type SubscribeOptions,
   type Subscription,
@@ -28,17 +29,10 @@ import { kafkaLogCreator } from './log-bridge';
 import { kafkaDefaults, type KafkaBusOptions, type KafkaSaslOptions } from './options';
 import { chunkBySize } from './publish-chunks';
 
-/**
- * One epoch for every Kafka bus: the topics' logs and their offsets belong to the cluster. Deleting and
- * re-creating a topic (or pointing the same database at another cluster) restarts its offsets unseen.
- */
-const KAFKA_LOG_EPOCH = 'kafka';
 const PUBLISH_RETRY_MAX_DELAY_MS = 5_000;
 
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
-  /** Offsets live in the brokers' logs and survive a restart of this process (see {@link EventBus.logEpoch}). */
-  readonly logEpoch = KAFKA_LOG_EPOCH;
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly logger: BusLogger;
@@ -193,6 +187,29 @@ export class KafkaBus implements EventBus {
       throw error;
     }
     return subscription;
+  }
+
+  /**
+   * The cluster id names the log (asked each time: the brokers behind the same addresses may have been replaced
+   * since the last call); kafkajs 2.2.4 speaks Metadata up to v6 and cannot read topic ids (v10+).
+   */
+  async describeLog(topic: string, partition: number): Promise<LogDescription> {
+    const admin = await this.connectedAdmin();
+    const [{ clusterId }, offsets] = await Promise.all([
+      admin.describeCluster(),
+      admin.fetchTopicOffsets(topic),
+    ]).catch((error: unknown) => {
+      throw new BusError(`cannot describe the log of ${topic}[${partition}]: ${describeError(error)}`, {
+        cause: error,
+      });
+    });
+    const found = offsets.find((entry) => entry.partition === partition);
+    if (found === undefined) {
+      throw new BusError(
+        `cannot describe the log of ${topic}[${partition}]: the topic has no such partition`,
+      );
+    }
+    return { logId: `kafka:${clusterId}`, startOffset: found.low, endOffset: found.high };
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,6 @@
-// Contract: the log epoch says whether an offset read through one bus names the same record through another, as
-// it must for a service that stores offsets beside its state and meets them again after a restart.
+// Contract: describeLog says which log a partition's offsets belong to (whether an offset read through one bus names
+// the same record through another, as it must for a service that stores offsets beside its state and meets them
+// again after a restart) and how far that log reaches.
 import { uniqueName, waitUntil } from '@kiln/test-infra';
 import type { BusRecord, EventBus } from '../../src';
 import { decode, encode, joined, provisionTopic, type BusHarness } from './harness';
@@ -37,17 +38,30 @@ export function logEpochContract(harness: BusHarness): void {
     await Promise.all(opened.splice(0).map((bus) => bus.close()));
   });
 
-  it('keeps one non-empty log epoch for as long as the bus runs', async () => {
+  it('names the log by one non-empty id for as long as the bus runs, and tells where the log starts and ends', async () => {
     const bus = await open();
-    const epoch = bus.logEpoch;
     const topic = uniqueName('test.contract');
     await provisionTopic(bus, topic, 1);
-    await bus.publish(topic, [encode({ key: 'k', seq: 0 })]);
-    expect(epoch).not.toBe('');
-    expect(bus.logEpoch).toBe(epoch);
+    const empty = await bus.describeLog(topic, 0);
+    await bus.publish(
+      topic,
+      [0, 1, 2].map((seq) => encode({ key: 'k', seq })),
+    );
+    const written = await bus.describeLog(topic, 0);
+    expect(empty.logId).not.toBe('');
+    expect(written.logId).toBe(empty.logId);
+    expect([empty.startOffset, empty.endOffset]).toEqual(['0', '0']);
+    expect([written.startOffset, written.endOffset]).toEqual(['0', '3']);
   });
 
-  it('gives the next bus the same log epoch exactly when an offset kept from this one names the same record', async () => {
+  it('refuses to describe a partition the topic does not have', async () => {
+    const bus = await open();
+    const topic = uniqueName('test.contract');
+    await provisionTopic(bus, topic, 1);
+    await expect(bus.describeLog(topic, 5)).rejects.toThrow(`${topic}[5]`);
+  });
+
+  it('gives the next bus the same log id exactly when an offset kept from this one names the same record', async () => {
     const topic = uniqueName('test.contract');
     const before = await open();
     await provisionTopic(before, topic, 1);
@@ -58,6 +72,7 @@ export function logEpochContract(harness: BusHarness): void {
     const firstRead = await readAll(before, topic, harness, (records) => records.length >= 3);
     const [firstRecord] = firstRead;
     if (firstRecord === undefined) throw new Error('no record read before the restart');
+    const beforeLogId = (await before.describeLog(topic, 0)).logId;
     await before.close();
 
     // The next process: a new bus over the same topic name.
@@ -70,8 +85,8 @@ export function logEpochContract(harness: BusHarness): void {
     const atSameOffset = secondRead.find((record) => record.offset === firstRecord.offset);
     const sameRecord = atSameOffset !== undefined && decode(atSameOffset).body === 'before';
 
-    // Equal epochs exactly when an offset kept from the first bus still names the same record.
-    expect(after.logEpoch === before.logEpoch).toBe(sameRecord);
+    // Equal ids exactly when an offset kept from the first bus still names the same record.
+    expect((await after.describeLog(topic, 0)).logId === beforeLogId).toBe(sameRecord);
     expect(sameRecord).toBe(harness.offsetsOutliveTheBus);
   });
 }
