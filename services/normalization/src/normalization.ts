@@ -35,6 +35,7 @@ import { NormalizerStateStore } from './normalizer-state';
 import { gatherOutputs, type BatchOutputs } from './outputs';
 import { PartitionNormalizers, type PartitionNormalizer } from './partitions';
 import { PlantFile, type PlantReloadOutcome } from './plant';
+import { recordDigest } from './replay-guard';
 import { RollupRefresher } from './rollup-refresh';
 import { rejectCategory, SampleLog } from './sample-log';
 
@@ -80,7 +81,8 @@ export async function startNormalization(
     store: stateStore,
     plant: () => plant.config,
     maxClockSkewMs: section.maxClockSkewMs,
-    logEpoch: deps.bus.logEpoch,
+    topic: eventTopics.raw.topic.name,
+    describeLog: (partition) => deps.bus.describeLog(eventTopics.raw.topic.name, partition),
     logger,
   });
   const unmapped = (): UnmappedTag[] =>
@@ -189,7 +191,7 @@ class BatchHandler {
     const { partitions } = this.deps;
     let entry: PartitionNormalizer;
     try {
-      entry = await partitions.acquire(batch.partition, BigInt(first.offset));
+      entry = await partitions.acquire(batch);
     } catch (error) {
       throw effectFailure(batchFailure('loading the normalizer state', batch), error);
     }
@@ -282,7 +284,7 @@ class BatchHandler {
     if (last === undefined) return;
     await this.deps.stateStore.save(
       batch.partition,
-      { lastOffset: BigInt(last.offset), logEpoch: this.deps.bus.logEpoch },
+      { lastOffset: BigInt(last.offset), logEpoch: entry.logId, lastRecordDigest: recordDigest(last) },
       storedSnapshot(entry),
     );
     this.deps.metrics.published(outputs.machineStateEvents.length, outputs.countDeltas);

@@ -1,6 +1,7 @@
 // Where each partition's Normalizer state survives restarts and rebalances: one row per kiln.raw.v1 partition
 // in `<schema>.normalizer_state`, holding the Normalizer snapshot (counter baselines, current states, orders)
-// and the offset of the last record whose effects are all durable, with the bus log epoch that offset belongs to.
+// and the offset of the last record whose effects are all durable, with the id of the log that offset belongs to
+// and a digest of that record (replay-guard.ts decides from them whether the offset still holds).
 // The table is this service's own; the historian tables belong to the timeseries migrations. The gateway reads
 // the unmapped tags of the snapshots from it when normalization runs in other processes.
 import {
@@ -19,10 +20,12 @@ export interface HandledPosition {
   /** Offset of the last raw record fully handled (rows, events, hot state): replays up to it are skipped. */
   readonly lastOffset: bigint;
   /**
-   * The bus's `logEpoch` when that record was handled: the offset names it only in that log. Undefined in rows
-   * written before the epoch was kept.
+   * The id of the log that record was read from (`LogDescription.logId`): the offset names it only in that log.
+   * Undefined in rows written before the log was kept; `kafka` in rows written before cluster ids were kept.
    */
   readonly logEpoch: string | undefined;
+  /** `recordDigest` of that record; undefined in rows written before it was kept. */
+  readonly lastRecordDigest?: string | undefined;
 }
 
 export interface StoredPartitionState extends HandledPosition {
@@ -45,26 +48,35 @@ export class NormalizerStateStore {
       partition integer PRIMARY KEY,
       last_offset bigint NOT NULL,
       log_epoch text,
+      last_record_digest text,
       snapshot jsonb NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()
     )`);
-    // Tables created before the epoch was kept: their offsets load with no epoch and are not trusted.
+    // Tables of earlier versions: their rows load with no log id (not trusted) or no digest (offset checks only).
     await this.db.execute(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS log_epoch text`);
+    await this.db.execute(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS last_record_digest text`);
   }
 
   async load(partition: number): Promise<StoredPartitionState | undefined> {
     const { rows } = await this.db.query<{
       last_offset: string;
       log_epoch: string | null;
+      last_record_digest: string | null;
       snapshot: unknown;
     }>(
-      `SELECT last_offset::text AS last_offset, log_epoch, snapshot FROM ${this.table} WHERE partition = $1`,
+      `SELECT last_offset::text AS last_offset, log_epoch, last_record_digest, snapshot
+         FROM ${this.table} WHERE partition = $1`,
       [partition],
     );
     const row = rows[0];
     if (row === undefined) return undefined;
     const snapshot: unknown = typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot;
-    return { lastOffset: BigInt(row.last_offset), logEpoch: row.log_epoch ?? undefined, snapshot };
+    return {
+      lastOffset: BigInt(row.last_offset),
+      logEpoch: row.log_epoch ?? undefined,
+      lastRecordDigest: row.last_record_digest ?? undefined,
+      snapshot,
+    };
   }
 
   /**
@@ -91,12 +103,18 @@ export class NormalizerStateStore {
 
   async save(partition: number, handled: HandledPosition, snapshot: NormalizerSnapshot): Promise<void> {
     await this.db.query(
-      `INSERT INTO ${this.table} (partition, last_offset, log_epoch, snapshot, updated_at)
-       VALUES ($1, $2::bigint, $3, $4::jsonb, now())
+      `INSERT INTO ${this.table} (partition, last_offset, log_epoch, last_record_digest, snapshot, updated_at)
+       VALUES ($1, $2::bigint, $3, $4, $5::jsonb, now())
        ON CONFLICT (partition) DO UPDATE
-         SET last_offset = EXCLUDED.last_offset, log_epoch = EXCLUDED.log_epoch, snapshot = EXCLUDED.snapshot,
-             updated_at = now()`,
-      [partition, handled.lastOffset.toString(), handled.logEpoch ?? null, JSON.stringify(snapshot)],
+         SET last_offset = EXCLUDED.last_offset, log_epoch = EXCLUDED.log_epoch,
+             last_record_digest = EXCLUDED.last_record_digest, snapshot = EXCLUDED.snapshot, updated_at = now()`,
+      [
+        partition,
+        handled.lastOffset.toString(),
+        handled.logEpoch ?? null,
+        handled.lastRecordDigest ?? null,
+        JSON.stringify(snapshot),
+      ],
     );
   }
 }

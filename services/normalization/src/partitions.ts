@@ -1,14 +1,24 @@
 // One Normalizer per kiln.raw.v1 partition, its state following the partition: loaded from
 // `normalizer_state` when a partition arrives (or comes back after a rebalance, or after a failed batch), kept in
-// memory while this instance reads it without a gap. The snapshot is restored whatever bus wrote it; the saved
-// offset only where it belongs to the log the bus reads now (see `replayGuardOffset`).
+// memory while this instance reads it without a gap. The snapshot is restored whatever log wrote it; the saved
+// offset is used to skip redeliveries only where it still names a record of the log read now (replay-guard.ts).
 import { InvalidSnapshotError, Normalizer, type PlantConfig } from '@kiln/asset-model';
+import type { LogDescription, RecordBatch } from '@kiln/bus';
 import type { Logger } from '@kiln/service-kit';
-import type { HandledPosition, NormalizerStateStore } from './normalizer-state';
+import type { NormalizerStateStore, StoredPartitionState } from './normalizer-state';
+import {
+  continuity,
+  resumeDecision,
+  type ContinuityVerdict,
+  type CurrentLog,
+  type DiscardReason,
+} from './replay-guard';
 
 export interface PartitionNormalizer {
   readonly partition: number;
   readonly normalizer: Normalizer;
+  /** The log this state reads (`LogDescription.logId`), saved with the offset. */
+  readonly logId: string;
   /** Offset of the last record whose effects are all durable (-1: none). Redeliveries up to it are skipped. */
   savedOffset: bigint;
   /** The offset this in-memory state expects next; anything else means another member (or a replay) intervened. */
@@ -19,32 +29,42 @@ export interface PartitionNormalizersOptions {
   readonly store: NormalizerStateStore;
   readonly plant: () => PlantConfig;
   readonly maxClockSkewMs: number;
-  /** The bus's `logEpoch`: saved offsets of another epoch name records of a log that is gone. */
-  readonly logEpoch: string;
+  /** The topic read, for logs. */
+  readonly topic: string;
+  /** The bus's `describeLog` for that topic: asked once per load of a partition. */
+  readonly describeLog: (partition: number) => Promise<LogDescription>;
   readonly logger: Logger;
 }
 
-/**
- * The offset up to which redelivered records are skipped as handled before: the saved one when it was saved
- * under the log epoch the bus has now; otherwise none (undefined). An in-process bus starts again at offset 0
- * after a restart, so its records must not be compared with offsets of the log before; a row with no epoch
- * (written before epochs were kept) cannot say which log it meant and is not trusted either.
- */
-export function replayGuardOffset(saved: HandledPosition, logEpoch: string): bigint | undefined {
-  return saved.logEpoch === logEpoch ? saved.lastOffset : undefined;
-}
+const DISCARDED: Record<DiscardReason, string> = {
+  'unknown-log': 'saved offset was stored without the log it belongs to; no record is skipped as handled',
+  'another-log':
+    'saved offset belongs to another log (another Kafka cluster, or an in-process bus before a restart); no record is skipped as handled',
+  'beyond-end':
+    "saved offset lies beyond the log's end: the log was replaced (new cluster, recreated topic, restored backup); no record is skipped as handled",
+  'record-differs':
+    'the record at the saved offset is not the one handled there: the log was replaced; no record is skipped as handled',
+  'record-missing':
+    'the log holds no record at the saved offset: the log was replaced; no record is skipped as handled',
+  unprovable:
+    'the first batch ends before the saved offset, so the offset cannot be shown to belong to this log (the group offsets were lost or reset); its records are handled again rather than skipped',
+};
 
 export class PartitionNormalizers {
   private readonly partitions = new Map<number, PartitionNormalizer>();
 
   constructor(private readonly options: PartitionNormalizersOptions) {}
 
-  /** The partition's normalizer, in the state that precedes `firstOffset`. */
-  async acquire(partition: number, firstOffset: bigint): Promise<PartitionNormalizer> {
-    const known = this.partitions.get(partition);
+  /** The partition's normalizer, in the state that precedes the batch's first record. */
+  async acquire(batch: RecordBatch): Promise<PartitionNormalizer> {
+    const first = batch.records[0];
+    if (first === undefined)
+      throw new RangeError(`an empty batch of partition ${batch.partition} has no state`);
+    const firstOffset = BigInt(first.offset);
+    const known = this.partitions.get(batch.partition);
     if (known !== undefined && known.nextOffset === firstOffset) return known;
-    const loaded = await this.load(partition, firstOffset);
-    this.partitions.set(partition, loaded);
+    const loaded = await this.load(batch, firstOffset);
+    this.partitions.set(batch.partition, loaded);
     return loaded;
   }
 
@@ -66,19 +86,28 @@ export class PartitionNormalizers {
     return owned.map((entry) => entry.normalizer);
   }
 
-  private async load(partition: number, firstOffset: bigint): Promise<PartitionNormalizer> {
+  private async load(batch: RecordBatch, firstOffset: bigint): Promise<PartitionNormalizer> {
+    const { partition } = batch;
     const { model, mappings } = this.options.plant();
     const normalizer = new Normalizer({ model, mappings, maxClockSkewMs: this.options.maxClockSkewMs });
-    const stored = await this.options.store.load(partition);
+    const [stored, described] = await Promise.all([
+      this.options.store.load(partition),
+      this.options.describeLog(partition),
+    ]);
+    const log: CurrentLog = {
+      logId: described.logId,
+      startOffset: BigInt(described.startOffset),
+      endOffset: BigInt(described.endOffset),
+    };
     let savedOffset = -1n;
     if (stored !== undefined && this.restore(partition, normalizer, stored.snapshot)) {
-      savedOffset = this.handledThrough(partition, stored);
+      savedOffset = this.handledThrough(batch, stored, log);
     }
     this.options.logger.info(
       { partition, firstOffset: firstOffset.toString(), savedOffset: savedOffset.toString() },
       stored === undefined ? 'partition normalizer created' : 'partition normalizer restored',
     );
-    return { partition, normalizer, savedOffset, nextOffset: firstOffset };
+    return { partition, normalizer, logId: log.logId, savedOffset, nextOffset: firstOffset };
   }
 
   /** False when the snapshot is unreadable and the normalizer starts fresh. */
@@ -97,20 +126,45 @@ export class PartitionNormalizers {
     }
   }
 
-  /** The offset up to which redeliveries are skipped, -1 when the saved one is of another log. */
-  private handledThrough(partition: number, stored: HandledPosition): bigint {
-    const guarded = replayGuardOffset(stored, this.options.logEpoch);
-    if (guarded !== undefined) return guarded;
-    // Counter baselines and states were restored: the new log's records continue from them.
-    this.options.logger.info(
-      {
-        partition,
-        storedOffset: stored.lastOffset.toString(),
-        storedLogEpoch: stored.logEpoch ?? null,
-        logEpoch: this.options.logEpoch,
-      },
-      'saved offset belongs to another bus log (an in-process bus starts empty); no record is skipped as handled',
+  /**
+   * The offset up to which redeliveries are skipped: the saved one where it still names the record handled in the
+   * log read now, else -1 (counter baselines and states were restored all the same: new records continue them).
+   */
+  private handledThrough(batch: RecordBatch, stored: StoredPartitionState, log: CurrentLog): bigint {
+    const decision = resumeDecision(
+      { lastOffset: stored.lastOffset, logId: stored.logEpoch, lastRecordDigest: stored.lastRecordDigest },
+      log,
     );
+    const reason =
+      decision.kind === 'discard'
+        ? decision.reason
+        : decision.kind === 'verify'
+          ? discardReason(continuity(decision, batch.records))
+          : undefined;
+    if (reason === undefined) return stored.lastOffset;
+    const fields = {
+      topic: this.options.topic,
+      partition: batch.partition,
+      savedOffset: stored.lastOffset.toString(),
+      savedLogId: stored.logEpoch ?? null,
+      logId: log.logId,
+      logStart: log.startOffset.toString(),
+      logEnd: log.endOffset.toString(),
+      firstOffset: batch.records[0]?.offset,
+      reason,
+    };
+    // An in-process bus starts empty at every restart of `kiln start`: expected, not a warning.
+    const expected = reason === 'another-log' && isInProcess(stored.logEpoch) && isInProcess(log.logId);
+    if (expected) this.options.logger.info(fields, DISCARDED[reason]);
+    else this.options.logger.warn(fields, DISCARDED[reason]);
     return -1n;
   }
+}
+
+function discardReason(verdict: ContinuityVerdict): DiscardReason | undefined {
+  return verdict.kind === 'discard' ? verdict.reason : undefined;
+}
+
+function isInProcess(logId: string | undefined): boolean {
+  return logId?.startsWith('in-process:') ?? false;
 }
