@@ -57,6 +57,7 @@ export const oilTemperatureSample: RawSample = {
   statusCode: OPCUA_UNCERTAIN_LAST_USABLE_VALUE,
   sourceTimeUs: SHIFT_START_US + 1_234_567,
   receiveTimeUs: SHIFT_START_US + 1_240_001,
+  historical: true,
 };
 
 export const strokeCounterSample: RawSample = {
@@ -66,6 +67,7 @@ export const strokeCounterSample: RawSample = {
   statusCode: 0x0040_0000,
   sourceTimeUs: SHIFT_START_US + 1_234_999,
   receiveTimeUs: SHIFT_START_US + 1_240_002,
+  historical: true,
 };
 
 export const alarmTextSample: RawSample = {
@@ -75,6 +77,7 @@ export const alarmTextSample: RawSample = {
   statusCode: OPCUA_BAD_COMMUNICATION_ERROR,
   sourceTimeUs: LATEST_EXACT_US - 1,
   receiveTimeUs: LATEST_EXACT_US,
+  historical: true,
 };
 
 export const doorClosedSample: RawSample = {
@@ -84,6 +87,7 @@ export const doorClosedSample: RawSample = {
   statusCode: 1,
   sourceTimeUs: SHIFT_START_US + 2_000_000,
   receiveTimeUs: SHIFT_START_US + 2_000_350,
+  historical: true,
 };
 
 export const rawSampleBatch: RawSampleBatch = {

@@ -128,6 +128,13 @@ const cases: readonly RoundTripCase[] = [
   roundTrip('RawSample', RawSample, 'a counter beyond 2^32', fixture.strokeCounterSample),
   roundTrip('RawSample', RawSample, 'a bad-quality text near 2^53 µs', fixture.alarmTextSample),
   roundTrip('RawSample', RawSample, 'a flag', fixture.doorClosedSample),
+  roundTrip(
+    'RawSample',
+    RawSample,
+    'a current value (historical absent)',
+    { ...fixture.doorClosedSample, historical: undefined },
+    false,
+  ),
   roundTrip('RawSampleBatch', RawSampleBatch, 'a batch of one source', fixture.rawSampleBatch),
   roundTrip(
     'RawSampleBatch',
