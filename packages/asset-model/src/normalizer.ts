@@ -189,7 +189,10 @@ export class Normalizer {
     if (receiveTimeUs <= 0) return reject('the sample has neither a source nor a receive time');
     if (sample.value?.kind === undefined) return reject('the sample has no value');
 
-    const time = eventTimeOf(sample.sourceTimeUs, receiveTimeUs, this.maxClockSkewUs);
+    // A historical sample (Sparkplug is_historical: store and forward) was sent late on purpose: its source time
+    // is not a skewed clock, however far it lies from the receive time.
+    const maxSkewUs = sample.historical === true ? Number.POSITIVE_INFINITY : this.maxClockSkewUs;
+    const time = eventTimeOf(sample.sourceTimeUs, receiveTimeUs, maxSkewUs);
     if (time.basis === 'receive-skew') out.stats.skewFallbacks += 1;
     if (time.basis === 'receive-missing') out.stats.missingSourceTime += 1;
 

@@ -115,6 +115,19 @@ describe('Normalizer: telemetry', () => {
     expect(result.stats).toMatchObject({ skewFallbacks: 1, missingSourceTime: 1 });
   });
 
+  it('keeps the source time of a historical sample however old (Sparkplug is_historical, store and forward)', () => {
+    const normalizer = create({ maxClockSkewMs: 60_000 });
+    const hourLater = at(0) + 3600 * SECOND;
+    const result = normalizer.process(
+      batch([
+        sample(TEMP_04, num(212), at(0), { receiveTimeUs: hourLater, historical: true }),
+        sample(RATE_04, num(1), at(0), { receiveTimeUs: hourLater }),
+      ]),
+    );
+    expect(result.telemetry.flatMap((b) => b.points.map((p) => p.timeUs))).toEqual([at(0), hourLater]);
+    expect(result.stats).toMatchObject({ skewFallbacks: 1 });
+  });
+
   it('rejects mapped samples it cannot use and carries on with the batch', () => {
     const result = create().process(
       batch([sample(TEMP_04, str('hot'), at(0)), sample(RATE_04, num(1), at(0))]),
