@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { InProcessBus } from './in-process';
 import { KafkaBus } from './kafka';
+import { kafkaDefaults } from './kafka/options';
 import type { BusLogger, BusMetrics, EventBus } from './types';
 
 const kafkaConfigSchema = z.strictObject({
@@ -22,6 +23,12 @@ const kafkaConfigSchema = z.strictObject({
   compression: z.enum(['gzip', 'none']).default('gzip'),
   /** -1 lets the broker's default.replication.factor decide. */
   replicationFactor: z.number().int().min(-1).default(-1),
+  /**
+   * How long a consumer group waits for a member that stopped answering (kill -9) before handing its partitions
+   * on; at least the broker's group.min.session.timeout.ms (6 s by default). Raise it where event-loop stalls
+   * make members expire (docs/events.md, consumer group settings).
+   */
+  sessionTimeoutMs: z.number().int().min(1_000).default(kafkaDefaults.sessionTimeoutMs),
 });
 
 const inProcessConfigSchema = z.strictObject({
@@ -73,6 +80,7 @@ export function createBus(config: BusConfig, deps: BusDependencies): EventBus {
       ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}),
       compression: config.kafka.compression,
       replicationFactor: config.kafka.replicationFactor,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     });
   }
   return new InProcessBus({

@@ -231,24 +231,42 @@ export class KafkaSubscription implements Subscription {
         partition: batch.partition,
         records: records.slice(start, start + maxBatchSize),
       };
-      const outcome = await runBatch(chunk, {
-        service: this.settings.service,
-        groupId: this.groupId,
-        handler: this.options.handler,
-        retry: resolveRetryOptions(this.options.retry),
-        logger: this.settings.logger,
-        metrics: this.settings.metrics,
-        signal: this.abort.signal,
-        isActive,
-        heartbeat,
-        writeDeadLetters: this.settings.writeDeadLetters,
-      });
+      const outcome = await this.keepingAlive(heartbeat, () =>
+        runBatch(chunk, {
+          service: this.settings.service,
+          groupId: this.groupId,
+          handler: this.options.handler,
+          retry: resolveRetryOptions(this.options.retry),
+          logger: this.settings.logger,
+          metrics: this.settings.metrics,
+          signal: this.abort.signal,
+          isActive,
+          heartbeat,
+          writeDeadLetters: this.settings.writeDeadLetters,
+        }),
+      );
       if (outcome === 'abandoned') return;
       const last = chunk.records[chunk.records.length - 1];
       if (last === undefined) continue;
       if (!(await this.commit(batch.topic, batch.partition, last.offset))) return;
       resolveOffset(last.offset);
       await heartbeat().catch(() => undefined);
+    }
+  }
+
+  /**
+   * kafkajs heartbeats only between fetches: a batch that runs past the session timeout (a database outage
+   * retried, a slow box) would cost the member its partitions. Heartbeats while it runs; kafkajs sends one at most
+   * every heartbeat interval, and a refused one (a rebalance) surfaces when the batch commits.
+   */
+  private async keepingAlive<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => {
+      heartbeat().catch(() => undefined);
+    }, this.settings.heartbeatIntervalMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
     }
   }
 

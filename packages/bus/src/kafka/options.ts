@@ -15,7 +15,12 @@ export interface KafkaBusOptions extends BusOptions {
   compression?: 'none' | 'gzip';
   /** Partitions of one member handled at the same time (each still strictly in order). */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long the group waits for a member that stopped answering before its partitions go to the others: the
+   * pause after a crash (kill -9). A member that closes leaves at once and costs no such wait.
+   */
   sessionTimeoutMs?: number;
+  /** At most this often the member tells the group it is alive, also while a long batch runs. */
   heartbeatIntervalMs?: number;
   /** The longest a fetch waits for new records; lower means lower latency, more requests. */
   maxWaitTimeMs?: number;
@@ -37,7 +42,9 @@ export interface KafkaBusOptions extends BusOptions {
 export const kafkaDefaults = {
   compression: 'gzip',
   partitionsConsumedConcurrently: 4,
-  sessionTimeoutMs: 30_000,
+  // A crashed member holds its partitions for at most 10 s; three heartbeats fit in that window, sent also during
+  // long batches, so only an event loop blocked for 10 s (not a slow batch) makes the group rebalance.
+  sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 3_000,
   maxWaitTimeMs: 250,
   connectionTimeoutMs: 3_000,
