@@ -22,6 +22,8 @@ export interface Sample {
   readonly sourceTimeUs?: number;
   /** When the connector received the value, µs since the Unix epoch (UTC). */
   readonly receiveTimeUs: number;
+  /** Acquired earlier and sent late (Sparkplug is_historical): the source time holds however old it is. */
+  readonly historical?: boolean;
 }
 
 export type ConnectorKind = 'opcua' | 'mqtt' | 'sparkplug' | 'modbus' | 'http';

@@ -16,6 +16,7 @@ export function toRawSample(sample: Sample): RawSample {
     statusCode: sample.statusCode >>> 0,
     sourceTimeUs: sample.sourceTimeUs ?? 0,
     receiveTimeUs: sample.receiveTimeUs,
+    ...(sample.historical === true ? { historical: true } : {}),
   };
 }
 

@@ -84,8 +84,8 @@ describeWith(['kafka', 'mqtt'], 'acceptance: every Sparkplug 3.0 datatype throug
 
     // 1. The birth: every datatype.
     await publish('NBIRTH', everyDatatypeBirth(0, nowMs));
-    // 2. A historical value a minute back, a transient one.
-    const earlierMs = nowMs - 60_000;
+    // 2. A historical value two hours back (an edge node's store and forward), a transient one.
+    const earlierMs = nowMs - 2 * 3600_000;
     await publish(
       'NDATA',
       data(1, [

@@ -10,7 +10,7 @@ import { SparkplugDataType as T } from '../../src/connectors/sparkplug/metric-va
 import { decodeSparkplugPayload, SparkplugDecodeError } from '../../src/connectors/sparkplug/payload-codec';
 import type { EdgeMessageType } from '../../src/connectors/sparkplug/topic';
 import type { Sample } from '../../src/connectors/types';
-import { toValue } from '../../src/pipeline/raw-sample';
+import { toRawSample, toValue } from '../../src/pipeline/raw-sample';
 import {
   compressed,
   DATATYPE_CASES,
@@ -176,10 +176,16 @@ describe('Sparkplug 3.0 datatypes', () => {
       'NDATA',
       data(2, [{ alias: 1, doubleValue: 5, isHistorical: true, timestamp: earlier }]),
     );
-    expect(samplesOf(historical).map((sample) => [sample.value, sample.sourceTimeUs])).toEqual([
-      [5, earlier * 1000],
+    expect(
+      samplesOf(historical).map((sample) => [sample.value, sample.sourceTimeUs, sample.historical]),
+    ).toEqual([[5, earlier * 1000, true]]);
+    // kiln.raw.v1 says so, and normalization keeps the source time however old (no clock-skew fallback).
+    expect(samplesOf(historical).map((sample) => toRawSample(sample).historical)).toEqual([true]);
+    const current = samplesOf(handle(host, 'NDATA', data(3, [{ alias: 1, doubleValue: 12 }])));
+    expect(current.map((sample) => [sample.value, toRawSample(sample).historical])).toEqual([
+      [12, undefined],
     ]);
-    const untimed = handle(host, 'NDATA', data(3, [{ alias: 1, doubleValue: 4, isHistorical: true }]));
+    const untimed = handle(host, 'NDATA', data(4, [{ alias: 1, doubleValue: 4, isHistorical: true }]));
     expect(samplesOf(untimed)).toEqual([]);
     expect(rejectionsOf(untimed)).toEqual([
       { cause: 'historical-without-time', error: expect.stringContaining('Speed') },
@@ -195,7 +201,7 @@ describe('Sparkplug 3.0 datatypes', () => {
       samplesOf(death)
         .filter((sample) => sample.tag === 'Speed')
         .map((sample) => sample.value),
-    ).toEqual([11]);
+    ).toEqual([12]);
   });
 
   it('does not emit transient metrics but counts them', () => {

@@ -178,7 +178,8 @@ export function readMetric(
     statusCode: 0,
     receiveTimeUs: scope.receiveTimeUs,
   };
-  const sample: Sample = timestampMs === undefined ? base : { ...base, sourceTimeUs: timestampMs * 1000 };
+  const timed: Sample = timestampMs === undefined ? base : { ...base, sourceTimeUs: timestampMs * 1000 };
+  const sample: Sample = historical ? { ...timed, historical: true } : timed;
   const problem = sampleProblem(sample);
   if (problem !== undefined) {
     const stamped = problem.field === 'sourceTimeUs' ? ` (timestamp ${timestampMs} ms)` : '';
