@@ -1,5 +1,5 @@
 // The faults of the suite, one at a time, each while the load runs. Each returns what happened, for the notes.
-import type { ChaosPlatform } from './platform';
+import type { ChaosPlatform, ServiceName } from './platform';
 
 export interface Fault {
   /** The phase name: also the id of the phase's OEE asset. */
@@ -12,6 +12,29 @@ export interface Fault {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** Load that runs between two kills: the second kill finds a restarted service under load, with its own backlog. */
+const BETWEEN_KILLS_MS = 5_000;
+
+/**
+ * Kills the service with SIGKILL `times` times: each time it waits until the service is ready again, then lets
+ * the load run `betweenMs` before the next kill. The note names every restart.
+ */
+export async function killRepeatedly(
+  platform: Pick<ChaosPlatform, 'restart'>,
+  service: ServiceName,
+  times: number,
+  betweenMs: number,
+): Promise<string> {
+  const restarts: string[] = [];
+  for (let kill = 1; kill <= times; kill++) {
+    if (kill > 1) await sleep(betweenMs);
+    const ms = await platform.restart(service, 'SIGKILL');
+    restarts.push(`kill ${kill}: ready again after ${seconds(ms)}`);
+  }
+  const apart = times > 1 ? `, ${seconds(betweenMs)} of load after each restart` : '';
+  return `${service} killed (SIGKILL) ${times} times and started again each time${apart}: ${restarts.join('; ')}`;
+}
+
 export const FAULTS: readonly Fault[] = [
   {
     id: 'normalization-kill',
@@ -23,11 +46,8 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'ingestion-kill',
-    title: 'kill -9 ingestion',
-    async inject(platform) {
-      const ms = await platform.restart('ingestion', 'SIGKILL');
-      return `ingestion killed (SIGKILL) and started again: ready after ${seconds(ms)}`;
-    },
+    title: 'kill -9 ingestion, twice',
+    inject: (platform) => killRepeatedly(platform, 'ingestion', 2, BETWEEN_KILLS_MS),
   },
   {
     id: 'broker-stop',
