@@ -1,7 +1,8 @@
 // The docs' grpcurl commands once more, through a client nobody here wrote: Python's grpcio with protobuf's own
 // descriptor pool (C++), fed by server reflection alone (python/reflection_client.py). Its answers must equal those
 // of this repository's reflection-only client (reflection-client.ts). It needs Debian's python3-grpcio,
-// python3-protobuf and python3-grpc-tools; where they are not installed the suite is skipped, saying so.
+// python3-protobuf and python3-grpc-tools (.ci/run installs them); where they are not installed the suite is
+// skipped, saying so, except in CI (CI=true), where a missing client is a failure.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,6 +34,12 @@ function pythonWithGrpc(): string | undefined {
 }
 
 const PYTHON = pythonWithGrpc();
+if (PYTHON === undefined && process.env['CI'] === 'true') {
+  throw new Error(
+    'python3 with grpcio, protobuf and grpc_tools is not installed (CI=true): ' +
+      'apt-get install python3-grpcio python3-protobuf python3-grpc-tools',
+  );
+}
 if (PYTHON === undefined) {
   console.warn(
     'python3 with grpcio, protobuf and grpc_tools is not installed: the Python reflection client is skipped',
