@@ -89,6 +89,12 @@ export const forwarderConfigSchema = z.strictObject({
    * dead-lettered (only if the dead-letter topic takes it; else the bus is away and it is retried on).
    */
   maxAttemptsOnUnknownFailure: z.number().int().min(1).default(10),
+  /**
+   * A publish that has not completed after this long marks the bus down (kiln_ingestion_bus_up 0, one warning)
+   * while it goes on waiting; a failed attempt marks it down at once. The Kafka bus retries a publish for up to
+   * two minutes before it fails, so without this an outage would not show for that long.
+   */
+  busDownAfterMs: z.number().int().min(100).default(5_000),
 });
 
 export const readinessConfigSchema = z.strictObject({

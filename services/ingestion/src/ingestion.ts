@@ -105,6 +105,7 @@ export async function startIngestion(
     maxRecordBytes: config.forwarder.maxRecordBytes,
     maxDeadLetterPayloadBytes: config.deadLetters.maxPayloadBytes,
     maxAttemptsOnUnknownFailure: config.forwarder.maxAttemptsOnUnknownFailure,
+    busDownAfterMs: config.forwarder.busDownAfterMs,
     ...(deps.delivered === undefined ? {} : { delivered: deps.delivered }),
     onPublished: (entries, durationMs) =>
       metrics.published(

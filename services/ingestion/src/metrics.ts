@@ -65,13 +65,13 @@ export function createIngestionMetrics(registry: Registry, buffer: () => DiskBuf
   });
   const connectorUp = new Gauge({
     name: 'kiln_ingestion_connector_up',
-    help: '1 while a connector is connected to its source.',
+    help: '1 while a connector is connected to its source (a Modbus connector: to at least one of its devices).',
     labelNames: ['connector', 'kind'],
     registers,
   });
   const busUp = new Gauge({
     name: 'kiln_ingestion_bus_up',
-    help: '1 while publishing to the bus succeeds.',
+    help: '1 while publishing to the bus succeeds; 0 from a failed attempt or a publish not done within ingestion.forwarder.busDownAfterMs until one succeeds.',
     registers,
   });
   busUp.set(1);

@@ -6,6 +6,11 @@
 // capped backoff without end while the buffer keeps absorbing. An entry the bus refuses for good (permanent, or a
 // failure nobody knows that persists) is dead-lettered, cut to a bound, and passed: one entry never stalls the
 // rest. No error leaves the loop: each ends in a retry, a dead letter or a logged, counted failure.
+//
+// The bus is marked down (onBusState, one warning) at the first attempt that fails for another reason than the
+// record itself, or once a publish has not completed within `busDownAfterMs`: the Kafka bus keeps a publish in its
+// own retries for up to two minutes, and the in-process bus holds one back while its consumer lags, and an outage
+// must show while it lasts. It is up again (one info line) when a publish completes.
 import { trace } from '@opentelemetry/api';
 import { classifyFailure, describeError, type EventBus } from '@kiln/bus';
 import { topics } from '@kiln/contracts';
@@ -30,6 +35,8 @@ export interface ForwarderOptions {
   maxDeadLetterPayloadBytes: number;
   /** Attempts of one entry failing for an unknown reason before it is dead-lettered. */
   maxAttemptsOnUnknownFailure: number;
+  /** A publish not completed after this long marks the bus down while it goes on waiting. */
+  busDownAfterMs: number;
   /**
    * Resolves once what was published to `topic` so far is durable beyond the bus's memory; entries are released
    * from the buffer only then. Absent: publish itself is durable (Kafka).
@@ -53,6 +60,7 @@ export class Forwarder {
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined;
   private busUp = true;
+  private busDownSinceMs: number | undefined;
   /** Batches read from the buffer and not yet released, oldest first. */
   private readonly unreleased: (readonly Entry[])[] = [];
   private releasing: Promise<void> = Promise.resolve();
@@ -142,7 +150,7 @@ export class Forwarder {
         this.options.onFailure('publish', failureClass);
         if (failureClass !== 'transient' && run.records.length > 1) break;
         if (failureClass !== 'transient') return this.publishOne(run.topic, run.records[0], signal, error);
-        this.setBusState(false, error);
+        this.setBusState(false, { kind: 'failed', error });
         if (!(await pause(this.backoff(failures), signal))) return false;
       }
     }
@@ -184,7 +192,7 @@ export class Forwarder {
         if (await this.tryDeadLetter(item.entry, reason)) return true;
         unknownFailures = 0;
       }
-      this.setBusState(false, pending);
+      this.setBusState(false, { kind: 'failed', error: pending });
       pending = undefined;
       if (!(await pause(this.backoff(failures), signal))) return false;
     }
@@ -206,7 +214,7 @@ export class Forwarder {
       await this.publish(topics.dlq.name, [record]);
     } catch (error) {
       this.options.onFailure('publish', classifyFailure(error));
-      this.setBusState(false, error);
+      this.setBusState(false, { kind: 'failed', error });
       return false;
     }
     this.options.onDeadLettered(entry, reason);
@@ -218,12 +226,18 @@ export class Forwarder {
   }
 
   private async publish(topic: string, records: readonly OutRecord[]): Promise<void> {
+    const slow = setTimeout(
+      () => this.setBusState(false, { kind: 'slow', topic, records: records.length }),
+      this.options.busDownAfterMs,
+    );
+    slow.unref();
     await tracer.startActiveSpan(`${topic} publish`, async (span) => {
       span.setAttribute('messaging.destination.name', topic);
       span.setAttribute('messaging.batch.message_count', records.length);
       try {
         await this.options.bus.publish(topic, records);
       } finally {
+        clearTimeout(slow);
         span.end();
       }
     });
@@ -317,15 +331,41 @@ export class Forwarder {
     return Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(failures, 30));
   }
 
-  private setBusState(up: boolean, error?: unknown): void {
+  /** Marks the bus up or down: the metric at once, one log line per change, never one per retry. */
+  private setBusState(up: boolean, cause?: BusDownCause): void {
     if (up === this.busUp) return;
     this.busUp = up;
     this.options.onBusState(up);
-    if (up) this.options.logger.info('the bus takes samples again; sending what was buffered');
-    else
-      this.options.logger.warn({ err: error }, 'cannot publish to the bus; samples are kept in the buffer');
+    const buffered = this.options.buffer.stats().samples;
+    if (up) {
+      const downForMs = this.busDownSinceMs === undefined ? undefined : Date.now() - this.busDownSinceMs;
+      this.busDownSinceMs = undefined;
+      this.options.logger.info(
+        { downForMs, buffered },
+        'the bus takes samples again; sending what was buffered',
+      );
+      return;
+    }
+    this.busDownSinceMs = Date.now();
+    const fields =
+      cause?.kind === 'slow'
+        ? {
+            topic: cause.topic,
+            records: cause.records,
+            reason:
+              `a publish has not completed within ${this.options.busDownAfterMs} ms ` +
+              '(ingestion.forwarder.busDownAfterMs); still waiting for it',
+          }
+        : { err: cause?.error };
+    this.options.logger.warn(
+      { ...fields, buffered },
+      'cannot publish to the bus; samples are kept in the buffer until it takes them again',
+    );
   }
 }
+
+/** Why the bus is marked down: an attempt that failed, or a publish still waiting after busDownAfterMs. */
+type BusDownCause = { kind: 'failed'; error: unknown } | { kind: 'slow'; topic: string; records: number };
 
 interface RunRecord {
   entry: Entry;
