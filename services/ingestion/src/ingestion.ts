@@ -159,7 +159,6 @@ export async function startIngestion(
     sourceId: string,
     samples: readonly Sample[],
   ): { good: Sample[]; deadLettered: boolean } => {
-    metrics.samplesReceived(connector.id, samples.length);
     const badSource = sourceIdProblem(sourceId);
     const nowUs = Date.now() * 1000;
     const good: Sample[] = [];
@@ -187,9 +186,21 @@ export async function startIngestion(
     accepted
       ? openedBuffer.written(openedBuffer.lastAppendedId())
       : Promise.reject(refusedError(config, what));
+  /**
+   * Samples count as received once the buffer wrote them (as a batch or as dead letters), not when handed over:
+   * until then a kill -9 loses them. What the buffer refused is counted as dropped instead.
+   */
+  const countWhenWritten = (connector: Connector, count: number, written: Promise<unknown>): Promise<void> =>
+    written.then(() => metrics.samplesReceived(connector.id, count));
   const accept = (connector: Connector, sourceId: string, samples: readonly Sample[]): void => {
-    const { good } = check(connector, sourceId, samples);
-    if (good.length > 0) batcher.add(sourceId, connector.kind, good);
+    if (samples.length === 0) return;
+    const { good, deadLettered } = check(connector, sourceId, samples);
+    const written: Promise<void>[] = [];
+    if (good.length > 0) written.push(batcher.addWatched(sourceId, connector.kind, good));
+    if (good.length < samples.length)
+      written.push(writtenSoFar(deadLettered, 'dead letters of refused samples'));
+    // A refusal by the buffer is counted and logged where it happens (dropped samples).
+    countWhenWritten(connector, samples.length, Promise.all(written)).catch(() => undefined);
   };
   const acceptDurable = (
     connector: Connector,
@@ -199,7 +210,7 @@ export async function startIngestion(
     const { good, deadLettered } = check(connector, sourceId, samples);
     const deadLetters = writtenSoFar(deadLettered, 'dead letters of refused samples');
     const batched = good.length > 0 ? batcher.addDurable(sourceId, connector.kind, good) : Promise.resolve();
-    return Promise.all([deadLetters, batched]).then(() => undefined);
+    return countWhenWritten(connector, samples.length, Promise.all([deadLetters, batched]));
   };
 
   const statuses = new Map<string, ConnectorStatus>();

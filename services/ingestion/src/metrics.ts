@@ -9,7 +9,7 @@ export function createIngestionMetrics(registry: Registry, buffer: () => DiskBuf
   const registers = [registry];
   const samplesReceived = new Counter({
     name: 'kiln_ingestion_samples_received_total',
-    help: 'Samples connectors handed to the pipeline.',
+    help: 'Samples connectors handed to the pipeline, counted once the store-and-forward buffer wrote them (in a batch, or as dead letters of refused samples).',
     labelNames: ['connector'],
     registers,
   });

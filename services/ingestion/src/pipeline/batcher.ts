@@ -30,8 +30,10 @@ interface OpenBatch {
   connector: ConnectorKind;
   samples: Sample[];
   bytes: number;
-  /** Emits that wait for this batch to be durable. */
+  /** Emits that wait for this batch to be written (durable). */
   waiters: Waiter[];
+  /** Someone acknowledges its source once this batch is written: it closes at the end of the tick. */
+  closeAtEndOfTick: boolean;
 }
 
 export class SampleBatcher {
@@ -45,19 +47,40 @@ export class SampleBatcher {
     this.put(sourceId, connector, samples);
   }
 
-  /** Like add; resolves once every batch holding these samples is durable (written by the buffer). */
+  /**
+   * Like add, and resolves once every batch holding these samples is written by the buffer (rejects when the
+   * buffer refused one); the batches still linger as usual. The caller must handle the rejection.
+   */
+  addWatched(sourceId: string, connector: ConnectorKind, samples: readonly Sample[]): Promise<void> {
+    return this.putWatched(sourceId, connector, samples, false);
+  }
+
+  /** Like addWatched, for someone who waits: those batches close at the end of the current tick, not lingering. */
   addDurable(sourceId: string, connector: ConnectorKind, samples: readonly Sample[]): Promise<void> {
     if (samples.length === 0) return Promise.resolve();
-    const durable: Promise<void>[] = [];
-    // Registered as each batch is first touched: a batch that fills up on the way closes with its waiter.
-    this.put(sourceId, connector, samples, (batch) =>
-      durable.push(new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))),
-    );
+    const durable = this.putWatched(sourceId, connector, samples, true);
     this.endOfTick ??= setImmediate(() => {
       this.endOfTick = undefined;
-      for (const [id, batch] of this.open) if (batch.waiters.length > 0) this.close(id, batch);
+      for (const [id, batch] of this.open) if (batch.closeAtEndOfTick) this.close(id, batch);
     });
-    return Promise.all(durable).then(() => undefined);
+    return durable;
+  }
+
+  private putWatched(
+    sourceId: string,
+    connector: ConnectorKind,
+    samples: readonly Sample[],
+    closeAtEndOfTick: boolean,
+  ): Promise<void> {
+    if (samples.length === 0) return Promise.resolve();
+    const written: Promise<void>[] = [];
+    // Registered as each batch is first touched: a batch that fills up on the way closes with its waiter.
+    this.put(sourceId, connector, samples, (batch) => {
+      batch.closeAtEndOfTick ||= closeAtEndOfTick;
+      written.push(new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject })));
+    });
+    const [only] = written;
+    return written.length === 1 && only !== undefined ? only : Promise.all(written).then(() => undefined);
   }
 
   /** Closes every open batch now. */
@@ -92,7 +115,7 @@ export class SampleBatcher {
         batch = undefined;
       }
       if (!batch) {
-        batch = { connector, samples: [], bytes: 0, waiters: [] };
+        batch = { connector, samples: [], bytes: 0, waiters: [], closeAtEndOfTick: false };
         this.open.set(sourceId, batch);
       }
       if (last !== batch) {

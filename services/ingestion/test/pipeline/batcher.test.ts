@@ -115,6 +115,30 @@ describe('SampleBatcher.addDurable', () => {
     await expect(durable).rejects.toThrow('buffer full');
   });
 
+  it('lets a watched add linger like a plain one and tells when its batch is written', async () => {
+    const { batcher, closed, writeAll } = durableBatcher({ lingerMs: 50 });
+    let written = false;
+    void batcher.addWatched('modbus/a/plc', 'modbus', [sample(1)]).then(() => (written = true));
+    batcher.add('modbus/a/plc', 'modbus', [sample(2)]);
+    await tick();
+    await tick();
+    expect(closed).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(closed).toEqual([[1, 2]]);
+    expect(written).toBe(false);
+    writeAll();
+    await tick();
+    expect(written).toBe(true);
+  });
+
+  it('closes only the batches someone waits on at the end of the tick', async () => {
+    const { batcher, closed } = durableBatcher();
+    void batcher.addWatched('opcua/a', 'opcua', [sample(1)]);
+    void batcher.addDurable('mqtt/b', 'mqtt', [sample(2)]);
+    await tick();
+    expect(closed).toEqual([[2]]);
+  });
+
   it('keeps a plain add lingering', async () => {
     const { batcher, closed } = durableBatcher({ lingerMs: 50 });
     batcher.add('http/a', 'http', [sample(1)]);

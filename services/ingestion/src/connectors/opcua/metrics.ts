@@ -21,7 +21,7 @@ export function createOpcuaMetrics(registry: Registry, connectorId: string): Opc
   const dataChanges = counter(
     registry,
     'kiln_opcua_data_changes_total',
-    'Data change notifications received.',
+    'Data change notifications received from the server (kiln_ingestion_samples_received_total counts their values once the buffer wrote them).',
   );
   const reconnects = counter(
     registry,
