@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   decodeBit,
   decodeRange,
@@ -36,6 +37,34 @@ describe('decodeRegisters', () => {
     expect(
       decodeRegisters(words(0x79e9, 0xf642), { type: 'float32', byteOrder: 'little', wordOrder: 'little' }),
     ).toBeCloseTo(123.456, 4);
+  });
+
+  it('gives a float32 as the shortest decimal that reads back as the same float32, not its double expansion', () => {
+    // 0x42f6e979 is the float32 nearest 123.456; as a double it is 123.45600128173828.
+    expect(decodeRegisters(words(0x42f6, 0xe979), { type: 'float32', ...abcd })).toBe(123.456);
+    expect(decodeRegisters(words(0x3dcc, 0xcccd), { type: 'float32', ...abcd })).toBe(0.1);
+    expect(decodeRegisters(words(0x4b18, 0x9680), { type: 'float32', ...abcd })).toBe(1e7);
+    expect(Object.is(decodeRegisters(words(0x8000, 0x0000), { type: 'float32', ...abcd }), -0)).toBe(true);
+    expect(decodeRegisters(words(0x7f80, 0x0000), { type: 'float32', ...abcd })).toBe(Infinity);
+    expect(decodeRegisters(words(0x7fc0, 0x0000), { type: 'float32', ...abcd })).toBeNaN();
+  });
+
+  it('keeps every float32 exact: the decimal reads back as the same float32 and no shorter one does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), (bits) => {
+        const wire = Buffer.alloc(4);
+        wire.writeUInt32BE(bits);
+        const stored = wire.readFloatBE(0);
+        const value = decodeRegisters(wire, { type: 'float32', ...abcd });
+        if (typeof value !== 'number') return false;
+        if (Number.isNaN(stored)) return Number.isNaN(value);
+        if (!Object.is(Math.fround(value), stored)) return false;
+        if (!Number.isFinite(stored) || stored === 0) return true;
+        const digits = value.toExponential().replace(/^-/, '').split('e')[0]?.replace('.', '').length ?? 0;
+        return digits === 1 || Math.fround(Number(stored.toPrecision(digits - 1))) !== stored;
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   it('reads int16 and uint16 from one register', () => {
@@ -151,7 +180,7 @@ describe('decodeRange', () => {
     const values = decodeRange(range, data, { byteOrder: 'big', wordOrder: 'big' });
     expect(values.map((v) => v.tag)).toEqual(['temp', 'flow', 'nan']);
     expect(values[0]?.value).toBeCloseTo(-10, 10);
-    expect(values[1]?.value).toBeCloseTo(123.456, 4);
+    expect(values[1]?.value).toBe(123.456);
     expect(values[2]).toEqual({ tag: 'nan', value: NaN, quality: 'bad' });
   });
 

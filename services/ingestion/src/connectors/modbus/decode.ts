@@ -57,7 +57,7 @@ export function decodeRegisters(registerBytes: Uint8Array, layout: ValueLayout):
     case 'uint32':
       return bytes.readUInt32BE(0);
     case 'float32':
-      return bytes.readFloatBE(0);
+      return shortestFloat32(bytes.readFloatBE(0));
     case 'int64':
       return bytes.readBigInt64BE(0);
     case 'uint64':
@@ -65,6 +65,20 @@ export function decodeRegisters(registerBytes: Uint8Array, layout: ValueLayout):
     case 'float64':
       return bytes.readDoubleBE(0);
   }
+}
+
+/**
+ * The shortest decimal that reads back as the same float32: a device's 123.456 is stored as the float32 nearest
+ * to it, whose exact value as a double is 123.45600128173828; every digit past the float32's precision (about 7
+ * significant digits) is noise. Nine significant digits always suffice (IEEE 754-2019, 5.12.2), so this ends.
+ */
+export function shortestFloat32(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === value) return candidate;
+  }
+  return Number(value.toPrecision(9));
 }
 
 /** Bit `index` of coils/discrete inputs packed as Modbus sends them: first bit in the low bit of byte 0. */
