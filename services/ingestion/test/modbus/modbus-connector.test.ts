@@ -153,8 +153,45 @@ describe('Modbus TCP connector', () => {
     expect([...(rejected?.payload ?? []).slice(7)]).toEqual([0x83, 0x02]);
     expect(context.currentState()).toBe('connected');
 
-    const metrics = await context.registry.getSingleMetricAsString('kiln_modbus_exceptions_total');
-    expect(metrics).toMatch(/kiln_modbus_exceptions_total\{[^}]*device="plc-1"[^}]*code="2"[^}]*\} [1-9]/);
+    // Counted per refused range and poll, with its cause and code; the polls themselves went through.
+    const { polls, failures } = await pollsAndFailures(context);
+    expect(failures).toEqual({ 'plc-1|modbus-exception|2': expect.any(Number) });
+    const ok = polls['plc-1|ok'] ?? 0;
+    expect(ok).toBeGreaterThanOrEqual(3);
+    expect(failures['plc-1|modbus-exception|2']).toBeGreaterThanOrEqual(ok);
+    expect(failures['plc-1|modbus-exception|2']).toBeLessThanOrEqual(ok + 1);
+    expect(Object.keys(polls)).toEqual(['plc-1|ok']);
+  });
+
+  it('counts each refused range of a poll, not the poll', async () => {
+    const plc = await device({ holdingRegisters: 20, inputRegisters: 20 });
+    const { connector, context } = await run({
+      kind: 'modbus',
+      id: 'line-2',
+      devices: [
+        {
+          id: 'plc-2',
+          host: '127.0.0.1',
+          port: plc.port,
+          pollIntervalMs: 50,
+          registers: [
+            { tag: 'good', area: 'holding', address: 0, type: 'uint16' },
+            { tag: 'beyond-holding', area: 'holding', address: 50, type: 'uint16' },
+            { tag: 'beyond-input', area: 'input', address: 50, type: 'uint16' },
+          ],
+        },
+      ],
+    });
+    await waitFor(() => context.samplesOf('good').length >= 4, 5000, 'four polls');
+    await connector.stop();
+    const { polls, failures } = await pollsAndFailures(context);
+    const ok = polls['plc-2|ok'] ?? 0;
+    expect(ok).toBeGreaterThanOrEqual(4);
+    expect(polls).toEqual({ 'plc-2|ok': ok });
+    // Two ranges refused in every poll (and in the one stop cut short): twice the polls, under cause and code.
+    expect(Object.keys(failures)).toEqual(['plc-2|modbus-exception|2']);
+    expect(failures['plc-2|modbus-exception|2']).toBeGreaterThanOrEqual(2 * ok);
+    expect(failures['plc-2|modbus-exception|2']).toBeLessThanOrEqual(2 * ok + 2);
   });
 
   it('keeps polling a good device at its interval while a dead and a silent device back off', async () => {
@@ -202,8 +239,9 @@ describe('Modbus TCP connector', () => {
     expect(silent.connections()).toBeLessThanOrEqual(4);
     expect(context.samplesOf('dead.value')).toEqual([]);
 
+    // The connector works while one of its devices does; the detail names those down.
     const last = context.states.at(-1);
-    expect(last?.state).toBe('disconnected');
+    expect(last?.state).toBe('connected');
     expect(last?.detail).toMatch(/2 of 3 devices down/);
     expect(last?.detail).toMatch(/dead \(connect to 127\.0\.0\.1:\d+ unit 1 failed: .*ECONNREFUSED/);
     expect(last?.detail).toMatch(/silent \(/);

@@ -1,6 +1,7 @@
 // The Modbus TCP connector: one poll loop per device (see device-poller.ts), their states folded into one
-// connector state. Every poll emits every value, changed or not: Modbus has no report-by-exception, and
-// dropping unchanged values is normalization's deadband, which also knows the signal's tolerance.
+// connector state (up while any device answers). Every poll emits every value, changed or not: Modbus has no
+// report-by-exception, and dropping unchanged values is normalization's deadband, which also knows the signal's
+// tolerance.
 import type { Connector, ConnectorContext, ConnectorState } from '../types';
 import type { ModbusConnectorConfig } from './config';
 import { DevicePoller } from './device-poller';
@@ -60,7 +61,11 @@ class ModbusConnector implements Connector {
   }
 }
 
-/** Folds device states into the connector's: connected when all devices are up, else the down ones named. */
+/**
+ * Folds device states into the connector's: connected while any device answers (a press that is switched off must
+ * not mark its hall's connector down), disconnected once none does, starting until one has answered or failed.
+ * The detail names the devices down; kiln_modbus_device_up shows each device.
+ */
 class DeviceStates {
   private readonly devices = new Map<string, { up: boolean; reason?: string } | undefined>();
   private last = '';
@@ -74,18 +79,17 @@ class DeviceStates {
 
   update(device: string, up: boolean, reason?: string): void {
     this.devices.set(device, reason === undefined ? { up } : { up, reason });
+    const known = [...this.devices.values()].filter((status) => status !== undefined);
     const down = [...this.devices].filter(([, status]) => status !== undefined && !status.up);
-    const pending = [...this.devices.values()].some((status) => status === undefined);
     let state: ConnectorState;
-    let detail: string | undefined;
-    if (down.length > 0) {
-      state = 'disconnected';
-      detail = `${down.length} of ${this.devices.size} devices down: ${down
-        .map(([id, status]) => `${id} (${status?.reason ?? 'down'})`)
-        .join('; ')}`;
-    } else {
-      state = pending ? 'starting' : 'connected';
-    }
+    if (known.some((status) => status.up)) state = 'connected';
+    else state = down.length > 0 ? 'disconnected' : 'starting';
+    const detail =
+      down.length === 0
+        ? undefined
+        : `${down.length} of ${this.devices.size} devices down: ${down
+            .map(([id, status]) => `${id} (${status?.reason ?? 'down'})`)
+            .join('; ')}`;
     const key = `${state}|${detail ?? ''}`;
     if (key === this.last) return;
     this.last = key;
