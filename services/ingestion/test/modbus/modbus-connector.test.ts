@@ -318,6 +318,26 @@ describe('Modbus TCP connector', () => {
   });
 });
 
+/** Polls by device and result, and refused ranges by device, cause and code, from the connector's metrics. */
+async function pollsAndFailures(
+  context: CollectingContext,
+): Promise<{ polls: Record<string, number>; failures: Record<string, number> }> {
+  const byLabels = async (name: string, labels: string[]): Promise<Record<string, number>> => {
+    const metric = await context.registry.getSingleMetric(name)?.get();
+    const counts: Record<string, number> = {};
+    for (const value of metric?.values ?? []) {
+      if (value.value === 0) continue;
+      const key = labels.map((label) => String(value.labels[label])).join('|');
+      counts[key] = (counts[key] ?? 0) + value.value;
+    }
+    return counts;
+  };
+  return {
+    polls: await byLabels('kiln_modbus_polls_total', ['device', 'result']),
+    failures: await byLabels('kiln_modbus_range_failures_total', ['device', 'cause', 'code']),
+  };
+}
+
 /** Accepts connections and never answers: a device whose every read times out. */
 async function silentDevice(): Promise<{ port: number; connections: () => number }> {
   const sockets = new Set<Socket>();

@@ -5,7 +5,7 @@ import type { Logger } from '@kiln/service-kit';
 import type { RejectedInput, Sample } from '../types';
 import type { ModbusDeviceConfig } from './config';
 import { decodeRange } from './decode';
-import type { ModbusMetrics, PollResult } from './metrics';
+import type { ModbusMetrics } from './metrics';
 import { describeRange, planReads, splitRange, type ReadRange } from './plan';
 import { ModbusTcpSession, type RangeReadResult } from './tcp-session';
 
@@ -77,8 +77,8 @@ export class DevicePoller {
       }
       const startedAt = performance.now();
       try {
-        const result = await this.poll(this.session);
-        this.env.metrics.pollCompleted(this.device.id, result, performance.now() - startedAt);
+        await this.poll(this.session);
+        this.env.metrics.pollCompleted(this.device.id, 'ok', performance.now() - startedAt);
         failures = 0;
       } catch (error) {
         if (signal.aborted) break;
@@ -113,11 +113,13 @@ export class DevicePoller {
     await sleep(delayMs, this.abort.signal);
   }
 
-  /** Reads every range once and emits what it read; throws ConnectionLostError when the device is gone. */
-  private async poll(session: ModbusTcpSession): Promise<PollResult> {
+  /**
+   * Reads every range once and emits what it read; throws ConnectionLostError when the device is gone. A range the
+   * device refuses is counted (per range, with its cause) and dead-lettered; the poll itself went through.
+   */
+  private async poll(session: ModbusTcpSession): Promise<void> {
     const samples: Sample[] = [];
     const nextPlan: ReadRange[] = [];
-    let refused = 0;
     try {
       for (const range of this.plan) {
         const result = await session.read(range);
@@ -137,13 +139,11 @@ export class DevicePoller {
             if (singleResult.kind === 'data') {
               samples.push(...this.toSamples(single, singleResult.data, singleResult.receiveTimeUs));
             } else {
-              refused += 1;
               this.refuse(single, singleResult);
             }
             nextPlan.push(single);
           }
         } else {
-          refused += 1;
           this.refuse(range, result);
           nextPlan.push(range);
         }
@@ -153,7 +153,6 @@ export class DevicePoller {
       // Values read before a connection broke are still good.
       if (samples.length > 0) this.env.emit(samples);
     }
-    return refused === 0 ? 'ok' : 'exception';
   }
 
   private toSamples(range: ReadRange, data: Buffer, receiveTimeUs: number): Sample[] {
@@ -168,10 +167,12 @@ export class DevicePoller {
   }
 
   private refuse(range: ReadRange, result: Exclude<RangeReadResult, { kind: 'data' }>): void {
-    if (result.kind === 'exception') this.env.metrics.exceptionReceived(this.device.id, result.code);
+    if (result.kind === 'exception')
+      this.env.metrics.rangeFailed(this.device.id, 'modbus-exception', result.code);
+    else this.env.metrics.rangeFailed(this.device.id, 'modbus-short-response');
     const refusal = describeRefusal(result);
     const key = rangeKey(range);
-    // A wrong address fails on every poll; dead-letter it once, not once per poll (the metric counts all).
+    // A wrong address fails on every poll; dead-letter it once, not once per poll (the metric counts every one).
     if (this.reported.get(key) === refusal) return;
     this.reported.set(key, refusal);
     const message =

@@ -2,31 +2,37 @@
 // share one service registry, so each metric is registered once and reused by the next connector.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type PollResult = 'ok' | 'exception' | 'failed';
+/** ok: the device answered every request of the poll (values, or the refusal of a range); failed: it broke off. */
+export type PollResult = 'ok' | 'failed';
+
+/** Why a range gave no values: the device's exception response, or fewer bytes than the range needs. */
+export type RangeFailureCause = 'modbus-exception' | 'modbus-short-response';
 
 export interface ModbusMetrics {
   pollCompleted(device: string, result: PollResult, durationMs: number): void;
-  exceptionReceived(device: string, code: number): void;
+  /** One range of one poll gave no values; `code` is the exception code (absent for a short response). */
+  rangeFailed(device: string, cause: RangeFailureCause, code?: number): void;
   deviceUp(device: string, up: boolean): void;
 }
 
 export function createModbusMetrics(registry: Registry, connector: string): ModbusMetrics {
-  const polls = counter(registry, 'kiln_modbus_polls_total', 'Polls of a device, by result.', [
-    'connector',
-    'device',
-    'result',
-  ]);
+  const polls = counter(
+    registry,
+    'kiln_modbus_polls_total',
+    'Polls of a device, by result: ok (every request answered, values or a refused range), failed (no answer, connection lost).',
+    ['connector', 'device', 'result'],
+  );
   const duration = histogram(
     registry,
     'kiln_modbus_poll_duration_seconds',
     'Time one poll of a device took.',
     ['connector', 'device'],
   );
-  const exceptions = counter(
+  const rangeFailures = counter(
     registry,
-    'kiln_modbus_exceptions_total',
-    'Modbus exception responses, by exception code (2 = illegal data address, ...).',
-    ['connector', 'device', 'code'],
+    'kiln_modbus_range_failures_total',
+    'Ranges a device gave no values for, one per range and poll, by cause (modbus-exception, modbus-short-response) and exception code (2 = illegal data address, ...; empty for a short response).',
+    ['connector', 'device', 'cause', 'code'],
   );
   const up = gauge(registry, 'kiln_modbus_device_up', '1 while the device is connected and answering.', [
     'connector',
@@ -37,7 +43,8 @@ export function createModbusMetrics(registry: Registry, connector: string): Modb
       polls.inc({ connector, device, result });
       duration.observe({ connector, device }, durationMs / 1000);
     },
-    exceptionReceived: (device, code) => exceptions.inc({ connector, device, code: String(code) }),
+    rangeFailed: (device, cause, code) =>
+      rangeFailures.inc({ connector, device, cause, code: code === undefined ? '' : String(code) }),
     deviceUp: (device, isUp) => up.set({ connector, device }, isUp ? 1 : 0),
   };
 }
