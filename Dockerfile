@@ -33,15 +33,15 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY . .
 RUN npm run build
 RUN --mount=type=cache,target=/root/.npm npm prune --omit=dev
-# What the runtime needs, laid out as in the repository: the root manifest and node_modules, the .proto files
-# (gRPC reflection finds proto/ by walking up from services/gateway/dist) and each workspace without its sources,
+# What the runtime needs, laid out as in the repository: the root manifest and node_modules (not proto/: gRPC
+# reflection serves the descriptor set compiled into services/gateway/dist), each workspace without its sources,
 # tests and build settings: package.json, dist/ (with the generated protobuf code of packages/contracts), what
 # else it ships beside dist (packages/cli/embedded: the demo plant and shift calendar; services/gateway/static)
 # and its own node_modules where npm could not hoist a dependency. Links to workspaces the runtime does not
 # carry (deploy, helm: tests only) are dropped.
 RUN set -eu; \
     mkdir -p /out; \
-    cp -a package.json package-lock.json node_modules proto /out/; \
+    cp -a package.json package-lock.json node_modules /out/; \
     for workspace in packages/* services/*; do \
       mkdir -p "/out/$workspace"; \
       cp -a "$workspace/." "/out/$workspace/"; \
