@@ -1,8 +1,8 @@
 // The Kafka log replaced under normalization: a broker of the test's own handles the first ticks, then its data
-// directory is deleted and a fresh broker (a new cluster, empty logs, no group offsets) starts on the same port, as
-// after a new cluster, a recreated topic or a restore. The offsets saved beside the normalizer state name records
-// of the log that is gone; none of them may hide a sample sent afterwards.
-import { mkdtempSync, rmSync } from 'node:fs';
+// directory is deleted and a fresh broker (a new cluster, empty logs, no group offsets) starts on the same port, or
+// a cold backup of the directory is put back (the same cluster, a shorter log). The offsets saved beside the
+// normalizer state name records of a log that is gone; none of them may hide a sample sent afterwards.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBus } from '@kiln/bus';
@@ -143,6 +143,40 @@ describeWith(['kafka', 'postgres'], 'normalization when the Kafka log is replace
     expect(await counter(pipeline, 'kiln_normalization_counter_resets_total')).toBe(0);
     await expectExactlyOnce(database, plant, BEFORE + 100);
   }, 240_000);
+
+  it('stores every sample sent after a restore from a backup of the same cluster, whose log reaches past the saved offset again', async () => {
+    const groupId = uniqueName('normalization-restored');
+    const backup = join(dir, 'backup');
+    // A cold backup of the cluster while its raw log held 30 records and no offsets of this group.
+    const early = await openBus();
+    await publishRaw(early, ticks(plant, 0, 30));
+    await early.close();
+    await broker.stop();
+    rmSync(backup, { recursive: true, force: true });
+    cpSync(join(dir, 'data'), backup, { recursive: true });
+    await broker.start();
+
+    const bus = await openBus();
+    const pipeline = await start(bus, groupId);
+    await publishRaw(bus, ticks(plant, 30, BEFORE));
+    await waitUntil(async () => (await telemetryRows()) === ROWS_PER_TICK * BEFORE, {
+      timeoutMs: 60_000,
+      what: 'every row before the restore',
+    });
+    await pipeline.lifecycle.stopAll();
+    await bus.close();
+
+    await broker.stop();
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    cpSync(backup, join(dir, 'data'), { recursive: true });
+    await broker.start();
+    // The same cluster id; offsets 30 to 129 are new records, 30 to 59 at or below the offset saved before.
+    const restored = await sendIntoNewLog(groupId, 100);
+
+    expect(await counter(restored, 'kiln_normalization_replay_skipped_records_total')).toBe(0);
+    expect(await counter(restored, 'kiln_normalization_counter_resets_total')).toBe(0);
+    await expectExactlyOnce(database, plant, BEFORE + 100);
+  }, 300_000);
 
   it('stores every sample sent after the broker data was replaced under a normalization that kept running', async () => {
     const groupId = uniqueName('normalization-replaced');
