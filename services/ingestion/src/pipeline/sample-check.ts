@@ -69,10 +69,19 @@ export function sampleProblem(sample: Sample, nowUs: number, rules: SampleRules)
   return undefined;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 export function valueProblem(value: SampleValue, maxTextLength: number): string | undefined {
   if (typeof value === 'string') return textProblem(value, maxTextLength);
   if (typeof value === 'number')
     return Number.isFinite(value) ? undefined : `is ${value}, not a finite number`;
+  // A raw sample's int_value is read as a JavaScript number downstream: past 2^53 it would round, and sending it
+  // as number_value instead would switch the tag's wire type. Refused by name, as Sparkplug refuses one.
+  if (typeof value === 'bigint') {
+    return value >= -MAX_SAFE && value <= MAX_SAFE
+      ? undefined
+      : `is ${value}, an integer beyond ±(2^53 - 1) that Kiln cannot keep exact`;
+  }
   if (typeof value === 'object') {
     const index = value.findIndex((item) => !Number.isFinite(item));
     if (index >= 0) return `holds ${value[index]} at [${index}], not a finite number`;
