@@ -23,10 +23,13 @@ export function stateChangeFromEvent(change: MachineStateChange): StateChange {
 }
 
 /**
- * A ProductionCountDelta covers the interval ending at its time_us; the message does not say where the interval
- * starts, so it is a point delta unless the caller knows the previous reading's time and passes it.
+ * A ProductionCountDelta covers (interval_start_us, time_us]; without an interval start (in the message or from
+ * the caller, who may know the previous reading's time) it is a point delta at time_us.
  */
-export function countDeltaFromEvent(delta: ProductionCountDelta, fromUs?: number): CountDelta {
+export function countDeltaFromEvent(
+  delta: ProductionCountDelta,
+  fromUs: number | undefined = delta.intervalStartUs,
+): CountDelta {
   return {
     timeUs: delta.timeUs,
     ...(fromUs === undefined ? {} : { fromUs }),

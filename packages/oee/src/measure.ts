@@ -120,6 +120,19 @@ function segmentIndexAt(segments: readonly Segment[], timeUs: number): number {
   return lo;
 }
 
+/** The segment holding the instants just before `timeUs` (startUs < timeUs <= endUs); timeUs > the first start. */
+function segmentIndexBefore(segments: readonly Segment[], timeUs: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    const segment = segments[mid];
+    if (segment !== undefined && segment.startUs < timeUs) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 function newTotals(): Mutable<OeeTotals> {
   return { ...EMPTY_TOTALS };
 }
@@ -212,7 +225,7 @@ function checkCount(delta: CountDelta, index: number): void {
   const path = `counts[${index}]`;
   if (!Number.isFinite(delta.timeUs)) throw new OeeInputError(`expected a finite timeUs`, path);
   if (delta.fromUs !== undefined && !(delta.fromUs <= delta.timeUs)) {
-    throw new OeeInputError(`expected fromUs <= timeUs, got [${delta.fromUs}, ${delta.timeUs})`, path);
+    throw new OeeInputError(`expected fromUs <= timeUs, got (${delta.fromUs}, ${delta.timeUs}]`, path);
   }
   for (const key of ['totalCount', 'goodCount', 'scrapCount'] as const) {
     const value = delta[key];
@@ -286,9 +299,11 @@ function spreadCounts(
         if (overlapUs > 0)
           addCounts(sink, delta, overlapUs / durationUs, segment, pieceFromUs, book, settings);
       }
-    } else if (delta.timeUs >= range.fromUs && delta.timeUs < range.toUs) {
-      const segment = segments[segmentIndexAt(segments, delta.timeUs)];
-      if (segment !== undefined) addCounts(sink, delta, 1, segment, delta.timeUs, book, settings);
+    } else if (delta.timeUs > range.fromUs && delta.timeUs <= range.toUs) {
+      // The parts were made up to timeUs: the segment ending at (or holding) timeUs gets them, with its order,
+      // state and startup period (segments are cut at each of those, so its start stands for all of it).
+      const segment = segments[segmentIndexBefore(segments, delta.timeUs)];
+      if (segment !== undefined) addCounts(sink, delta, 1, segment, segment.startUs, book, settings);
     }
   });
 }

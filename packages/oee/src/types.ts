@@ -22,9 +22,10 @@ export interface StateChange {
 }
 
 /**
- * Parts produced, good and scrapped. With `fromUs` the delta covers [fromUs, timeUs) and a range that cuts it
- * takes the share of its time; without it the delta is a point at `timeUs` and counts in a range when
- * fromUs <= timeUs < toUs. Maps from `ProductionCountDelta` (production_count.proto).
+ * Parts produced, good and scrapped, over the interval (fromUs, timeUs]: they were made before `timeUs`, so the
+ * range that ends at `timeUs` gets them. With `fromUs` a range that cuts the interval takes the share of its
+ * time; without it the delta is a point at `timeUs` and counts in a range when fromUs < timeUs <= toUs (a count
+ * stamped at a shift end belongs to that shift). Maps from `ProductionCountDelta` (production_count.proto).
  */
 export interface CountDelta {
   readonly timeUs: number;

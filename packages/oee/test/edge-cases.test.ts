@@ -313,10 +313,10 @@ describe('ranges that cut through states and count intervals', () => {
     expect(result.scrapCount).toBe(30);
   });
 
-  it('takes a point count at the range start and leaves one at the range end to the next range', () => {
+  it('takes a point count at the range end and leaves one at the range start to the range before', () => {
     const range = { fromUs: at(6), toUs: at(7) };
     const result = computeOee(oneShift({ range, counts: [parts(at(6), 10), parts(at(7), 20)] }));
-    expect(result.totalCount).toBe(10);
+    expect(result.totalCount).toBe(20);
   });
 });
 

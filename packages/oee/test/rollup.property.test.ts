@@ -95,9 +95,10 @@ const windows = fc.array(second, { maxLength: 4 }).map((cuts) => {
 function goodIdealTimeS(input: OeeInput): number {
   let sum = 0;
   for (const delta of input.counts ?? []) {
-    if (delta.timeUs < input.range.fromUs || delta.timeUs >= input.range.toUs) continue;
+    // A count covers (previous time, time]: the range and the order that end at its time get it.
+    if (delta.timeUs <= input.range.fromUs || delta.timeUs > input.range.toUs) continue;
     const order = (input.orders ?? []).find(
-      (o) => o.startUs <= delta.timeUs && (o.endUs === undefined || delta.timeUs < o.endUs),
+      (o) => o.startUs < delta.timeUs && (o.endUs === undefined || delta.timeUs <= o.endUs),
     );
     const ideal =
       order !== undefined && order.idealCycleTimeS > 0
