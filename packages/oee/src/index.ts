@@ -36,6 +36,19 @@ export {
   type WindowCalendar,
 } from './windows';
 export {
+  UTC_ZONE,
+  addDays,
+  checkTimeZone,
+  fixedOffsetZone,
+  isTimeZone,
+  localDateAt,
+  offsetMsAt,
+  utcOfLocal,
+  type LocalDate,
+  type TimeZone,
+} from './time-zone';
+export { minuteOfClock, weeklyShiftSpans, type Weekday, type WeeklyShift } from './weekly-shifts';
+export {
   countDeltaFromEvent,
   orderSpanFromProductionOrder,
   shiftSpanFromShift,

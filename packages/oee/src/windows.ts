@@ -1,7 +1,15 @@
 // The windows OEE is computed for (DESIGN.md section 6: hour, shift, production order, day) and the windows a
 // late event touches, so the service knows what to recompute (DESIGN.md section 5).
 import { OeeWindowKind } from '@kiln/contracts';
-import { OeeInputError } from './errors';
+import {
+  addDays,
+  fixedOffsetZone,
+  localDateAt,
+  offsetMsAt,
+  utcOfLocal,
+  UTC_ZONE,
+  type TimeZone,
+} from './time-zone';
 import type { OrderSpan, ShiftSpan, TimeRange } from './types';
 
 export interface OeeWindow {
@@ -15,10 +23,9 @@ export interface OeeWindow {
 export interface WindowCalendar {
   readonly shifts?: readonly ShiftSpan[];
   readonly orders?: readonly OrderSpan[];
-  /**
-   * Fixed offset of local time from UTC in minutes (e.g. 60 for CET) for hour and day boundaries. A fixed offset
-   * knows no daylight saving: the caller passes the offset in force for the range.
-   */
+  /** The site's zone (IANA, daylight saving included) for hour and day boundaries; UTC without it. */
+  readonly timeZone?: TimeZone;
+  /** @deprecated A fixed offset in minutes (60 for CET), used when `timeZone` is not given. */
   readonly utcOffsetMinutes?: number;
   /** Where the window of a still open order ends (e.g. the latest event time seen); without it none is made. */
   readonly openOrderEndUs?: number;
@@ -26,36 +33,56 @@ export interface WindowCalendar {
 
 export const HOUR_US = 3_600_000_000;
 export const DAY_US = 24 * HOUR_US;
-const MAX_OFFSET_MINUTES = 14 * 60;
+const MS_PER_US = 1000;
 
-function offsetUs(utcOffsetMinutes: number): number {
-  if (!Number.isInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > MAX_OFFSET_MINUTES) {
-    throw new OeeInputError(
-      `expected whole minutes between -${MAX_OFFSET_MINUTES} and ${MAX_OFFSET_MINUTES}, got ${utcOffsetMinutes}`,
-      'utcOffsetMinutes',
-    );
-  }
-  return utcOffsetMinutes * 60_000_000;
+/** A zone name, or the deprecated fixed offset in minutes. */
+function zoneOf(zone: TimeZone | number): TimeZone {
+  return typeof zone === 'number' ? fixedOffsetZone(zone) : zone;
 }
 
-function alignedWindows(range: TimeRange, stepUs: number, shiftUs: number, kind: OeeWindowKind): OeeWindow[] {
+/** The start of the local hour holding the instant (UTC ms). */
+function localHourStartMs(zone: TimeZone, utcMs: number): number {
+  const hourMs = HOUR_US / MS_PER_US;
+  const wallMs = utcMs + offsetMsAt(zone, utcMs);
+  return utcMs - (((wallMs % hourMs) + hourMs) % hourMs);
+}
+
+/**
+ * Whole local hours of the zone that overlap the range. Daylight saving keeps every hour 60 minutes long: the
+ * spring night has one hour fewer, the autumn night has the repeated hour twice (one window each).
+ */
+export function hourWindows(range: TimeRange, zone: TimeZone | number = UTC_ZONE): OeeWindow[] {
+  const name = zoneOf(zone);
+  const kind = OeeWindowKind.OEE_WINDOW_KIND_HOUR;
   const windows: OeeWindow[] = [];
-  let startUs = Math.floor((range.fromUs + shiftUs) / stepUs) * stepUs - shiftUs;
-  while (startUs < range.toUs) {
-    windows.push({ kind, startUs, endUs: startUs + stepUs, ref: '' });
-    startUs += stepUs;
+  let startMs = localHourStartMs(name, Math.floor(range.fromUs / MS_PER_US));
+  while (startMs * MS_PER_US < range.toUs) {
+    let endMs = localHourStartMs(name, startMs + HOUR_US / MS_PER_US);
+    // A zone whose offset moves by half an hour has a local hour of 30 or 90 minutes.
+    if (endMs <= startMs) endMs = startMs + HOUR_US / MS_PER_US;
+    windows.push({ kind, startUs: startMs * MS_PER_US, endUs: endMs * MS_PER_US, ref: '' });
+    startMs = endMs;
   }
   return windows;
 }
 
-/** Whole hours (local to the offset) that overlap the range. */
-export function hourWindows(range: TimeRange, utcOffsetMinutes = 0): OeeWindow[] {
-  return alignedWindows(range, HOUR_US, offsetUs(utcOffsetMinutes), OeeWindowKind.OEE_WINDOW_KIND_HOUR);
-}
-
-/** Whole days (midnight to midnight local to the offset) that overlap the range. */
-export function dayWindows(range: TimeRange, utcOffsetMinutes = 0): OeeWindow[] {
-  return alignedWindows(range, DAY_US, offsetUs(utcOffsetMinutes), OeeWindowKind.OEE_WINDOW_KIND_DAY);
+/**
+ * Whole local days (midnight to midnight in the zone) that overlap the range: 23 hours on the day the clocks go
+ * forward, 25 on the day they go back.
+ */
+export function dayWindows(range: TimeRange, zone: TimeZone | number = UTC_ZONE): OeeWindow[] {
+  const name = zoneOf(zone);
+  const kind = OeeWindowKind.OEE_WINDOW_KIND_DAY;
+  const windows: OeeWindow[] = [];
+  let date = localDateAt(name, Math.floor(range.fromUs / MS_PER_US));
+  let startMs = utcOfLocal(name, date, 0);
+  while (startMs * MS_PER_US < range.toUs) {
+    date = addDays(date, 1);
+    const endMs = utcOfLocal(name, date, 0);
+    windows.push({ kind, startUs: startMs * MS_PER_US, endUs: endMs * MS_PER_US, ref: '' });
+    startMs = endMs;
+  }
+  return windows;
 }
 
 function overlapsRange(startUs: number, endUs: number, range: TimeRange): boolean {
@@ -99,12 +126,12 @@ function byKindThenStart(a: OeeWindow, b: OeeWindow): number {
 
 /** Every hour, shift, order and day window that overlaps the range. */
 export function windowsFor(range: TimeRange, calendar: WindowCalendar = {}): OeeWindow[] {
-  const offset = calendar.utcOffsetMinutes ?? 0;
+  const zone = calendar.timeZone ?? calendar.utcOffsetMinutes ?? UTC_ZONE;
   return [
-    ...hourWindows(range, offset),
+    ...hourWindows(range, zone),
     ...shiftWindows(range, calendar.shifts ?? []),
     ...orderWindows(range, calendar.orders ?? [], calendar.openOrderEndUs),
-    ...dayWindows(range, offset),
+    ...dayWindows(range, zone),
   ].sort(byKindThenStart);
 }
 
