@@ -13,6 +13,7 @@ export {
   type SignalType,
 } from './model';
 export { parseAssetModel, parseAssetModelSource } from './parse-model';
+export { isIanaTimeZone } from './time-zone';
 export {
   SIGNAL_ROLES,
   isCounterRole,

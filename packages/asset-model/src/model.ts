@@ -45,6 +45,8 @@ export interface HierarchyNode {
   readonly name: string;
   /** Empty for the enterprise. */
   readonly parentId: string;
+  /** A site's IANA time zone (`Europe/Berlin`), when the plant file gives one. */
+  readonly timeZone?: string;
 }
 
 export interface AssetModel {

@@ -12,6 +12,7 @@ import {
   type Signal,
 } from './model';
 import { plainText } from './plain-text';
+import { isIanaTimeZone } from './time-zone';
 import { checkUcumUnit } from './ucum';
 
 /** Longest id segment: an asset id of six segments stays far below what a Kafka key or a text field holds. */
@@ -65,7 +66,18 @@ const lineSchema = z.strictObject({
 });
 
 const areaSchema = z.strictObject({ id: idSegment, name: plainText.optional(), lines: z.array(lineSchema) });
-const siteSchema = z.strictObject({ id: idSegment, name: plainText.optional(), areas: z.array(areaSchema) });
+const timeZone = z.string().refine(isIanaTimeZone, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an IANA time zone (such as Europe/Berlin or America/Chicago)`,
+});
+
+const siteSchema = z.strictObject({
+  id: idSegment,
+  name: plainText.optional(),
+  /** The site's wall clock for shift calendars, hours and days (the deployment's default without it). */
+  timeZone: timeZone.optional(),
+  areas: z.array(areaSchema),
+});
 
 /** The whole plant file: the model plus (optionally) the mapping rules, which `parseMappingRules` reads. */
 export const plantFileSchema = z.strictObject({
@@ -115,7 +127,13 @@ function buildModel(file: PlantFile, issues: IssueCollector): AssetModel {
   checkUniqueIds(file.sites, ['sites'], issues);
   file.sites.forEach((site, s) => {
     const siteId = `${enterpriseId}/${site.id}`;
-    nodes.push({ id: siteId, level: 'site', name: site.name ?? site.id, parentId: enterpriseId });
+    nodes.push({
+      id: siteId,
+      level: 'site',
+      name: site.name ?? site.id,
+      parentId: enterpriseId,
+      ...(site.timeZone === undefined ? {} : { timeZone: site.timeZone }),
+    });
     checkUniqueIds(site.areas, ['sites', s, 'areas'], issues);
     site.areas.forEach((area, a) => {
       const areaId = `${siteId}/${area.id}`;

@@ -45,6 +45,8 @@ export function plantRecords(model: AssetModel): { assets: AssetRecord[]; signal
       parentId: node.parentId === '' ? null : node.parentId,
       level: node.level,
       name: node.name,
+      // The OEE service and the gateway read a site's zone from here (`attributes.timeZone`).
+      ...(node.timeZone === undefined ? {} : { attributes: { timeZone: node.timeZone } }),
     })),
     ...model.assets.map((asset): AssetRecord => ({
       id: asset.id,
