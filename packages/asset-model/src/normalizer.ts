@@ -400,7 +400,14 @@ export class Normalizer {
       records.push({
         assetId: pending.assetId,
         fromTimeUs: pending.fromTimeUs,
-        delta: { timeUs: pending.timeUs, ...counts, orderId: pending.orderId },
+        // The parts were made between the previous reading and this one: (fromTimeUs, timeUs], so a window
+        // boundary between the two reads shares them by time (docs/oee.md, boundary rules).
+        delta: {
+          timeUs: pending.timeUs,
+          ...counts,
+          orderId: pending.orderId,
+          intervalStartUs: pending.fromTimeUs,
+        },
       });
     }
     return records;

@@ -328,15 +328,17 @@ describe('Normalizer: production counts', () => {
     expect(together.productionCounts).toEqual([
       {
         assetId: PRESS_04,
-        deltas: [{ timeUs: at(1), totalCount: 10, goodCount: 8, scrapCount: 2, orderId: '' }],
+        deltas: [
+          { timeUs: at(1), totalCount: 10, goodCount: 8, scrapCount: 2, orderId: '', intervalStartUs: at(0) },
+        ],
       },
     ]);
     const rejectFirst = normalizer.process(
       batch([sample(REJECT_04, int(15), at(2)), sample(TOTAL_04, int(112), at(3))]),
     );
     expect(rejectFirst.countDeltas.map((d) => d.delta)).toEqual([
-      { timeUs: at(2), totalCount: 0, goodCount: 0, scrapCount: 3, orderId: '' },
-      { timeUs: at(3), totalCount: 2, goodCount: 0, scrapCount: 0, orderId: '' },
+      { timeUs: at(2), totalCount: 0, goodCount: 0, scrapCount: 3, orderId: '', intervalStartUs: at(1) },
+      { timeUs: at(3), totalCount: 2, goodCount: 0, scrapCount: 0, orderId: '', intervalStartUs: at(1) },
     ]);
     const next = normalizer.process(batch([sample(TOTAL_04, int(120), at(4))]));
     expect(next.countDeltas[0]?.delta).toMatchObject({ totalCount: 8, goodCount: 7 });
@@ -422,7 +424,14 @@ describe('Normalizer: snapshot and restore', () => {
       ]),
     );
     expect(result.countDeltas.map((d) => d.delta)).toEqual([
-      { timeUs: at(1), totalCount: 10, goodCount: 10, scrapCount: 0, orderId: '4711' },
+      {
+        timeUs: at(1),
+        totalCount: 10,
+        goodCount: 10,
+        scrapCount: 0,
+        orderId: '4711',
+        intervalStartUs: at(0),
+      },
     ]);
     expect(result.stateChanges).toEqual([]);
     expect(result.telemetry.flatMap((b) => b.points.map((p) => p.signal))).toEqual(['parts-total']);
