@@ -82,8 +82,10 @@ export interface StopReasonRow {
 
 export interface ProductionCountRow {
   assetId: string;
-  /** End of the interval the delta covers. */
+  /** End of the interval the delta covers: (intervalStartUs, timeUs]. */
   timeUs: number;
+  /** Start of the interval, where the source knows it; without it the delta is a point at timeUs. */
+  intervalStartUs?: number;
   totalCount: number;
   goodCount: number;
   scrapCount: number;
@@ -194,6 +196,7 @@ export function productionCountRows(batches: readonly ProductionCountBatch[]): P
     batch.deltas.map((delta) => ({
       assetId: batch.assetId,
       timeUs: delta.timeUs,
+      ...(delta.intervalStartUs === undefined ? {} : { intervalStartUs: delta.intervalStartUs }),
       totalCount: delta.totalCount,
       goodCount: delta.goodCount,
       scrapCount: delta.scrapCount,

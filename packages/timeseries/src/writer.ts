@@ -238,8 +238,9 @@ export class HistorianWriter {
     const inserted = await this.inTransaction(rows, async (tx, slice) => {
       const result = await tx.query(
         `INSERT INTO ${this.schema}.production_counts
-           (asset_id, time, total_count, good_count, scrap_count, order_id)
-         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::text[])
+           (asset_id, time, total_count, good_count, scrap_count, order_id, interval_start)
+         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::text[],
+                              $7::timestamptz[])
          ON CONFLICT (asset_id, time) DO NOTHING`,
         [
           slice.map((row) => row.assetId),
@@ -248,6 +249,11 @@ export class HistorianWriter {
           slice.map((row) => row.goodCount),
           slice.map((row) => row.scrapCount),
           slice.map((row) => row.orderId ?? ''),
+          slice.map((row) =>
+            row.intervalStartUs === undefined
+              ? null
+              : timestampParam(row.intervalStartUs, `count interval start of asset "${row.assetId}"`),
+          ),
         ],
       );
       return result.rowCount;

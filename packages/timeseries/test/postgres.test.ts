@@ -20,7 +20,11 @@ afterAll(async () => {
 describe('migrations on plain PostgreSQL', () => {
   it('applies every version once and nothing on a second run', async () => {
     const first = await migrate(db, { schema: scratch });
-    expect(first).toEqual({ schema: scratch, backend: 'postgres', applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+    expect(first).toEqual({
+      schema: scratch,
+      backend: 'postgres',
+      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    });
     const second = await migrate(db, { schema: scratch });
     expect(second).toEqual({ schema: scratch, backend: 'postgres', applied: [] });
     const { rows } = await db.query<{ table_name: string }>(
@@ -66,7 +70,7 @@ describe('migrations on plain PostgreSQL', () => {
         migrate(db, { schema: parallel }),
       ]);
       expect(results.flatMap((r) => r.applied).sort((a, b) => a - b)).toEqual([
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
       ]);
     } finally {
       await dropSchema(db, parallel);

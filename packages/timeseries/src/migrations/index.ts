@@ -8,6 +8,7 @@ import { maintenanceTables } from './007-maintenance';
 import { erpSyncTables } from './008-erp-sync';
 import { erpPartialConfirmations } from './009-erp-partial-confirmations';
 import { oeeGoodIdealTime } from './010-oee-good-ideal-time';
+import { countIntervals } from './011-count-intervals';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
@@ -22,6 +23,7 @@ export const migrations: readonly Migration[] = [
   erpSyncTables,
   erpPartialConfirmations,
   oeeGoodIdealTime,
+  countIntervals,
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';
@@ -31,6 +33,7 @@ export {
   analyticsSchemaName,
   analystRoleStatement,
 } from './005-analytics-views';
+export { COUNT_ANALYTICS_VIEWS } from './011-count-intervals';
 export { ALERT_SEVERITIES, ALERT_STATUSES, MAINTENANCE_ANALYTICS_VIEWS } from './007-maintenance';
 export { ERP_OUTBOX_KINDS, ERP_OUTBOX_STATUSES, ERP_PROBLEM_KINDS } from './008-erp-sync';
 export type { Migration, MigrationContext, StorageBackend } from './types';
