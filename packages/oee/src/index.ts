@@ -12,6 +12,7 @@ export {
 export { EMPTY_TOTALS, sumTotals, type OeeTotals, type StopTotal } from './totals';
 export type { OeeFlags, OeeSummary, OtherLossesS, SixBigLossesS, StopTimeS } from './summary';
 export type { OeeMeasureInput } from './measure';
+export { MAX_COUNT_INTERVAL_US, countRange, countReaches } from './count-interval';
 export {
   assetPathPrefix,
   computeOee,

@@ -10,6 +10,7 @@ import {
   type OrderBook,
   type ShiftCalendar,
 } from './calendar';
+import { isSpread } from './count-interval';
 import { OeeInputError } from './errors';
 import { contains, firstInstantIn } from './intervals';
 import type { OeeSettings } from './settings';
@@ -286,7 +287,7 @@ function spreadCounts(
 ): void {
   counts.forEach((delta, index) => {
     checkCount(delta, index);
-    if (delta.fromUs !== undefined && delta.fromUs < delta.timeUs) {
+    if (isSpread(delta)) {
       const durationUs = delta.timeUs - delta.fromUs;
       const fromUs = Math.max(delta.fromUs, range.fromUs);
       const toUs = Math.min(delta.timeUs, range.toUs);

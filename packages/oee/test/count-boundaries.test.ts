@@ -1,6 +1,13 @@
 // Issue 15, part 1: a count covers (previous time, time]. A count stamped at the end of its interval belongs to
 // the window that ends there; with its interval start it is shared between the windows it straddles by time.
-import { computeOee, countDeltaFromEvent, rollUp, type OeeInput } from '../src';
+import {
+  MAX_COUNT_INTERVAL_US,
+  computeOee,
+  countDeltaFromEvent,
+  countReaches,
+  rollUp,
+  type OeeInput,
+} from '../src';
 import { HOUR, MIN, RUNNING, at, expectClose, parts, plainShift, state } from './fixtures';
 
 const EARLY = plainShift('early', at(6), at(14));
@@ -92,5 +99,33 @@ describe('a count with its interval start', () => {
       goodCount: 60,
       scrapCount: 0,
     });
+  });
+});
+
+describe('the windows a count reaches', () => {
+  const hour = (h: number) => ({ fromUs: at(h), toUs: at(h + 1) });
+
+  it('reaches only the window ending at its time with a point count', () => {
+    const count = parts(at(8), 10);
+    expect([6, 7, 8].map((h) => countReaches(count, hour(h)))).toEqual([false, true, false]);
+  });
+
+  it('reaches every window its interval overlaps', () => {
+    const count = parts(at(8, 30), 10, 0, { fromUs: at(6, 30) });
+    expect([5, 6, 7, 8, 9].map((h) => countReaches(count, hour(h)))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('books a count whose interval is longer than a day as a point at its time', () => {
+    const count = parts(at(14), 1000, 0, { fromUs: at(14) - MAX_COUNT_INTERVAL_US - 1 });
+    expect(countReaches(count, hour(12))).toBe(false);
+    expect(computeOee(window(at(6), at(14), { counts: [count] })).totalCount).toBe(1000);
+    const justADay = parts(at(14), 1000, 0, { fromUs: at(14) - MAX_COUNT_INTERVAL_US });
+    expectClose(computeOee(window(at(6), at(14), { counts: [justADay] })).totalCount, 1000 / 3);
   });
 });
