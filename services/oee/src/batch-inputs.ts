@@ -1,7 +1,7 @@
 // Storing a batch's inputs with a few statements whatever its size, and the time ranges whose windows they
 // change, per asset: the windows are then recomputed once per asset and batch, not once per event.
 import { OeeWindowKind, type MachineStateEvent, type ProductionCountBatch } from '@kiln/contracts';
-import type { TimeRange } from '@kiln/oee';
+import { countDeltaFromEvent, countRange, type TimeRange } from '@kiln/oee';
 import type { Logger } from '@kiln/service-kit';
 import type { HistorianWriter } from '@kiln/timeseries';
 import { stateTimeOf, type Decoded } from './decode';
@@ -50,9 +50,9 @@ export async function storeInputs(
   if (counts.length > 0) {
     await deps.writer.writeProductionCountBatches(counts);
     for (const countBatch of counts) {
-      for (const delta of countBatch.deltas) {
-        affected.add(countBatch.assetId, { fromUs: delta.timeUs, toUs: delta.timeUs + 1 });
-      }
+      // A count reaches the windows of (interval start, time]: a point one the window ending at its time.
+      for (const delta of countBatch.deltas)
+        affected.add(countBatch.assetId, countRange(countDeltaFromEvent(delta)));
     }
   }
   await storeErp(deps.store, decoded, affected, nowUs);

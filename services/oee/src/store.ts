@@ -2,7 +2,15 @@
 // stores (oee_results, upserted by asset, window kind and window start; DESIGN.md section 3). The database is the
 // source of truth: no state is kept in memory, so a new owner of a partition resumes from here.
 import { machineStateFromJSON, OeeResult } from '@kiln/contracts';
-import { type CountDelta, type OrderSpan, type ShiftSpan, type StateChange, type TimeRange } from '@kiln/oee';
+import {
+  countReaches,
+  MAX_COUNT_INTERVAL_US,
+  type CountDelta,
+  type OrderSpan,
+  type ShiftSpan,
+  type StateChange,
+  type TimeRange,
+} from '@kiln/oee';
 import { checkedSchema, epochUsOf, timestampParam, type Database } from '@kiln/timeseries';
 import { ErpStore } from './erp-store';
 import { upsertResults, type ResultToPublish } from './result-upsert';
@@ -199,26 +207,42 @@ export class OeeStore {
     return new StateStretch(range, inclusive, rows.map(stateChangeOf));
   }
 
-  /** Count deltas of the asset with fromUs <= time < toUs (point deltas: the message has no interval start). */
+  /**
+   * Count deltas of the asset that reach into [fromUs, toUs) (@kiln/oee countReaches): a count covers (interval
+   * start, time], so those ending in (fromUs, toUs] and those ending later whose interval starts before toUs. An
+   * interval longer than MAX_COUNT_INTERVAL_US counts as a point, so no count past toUs + that reaches the range.
+   */
   async counts(assetId: string, range: TimeRange): Promise<CountDelta[]> {
     const { rows } = await this.db.query<{
       time_us: number;
+      interval_start_us: number | null;
       total_count: number;
       good_count: number;
       scrap_count: number;
       order_id: string;
     }>(
-      `SELECT ${epochUsOf('time')} AS time_us, total_count, good_count, scrap_count, order_id
-         FROM ${this.s}.production_counts WHERE asset_id = $1 AND time >= $2 AND time < $3 ORDER BY time`,
-      [assetId, timestampParam(range.fromUs), timestampParam(range.toUs)],
+      `SELECT ${epochUsOf('time')} AS time_us, ${epochUsOf('interval_start')} AS interval_start_us,
+              total_count, good_count, scrap_count, order_id
+         FROM ${this.s}.production_counts
+        WHERE asset_id = $1 AND time > $2 AND time <= $4 AND (time <= $3 OR interval_start < $3)
+        ORDER BY time`,
+      [
+        assetId,
+        timestampParam(range.fromUs),
+        timestampParam(range.toUs),
+        timestampParam(range.toUs + MAX_COUNT_INTERVAL_US),
+      ],
     );
-    return rows.map((row) => ({
-      timeUs: row.time_us,
-      totalCount: row.total_count,
-      goodCount: row.good_count,
-      scrapCount: row.scrap_count,
-      ...(row.order_id === '' ? {} : { orderId: row.order_id }),
-    }));
+    return rows
+      .map((row): CountDelta => ({
+        timeUs: row.time_us,
+        ...(row.interval_start_us === null ? {} : { fromUs: row.interval_start_us }),
+        totalCount: row.total_count,
+        goodCount: row.good_count,
+        scrapCount: row.scrap_count,
+        ...(row.order_id === '' ? {} : { orderId: row.order_id }),
+      }))
+      .filter((count) => countReaches(count, range));
   }
 
   /**

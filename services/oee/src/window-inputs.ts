@@ -1,7 +1,15 @@
 // The stored inputs of an asset over a stretch of time, read once, and each window's share of them: the same state
 // changes, counts, orders and ERP shifts OeeStore's per-window queries return for that window, in the same order,
 // so results equal computing each window from the database alone.
-import type { CountDelta, OrderSpan, ShiftSpan, StateChange, TimeRange } from '@kiln/oee';
+import {
+  countReaches,
+  MAX_COUNT_INTERVAL_US,
+  type CountDelta,
+  type OrderSpan,
+  type ShiftSpan,
+  type StateChange,
+  type TimeRange,
+} from '@kiln/oee';
 import { overlaps } from './engine';
 import type { StateStretch } from './state-runs';
 import type { OeeStore } from './store';
@@ -15,20 +23,26 @@ export interface WindowShare {
   readonly shiftsRange: TimeRange;
 }
 
-/** The items (sorted by time) with range.fromUs <= time < range.toUs. */
-function sliceByTime<T>(items: readonly T[], timeOf: (item: T) => number, range: TimeRange): T[] {
-  const firstAtOrAfter = (timeUs: number): number => {
-    let low = 0;
-    let high = items.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      const item = items[middle];
-      if (item !== undefined && timeOf(item) < timeUs) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  };
-  return items.slice(firstAtOrAfter(range.fromUs), firstAtOrAfter(range.toUs));
+/**
+ * The counts (sorted by time) that reach into the range, as OeeStore.counts reads them: those ending after
+ * range.fromUs and at most MAX_COUNT_INTERVAL_US past range.toUs, kept when countReaches says so.
+ */
+function countsFor(counts: readonly CountDelta[], range: TimeRange): CountDelta[] {
+  let low = 0;
+  let high = counts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const count = counts[middle];
+    if (count !== undefined && count.timeUs <= range.fromUs) low = middle + 1;
+    else high = middle;
+  }
+  const out: CountDelta[] = [];
+  for (let i = low; i < counts.length; i += 1) {
+    const count = counts[i];
+    if (count === undefined || count.timeUs > range.toUs + MAX_COUNT_INTERVAL_US) break;
+    if (countReaches(count, range)) out.push(count);
+  }
+  return out;
 }
 
 export class WindowInputs {
@@ -70,7 +84,7 @@ export class WindowInputs {
     return {
       range,
       states: this.states.statesFor(range, runStartUs),
-      counts: sliceByTime(this.counts, (count) => count.timeUs, range),
+      counts: countsFor(this.counts, range),
       orders: this.orders.filter((order) => overlaps(order, range)),
       shiftsRange: { fromUs: Math.min(runStartUs ?? range.fromUs, range.fromUs), toUs: range.toUs },
     };

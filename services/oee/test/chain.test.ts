@@ -101,12 +101,15 @@ async function storedInputs(
   );
   const counts = await database.db.query<{
     time_us: string;
+    interval_start_us: string | null;
     total_count: number;
     good_count: number;
     scrap_count: number;
     order_id: string;
   }>(
-    `SELECT (extract(epoch FROM time) * 1000000)::bigint AS time_us, total_count, good_count, scrap_count, order_id
+    `SELECT (extract(epoch FROM time) * 1000000)::bigint AS time_us,
+            (extract(epoch FROM interval_start) * 1000000)::bigint AS interval_start_us,
+            total_count, good_count, scrap_count, order_id
        FROM ${s}.production_counts WHERE asset_id = $1 ORDER BY time`,
     [assetId],
   );
@@ -119,6 +122,7 @@ async function storedInputs(
     })),
     counts: counts.rows.map((row) => ({
       timeUs: Number(row.time_us),
+      ...(row.interval_start_us === null ? {} : { fromUs: Number(row.interval_start_us) }),
       totalCount: row.total_count,
       goodCount: row.good_count,
       scrapCount: row.scrap_count,
