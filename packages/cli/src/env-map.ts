@@ -21,6 +21,7 @@ export const platformEnvMap = {
   REDIS_URL: 'redis.url',
   PLANT_FILE: 'normalization.plantFile',
   OEE_CALENDAR_FILE: 'oee.calendarFile',
+  OEE_TIME_ZONE: 'oee.timeZone',
   OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
   MAINTENANCE_GROUP_ID: 'maintenance.groupId',
   MAINTENANCE_START_FROM: 'maintenance.startFrom',

@@ -94,6 +94,8 @@ export interface OeeResultContext {
    * (the default) throws, `omit` leaves the message's settings unset, since no one set produced the figures.
    */
   readonly mixedSettings?: 'refuse' | 'omit';
+  /** The zone whose wall clock cut the window (hours, days, calendar shifts); unset where no one zone applies. */
+  readonly timeZone?: string;
 }
 
 function singleSettings(
@@ -156,5 +158,6 @@ export function toOeeResult(result: OeeComputation | OeeRollUp, context: OeeResu
     revision: context.revision,
     computedTimeUs: context.computedTimeUs,
     performanceAboveIdeal: result.flags.performanceAboveOne,
+    timeZone: context.timeZone,
   };
 }

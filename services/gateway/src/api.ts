@@ -63,7 +63,7 @@ export interface GatewayApiDependencies {
 
 export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
   // The OEE settings cache forgets an asset as soon as the API changes it (the OEE service's within 30 s).
-  const assets = new AssetQueries(deps.db, deps.schema, (assetId) => oee.settings.forget(assetId));
+  const assets = new AssetQueries(deps.db, deps.schema, (assetId) => oee.forget(assetId));
   const maintenance = new MaintenanceStore(deps.db, deps.schema);
   const oee = new OeeQueries(deps.db, deps.schema, deps.oeeSection, assets, deps.live, deps.now);
   return {

@@ -1,7 +1,17 @@
 // Where the OEE service gets an asset's shifts and settings: ERP shifts from the database, else the shift
 // calendar YAML of plants without ERP shifts; settings from the configuration by asset-id prefix.
 import { readFileSync } from 'node:fs';
-import { DAY_US, type OeeSettingsInput, type ShiftSpan, type TimeRange } from '@kiln/oee';
+import {
+  fixedOffsetZone,
+  minuteOfClock,
+  weeklyShiftSpans,
+  type OeeSettingsInput,
+  type ShiftSpan,
+  type TimeRange,
+  type TimeZone,
+  type Weekday,
+  type WeeklyShift,
+} from '@kiln/oee';
 import { parse } from 'yaml';
 import { shiftCalendarFileSchema, WEEKDAYS, type OeeSection, type ShiftCalendar } from './config';
 
@@ -27,47 +37,26 @@ export function readCalendarFile(file: string): ShiftCalendar[] {
   return parsed.data.calendars;
 }
 
-const MINUTE_US = 60_000_000;
-
-function minutesOf(clock: string): number {
-  const [hours, minutes] = clock.split(':').map(Number);
-  return (hours ?? 0) * 60 + (minutes ?? 0);
-}
-
-/** Shift spans of a calendar that overlap the range, ids `<name>@<local start date>`. */
+/**
+ * Shift spans of a calendar that overlap the range, ids `<name>@<local start date>`, on the zone's wall clock
+ * (a number: the deprecated fixed offset in minutes).
+ */
 export function calendarShifts(
   calendar: ShiftCalendar,
   range: TimeRange,
-  utcOffsetMinutes: number,
+  zone: TimeZone | number,
 ): ShiftSpan[] {
-  const offsetUs = utcOffsetMinutes * MINUTE_US;
-  const spans: ShiftSpan[] = [];
-  // A shift may start the local day before the range and run past midnight.
-  const firstDayUs = Math.floor((range.fromUs + offsetUs) / DAY_US) * DAY_US - DAY_US;
-  for (let localDayUs = firstDayUs; localDayUs - offsetUs < range.toUs; localDayUs += DAY_US) {
-    const weekday = WEEKDAYS[new Date(localDayUs / 1000).getUTCDay()];
-    const date = new Date(localDayUs / 1000).toISOString().slice(0, 10);
-    for (const shift of calendar.shifts) {
-      if (weekday === undefined || !shift.days.includes(weekday)) continue;
-      const startMin = minutesOf(shift.start);
-      const endMin = minutesOf(shift.end) <= startMin ? minutesOf(shift.end) + 24 * 60 : minutesOf(shift.end);
-      const startUs = localDayUs - offsetUs + startMin * MINUTE_US;
-      const endUs = localDayUs - offsetUs + endMin * MINUTE_US;
-      if (!(startUs < range.toUs && endUs > range.fromUs)) continue;
-      const breaks = shift.breaks.map((pause) => {
-        let breakStart = minutesOf(pause.start);
-        if (breakStart < startMin) breakStart += 24 * 60;
-        let breakEnd = minutesOf(pause.end);
-        if (breakEnd <= breakStart) breakEnd += 24 * 60;
-        return {
-          startUs: localDayUs - offsetUs + breakStart * MINUTE_US,
-          endUs: localDayUs - offsetUs + breakEnd * MINUTE_US,
-        };
-      });
-      spans.push({ shiftId: `${shift.name}@${date}`, startUs, endUs, breaks });
-    }
-  }
-  return spans.sort((a, b) => a.startUs - b.startUs);
+  const shifts = calendar.shifts.map((shift): WeeklyShift => ({
+    name: shift.name,
+    startMinute: minuteOfClock(shift.start),
+    endMinute: minuteOfClock(shift.end),
+    days: shift.days.map((day) => WEEKDAYS.indexOf(day) as Weekday),
+    breaks: shift.breaks.map((pause) => ({
+      startMinute: minuteOfClock(pause.start),
+      endMinute: minuteOfClock(pause.end),
+    })),
+  }));
+  return weeklyShiftSpans(shifts, range, typeof zone === 'number' ? fixedOffsetZone(zone) : zone);
 }
 
 function longestPrefix<T>(assetId: string, entries: Iterable<[string, T]>): T | undefined {

@@ -2,6 +2,7 @@
 // OEE section (settings per asset, shift calendar, closing). Precedence: defaults < YAML (KILN_CONFIG /
 // --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
+import { fixedOffsetZone, isTimeZone, UTC_ZONE, type TimeZone } from '@kiln/oee';
 import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
 import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';
@@ -22,7 +23,7 @@ export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as con
 
 export const calendarShiftSchema = z.strictObject({
   name: z.string().min(1),
-  /** Local time (utcOffsetMinutes); an end at or before the start ends the next day. */
+  /** Local wall-clock time of the asset's site (its timeZone, else oee.timeZone); an end at or before the start ends the next day. */
   start: clockTime,
   end: clockTime,
   /** Days the shift starts on. */
@@ -49,13 +50,24 @@ export const oeeSectionSchema = z.strictObject({
    * for assets whose ERP sends no shifts. An asset with any ERP shift uses only its ERP shifts.
    */
   calendarFile: z.string().min(1).optional(),
-  /** Fixed offset of local time from UTC for hours, days and the calendar (no daylight saving). */
+  /**
+   * The deployment's IANA time zone (`Europe/Berlin`) for hours, days and the shift calendar of sites that give
+   * none of their own (`timeZone` of the site in the plant file or PUT /api/v1/assets); daylight saving included.
+   */
+  timeZone: z
+    .string()
+    .refine(isTimeZone, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not an IANA time zone (such as Europe/Berlin or America/Chicago)`,
+    })
+    .optional(),
+  /** @deprecated A fixed offset in minutes without daylight saving; read as the zone `+HH:MM` when no timeZone. */
   utcOffsetMinutes: z
     .number()
     .int()
     .min(-14 * 60)
     .max(14 * 60)
-    .default(0),
+    .optional(),
   settings: z
     .strictObject({
       default: oeeSettingsSchema
@@ -70,6 +82,12 @@ export const oeeSectionSchema = z.strictObject({
   /** Windows closed per asset and check at most (catching up after a long stop of the service). */
   maxWindowsPerCheck: z.number().int().positive().default(500),
 });
+
+/** The deployment's default zone: oee.timeZone, else the deprecated fixed offset, else UTC. */
+export function deploymentTimeZone(section: Pick<OeeSection, 'timeZone' | 'utcOffsetMinutes'>): TimeZone {
+  if (section.timeZone !== undefined) return section.timeZone;
+  return section.utcOffsetMinutes === undefined ? UTC_ZONE : fixedOffsetZone(section.utcOffsetMinutes);
+}
 
 export const oeeConfigSchema = z.strictObject({
   ...serviceConfigSchema,
@@ -88,6 +106,7 @@ export type ShiftCalendar = z.output<typeof shiftCalendarSchema>;
 /** Environment names of the OEE section, shared by every process that computes OEE (the gateway too). */
 export const oeeSectionEnvMap = {
   OEE_CALENDAR_FILE: 'oee.calendarFile',
+  OEE_TIME_ZONE: 'oee.timeZone',
   OEE_UTC_OFFSET_MINUTES: 'oee.utcOffsetMinutes',
 } as const satisfies Record<string, string>;
 

@@ -11,6 +11,7 @@ import {
   type OeeWindow,
   type ShiftSpan,
   type TimeRange,
+  type TimeZone,
   type WindowCalendar,
 } from '@kiln/oee';
 import { calendarFor, calendarShifts } from './calendar';
@@ -21,7 +22,8 @@ import { WindowInputs } from './window-inputs';
 export interface OeeEngineOptions {
   readonly store: OeeStore;
   readonly calendars: readonly ShiftCalendar[];
-  readonly utcOffsetMinutes: number;
+  /** The wall clock of an asset's hours, days and shift calendar (its site's zone: SiteTimeZones). */
+  readonly timeZoneFor: (assetId: string) => TimeZone | Promise<TimeZone>;
   /** The settings of an asset (configuration, the asset's own from the database: AssetSettings). */
   readonly settingsFor: (assetId: string) => OeeSettingsInput | Promise<OeeSettingsInput>;
 }
@@ -63,20 +65,26 @@ export class OeeEngine {
   async shifts(assetId: string, range: TimeRange): Promise<ShiftSpan[]> {
     const { store } = this.options;
     if (await store.hasErpShifts(assetId)) return store.erpShifts(assetId, range);
-    return this.calendarShifts(assetId, range);
+    return this.calendarShifts(assetId, range, await this.timeZone(assetId));
   }
 
-  private calendarShifts(assetId: string, range: TimeRange): ShiftSpan[] {
+  /** The zone the asset's windows are laid out in. */
+  async timeZone(assetId: string): Promise<TimeZone> {
+    return this.options.timeZoneFor(assetId);
+  }
+
+  private calendarShifts(assetId: string, range: TimeRange, zone: TimeZone): ShiftSpan[] {
     const calendar = calendarFor(assetId, this.options.calendars);
-    return calendar === undefined ? [] : calendarShifts(calendar, range, this.options.utcOffsetMinutes);
+    return calendar === undefined ? [] : calendarShifts(calendar, range, zone);
   }
 
   async calendar(assetId: string, range: TimeRange, nowUs: number): Promise<WindowCalendar> {
-    const [shifts, orders] = await Promise.all([
+    const [shifts, orders, timeZone] = await Promise.all([
       this.shifts(assetId, range),
       this.options.store.orders(assetId, range),
+      this.timeZone(assetId),
     ]);
-    return { shifts, orders, utcOffsetMinutes: this.options.utcOffsetMinutes, openOrderEndUs: nowUs };
+    return { shifts, orders, timeZone, openOrderEndUs: nowUs };
   }
 
   /**
@@ -94,16 +102,19 @@ export class OeeEngine {
       toUs: Math.max(...clipped.map((range) => range.toUs)),
     };
     const { store } = this.options;
-    const [erpShifts, orders] = await Promise.all([
+    const [erpShifts, orders, timeZone] = await Promise.all([
       store.hasErpShifts(assetId).then((erp) => (erp ? store.erpShifts(assetId, hull) : undefined)),
       store.orders(assetId, hull),
+      this.timeZone(assetId),
     ]);
     const windows = new Map<string, OeeWindow>();
     for (const range of clipped) {
       const calendar: WindowCalendar = {
-        shifts: erpShifts?.filter((shift) => overlaps(shift, range)) ?? this.calendarShifts(assetId, range),
+        shifts:
+          erpShifts?.filter((shift) => overlaps(shift, range)) ??
+          this.calendarShifts(assetId, range, timeZone),
         orders: orders.filter((order) => overlaps(order, range)),
-        utcOffsetMinutes: this.options.utcOffsetMinutes,
+        timeZone,
         openOrderEndUs: nowUs,
       };
       for (const window of windowsFor(range, calendar)) {
@@ -141,10 +152,14 @@ export class OeeEngine {
     nowUs: number,
     revision = 0,
   ): Promise<OeeResult[]> {
-    const computations = await this.computeDetailed(assetId, windows, nowUs);
+    const [computations, timeZone] = await Promise.all([
+      this.computeDetailed(assetId, windows, nowUs),
+      this.timeZone(assetId),
+    ]);
     return computations.map((computation, i) =>
       toOeeResult(computation, {
         assetId,
+        timeZone,
         windowKind: windows[i]?.kind ?? OeeWindowKind.OEE_WINDOW_KIND_RANGE,
         windowRef: windows[i]?.ref ?? '',
         revision,
@@ -167,6 +182,7 @@ export class OeeEngine {
       mergeRanges(ranges).map((span) => WindowInputs.load(store, assetId, span, erpShifts)),
     );
     const settings = await this.options.settingsFor(assetId);
+    const timeZone = await this.timeZone(assetId);
     const computations: OeeComputation[] = [];
     for (const [i, window] of windows.entries()) {
       // Late data can touch months of windows: let the event loop serve health checks and heartbeats meanwhile.
@@ -179,7 +195,7 @@ export class OeeEngine {
         computeOee({
           ...share,
           // The shifts around a stop that began before the window decide where it is counted (@kiln/oee README).
-          shifts: inputs.erpShifts(shiftsRange) ?? this.calendarShifts(assetId, shiftsRange),
+          shifts: inputs.erpShifts(shiftsRange) ?? this.calendarShifts(assetId, shiftsRange, timeZone),
           settings,
         }),
       );

@@ -9,6 +9,7 @@ export {
 } from './oee-service';
 export { OeeEngine, mergeRanges } from './engine';
 export { AssetSettings, settingsFromAttributes, ASSET_SETTINGS_CACHE_MS } from './asset-settings';
+export { SiteTimeZones, siteIdOf, SITE_TIME_ZONE_CACHE_MS } from './site-time-zones';
 export { OeeStore, kindName, type ResultToPublish } from './store';
 export { MemoryLiveOee, RedisLiveOee, type LiveOee } from './live';
 export { calendarShifts, calendarFor, readCalendarFile, settingsFor, CalendarFileError } from './calendar';

@@ -10,10 +10,11 @@ import { AssetLocks } from './asset-locks';
 import { OeeBatchHandler } from './batch-handler';
 import { AssetSettings } from './asset-settings';
 import { readCalendarFile } from './calendar';
-import type { OeeSection } from './config';
+import { deploymentTimeZone, type OeeSection } from './config';
 import { OeeEngine } from './engine';
 import type { LiveOee } from './live';
 import { createOeeMetrics } from './metrics';
+import { SiteTimeZones } from './site-time-zones';
 import { OeeStore } from './store';
 
 export const OEE_INPUT_TOPICS = [
@@ -63,10 +64,11 @@ export async function startOee(
   const calendars = section.calendarFile === undefined ? [] : readCalendarFile(section.calendarFile);
   const store = new OeeStore(deps.db, deps.schema);
   const settings = new AssetSettings(deps.db, deps.schema, section.settings);
+  const zones = new SiteTimeZones(deps.db, deps.schema, deploymentTimeZone(section));
   const engine = new OeeEngine({
     store,
     calendars,
-    utcOffsetMinutes: section.utcOffsetMinutes,
+    timeZoneFor: (assetId) => zones.for(assetId),
     settingsFor: (assetId) => settings.for(assetId),
   });
   const now = deps.now ?? Date.now;

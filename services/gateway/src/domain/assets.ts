@@ -1,6 +1,7 @@
 // The asset model as stored by normalization (DESIGN.md section 4): list, one asset, the tree, its signals, and
 // creating or changing an asset with its OEE settings (kept in `attributes.defaults`, where the plant file puts
 // them). Every read is limited to what the principal's site may see.
+import { isIanaTimeZone } from '@kiln/asset-model';
 import type { Database } from '@kiln/timeseries';
 import { authorizeAsset, canSeeAsset, ALL_SITES, siteOfAsset, type Principal } from '../auth/principal';
 import { invalidArgument, notFound, permissionDenied } from '../errors';
@@ -22,6 +23,8 @@ export interface Asset {
   readonly name: string;
   readonly type: string;
   readonly settings: AssetSettings;
+  /** A site's IANA time zone, when it has one. */
+  readonly timeZone?: string;
   readonly updatedAt: string;
 }
 
@@ -47,6 +50,8 @@ export interface AssetChange {
   readonly level: AssetLevel;
   readonly type?: string;
   readonly settings?: AssetSettings;
+  /** Sites only: an IANA time zone; absent keeps the stored one. */
+  readonly timeZone?: string;
 }
 
 interface AssetRow {
@@ -87,6 +92,11 @@ function settingsOf(attributes: Record<string, unknown> | null): AssetSettings {
   };
 }
 
+function timeZoneOf(attributes: Record<string, unknown> | null): { timeZone?: string } {
+  const zone = attributes?.timeZone;
+  return typeof zone === 'string' ? { timeZone: zone } : {};
+}
+
 const assetOf = (row: AssetRow): Asset => ({
   id: row.id,
   parentId: row.parent_id,
@@ -94,8 +104,25 @@ const assetOf = (row: AssetRow): Asset => ({
   name: row.name,
   type: row.type,
   settings: settingsOf(row.attributes),
+  ...timeZoneOf(row.attributes),
   updatedAt: new Date(row.updated_at).toISOString(),
 });
+
+/** The attributes a change sets besides the defaults: a site's time zone, checked. */
+function zoneAttributes(change: AssetChange): Record<string, string> {
+  if (change.timeZone === undefined) return {};
+  if (change.level !== 'site') {
+    throw invalidArgument('timeZone', `a time zone belongs to a site, not to a ${change.level}`);
+  }
+  if (!isIanaTimeZone(change.timeZone)) {
+    throw invalidArgument(
+      'timeZone',
+      `${JSON.stringify(change.timeZone.slice(0, 100))} is not an IANA time zone (such as Europe/Berlin or ` +
+        'America/Chicago)',
+    );
+  }
+  return { timeZone: change.timeZone };
+}
 
 /** The SQL condition limiting rows to the principal's site (starts_with, not LIKE: ids may hold `_`). */
 function siteCondition(principal: Principal, column: string, params: unknown[]): string {
@@ -229,6 +256,7 @@ export class AssetQueries {
         throw invalidArgument(`settings.${key}`, 'must be a number of seconds from 0 to 86400');
       }
     }
+    const zone = zoneAttributes(change);
     const defaults = {
       ...(change.settings?.defaultIdealCycleTimeS === undefined
         ? {}
@@ -239,13 +267,21 @@ export class AssetQueries {
     };
     const { rows } = await this.db.query<AssetRow>(
       `INSERT INTO ${this.s}.assets AS a (id, parent_id, level, name, type, attributes, updated_at)
-       VALUES ($1, $2, $3, $4, $5, jsonb_build_object('defaults', $6::jsonb), now())
+       VALUES ($1, $2, $3, $4, $5, jsonb_build_object('defaults', $6::jsonb) || $7::jsonb, now())
        ON CONFLICT (id) DO UPDATE SET parent_id = EXCLUDED.parent_id, level = EXCLUDED.level, name = EXCLUDED.name,
          type = EXCLUDED.type,
-         attributes = a.attributes || jsonb_build_object('defaults', coalesce(a.attributes->'defaults', '{}'::jsonb) || $6::jsonb),
+         attributes = a.attributes || jsonb_build_object('defaults', coalesce(a.attributes->'defaults', '{}'::jsonb) || $6::jsonb) || $7::jsonb,
          updated_at = now()
        RETURNING ${COLUMNS}`,
-      [id, parentId, change.level, change.name, change.type ?? '', JSON.stringify(defaults)],
+      [
+        id,
+        parentId,
+        change.level,
+        change.name,
+        change.type ?? '',
+        JSON.stringify(defaults),
+        JSON.stringify(zone),
+      ],
     );
     const row = rows[0];
     if (row === undefined) throw new Error(`upserting asset ${id} returned no row`);

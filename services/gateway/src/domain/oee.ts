@@ -15,9 +15,11 @@ import {
 } from '@kiln/oee';
 import {
   AssetSettings,
+  deploymentTimeZone,
   OeeEngine,
   OeeStore,
   readCalendarFile,
+  SiteTimeZones,
   type LiveOee,
   type OeeSection,
 } from '@kiln/oee-service';
@@ -70,6 +72,7 @@ const windowKey = (window: OeeWindow): string =>
 export class OeeQueries {
   private readonly engine: OeeEngine;
   readonly settings: AssetSettings;
+  readonly zones: SiteTimeZones;
 
   constructor(
     db: Database,
@@ -81,10 +84,11 @@ export class OeeQueries {
   ) {
     const calendars = section.calendarFile === undefined ? [] : readCalendarFile(section.calendarFile);
     this.settings = new AssetSettings(db, schema, section.settings);
+    this.zones = new SiteTimeZones(db, schema, deploymentTimeZone(section));
     this.engine = new OeeEngine({
       store: new OeeStore(db, schema),
       calendars,
-      utcOffsetMinutes: section.utcOffsetMinutes,
+      timeZoneFor: (assetId) => this.zones.for(assetId),
       settingsFor: (assetId) => this.settings.for(assetId),
     });
   }
@@ -97,16 +101,18 @@ export class OeeQueries {
     granularity: Granularity,
   ): Promise<OeeResult[]> {
     const nowUs = this.now() * 1000;
-    return (await this.computed(principal, assetId, range, granularity, nowUs)).map(
-      ({ window, computation }) =>
-        toOeeResult(computation, {
-          assetId,
-          windowKind: window.kind,
-          windowRef: window.ref,
-          revision: 0,
-          computedTimeUs: nowUs,
-          mixedSettings: 'omit',
-        }),
+    const computed = await this.computed(principal, assetId, range, granularity, nowUs);
+    const timeZone = await this.timeZoneOf(assetId);
+    return computed.map(({ window, computation }) =>
+      toOeeResult(computation, {
+        assetId,
+        timeZone,
+        windowKind: window.kind,
+        windowRef: window.ref,
+        revision: 0,
+        computedTimeUs: nowUs,
+        mixedSettings: 'omit',
+      }),
     );
   }
 
@@ -117,6 +123,7 @@ export class OeeQueries {
     if (whole === undefined) throw new ApiError('not-found', `${assetId} has no assets to compute OEE for`);
     const result = toOeeResult(whole.computation, {
       assetId,
+      timeZone: await this.timeZoneOf(assetId),
       windowKind: OeeWindowKind.OEE_WINDOW_KIND_RANGE,
       windowRef: '',
       revision: 0,
@@ -143,6 +150,20 @@ export class OeeQueries {
       });
     }
     return { result, stops: stops.sort((a, b) => b.stopTimeS - a.stopTimeS) };
+  }
+
+  /** Forgets the cached settings and site zone of a created or changed asset. */
+  forget(assetId: string): void {
+    this.settings.forget(assetId);
+    this.zones.forget(assetId);
+  }
+
+  /**
+   * The zone whose wall clock cut the windows of an asset, or a roll-up at or below a site; none for an
+   * enterprise, whose sites may each keep their own.
+   */
+  private async timeZoneOf(assetId: string): Promise<string | undefined> {
+    return assetId.includes('/') ? this.engine.timeZone(assetId) : undefined;
   }
 
   /** The micro-stop threshold the OEE of this asset is computed with. */

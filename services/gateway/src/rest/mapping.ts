@@ -51,6 +51,7 @@ export function oeeJson(result: OeeResult) {
     mtbfS: result.mtbfS ?? null,
     mttrS: result.mttrS ?? null,
     settings: result.settings ?? null,
+    timeZone: result.timeZone ?? null,
   };
 }
 

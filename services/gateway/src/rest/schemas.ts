@@ -88,6 +88,10 @@ export const assetSchema = z
     name: z.string(),
     type: z.string(),
     settings: assetSettingsSchema,
+    timeZone: z
+      .string()
+      .optional()
+      .describe("A site's IANA time zone: its shift calendar, OEE hours and days follow this wall clock"),
     updatedAt: z.string().meta({ format: 'date-time' }),
   })
   .meta({ id: 'Asset' });
@@ -104,6 +108,11 @@ export const assetChangeSchema = z.strictObject({
   level: z.enum(ASSET_LEVELS),
   type: lineText(100).optional(),
   settings: assetSettingsSchema.strict().optional(),
+  timeZone: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('Sites only: IANA time zone such as Europe/Berlin (absent: unchanged; default oee.timeZone)'),
 });
 
 export const signalSchema = z
@@ -222,6 +231,14 @@ export const oeeResultSchema = z
       .describe(
         'The settings the figures were computed with; null for a roll-up over assets with different ones',
       ),
+    timeZone: z
+      .string()
+      .nullable()
+      .describe(
+        "IANA zone (or fixed offset +HH:MM) whose wall clock cut the hour, shift and day windows: the site's " +
+          'timeZone, else oee.timeZone. windowStart and windowEnd stay UTC; null where no one zone applies ' +
+          '(an enterprise roll-up)',
+      ),
   })
   .meta({ id: 'OeeResult' });
 
@@ -270,7 +287,15 @@ export function liveEventSchemas(check: LiveTimeCheck) {
     }),
     productionCount: z.strictObject({
       assetId: assetIdSchema,
-      time: time.describe('End of the interval the parts were made in'),
+      time: time.describe(
+        'End of the interval the parts were made in: the window ending at this time gets them (docs/oee.md)',
+      ),
+      intervalStart: time
+        .optional()
+        .describe(
+          'Start of the interval, where known (not after time): a count straddling a window boundary is shared ' +
+            'between the windows by time; without it the count is a point at time',
+        ),
       totalCount: count,
       goodCount: count.optional().describe('Default: total - scrap'),
       scrapCount: count.default(0),

@@ -16,6 +16,7 @@ import {
   type MachineStateEvent,
   type ProductionCountBatch,
 } from '@kiln/contracts';
+import { UTC_ZONE } from '@kiln/oee';
 import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
 import { HistorianWriter, migrate, PgDatabase } from '@kiln/timeseries';
 import { oeeSectionSchema, type ShiftCalendar } from '../config';
@@ -133,7 +134,7 @@ async function fromDatabase(db: PgDatabase, schema: string): Promise<void> {
   const engine = new OeeEngine({
     store: new OeeStore(db, schema),
     calendars,
-    utcOffsetMinutes: 0,
+    timeZoneFor: () => UTC_ZONE,
     settingsFor: () => ({ defaultIdealCycleTimeS: 1 }),
   });
   const window = {
