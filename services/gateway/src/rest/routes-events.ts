@@ -55,9 +55,18 @@ function countsOf(events: In<LiveEvents['productionCount']>[]): ProductionCountB
     if (good < 0 || good + event.scrapCount > event.totalCount + 1e-9) {
       throw invalidArgument(`events[${i}]`, 'goodCount + scrapCount must not exceed totalCount');
     }
+    const timeUs = parseIsoTime(`events[${i}].time`, event.time);
+    const intervalStartUs =
+      event.intervalStart === undefined
+        ? undefined
+        : parseIsoTime(`events[${i}].intervalStart`, event.intervalStart);
+    if (intervalStartUs !== undefined && intervalStartUs > timeUs) {
+      throw invalidArgument(`events[${i}].intervalStart`, 'intervalStart must not be after time');
+    }
     const batch = byAsset.get(event.assetId) ?? { assetId: event.assetId, deltas: [] };
     batch.deltas.push({
-      timeUs: parseIsoTime(`events[${i}].time`, event.time),
+      timeUs,
+      intervalStartUs,
       totalCount: event.totalCount,
       goodCount: good,
       scrapCount: event.scrapCount,
