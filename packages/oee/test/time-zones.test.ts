@@ -1,6 +1,8 @@
 import { OeeWindowKind } from '@kiln/contracts';
+import { PLANNED_STOP, RUNNING, expectClose, parts, state } from './fixtures';
 import {
   checkTimeZone,
+  computeOee,
   dayWindows,
   hourWindows,
   OeeInputError,
@@ -134,5 +136,30 @@ describe('time zones with daylight saving', () => {
     );
     expect(() => checkTimeZone('+25:00', 'oee.timeZone')).toThrow(/oee\.timeZone/);
     expect(checkTimeZone('America/Chicago', 'x')).toBe('America/Chicago');
+  });
+
+  it('computes the worked example of docs/oee.md: the Berlin night across the autumn switch', () => {
+    const range = { fromUs: utcUs('2026-10-24T20:00:00Z'), toUs: utcUs('2026-10-25T05:00:00Z') };
+    const shifts = weeklyShiftSpans([night], range, 'Europe/Berlin');
+    expect(shifts.map((shift) => shift.shiftId)).toEqual(['night@2026-10-24']);
+    const result = computeOee({
+      range,
+      shifts,
+      states: [
+        state(range.fromUs, RUNNING),
+        state(utcUs('2026-10-25T00:00:00Z'), PLANNED_STOP),
+        state(utcUs('2026-10-25T00:30:00Z'), RUNNING),
+      ],
+      counts: [parts(utcUs('2026-10-24T23:00:00Z'), 30_000, 300)],
+      orders: [],
+      settings: { defaultIdealCycleTimeS: 1 },
+    });
+    expect(result.calendarTimeS).toBe(32_400);
+    expect(result.plannedBusyTimeS).toBe(30_600);
+    expect(result.actualProductionTimeS).toBe(30_600);
+    expectClose(result.performance, 30_000 / 30_600);
+    expectClose(result.quality, 0.99);
+    expectClose(result.oee, 29_700 / 30_600);
+    expect(result.oee?.toFixed(5)).toBe('0.97059');
   });
 });
