@@ -29,7 +29,10 @@ export interface StateChangeRecord {
 
 export interface CountDeltaRecord {
   readonly assetId: string;
-  /** The interval the delta covers: from the previous counter reading to `delta.timeUs`. */
+  /**
+   * The interval the delta covers, (fromTimeUs, delta.timeUs]: from the previous counter reading, or from when the
+   * asset last began RUNNING if that was later (delta.intervalStartUs says the same).
+   */
   readonly fromTimeUs: number;
   readonly delta: ProductionCountDelta;
 }

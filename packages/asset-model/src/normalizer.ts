@@ -361,7 +361,10 @@ export class Normalizer {
         delta,
       });
     }
-    if (delta > 0) this.addIncrement(out, mapping.assetId, role, delta, last.timeUs, context.timeUs, asset);
+    if (delta > 0) {
+      const fromTimeUs = productionStartUs(asset, last.timeUs, context.timeUs);
+      this.addIncrement(out, mapping.assetId, role, delta, fromTimeUs, context.timeUs, asset);
+    }
     return undefined;
   }
 
@@ -557,6 +560,18 @@ function withinDeadband(
   const threshold =
     deadband.kind === 'absolute' ? deadband.value : (Math.abs(last.value) * deadband.value) / 100;
   return Math.abs(value - last.value) <= threshold;
+}
+
+/**
+ * Where the interval of a counter delta starts: the previous reading, or the later moment the asset began RUNNING
+ * when it did so after that reading. A source reporting changes only (MQTT, OPC UA subscriptions) is quiet through
+ * a stop; the parts of its first change after it were made after the restart, not over the stop.
+ */
+function productionStartUs(asset: AssetState, previousReadUs: number, timeUs: number): number {
+  const machine = asset.machine;
+  if (machine === undefined || machine.state !== 'RUNNING') return previousReadUs;
+  const startUs = machine.change.startTimeUs;
+  return startUs > previousReadUs && startUs <= timeUs ? startUs : previousReadUs;
 }
 
 function groupDeltas(records: readonly CountDeltaRecord[]): ProductionCountBatch[] {

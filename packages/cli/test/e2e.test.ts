@@ -177,6 +177,15 @@ async function waitForSimulatedTime(kiln: Kiln, timeMs: number, timeoutMs: numbe
   );
 }
 
+/** The share of a count in a range, worked by hand: all of a point count, the overlap's part of an interval's. */
+function shareIn(count: CountDelta, rangeUs: { fromUs: number; toUs: number }): number {
+  if (count.fromUs === undefined || count.fromUs >= count.timeUs) {
+    return count.timeUs > rangeUs.fromUs && count.timeUs <= rangeUs.toUs ? 1 : 0;
+  }
+  const overlapUs = Math.min(count.timeUs, rangeUs.toUs) - Math.max(count.fromUs, rangeUs.fromUs);
+  return Math.max(0, overlapUs) / (count.timeUs - count.fromUs);
+}
+
 const toStateChange = (interval: StateInterval): StateChange => ({
   startUs: Date.parse(interval.start) * 1000,
   state: machineStateFromJSON(`MACHINE_STATE_${interval.state}`),
@@ -258,20 +267,25 @@ describe('kiln start: one command to a live factory', () => {
       const { rows } = await db.query<{
         asset_id: string;
         time_us: string;
+        interval_start_us: string | null;
         total_count: number;
         good_count: number;
         scrap_count: number;
         order_id: string;
       }>(
+        // A count covers (interval_start, time]: those ending in the range and those straddling its end.
         `SELECT asset_id, (extract(epoch FROM time) * 1000000)::bigint::text AS time_us,
+                (extract(epoch FROM interval_start) * 1000000)::bigint::text AS interval_start_us,
                 total_count, good_count, scrap_count, order_id
-           FROM kiln.production_counts WHERE time >= $1 AND time < $2 ORDER BY asset_id, time`,
+           FROM kiln.production_counts
+          WHERE time > $1 AND (time <= $2 OR interval_start < $2) ORDER BY asset_id, time`,
         [iso(range.fromMs), iso(range.toMs)],
       );
       for (const row of rows) {
         const counts = countsOf.get(row.asset_id) ?? [];
         counts.push({
           timeUs: Number(row.time_us),
+          ...(row.interval_start_us === null ? {} : { fromUs: Number(row.interval_start_us) }),
           totalCount: row.total_count,
           goodCount: row.good_count,
           scrapCount: row.scrap_count,
@@ -309,9 +323,10 @@ describe('kiln start: one command to a live factory', () => {
         settings: PLANT_SETTINGS,
       });
       const counts = countsOf.get(assetId) ?? [];
+      const handTotal = counts.reduce((sum, count) => sum + count.totalCount * shareIn(count, rangeUs), 0);
       expect({ assetId, totalCount: seen.oee.totalCount }).toEqual({
         assetId,
-        totalCount: counts.reduce((sum, count) => sum + count.totalCount, 0),
+        totalCount: expect.closeTo(handTotal, 9),
       });
       expect({
         assetId,
