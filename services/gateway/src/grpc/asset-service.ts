@@ -26,6 +26,7 @@ export function assetMessageOf(asset: Asset): api.Asset {
     defaultIdealCycleTimeS: asset.settings.defaultIdealCycleTimeS,
     microStopThresholdS: asset.settings.microStopThresholdS,
     signalCount: 0,
+    timeZone: asset.timeZone,
   };
 }
 
@@ -52,6 +53,7 @@ const UPSERT_FIELDS: FieldNames = {
   level: 'asset.level',
   'settings.defaultIdealCycleTimeS': 'asset.default_ideal_cycle_time_s',
   'settings.microStopThresholdS': 'asset.micro_stop_threshold_s',
+  timeZone: 'asset.time_zone',
 };
 
 export function assetService(context: GrpcHandlerContext): api.AssetServiceServer {
@@ -131,6 +133,7 @@ export function assetService(context: GrpcHandlerContext): api.AssetServiceServe
             ...(idealCycleTimeS === undefined ? {} : { defaultIdealCycleTimeS: idealCycleTimeS }),
             ...(microStopThresholdS === undefined ? {} : { microStopThresholdS }),
           },
+          ...(asset.timeZone === undefined ? {} : { timeZone: asset.timeZone }),
         });
         return { asset: assetMessageOf(stored), created: !existed };
       },

@@ -1,7 +1,10 @@
 // Sites in different time zones through REST against real PostgreSQL: PUT /api/v1/assets sets a site's IANA zone
 // (refusing an unknown one by field and value), and the on-request OEE cuts each site's days at its own local
 // midnight, daylight saving included, saying the zone in every result; times stay UTC.
+import { credentials, status } from '@grpc/grpc-js';
+import { api } from '@kiln/contracts';
 import { describeWith } from '@kiln/test-infra';
+import { failure, invoke } from '../grpc/support';
 import { assetPath, restHarness, type RestHarness } from '../support/harness';
 
 const HOUR_MS = 3_600_000;
@@ -58,6 +61,26 @@ describeWith(['postgres', 'redis'], 'REST time zones of sites', () => {
     expect((await h.call('GET', assetPath('acme/berlin'))).json()).toMatchObject({
       timeZone: 'Europe/Berlin',
     });
+  });
+
+  it('sets and refuses a site zone through gRPC UpsertAsset, naming asset.time_zone', async () => {
+    const client = new api.AssetServiceClient(h.grpcAddress, credentials.createInsecure());
+    const upsert = (timeZone: string) =>
+      invoke(
+        client.upsertAsset.bind(client),
+        api.UpsertAssetRequest.fromPartial({
+          asset: { id: 'acme/vienna', name: 'Vienna', level: api.AssetLevel.ASSET_LEVEL_SITE, timeZone },
+        }),
+        h.adminKey,
+      );
+    try {
+      expect((await upsert('Europe/Vienna')).asset).toMatchObject({ timeZone: 'Europe/Vienna' });
+      const refused = await failure(upsert('Europe/Wien'));
+      expect(refused.code).toBe(status.INVALID_ARGUMENT);
+      expect(refused.details).toMatch(/^asset\.time_zone: "Europe\/Wien" is not an IANA time zone/);
+    } finally {
+      client.close();
+    }
   });
 
   it.each([
