@@ -88,11 +88,29 @@ export function fixedOffsetZone(utcOffsetMinutes: number): TimeZone {
   return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
+/** Offsets already read, per zone and whole second: windows of the same days ask for the same instants again. */
+const offsetCache = new Map<TimeZone, Map<number, number>>();
+const MAX_CACHED_OFFSETS = 100_000;
+
 /** Local wall-clock minus UTC at the instant, in milliseconds (3_600_000 for CET, 7_200_000 for CEST). */
 export function offsetMsAt(zone: TimeZone, utcMs: number): number {
-  const fixed = fixedOffsetMinutes(zone);
+  const fixed = zone === UTC_ZONE ? 0 : fixedOffsetMinutes(zone);
   if (fixed !== undefined) return fixed * MINUTE_MS;
   const wholeSecondMs = Math.floor(utcMs / 1000) * 1000;
+  let cache = offsetCache.get(zone);
+  if (cache === undefined) {
+    cache = new Map();
+    offsetCache.set(zone, cache);
+  }
+  const cached = cache.get(wholeSecondMs);
+  if (cached !== undefined) return cached;
+  if (cache.size >= MAX_CACHED_OFFSETS) cache.clear();
+  const offsetMs = intlOffsetMs(zone, wholeSecondMs);
+  cache.set(wholeSecondMs, offsetMs);
+  return offsetMs;
+}
+
+function intlOffsetMs(zone: TimeZone, wholeSecondMs: number): number {
   const parts: Record<string, number> = {};
   for (const part of formatterOf(zone).formatToParts(wholeSecondMs)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
