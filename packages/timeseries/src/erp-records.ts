@@ -93,7 +93,7 @@ export interface OrderProgress {
   readonly confirmedThroughUs?: number | undefined;
 }
 
-/** A time range of production counts: [fromUs, toUs); an absent bound is open. */
+/** A time range of production counts: (fromUs, toUs], a count stamped at toUs inside; an absent bound is open. */
 export interface CountRange {
   readonly fromUs?: number | undefined;
   readonly toUs?: number | undefined;

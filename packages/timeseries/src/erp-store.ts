@@ -499,7 +499,9 @@ export class ErpStore {
 
   /**
    * Sums of the production counts of an order on an asset (production_counts, written by the historian), all of
-   * them or those in `range`.
+   * them or those of `range` under the boundary rule of docs/oee.md: a count covers (interval start, time], so the
+   * range (fromUs, toUs] holds the counts stamped after fromUs up to and including toUs (a shift's last count,
+   * stamped at its end, is that shift's). Counts are whole here: an ERP books parts, not shares of them.
    */
   async orderCounts(assetId: string, orderId: string, range: CountRange = {}): Promise<OrderCountTotals> {
     const { rows } = await this.db.query<{
@@ -513,8 +515,8 @@ export class ErpStore {
               ${epochUsOf('min(time)')} AS first_us, ${epochUsOf('max(time)')} AS last_us
          FROM ${this.counts}
         WHERE asset_id = $1 AND order_id = $2
-          AND ($3::timestamptz IS NULL OR time >= $3::timestamptz)
-          AND ($4::timestamptz IS NULL OR time < $4::timestamptz)`,
+          AND ($3::timestamptz IS NULL OR time > $3::timestamptz)
+          AND ($4::timestamptz IS NULL OR time <= $4::timestamptz)`,
       [
         assetId,
         orderId,

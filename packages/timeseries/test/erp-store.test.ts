@@ -240,12 +240,13 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
         lastUs: T0 + 2 * MINUTE,
       });
       expect(await store.orderCounts(PRESS, 'none')).toMatchObject({ goodCount: 0, firstUs: undefined });
-      expect(await store.orderCounts(PRESS, 'A', { fromUs: T0 + 2 * MINUTE })).toMatchObject({
+      // A count covers (previous time, time]: one stamped at a range's end is the range's, at its start not.
+      expect(await store.orderCounts(PRESS, 'A', { fromUs: T0 + MINUTE })).toMatchObject({
         goodCount: 12,
         scrapCount: 0,
         firstUs: T0 + 2 * MINUTE,
       });
-      expect(await store.orderCounts(PRESS, 'A', { toUs: T0 + 2 * MINUTE })).toMatchObject({
+      expect(await store.orderCounts(PRESS, 'A', { toUs: T0 + MINUTE })).toMatchObject({
         goodCount: 10,
         scrapCount: 1,
         lastUs: T0 + MINUTE,

@@ -107,12 +107,13 @@ export class DecisionHandler {
           progress = { assetId, orderId: delta.orderId, firstUs: delta.timeUs, lastUs: delta.timeUs };
         } else if (delta.orderId === progress.orderId) {
           if (partialEveryMinutes !== undefined) {
-            // The first count at or after a boundary: the order's counts up to its last one (before the
-            // boundary, after the last boundary confirmed) are confirmed through the boundary. Replayed and late
-            // counts are not after the last one and cross no boundary.
-            const boundaryUs = intervalBoundaryUs(delta.timeUs, partialEveryMinutes);
+            // The first count after a boundary: the order's counts up to its last one (at or before the
+            // boundary, after the last boundary confirmed) are confirmed through the boundary. A count covers
+            // (previous time, time], so one stamped at the boundary is before it. Replayed and late counts are not
+            // after the last one and cross no boundary.
+            const boundaryUs = intervalBoundaryUs(delta.timeUs - 1, partialEveryMinutes);
             // A shift end may have confirmed the order past this boundary already.
-            if (progress.lastUs < boundaryUs && !confirmedThrough(progress, boundaryUs)) {
+            if (progress.lastUs <= boundaryUs && !confirmedThrough(progress, boundaryUs)) {
               const partial = await this.confirmOrder(tx, progress, boundaryUs, 'interval boundary passed');
               if (partial.inserted) decided++;
               if (partial.confirmed) progress = { ...progress, confirmedThroughUs: boundaryUs };
@@ -147,7 +148,9 @@ export class DecisionHandler {
   private async shiftEnded({ assetId, shiftId, endUs }: ShiftEnd): Promise<void> {
     const inserted = await this.deps.store.transaction(async (tx) => {
       const progress = await tx.progressOf(assetId, true);
-      if (progress === undefined || progress.firstUs >= endUs || confirmedThrough(progress, endUs))
+      // An order whose first part is stamped at the shift end made it in the shift (a count covers
+      // (previous time, time]); an order that started later has nothing to confirm.
+      if (progress === undefined || progress.firstUs > endUs || confirmedThrough(progress, endUs))
         return false;
       const partial = await this.confirmOrder(tx, progress, endUs, `shift ${shiftId} ended`);
       if (partial.confirmed) await tx.setProgress({ ...progress, confirmedThroughUs: endUs });
