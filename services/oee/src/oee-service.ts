@@ -65,6 +65,12 @@ export async function startOee(
   const store = new OeeStore(deps.db, deps.schema);
   const settings = new AssetSettings(deps.db, deps.schema, section.settings);
   const zones = new SiteTimeZones(deps.db, deps.schema, deploymentTimeZone(section));
+  if (section.utcOffsetMinutes !== undefined) {
+    logger.warn(
+      { utcOffsetMinutes: section.utcOffsetMinutes, timeZone: deploymentTimeZone(section) },
+      'oee.utcOffsetMinutes is deprecated (a fixed offset knows no daylight saving): set oee.timeZone, e.g. Europe/Berlin',
+    );
+  }
   const engine = new OeeEngine({
     store,
     calendars,
