@@ -152,6 +152,8 @@ export const firstCountDelta: ProductionCountDelta = {
   goodCount: 117,
   scrapCount: 3,
   orderId: '000004711/0010',
+  // The parts of (interval start, time]: the previous counter reading a minute earlier.
+  intervalStartUs: SHIFT_START_US + 9 * MINUTE_US,
 };
 
 /** Counts in the order's quantity unit (kg) need not be whole. */
@@ -161,6 +163,17 @@ export const secondCountDelta: ProductionCountDelta = {
   goodCount: 12.25,
   scrapCount: 0.25,
   orderId: 'Auftrag-Ä-17',
+  intervalStartUs: LATEST_EXACT_US - 30_000_000,
+};
+
+/** No interval start: a point count at its time, as every delta before the field existed. */
+export const pointCountDelta: ProductionCountDelta = {
+  timeUs: SHIFT_START_US + 20 * MINUTE_US,
+  totalCount: 60,
+  goodCount: 60,
+  scrapCount: 0,
+  orderId: '',
+  intervalStartUs: undefined,
 };
 
 export const productionCountBatch: ProductionCountBatch = {

@@ -172,6 +172,7 @@ const cases: readonly RoundTripCase[] = [
   // production_count.proto
   roundTrip('ProductionCountDelta', ProductionCountDelta, 'whole parts', fixture.firstCountDelta),
   roundTrip('ProductionCountDelta', ProductionCountDelta, 'fractional kilograms', fixture.secondCountDelta),
+  roundTrip('ProductionCountDelta', ProductionCountDelta, 'a point count', fixture.pointCountDelta, false),
   roundTrip('ProductionCountBatch', ProductionCountBatch, 'two deltas', fixture.productionCountBatch),
   roundTrip(
     'ProductionCountBatch',
