@@ -107,7 +107,8 @@ describe('OPC UA connector over SignAndEncrypt / Basic256Sha256', () => {
     };
     for (let i = 1; i <= writes; i += 1) {
       const at = (offsetMs: number) => new Date(base + i * 10 + offsetMs);
-      const int64 = i % 2 === 0 ? 2n ** 60n + BigInt(i) : -(2n ** 40n) - BigInt(i);
+      // Both 32-bit words matter, within ±(2^53 - 1): the pipeline's sample check refuses larger ones by name.
+      const int64 = i % 2 === 0 ? 2n ** 52n + BigInt(i) : -(2n ** 40n) - BigInt(i);
       const words = BigInt.asUintN(64, int64);
       plant.set('temperature', { dataType: DataType.Double, value: 20 + i / 8 }, at(0));
       plant.set('partCount', { dataType: DataType.UInt32, value: 4_000_000_000 + i }, at(1));
