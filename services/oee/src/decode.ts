@@ -45,6 +45,15 @@ function checkCounts(batch: ProductionCountBatch): void {
   batch.deltas.forEach((delta, i) => {
     const at = `count delta ${i} of asset "${batch.assetId}"`;
     checkTime(`${at}: time`, delta.timeUs);
+    if (delta.intervalStartUs !== undefined) {
+      checkTime(`${at}: intervalStartUs`, delta.intervalStartUs);
+      // The core refuses such a count in every window it reaches: refused here, it cannot stall them.
+      if (delta.intervalStartUs > delta.timeUs) {
+        throw new RuleError(
+          `${at}: intervalStartUs ${delta.intervalStartUs} is after its time ${delta.timeUs} (a count covers (start, time])`,
+        );
+      }
+    }
     checkAmount(`${at}: totalCount`, delta.totalCount);
     checkAmount(`${at}: goodCount`, delta.goodCount);
     checkAmount(`${at}: scrapCount`, delta.scrapCount);
