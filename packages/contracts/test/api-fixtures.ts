@@ -26,6 +26,8 @@ export const pressAsset: api.Asset = {
   defaultIdealCycleTimeS: 4.5,
   microStopThresholdS: 90,
   signalCount: 12,
+  // Kiln fills time_zone on sites only; the wire carries it on any asset, and a fully populated fixture sets it.
+  timeZone: 'Europe/Berlin',
 };
 
 export const lineAsset: api.Asset = {
@@ -38,6 +40,7 @@ export const lineAsset: api.Asset = {
   defaultIdealCycleTimeS: 5,
   microStopThresholdS: 120,
   signalCount: 1,
+  timeZone: 'America/Chicago',
 };
 
 export const oilTemperatureSignal: api.Signal = {

@@ -269,6 +269,7 @@ export const shiftOeeResult: OeeResult = {
   revision: 3,
   computedTimeUs: LATEST_EXACT_US,
   performanceAboveIdeal: true,
+  timeZone: 'Europe/Berlin',
 };
 
 /** A window without planned busy time: every ratio and the MTBF/MTTR are absent rather than NaN. */
