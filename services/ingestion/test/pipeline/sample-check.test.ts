@@ -29,7 +29,13 @@ describe('valueProblem', () => {
 
   it('refuses such a sample with the value field and the tag named', () => {
     const problem = sampleProblem(
-      { tag: 'meter/energy-wh', value: 2n ** 60n + 1n, receiveTimeUs: NOW_US },
+      {
+        tag: 'meter/energy-wh',
+        value: 2n ** 60n + 1n,
+        quality: 'good',
+        statusCode: 0,
+        receiveTimeUs: NOW_US,
+      },
       NOW_US,
       RULES,
     );
