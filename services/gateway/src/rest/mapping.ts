@@ -52,6 +52,7 @@ export function oeeJson(result: OeeResult) {
     mttrS: result.mttrS ?? null,
     settings: result.settings ?? null,
     timeZone: result.timeZone ?? null,
+    rollUpBasis: 'ideal-time' as const,
   };
 }
 

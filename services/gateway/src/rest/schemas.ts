@@ -239,6 +239,13 @@ export const oeeResultSchema = z
           'timeZone, else oee.timeZone. windowStart and windowEnd stay UTC; null where no one zone applies ' +
           '(an enterprise roll-up)',
       ),
+    rollUpBasis: z
+      .literal('ideal-time')
+      .describe(
+        'How parts of different ideal cycle times are weighed, in one window and in a roll-up over windows or ' +
+          'assets: by ideal time (quality = good x ideal cycle time / total x ideal cycle time), so that ' +
+          'availability x performance x quality = OEE at every level (docs/oee.md)',
+      ),
   })
   .meta({ id: 'OeeResult' });
 

@@ -31,6 +31,7 @@ interface OeeJson {
   performance: number | null;
   quality: number | null;
   oee: number | null;
+  rollUpBasis: string;
 }
 
 function expectLine(result: OeeJson | undefined): void {
@@ -40,6 +41,7 @@ function expectLine(result: OeeJson | undefined): void {
     totalCount: 50_000,
     goodCount: 45_900,
     idealProductionTimeS: 40_000,
+    rollUpBasis: 'ideal-time',
   });
   expect(result?.availability).toBeCloseTo(0.9375, 12);
   expect(result?.performance).toBeCloseTo(40_000 / 54_000, 12);
