@@ -140,7 +140,9 @@ async function listAll(key, path, signal) {
 
 const percent = (ratio) => (ratio === null || ratio === undefined ? '—' : `${(ratio * 100).toFixed(1)} %`);
 const raw = (value) => (value === null || value === undefined ? '' : String(value));
-const count = (value) => new Intl.NumberFormat().format(value);
+// Whole numbers: a count straddling a shift or order boundary is prorated by time, so windows hold fractions of
+// parts (the API gives them exact); the dashboard shows parts.
+const count = (value) => new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }).format(value);
 const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const dateTime = (ms) =>
   new Date(ms).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
