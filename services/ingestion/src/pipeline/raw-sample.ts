@@ -21,17 +21,12 @@ export function toRawSample(sample: Sample): RawSample {
 }
 
 /**
- * A 64-bit integer travels as int64; beyond 2^53 it loses precision in JavaScript numbers (the generated code
- * uses numbers), so such values are sent as numbers with the closest double instead, which is what every
- * consumer would get anyway.
+ * A 64-bit integer travels as int64 (the generated code reads it as a JavaScript number): the pipeline's sample
+ * check (sample-check.ts) has refused any beyond ±(2^53 - 1) before a sample gets here, so the number is exact.
  */
 export function toValue(value: SampleValue): Value {
   if (typeof value === 'number') return { kind: { $case: 'numberValue', value } };
-  if (typeof value === 'bigint') {
-    return Number.isSafeInteger(Number(value))
-      ? { kind: { $case: 'intValue', value: Number(value) } }
-      : { kind: { $case: 'numberValue', value: Number(value) } };
-  }
+  if (typeof value === 'bigint') return { kind: { $case: 'intValue', value: Number(value) } };
   if (typeof value === 'boolean') return { kind: { $case: 'boolValue', value } };
   if (typeof value === 'string') return { kind: { $case: 'stringValue', value } };
   return { kind: { $case: 'arrayValue', value: { values: [...value] } } };
