@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for every Kiln process (DESIGN.md section 9: the current Node LTS). The command picks the process:
+# One image for every Kiln process (docs/architecture.md section 9: the current Node LTS). The command picks the process:
 #   docker run kiln                                  kiln start: the whole platform in one process
 #   docker run kiln start ingestion                  one service (ingestion|normalization|oee|maintenance|erp-sync|
 #                                                    gateway|simulator)

@@ -1,4 +1,4 @@
-// DESIGN.md section 5: event time is the source time unless the source clock is off by more than the configured
+// docs/architecture.md section 5: event time is the source time unless the source clock is off by more than the configured
 // skew (or the source gives no time); then it is the receive time.
 
 export type EventTimeBasis = 'source' | 'receive-skew' | 'receive-missing';

@@ -1,4 +1,4 @@
-// Canonical machine states (DESIGN.md section 6) by the names a plant engineer writes in YAML.
+// Canonical machine states (docs/architecture.md section 6) by the names a plant engineer writes in YAML.
 import { MachineState } from '@kiln/contracts';
 
 export const MACHINE_STATE_NAMES = [

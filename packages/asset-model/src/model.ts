@@ -1,4 +1,4 @@
-// The plant's ISA-95 asset tree (DESIGN.md section 4): enterprise / site / area / line / cell / asset, each asset
+// The plant's ISA-95 asset tree (docs/architecture.md section 4): enterprise / site / area / line / cell / asset, each asset
 // with its signals. An asset id is its path, lower case, '/'-separated: `acme/plant-1/pressing/line-2/press-04`.
 
 export const SIGNAL_TYPES = ['number', 'integer', 'boolean', 'string', 'array'] as const;
@@ -19,9 +19,9 @@ export interface Signal {
 }
 
 export interface AssetDefaults {
-  /** Ideal cycle time when no production order gives one (DESIGN.md section 6). */
+  /** Ideal cycle time when no production order gives one (docs/architecture.md section 6). */
   readonly idealCycleTimeS?: number;
-  /** Stops shorter than this stay inside actual production time (DESIGN.md section 6; OEE defaults to 120 s). */
+  /** Stops shorter than this stay inside actual production time (docs/architecture.md section 6; OEE defaults to 120 s). */
   readonly microStopThresholdS?: number;
 }
 

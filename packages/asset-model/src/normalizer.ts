@@ -45,7 +45,7 @@ import { codeOf, convertToSignal, numericOf, textOf, valueKey } from './sample-v
 export interface NormalizerOptions {
   readonly model: AssetModel;
   readonly mappings: MappingRuleSet;
-  /** Source clocks further off the receive time than this are not trusted (DESIGN.md section 5). Default 5 min. */
+  /** Source clocks further off the receive time than this are not trusted (docs/architecture.md section 5). Default 5 min. */
   readonly maxClockSkewMs?: number;
   /** Recent (time, value) pairs remembered per signal to drop duplicates that arrive out of order. Default 64. */
   readonly duplicateWindow?: number;

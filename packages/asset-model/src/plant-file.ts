@@ -1,4 +1,4 @@
-// One plant file holds the asset model and its mapping rules (DESIGN.md section 4); this reads both at once.
+// One plant file holds the asset model and its mapping rules (docs/architecture.md section 4); this reads both at once.
 import { parsePlantYaml } from './config-issues';
 import { parseMappingRulesSource, type MappingRuleSet } from './mapping';
 import type { AssetModel } from './model';

@@ -1,4 +1,4 @@
-// UCUM units (DESIGN.md section 4) through @lhncbc/ucum-lhc, the NLM's maintained implementation: validation
+// UCUM units (docs/architecture.md section 4) through @lhncbc/ucum-lhc, the NLM's maintained implementation: validation
 // with suggestions an engineer can act on, and conversions compiled once so that samples convert cheaply.
 import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
 

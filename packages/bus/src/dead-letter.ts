@@ -1,5 +1,5 @@
 // Builds the dead-letter copy of a record: the record unchanged, its headers kept, and headers naming where
-// it came from and why it failed (DESIGN.md section 2).
+// it came from and why it failed (docs/architecture.md section 2).
 import { dlqHeaderNames } from '@kiln/contracts';
 import { describeError } from './errors';
 import type { BusRecord, OutgoingRecord } from './types';

@@ -1,4 +1,4 @@
-// The event bus: one small interface with a Kafka and an in-process implementation (DESIGN.md sections 2-3).
+// The event bus: one small interface with a Kafka and an in-process implementation (docs/architecture.md sections 2-3).
 // Services depend on this interface only; the composition root picks the implementation from configuration.
 import type { TopicSpec } from '@kiln/contracts';
 

@@ -5,7 +5,7 @@
 // Time compression: the simulator runs at SPEED times real time from a fixed time of yesterday (so the shift
 // calendar and the simulator's planned stops fall the same way whenever the test runs, and no range reaches past
 // now). Its clock is then hours behind the receive time, so normalization's clock-skew limit (5 min by default,
-// DESIGN.md section 5) is raised in the test's configuration file; otherwise it would replace the source times with
+// docs/architecture.md section 5) is raised in the test's configuration file; otherwise it would replace the source times with
 // receive times.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

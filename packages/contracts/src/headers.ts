@@ -1,4 +1,4 @@
-// Record headers every Kiln producer sets (DESIGN.md section 2), and those of dead-lettered records.
+// Record headers every Kiln producer sets (docs/architecture.md section 2), and those of dead-lettered records.
 
 export const headerNames = {
   /** W3C trace context. */

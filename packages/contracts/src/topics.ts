@@ -1,4 +1,4 @@
-// The topic catalogue (DESIGN.md section 2): every topic Kiln uses, its key, partitions, retention and
+// The topic catalogue (docs/architecture.md section 2): every topic Kiln uses, its key, partitions, retention and
 // cleanup policy. Services and the bus import these specs; nobody retypes a topic name.
 
 /** What a topic's record key is. Per-asset topics share one partition count so an asset's data meet. */
@@ -18,7 +18,7 @@ export interface TopicSpec {
   readonly description: string;
 }
 
-/** Default partition count of every per-asset topic (DESIGN.md section 2). */
+/** Default partition count of every per-asset topic (docs/architecture.md section 2). */
 export const DEFAULT_PARTITIONS = 12;
 
 const HOUR_MS = 3_600_000;

@@ -1,4 +1,4 @@
-// The topic catalogue against DESIGN.md section 2 and against the topics documented in the .proto files.
+// The topic catalogue against docs/architecture.md section 2 and against the topics documented in the .proto files.
 import * as contracts from '../src';
 import {
   catalogueWithPartitions,

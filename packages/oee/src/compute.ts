@@ -44,7 +44,7 @@ export function computeOee(input: OeeInput): OeeComputation {
 
 /**
  * Sums the times, counts and ideal times of its parts (adjacent ranges of one asset, or the assets of a cell,
- * line, area or site) and derives the KPIs from the sums: percentages are never averaged (DESIGN.md section 6).
+ * line, area or site) and derives the KPIs from the sums: percentages are never averaged (docs/architecture.md section 6).
  * Parts of different ideal cycle times are weighed by ideal time (OeeRollUpBasis), so that the OEE of a line is
  * its machines' good output time over their planned busy time whatever the product mix, and a roll-up of
  * roll-ups equals the roll-up of their parts.

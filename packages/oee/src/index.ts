@@ -1,4 +1,4 @@
-// The pure OEE core: time model, KPIs, six big losses and roll-ups after ISO 22400-2 (DESIGN.md section 6).
+// The pure OEE core: time model, KPIs, six big losses and roll-ups after ISO 22400-2 (docs/architecture.md section 6).
 // No I/O, no clock, no Kafka: every time is an argument.
 export type { BreakSpan, CountDelta, OrderSpan, ShiftSpan, StateChange, TimeRange } from './types';
 export { OeeInputError } from './errors';

@@ -253,7 +253,7 @@ function addCounts(
 ): void {
   const { totals } = sink;
   const order = (delta.orderId === undefined ? undefined : book.byId.get(delta.orderId)) ?? segment.order;
-  // ERP standard value of the order, else the asset's default (DESIGN.md section 6).
+  // ERP standard value of the order, else the asset's default (docs/architecture.md section 6).
   const idealCycleTimeS =
     order !== undefined && order.idealCycleTimeS > 0
       ? order.idealCycleTimeS

@@ -1,4 +1,4 @@
-// The choices vendors disagree on (DESIGN.md section 6), each an explicit setting. Every result carries the
+// The choices vendors disagree on (docs/architecture.md section 6), each an explicit setting. Every result carries the
 // resolved settings that produced it.
 import { OeeInputError } from './errors';
 
@@ -22,7 +22,7 @@ export type OeeSettingsInput = Pick<OeeSettings, 'defaultIdealCycleTimeS'> & Par
 
 export const DEFAULT_MICRO_STOP_THRESHOLD_S = 120;
 
-/** The defaults of DESIGN.md section 6 (the ideal cycle time has none: it belongs to the asset). */
+/** The defaults of docs/architecture.md section 6 (the ideal cycle time has none: it belongs to the asset). */
 export const DEFAULT_OEE_SETTINGS: Omit<OeeSettings, 'defaultIdealCycleTimeS'> = {
   microStopThresholdS: DEFAULT_MICRO_STOP_THRESHOLD_S,
   noOrderIsPlanned: true,

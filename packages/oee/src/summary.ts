@@ -113,7 +113,7 @@ function qualityOf(totals: OeeTotals): number | undefined {
  * KPIs after ISO 22400-2:2014, clause 6 (KPI descriptions): availability = APT / PBT; effectiveness
  * (performance) = ideal production time / APT; quality ratio = good / produced quantity, weighted by ideal
  * time where ideal cycle times differ (qualityOf); OEE index = A x P x Q;
- * DESIGN.md adds TEEP = OEE x PBT / calendar time. MTBF and MTTR follow the maintenance KPIs of the same clause:
+ * docs/architecture.md adds TEEP = OEE x PBT / calendar time. MTBF and MTTR follow the maintenance KPIs of the same clause:
  * operating time (APT) and repair time over the number of failure events.
  */
 export function summarize(totals: OeeTotals): OeeSummary {

@@ -18,7 +18,7 @@ export interface StateEntry {
   readonly runEndUs: number;
 }
 
-/** How a state counts in the time model (DESIGN.md section 6). */
+/** How a state counts in the time model (docs/architecture.md section 6). */
 export type StateClass = 'running' | 'noData' | 'plannedStop' | 'stop';
 
 const KNOWN_STATES = new Set<number>(

@@ -1,6 +1,6 @@
 // The additive quantities of an OEE window: times and counts that sum over time ranges and over assets.
 // Every KPI is derived from them (summary.ts), so parts of a range, or the assets of a line, recombine by
-// summing totals and never by averaging percentages (DESIGN.md section 6).
+// summing totals and never by averaging percentages (docs/architecture.md section 6).
 import type { MachineState } from '@kiln/contracts';
 
 /** Unplanned stop time (outside micro-stops) of one state and reason. */

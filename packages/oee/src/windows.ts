@@ -1,5 +1,5 @@
-// The windows OEE is computed for (DESIGN.md section 6: hour, shift, production order, day) and the windows a
-// late event touches, so the service knows what to recompute (DESIGN.md section 5).
+// The windows OEE is computed for (docs/architecture.md section 6: hour, shift, production order, day) and the windows a
+// late event touches, so the service knows what to recompute (docs/architecture.md section 5).
 import { OeeWindowKind } from '@kiln/contracts';
 import {
   addDays,

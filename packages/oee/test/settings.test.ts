@@ -24,7 +24,7 @@ function shiftWith(states: OeeInput['states'], settings: OeeInput['settings']): 
 }
 
 describe('settings', () => {
-  it('defaults to the choices of DESIGN.md: 120 s micro-stops, NO_ORDER planned, planned stops outside availability', () => {
+  it('defaults to the choices of docs/architecture.md: 120 s micro-stops, NO_ORDER planned, planned stops outside availability', () => {
     expect(resolveOeeSettings({ defaultIdealCycleTimeS: 1.5 })).toEqual({
       defaultIdealCycleTimeS: 1.5,
       microStopThresholdS: 120,

@@ -1,4 +1,4 @@
-// The operating kit every Kiln service is built from (DESIGN.md section 10): validated configuration,
+// The operating kit every Kiln service is built from (docs/architecture.md section 10): validated configuration,
 // JSON logs with trace ids, Prometheus metrics, health/readiness endpoints, OpenTelemetry and a
 // graceful-shutdown lifecycle.
 export { loadConfig, formatPath, type LoadConfigOptions } from './config';

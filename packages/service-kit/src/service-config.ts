@@ -23,7 +23,7 @@ export const telemetryConfigSchema = z.strictObject({
   serviceName: z.string().min(1).optional(),
 });
 
-/** DESIGN.md section 10: drain in-flight work and close connections within 10 s of SIGTERM. */
+/** docs/architecture.md section 10: drain in-flight work and close connections within 10 s of SIGTERM. */
 export const shutdownConfigSchema = z
   .strictObject({
     /** After this, components are asked (via `StopContext.drainSignal`) to stop waiting for in-flight work. */

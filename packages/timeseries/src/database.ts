@@ -188,7 +188,7 @@ function pgliteQueryable(target: PGlite | PgliteTransaction): Queryable {
 
 /**
  * PGlite with TimescaleDB, used only through its in-process API: through `pglite-socket` large messages were
- * seen to crash it (DESIGN.md section 7). PGlite runs one statement at a time; inside `transaction` use the
+ * seen to crash it (docs/architecture.md section 7). PGlite runs one statement at a time; inside `transaction` use the
  * `tx` handed to the callback, never the database itself, or the call waits for the transaction forever.
  */
 export class PgliteDatabase implements Database {

@@ -1,4 +1,4 @@
-// Hot state for dashboards and the gateway (DESIGN.md section 7): the last value of every signal and the
+// Hot state for dashboards and the gateway (docs/architecture.md section 7): the last value of every signal and the
 // current state of every asset. Redis in production; an in-memory twin for the embedded mode and tests.
 // Newer wins: samples and state changes arrive out of order across partitions and replays, so an entry
 // is replaced only by one at the same or a later time.

@@ -9,7 +9,7 @@ import {
 } from '@kiln/contracts';
 import { InvalidArgumentError } from './sql';
 
-/** Canonical machine states, DESIGN.md section 6. */
+/** Canonical machine states, docs/architecture.md section 6. */
 export type CanonicalState =
   | 'RUNNING'
   | 'IDLE'
@@ -27,7 +27,7 @@ export type SignalDataType = 'number' | 'integer' | 'boolean' | 'string';
 export type AssetLevel = 'enterprise' | 'site' | 'area' | 'line' | 'cell' | 'asset';
 
 export interface AssetRecord {
-  /** ISA-95 path, lower case, '/'-separated (DESIGN.md section 4). */
+  /** ISA-95 path, lower case, '/'-separated (docs/architecture.md section 4). */
   id: string;
   parentId?: string | null;
   level: AssetLevel;

@@ -1,4 +1,4 @@
-// Recomputes the 1-minute and 1-hour telemetry rollups over a time range. Late data is normal (DESIGN.md
+// Recomputes the 1-minute and 1-hour telemetry rollups over a time range. Late data is normal (docs/architecture.md
 // section 5): whoever writes telemetry for a closed window refreshes the rollups of that window. On
 // TimescaleDB this refreshes the continuous aggregates (their policies also catch up on their own); on plain
 // PostgreSQL it replaces the rollup rows of every bucket touching the range.

@@ -1,6 +1,6 @@
 // Batched, idempotent writes of telemetry, machine states and production counts. Every write call is one
 // transaction: when its promise resolves the rows are committed, and only then may the caller commit the
-// Kafka offsets of the records it came from (DESIGN.md section 3). Replays insert nothing: each table has a
+// Kafka offsets of the records it came from (docs/architecture.md section 3). Replays insert nothing: each table has a
 // natural key and every insert is `ON CONFLICT DO NOTHING`.
 import type { MachineStateEvent, ProductionCountBatch, TelemetryBatch } from '@kiln/contracts';
 import type { Database, Queryable } from './database';

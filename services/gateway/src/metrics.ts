@@ -1,4 +1,4 @@
-// The gateway's Prometheus metrics (DESIGN.md section 10): requests by transport, route or method and outcome,
+// The gateway's Prometheus metrics (docs/architecture.md section 10): requests by transport, route or method and outcome,
 // how long they took, and the inputs refused at the boundary by the field at fault.
 import { Counter, Histogram, type Registry } from 'prom-client';
 

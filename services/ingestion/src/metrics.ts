@@ -1,4 +1,4 @@
-// The ingestion service's Prometheus metrics (DESIGN.md section 10: throughput, DLQ count, connector status).
+// The ingestion service's Prometheus metrics (docs/architecture.md section 10: throughput, DLQ count, connector status).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DiskBuffer } from './buffer/disk-buffer';
 import type { ConnectorKind, ConnectorState } from './connectors/types';

@@ -1,7 +1,7 @@
 // The maintenance consumer: kiln.telemetry.v1 (keyed by asset id) -> each asset's model (features, baseline,
 // anomaly scores, health, remaining useful life, alert conditions) -> health history and alerts stored, published to
 // kiln.maintenance.health.v1 and kiln.maintenance.alert.v1. Models are saved per asset after each batch; a new owner
-// of a partition resumes from them (DESIGN.md section 3).
+// of a partition resumes from them (docs/architecture.md section 3).
 import { describeError, type EventBus, type Subscription } from '@kiln/bus';
 import { topics, type TopicSpec } from '@kiln/contracts';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';

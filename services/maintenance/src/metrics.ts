@@ -1,4 +1,4 @@
-// The maintenance service's Prometheus metrics (DESIGN.md section 10: throughput, batch durations, DLQ count).
+// The maintenance service's Prometheus metrics (docs/architecture.md section 10: throughput, batch durations, DLQ count).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type MaintenanceMetrics = ReturnType<typeof createMaintenanceMetrics>;

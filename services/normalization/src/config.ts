@@ -32,7 +32,7 @@ export const normalizationSectionSchema = z.strictObject({
   startFrom: z.enum(['earliest', 'latest']).default('earliest'),
   /** Raw records (each a batch of samples) per handled batch at most. */
   maxBatchSize: z.number().int().positive().default(500),
-  /** Source clocks further off the receive time than this are not trusted (DESIGN.md section 5). */
+  /** Source clocks further off the receive time than this are not trusted (docs/architecture.md section 5). */
   maxClockSkewMs: z.number().int().positive().default(300_000),
   /** The same cause of rejected samples is logged at most once per this interval (counted always). */
   rejectLogIntervalMs: z.number().int().positive().default(60_000),

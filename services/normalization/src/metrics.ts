@@ -1,4 +1,4 @@
-// The normalization service's Prometheus metrics (DESIGN.md section 10: throughput, lag, write latency, DLQ).
+// The normalization service's Prometheus metrics (docs/architecture.md section 10: throughput, lag, write latency, DLQ).
 import type { NormalizerStats } from '@kiln/asset-model';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 

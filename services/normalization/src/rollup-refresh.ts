@@ -1,4 +1,4 @@
-// Keeps the 1-minute and 1-hour telemetry rollups in step with late data (DESIGN.md section 5). Recomputing the
+// Keeps the 1-minute and 1-hour telemetry rollups in step with late data (docs/architecture.md section 5). Recomputing the
 // buckets after every batch would re-aggregate the same hour hundreds of times, so each batch only notes the
 // range it wrote, durably, in `<schema>.rollup_refresh_pending` (a crash loses no range), and a timer refreshes
 // the merged ranges every few seconds.

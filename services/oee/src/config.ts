@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 export { databaseConfigSchema, redisConfigSchema };
 
-/** The choices of DESIGN.md section 6, each optional (the core's defaults apply). */
+/** The choices of docs/architecture.md section 6, each optional (the core's defaults apply). */
 export const oeeSettingsSchema = z.strictObject({
   defaultIdealCycleTimeS: z.number().nonnegative().optional(),
   microStopThresholdS: z.number().nonnegative().optional(),

@@ -1,4 +1,4 @@
-// Live OEE for the APIs (DESIGN.md section 7: "live OEE per asset" in Redis): the open hour, shift, order and day
+// Live OEE for the APIs (docs/architecture.md section 7: "live OEE per asset" in Redis): the open hour, shift, order and day
 // of each asset so far, replaced on every change. Redis in production, memory in the embedded mode and tests.
 import { OeeResult, type OeeWindowKind } from '@kiln/contracts';
 import type { Redis } from 'ioredis';

@@ -1,4 +1,4 @@
-// The OEE service's Prometheus metrics (DESIGN.md section 10: throughput, batch durations, DLQ count).
+// The OEE service's Prometheus metrics (docs/architecture.md section 10: throughput, batch durations, DLQ count).
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export type OeeMetrics = ReturnType<typeof createOeeMetrics>;

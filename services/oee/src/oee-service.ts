@@ -1,7 +1,7 @@
 // The OEE consumer: kiln.machine-state.v1, kiln.production-count.v1, kiln.erp.order.v1 and kiln.erp.shift.v1 (all
 // keyed by asset id) -> stored inputs -> the windows they affect recomputed by the core -> closed windows upserted
 // and published to kiln.oee.v1, open ones kept live. A timer closes windows whose end has passed. The database is
-// the only state: a new owner of a partition resumes from it, and replays change nothing (DESIGN.md section 3).
+// the only state: a new owner of a partition resumes from it, and replays change nothing (docs/architecture.md section 3).
 import { describeError, type EventBus, type Subscription } from '@kiln/bus';
 import { eventTopics, topics, type TopicSpec } from '@kiln/contracts';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';

@@ -1,4 +1,4 @@
-// Closed windows upserted in bulk on their natural key (asset, window kind, window start; DESIGN.md section 3): one
+// Closed windows upserted in bulk on their natural key (asset, window kind, window start; docs/architecture.md section 3): one
 // statement for any number of windows, so a replay changes nothing and a correction bumps the revision once.
 import { OeeResult } from '@kiln/contracts';
 import { epochUsOf, timestampParam, type Queryable } from '@kiln/timeseries';

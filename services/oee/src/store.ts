@@ -1,5 +1,5 @@
 // The OEE service's reads and writes: the inputs of a window (states, counts, orders, shifts) and the windows it
-// stores (oee_results, upserted by asset, window kind and window start; DESIGN.md section 3). The database is the
+// stores (oee_results, upserted by asset, window kind and window start; docs/architecture.md section 3). The database is the
 // source of truth: no state is kept in memory, so a new owner of a partition resumes from here.
 import { machineStateFromJSON, OeeResult } from '@kiln/contracts';
 import {

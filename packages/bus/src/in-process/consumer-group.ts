@@ -99,7 +99,7 @@ export class ConsumerGroup implements RetainingGroup {
   /**
    * Partition p of every topic goes to the (p mod n)-th member reading that topic, in join order. Members that
    * read the same topics thus own the same partition numbers of each, so one asset's records of every per-asset
-   * topic meet in one member (DESIGN.md section 2).
+   * topic meet in one member (docs/architecture.md section 2).
    */
   private rebalance(): void {
     const eligible = this.members.filter((member) => !member.isLeaving());

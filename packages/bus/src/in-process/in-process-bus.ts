@@ -1,4 +1,4 @@
-// The event bus inside one process (`npm start`): the same contract as Kafka (DESIGN.md sections 2-3) with
+// The event bus inside one process (`npm start`): the same contract as Kafka (docs/architecture.md sections 2-3) with
 // partitioned, offset-addressed logs in memory, consumer groups, at-least-once commits and bounded memory.
 import { randomUUID } from 'node:crypto';
 import { topics as catalogue, type TopicSpec } from '@kiln/contracts';

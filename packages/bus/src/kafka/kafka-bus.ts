@@ -1,4 +1,4 @@
-// The event bus on Apache Kafka through kafkajs. No kafkajs type leaves this folder (DESIGN.md section 8),
+// The event bus on Apache Kafka through kafkajs. No kafkajs type leaves this folder (docs/architecture.md section 8),
 // so a maintained client can replace it without touching a service.
 import { topics as catalogue, type TopicSpec } from '@kiln/contracts';
 import {
@@ -121,7 +121,7 @@ export class KafkaBus implements EventBus {
    * that failed for a reason of the world (classifyFailure: transient) is tried again with capped backoff until
    * `publishRetryWindowMs` has passed since the first failure, then the error goes to the caller (whose own retry,
    * the batch runner's or the store-and-forward buffer's, takes over). At least once: a send whose answer was lost
-   * may be stored twice; consumers are idempotent (DESIGN.md section 3).
+   * may be stored twice; consumers are idempotent (docs/architecture.md section 3).
    */
   private async sendThroughOutages(
     topic: string,

@@ -1,5 +1,5 @@
 // Splits a publish into produce requests that stay under the broker's request size, and refuses a record
-// that no request could carry (DESIGN.md section 2: a message never exceeds 1 MiB).
+// that no request could carry (docs/architecture.md section 2: a message never exceeds 1 MiB).
 import { PermanentError } from '../errors';
 import type { OutgoingRecord } from '../types';
 

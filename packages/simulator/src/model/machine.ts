@@ -17,7 +17,7 @@ import {
 const { floor, max, round: roundHalfUp } = Math;
 
 export interface MachineIdentity {
-  /** DESIGN.md section 4 path, e.g. `acme/plant-1/line-1/machine-1`. */
+  /** docs/architecture.md section 4 path, e.g. `acme/plant-1/line-1/machine-1`. */
   readonly assetId: string;
   readonly lineId: string;
   readonly machineId: string;

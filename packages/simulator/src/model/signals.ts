@@ -1,7 +1,7 @@
 // What a simulated machine exposes: the PLC state code table, the fault codes and the signal list with data
-// types and UCUM units (DESIGN.md section 4). Protocol servers derive their address spaces from this list.
+// types and UCUM units (docs/architecture.md section 4). Protocol servers derive their address spaces from this list.
 
-/** PLC state codes as the machine reports them; normalization maps them onto DESIGN.md section 6 states. */
+/** PLC state codes as the machine reports them; normalization maps them onto docs/architecture.md section 6 states. */
 export const MACHINE_STATE = {
   RUNNING: 1,
   IDLE: 2,

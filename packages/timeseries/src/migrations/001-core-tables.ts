@@ -1,5 +1,5 @@
-// The narrow telemetry table (DESIGN.md section 7) and the event tables the historian writes, with natural
-// keys so a replayed Kafka record changes nothing (DESIGN.md section 3).
+// The narrow telemetry table (docs/architecture.md section 7) and the event tables the historian writes, with natural
+// keys so a replayed Kafka record changes nothing (docs/architecture.md section 3).
 import type { Migration } from './types';
 
 const CANONICAL_STATES = [

@@ -1,5 +1,5 @@
-// The tables of the OEE service (DESIGN.md section 6): the ERP's production orders and shifts it computes with,
-// the windows it has closed (upserted by asset, window kind and window start, DESIGN.md section 3) and, per asset,
+// The tables of the OEE service (docs/architecture.md section 6): the ERP's production orders and shifts it computes with,
+// the windows it has closed (upserted by asset, window kind and window start, docs/architecture.md section 3) and, per asset,
 // how far its windows are closed. Plain tables on both backends: a few rows per asset and hour.
 import type { Migration } from './types';
 

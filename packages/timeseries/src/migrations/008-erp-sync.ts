@@ -1,4 +1,4 @@
-// The tables of the ERP-sync service (DESIGN.md section 3): the ERP's orders as erp-sync reads them, inbound
+// The tables of the ERP-sync service (docs/architecture.md section 3): the ERP's orders as erp-sync reads them, inbound
 // cursors, records the ERP sent badly or refused, and the outbox through which Kiln's decisions (final order
 // confirmations, maintenance notifications) leave for the ERP exactly once. A decision inserts its outbox row in
 // the transaction that makes it, keyed by a deterministic idempotency key and unique per (kind, Kiln reference,

@@ -1,7 +1,7 @@
 // The outbound half of erp-sync: decisions (order completed -> final confirmation; interval boundary passed or
 // shift ended -> partial confirmation, when configured; alert opened -> maintenance notification) written to the
 // outbox in the transaction that makes them, and a sender that delivers each to the ERP exactly once (idempotency
-// keys, DESIGN.md section 3).
+// keys, docs/architecture.md section 3).
 import { describeError, type EventBus } from '@kiln/bus';
 import { topics, type TopicSpec } from '@kiln/contracts';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';

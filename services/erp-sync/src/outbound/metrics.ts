@@ -1,4 +1,4 @@
-// Prometheus metrics of the outbound half (DESIGN.md section 10): outbox rows by status (read from the database at
+// Prometheus metrics of the outbound half (docs/architecture.md section 10): outbox rows by status (read from the database at
 // scrape time, so every instance reports the shared outbox), send attempts by result, the circuit breaker, the
 // decisions made and the records dead-lettered.
 import type { ErpOutboxKind, ErpStore } from '@kiln/timeseries';

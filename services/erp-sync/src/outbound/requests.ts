@@ -10,7 +10,7 @@ export const MACHINE_TIME_STATES: readonly string[] = ['RUNNING'];
 /** ISO 22400-2 setup and adjustment losses: setup time. */
 export const SETUP_STATES: readonly string[] = ['CHANGEOVER'];
 /**
- * Unplanned stops (DESIGN.md section 6: breakdowns and the stops that reduce actual production time): down time.
+ * Unplanned stops (docs/architecture.md section 6: breakdowns and the stops that reduce actual production time): down time.
  * Planned stops (PLANNED_STOP, NO_ORDER) and OFFLINE (no data) are in none of the three.
  */
 export const DOWN_STATES: readonly string[] = ['BREAKDOWN', 'UNKNOWN_STOP', 'IDLE', 'STARVED', 'BLOCKED'];

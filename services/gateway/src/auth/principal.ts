@@ -22,7 +22,7 @@ export function isSiteScope(site: string): boolean {
   return site === ALL_SITES || /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/.test(site);
 }
 
-/** The site of an asset id (ISA-95 path `enterprise/site/...`, DESIGN.md section 4), or undefined above site level. */
+/** The site of an asset id (ISA-95 path `enterprise/site/...`, docs/architecture.md section 4), or undefined above site level. */
 export function siteOfAsset(assetId: string): string | undefined {
   const parts = assetId.split('/');
   return parts.length >= 2 ? `${parts[0]}/${parts[1]}` : undefined;

@@ -1,4 +1,4 @@
-// The asset model as stored by normalization (DESIGN.md section 4): list, one asset, the tree, its signals, and
+// The asset model as stored by normalization (docs/architecture.md section 4): list, one asset, the tree, its signals, and
 // creating or changing an asset with its OEE settings (kept in `attributes.defaults`, where the plant file puts
 // them). Every read is limited to what the principal's site may see.
 import { isIanaTimeZone } from '@kiln/asset-model';

@@ -1,6 +1,6 @@
 // Canonical events posted by MES or manual sources (and tests): already validated and converted by the
 // transport, checked against the principal (operator, each asset in its site), then published to the same topics
-// normalized OT data travels on, keyed by asset id (DESIGN.md section 2).
+// normalized OT data travels on, keyed by asset id (docs/architecture.md section 2).
 import type { EventBus } from '@kiln/bus';
 import {
   encodeEvent,

@@ -1,7 +1,7 @@
 // OEE for any range of an asset, whole or cut into hours, shifts, orders or days, computed on request by the
 // same engine and core the OEE service uses over the same stored inputs (so a closed window read here equals the
 // stored one; a range reaching past now is computed up to now); for a cell, line, area or site the times, counts and
-// ideal times of its assets are summed per window and the KPIs derived from the sums (DESIGN.md section 6: roll-ups
+// ideal times of its assets are summed per window and the KPIs derived from the sums (docs/architecture.md section 6: roll-ups
 // never average percentages; @kiln/oee rollUp weighs parts by ideal time, so a line's OEE is its machines' good
 // output time over their planned busy time). Also the live OEE of the open windows the OEE service keeps.
 import { MachineState, OeeWindowKind, type OeeResult } from '@kiln/contracts';

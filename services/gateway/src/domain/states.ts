@@ -1,6 +1,6 @@
 // Machine states of an asset: the timeline over a range, the stops in it (each with a stable id: the asset and the
 // stop's start), and an operator's reason for a stop, published as a StopReasonAssignment on
-// kiln.machine-state.v1 so that the historian and the OEE service re-classify that interval (DESIGN.md section 6).
+// kiln.machine-state.v1 so that the historian and the OEE service re-classify that interval (docs/architecture.md section 6).
 import type { EventBus } from '@kiln/bus';
 import { encodeEvent, eventTopics, machineStateFromJSON, MachineState } from '@kiln/contracts';
 import { timestampParam as isoMicros, type Database } from '@kiln/timeseries';

@@ -37,7 +37,7 @@ export interface LatestValue {
   readonly timeUs: number;
   readonly value: number | null;
   readonly valueText: string | null;
-  /** DESIGN.md Quality enum: 1 good, 2 uncertain, 3 bad. */
+  /** docs/architecture.md Quality enum: 1 good, 2 uncertain, 3 bad. */
   readonly quality: number;
 }
 

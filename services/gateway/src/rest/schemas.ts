@@ -19,7 +19,7 @@ import { boundedNumber, freeText, isoTime, lineText, liveTime } from './input-sc
 
 export { isoTime } from './input-schemas';
 
-/** The canonical machine states by name (DESIGN.md section 6), as the plant file writes them. */
+/** The canonical machine states by name (docs/architecture.md section 6), as the plant file writes them. */
 export const CANONICAL_STATES = MACHINE_STATE_NAMES;
 
 export const assetIdSchema = z

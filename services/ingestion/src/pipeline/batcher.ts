@@ -1,4 +1,4 @@
-// Groups samples per source into batches (DESIGN.md section 2: one message carries many samples of one key, and
+// Groups samples per source into batches (docs/architecture.md section 2: one message carries many samples of one key, and
 // never exceeds 1 MiB). A batch closes when it is full or has waited `lingerMs`; a batch someone waits on to be
 // durable (addDurable: a connector acknowledges its source only then) closes at the end of the current tick
 // instead, so that every emit of one tick shares one entry and the acknowledgement waits for no linger.

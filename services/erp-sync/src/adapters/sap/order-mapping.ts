@@ -108,7 +108,7 @@ function describe(error: z.ZodError, entity: string): string {
 const us = (ms: number | undefined): number => (ms === undefined ? 0 : ms * 1000);
 
 /**
- * Ideal cycle time (s/unit) = machine standard value / OperationReferenceQuantity (DESIGN.md 11); 0 when not given,
+ * Ideal cycle time (s/unit) = machine standard value / OperationReferenceQuantity (docs/architecture.md section 11); 0 when not given,
  * an error text when the unit is not a time unit.
  */
 export function idealCycleTimeOf(operation: SapOperation, machineActivity: number): number | string {

@@ -1,6 +1,6 @@
 // Kiln's adapter for SAP S/4HANA: production orders in from API_PRODUCTION_ORDER_2_SRV (delta by
 // LastChangeDateTime), confirmations out to API_PROD_ORDER_CONFIRMATION_2_SRV (ExternalSystemConfirmation carries
-// the idempotency key, DESIGN.md 11) and maintenance notifications to API_MAINTNOTIFICATION (no idempotency key
+// the idempotency key, docs/architecture.md section 11) and maintenance notifications to API_MAINTNOTIFICATION (no idempotency key
 // there: MaintNotifExtReferenceNumber carries a 20-character form of it, looked up before every create).
 import { z } from 'zod';
 import {

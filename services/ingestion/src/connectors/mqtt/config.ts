@@ -27,7 +27,7 @@ export const mqttSubscriptionSchema = z
     timestampPointer: jsonPointerSchema.optional(),
     /**
      * How to read the timestamp; default `auto`: a number is epoch milliseconds, a string ISO 8601 (a string
-     * of digits is epoch milliseconds too). ISO times without a zone are taken as UTC (DESIGN.md section 5).
+     * of digits is epoch milliseconds too). ISO times without a zone are taken as UTC (docs/architecture.md section 5).
      */
     timestampFormat: z.enum(['auto', 'iso', 'epoch-ms', 'epoch-s', 'epoch-us']).default('auto'),
     /**

@@ -49,7 +49,7 @@ function parseIso(text: string): SourceTimeResult {
   if (match === null)
     return { ok: false, error: `timestamp "${text}" is not ISO 8601 (e.g. 2024-05-01T06:00:00.123Z)` };
   const [, date = '', hoursMinutes = '', seconds = '00', fraction = '', zone] = match;
-  // No zone: UTC, as every time in Kiln is (DESIGN.md section 5); Date.parse would take local time instead.
+  // No zone: UTC, as every time in Kiln is (docs/architecture.md section 5); Date.parse would take local time instead.
   const offset = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : normaliseOffset(zone);
   const wholeMs = Date.parse(`${date}T${hoursMinutes}:${seconds}${offset}`);
   if (Number.isNaN(wholeMs)) return { ok: false, error: `timestamp "${text}" is not a valid date and time` };

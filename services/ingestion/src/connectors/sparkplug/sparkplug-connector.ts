@@ -1,4 +1,4 @@
-// The Sparkplug B host application connector (DESIGN.md section 11): announces itself on its STATE topic,
+// The Sparkplug B host application connector (docs/architecture.md section 11): announces itself on its STATE topic,
 // reads the namespace, keeps each edge node's births, sequence and aliases in `SparkplugHostState`, and
 // carries out what that state machine answers: samples, rejections, rebirth requests.
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
