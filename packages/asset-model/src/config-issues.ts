@@ -1,4 +1,4 @@
-// Problems found in a plant YAML file, reported as service-kit ConfigIssues with `file:line:col key: message`,
+// Problems found in a plant YAML file, reported as ConfigIssues (@kiln/config-source) with `file:line:col key: message`,
 // whether zod found them (shape) or this package did (units, references, duplicates).
 import {
   ConfigError,
@@ -9,7 +9,7 @@ import {
   type ConfigIssue,
   type ConfigSource,
   type YamlSource,
-} from '@kiln/service-kit';
+} from '@kiln/config-source';
 import type { z } from 'zod';
 
 export type YamlPath = readonly (string | number)[];
@@ -61,7 +61,7 @@ export class IssueCollector {
 }
 
 /**
- * Parses a plant YAML text, refusing one nested past MAX_NESTING (see service-kit's yaml-nesting.ts) at its
+ * Parses a plant YAML text, refusing one nested past MAX_NESTING (see @kiln/config-source's yaml-nesting.ts) at its
  * position. Aliases that would expand past the yaml library's budget (a "billion laughs" file of a few hundred
  * bytes would otherwise take gigabytes) come back as a syntax error (parseYamlSource), so a hostile file is
  * refused like a wrong one.

@@ -1,6 +1,6 @@
 // Mapping rules: which raw tag (source id + tag) feeds which asset signal, in which role, and how its value is
 // scaled, converted and filtered. Format in README.md. Rules are checked at load against the asset model.
-import { formatYamlLocation, locateYamlPath, type YamlSource } from '@kiln/service-kit';
+import { formatYamlLocation, locateYamlPath, type YamlSource } from '@kiln/config-source';
 import { z } from 'zod';
 import { plainText } from './plain-text';
 import { IssueCollector, parsePlantYaml, requireParsedYaml, type YamlPath } from './config-issues';
@@ -106,7 +106,7 @@ type RuleInput = z.output<typeof ruleSchema>;
 
 /**
  * Parses the `mappings` list of a YAML text (the plant file or a separate mapping file) and checks every rule
- * against the model. Throws service-kit's `ConfigError` with `file:line:col key: message` for every problem.
+ * against the model. Throws `ConfigError` (@kiln/config-source) with `file:line:col key: message` for every problem.
  */
 export function parseMappingRules(text: string, fileName: string, model: AssetModel): MappingRuleSet {
   return parseMappingRulesSource(parsePlantYaml(text, fileName), model);

@@ -1,6 +1,6 @@
 // Reads the asset model part of a plant YAML file (format in README.md), strictly: unknown keys, bad ids,
 // non-UCUM units and duplicates all fail with `file:line:col key: message`.
-import type { YamlSource } from '@kiln/service-kit';
+import type { YamlSource } from '@kiln/config-source';
 import { z } from 'zod';
 import { IssueCollector, parsePlantYaml, requireParsedYaml, type YamlPath } from './config-issues';
 import {
@@ -91,7 +91,7 @@ type AssetInput = z.output<typeof assetSchema>;
 
 /**
  * Parses and validates the asset model of a plant YAML text. The caller reads the file; `fileName` only labels
- * errors. Throws service-kit's `ConfigError` listing every problem with file, line, column and key.
+ * errors. Throws `ConfigError` (@kiln/config-source) listing every problem with file, line, column and key.
  */
 export function parseAssetModel(text: string, fileName: string): AssetModel {
   return parseAssetModelSource(parsePlantYaml(text, fileName));

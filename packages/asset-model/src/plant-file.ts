@@ -11,7 +11,7 @@ export interface PlantConfig {
 
 /**
  * Parses a plant YAML text (model + `mappings`). The model is checked first: mapping rules are only checked
- * against a valid model. Throws service-kit's `ConfigError` naming file, line, column and key.
+ * against a valid model. Throws `ConfigError` (@kiln/config-source) naming file, line, column and key.
  */
 export function parsePlantConfig(text: string, fileName: string): PlantConfig {
   const source = parsePlantYaml(text, fileName);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Quality, type RawSample, type RawSampleBatch, type Value } from '@kiln/contracts';
-import { ConfigError } from '@kiln/service-kit';
+import { ConfigError } from '@kiln/config-source';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 const block = /```yaml\n([\s\S]*?)```/.exec(readme);

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { textProblem } from '@kiln/contracts';
 import { fuzzRuns } from '@kiln/test-infra';
-import { ConfigError } from '@kiln/service-kit';
+import { ConfigError } from '@kiln/config-source';
 import { parsePlantConfig, type PlantConfig } from '../src';
 
 // ~5-10 ms per file (the yaml library's parse dominates), so `npm test` tries 500 rather than the usual 2,000;

@@ -3,8 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { errorMessage } from './error-message';
-import { ConfigError, type ConfigIssue, type ConfigSource } from './config-error';
-import { locateYamlPath, parseYamlSource, type YamlSource } from './yaml-source';
+import {
+  ConfigError,
+  formatPath,
+  locateYamlPath,
+  parseYamlSource,
+  type ConfigIssue,
+  type ConfigSource,
+  type YamlSource,
+} from '@kiln/config-source';
 
 export interface LoadConfigOptions<S extends z.ZodType> {
   /** The service's configuration schema; make every object `.strict()` so misspelt keys fail. */
@@ -216,16 +223,6 @@ const unknownSource: ConfigSource = { kind: 'unknown' };
 
 function fileSource(file: string, location: { readonly line: number; readonly col: number }): ConfigSource {
   return { kind: 'file', file, line: location.line, col: location.col };
-}
-
-/** `bus.kafka.brokers[1]` */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
 }
 
 function startsWith(path: Path, prefix: Path): boolean {
