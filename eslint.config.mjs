@@ -5,7 +5,18 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/src/gen/**', '.infra/**', 'data/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/dist-bench/**',
+      '**/dist-eval/**',
+      '**/node_modules/**',
+      '**/src/gen/**',
+      '.infra/**',
+      'data/**',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   prettier,
@@ -36,9 +47,9 @@ export default tseslint.config(
     files: [
       '**/test/**',
       '**/src/main.ts',
-      '**/src/bench/**',
-      // Evaluation commands (npm run eval:*) are entry points of their own.
-      '**/src/eval/**',
+      // Benchmarks and evaluation commands (npm run bench:*, eval:*) are entry points of their own.
+      '**/bench/**',
+      '**/eval/**',
       'scripts/**',
       'packages/service-kit/src/config*.ts',
       // Test helpers read the service addresses tests are pointed at.

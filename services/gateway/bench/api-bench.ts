@@ -15,11 +15,13 @@ import {
   type CanonicalState,
 } from '@kiln/timeseries';
 import autocannon from 'autocannon';
-import { createGatewayApi } from '../api';
-import { ApiKeyStore } from '../auth/api-keys';
-import { Authenticator } from '../auth/authenticator';
-import { gatewaySectionSchema } from '../config';
-import { buildRestServer } from '../rest/server';
+// The service's own modules as built: a bench drives what ships (dist/), and it lives beside src/ so that
+// dist/ holds no bench.
+import { createGatewayApi } from '../dist/api';
+import { ApiKeyStore } from '../dist/auth/api-keys';
+import { Authenticator } from '../dist/auth/authenticator';
+import { gatewaySectionSchema } from '../dist/config';
+import { buildRestServer } from '../dist/rest/server';
 
 const env = process.env;
 const url = env['KILN_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';

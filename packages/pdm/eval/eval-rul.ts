@@ -1,6 +1,6 @@
 // Offline evaluation of the remaining-useful-life model on NASA C-MAPSS FD001 (`npm run eval:rul`):
 // cross-validates on the training units, trains on all of them, and writes the test units' predicted RUL.
-// Usage: node packages/pdm/dist/eval/eval-rul.js [--data <dir>] [--out <file>]
+// Usage: node packages/pdm/dist-eval/eval-rul.js [--data <dir>] [--out <file>]
 // The dataset folder defaults to ../shared/datasets/cmapss from the repo root, or env KILN_CMAPSS_DIR.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,9 +15,9 @@ import {
   predictRul,
   resolveRulTrainingOptions,
   trainRulModel,
-} from '../rul-model';
+} from '@kiln/pdm';
 
-const REPO_ROOT = resolve(__dirname, '../../../..');
+const REPO_ROOT = resolve(__dirname, '../../..');
 
 interface EvalPaths {
   dataDir: string;

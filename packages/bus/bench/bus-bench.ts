@@ -5,8 +5,7 @@
 // KILN_BENCH_RECORD_BYTES (1024), KILN_BENCH_COMPRESSION (both | gzip | none).
 import { randomBytes } from 'node:crypto';
 import { topics as catalogue } from '@kiln/contracts';
-import { KafkaBus } from '../kafka';
-import type { OutgoingRecord } from '../types';
+import { KafkaBus, type OutgoingRecord } from '@kiln/bus';
 
 interface BenchSettings {
   brokers: string[];

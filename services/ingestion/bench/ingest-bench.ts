@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { KafkaBus } from '@kiln/bus';
 import { topics } from '@kiln/contracts';
 import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
-import { ingestionSectionSchema } from '../config';
-import { routeOpcuaLogs } from '../connectors/opcua/logging';
-import { startIngestion } from '../ingestion';
+// The service's own modules as built: a bench drives what ships (dist/), and it lives beside src/ so that
+// dist/ holds no bench.
+import { ingestionSectionSchema } from '../dist/config';
+import { routeOpcuaLogs } from '../dist/connectors/opcua/logging';
+import { startIngestion } from '../dist/ingestion';
 
 const env = process.env;
 const int = (name: string, fallback: number): number => {
@@ -28,7 +30,7 @@ const machinesPerLine = int('KILN_BENCH_MACHINES', 10);
 const speed = int('KILN_BENCH_SPEED', 20);
 const seconds = int('KILN_BENCH_SECONDS', 20);
 const WARMUP_MS = 5_000;
-const CLI = join(__dirname, '../../../../packages/cli/dist/main.js');
+const CLI = join(__dirname, '../../../packages/cli/dist/main.js');
 const logger = createLogger({ service: 'bench-ingest', level: 'warn' });
 
 interface Run {

@@ -20,8 +20,10 @@ import {
 } from '@kiln/contracts';
 import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
 import { analyticsSchemaName, migrate, MemoryHotState, PgDatabase } from '@kiln/timeseries';
-import { normalizationSectionSchema } from '../config';
-import { startNormalization } from '../normalization';
+// The service's own modules as built: a bench drives what ships (dist/), and it lives beside src/ so that
+// dist/ holds no bench.
+import { normalizationSectionSchema } from '../dist/config';
+import { startNormalization } from '../dist/normalization';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -17,13 +17,12 @@ import {
   type ProductionCountBatch,
 } from '@kiln/contracts';
 import { UTC_ZONE } from '@kiln/oee';
+import { MemoryLiveOee, OeeEngine, OeeStore, oeeSectionSchema, type ShiftCalendar } from '@kiln/oee-store';
 import { createLogger, createMetricsRegistry, manualLifecycle } from '@kiln/service-kit';
 import { HistorianWriter, migrate, PgDatabase } from '@kiln/timeseries';
-import { oeeSectionSchema, type ShiftCalendar } from '../config';
-import { OeeEngine } from '../engine';
-import { MemoryLiveOee } from '../live';
-import { OEE_SERVICE_TOPICS, startOee } from '../oee-service';
-import { OeeStore } from '../store';
+// The service's own modules as built: a bench drives what ships (dist/), and it lives beside src/ so that
+// dist/ holds no bench.
+import { OEE_SERVICE_TOPICS, startOee } from '../dist/oee-service';
 
 const env = process.env;
 const int = (name: string, fallback: number): number => {

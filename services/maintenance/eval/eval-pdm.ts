@@ -4,7 +4,7 @@
 //
 // Targets: every bearing failure alerted >= 24 simulated hours ahead; < 0.1 false alerts per machine-day on
 // healthy machines. Exits 1 when a target is missed.
-// Usage: node services/maintenance/dist/eval/eval-pdm.js [days=40] [seed=7] [--verbose]
+// Usage: node services/maintenance/dist-eval/eval-pdm.js [days=40] [seed=7] [--verbose]
 // Fleet: 12 machines whose bearings wear out in 240/360/480 running hours (x0.6-1.4, the simulator's spread),
 // 10 with wear effectively off (4 of them with frequent deep slow-downs and long micro-stops); plant steps of
 // 1 s and samples every 10 s keep a 40-day run near two minutes.

@@ -4,11 +4,13 @@
 // Settings (env): KILN_DATABASE_URL (postgres://postgres@127.0.0.1:5432/test), KILN_BENCH_ROWS (500000),
 // KILN_BENCH_BATCH (5000), KILN_BENCH_SIGNALS (1000), KILN_BENCH_CONCURRENCY (1: batches in flight).
 import { randomBytes } from 'node:crypto';
-import { PgDatabase } from '../database';
-import { migrate } from '../migrate';
-import { analyticsSchemaName } from '../migrations';
-import type { TelemetryRow } from '../records';
-import { HistorianWriter } from '../writer';
+import {
+  analyticsSchemaName,
+  HistorianWriter,
+  migrate,
+  PgDatabase,
+  type TelemetryRow,
+} from '@kiln/timeseries';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
