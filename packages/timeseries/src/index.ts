@@ -24,6 +24,7 @@ export * from './rollups';
 export * from './writer';
 export * from './queries';
 export * from './hot-state';
+export { NormalizerStateStore, type HandledPosition, type StoredPartitionState } from './normalizer-state';
 export * from './maintenance-records';
 export * from './maintenance-store';
 export * from './erp-records';

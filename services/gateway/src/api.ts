@@ -1,8 +1,7 @@
 // The gateway's operations over one set of dependencies, shared by the REST and gRPC transports.
 import type { EventBus } from '@kiln/bus';
-import { NormalizerStateStore } from '@kiln/normalization';
 import type { LiveOee, OeeSection } from '@kiln/oee-service';
-import { ErpStore, MaintenanceStore, type Database } from '@kiln/timeseries';
+import { ErpStore, MaintenanceStore, NormalizerStateStore, type Database } from '@kiln/timeseries';
 import type { Authenticator } from './auth/authenticator';
 import type { GatewaySection } from './config';
 import { AlertOperations } from './domain/alerts';

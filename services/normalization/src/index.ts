@@ -2,7 +2,6 @@
 export * from './config';
 export { startNormalization, type Normalization, type NormalizationDependencies } from './normalization';
 export { PlantFile, plantRecords, storePlant, type PlantReloadOutcome } from './plant';
-export { NormalizerStateStore, type StoredPartitionState } from './normalizer-state';
 export { mergeRanges, RollupRefresher, type TimeRange } from './rollup-refresh';
 export { gatherOutputs, type BatchOutputs } from './outputs';
 export { openHotState } from './adapters';

@@ -5,7 +5,7 @@
 import { InvalidSnapshotError, Normalizer, type PlantConfig } from '@kiln/asset-model';
 import type { LogDescription, RecordBatch } from '@kiln/bus';
 import type { Logger } from '@kiln/service-kit';
-import type { NormalizerStateStore, StoredPartitionState } from './normalizer-state';
+import type { NormalizerStateStore, StoredPartitionState } from '@kiln/timeseries';
 import {
   continuity,
   resumeDecision,

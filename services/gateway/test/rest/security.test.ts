@@ -3,8 +3,8 @@
 // document valid (swagger-parser) and listing every route.
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { emptyStats, type UnmappedTag } from '@kiln/asset-model';
-import { NormalizerStateStore } from '@kiln/normalization';
 import { describeWith } from '@kiln/test-infra';
+import { NormalizerStateStore } from '@kiln/timeseries';
 import { gatewaySectionSchema } from '../../src/config';
 import { assetPath, restHarness, type RestHarness } from '../support/harness';
 

@@ -1,16 +1,17 @@
 // Where each partition's Normalizer state survives restarts and rebalances: one row per kiln.raw.v1 partition
 // in `<schema>.normalizer_state`, holding the Normalizer snapshot (counter baselines, current states, orders)
 // and the offset of the last record whose effects are all durable, with the id of the log that offset belongs to
-// and a digest of that record (replay-guard.ts decides from them whether the offset still holds).
-// The table is this service's own; the historian tables belong to the timeseries migrations. The gateway reads
-// the unmapped tags of the snapshots from it when normalization runs in other processes.
+// and a digest of that record (the normalization service's replay-guard.ts decides from them whether the offset
+// still holds). Normalization writes the table and creates it itself (it is not one of the migrations); it lives
+// here, beside the historian, because the gateway reads the unmapped tags of the snapshots from it when
+// normalization runs in other processes, and no service imports another.
 import {
   mergeUnmapped,
   unmappedTagSchema,
   type NormalizerSnapshot,
   type UnmappedTag,
 } from '@kiln/asset-model';
-import type { Database } from '@kiln/timeseries';
+import type { Database } from './database';
 import { z } from 'zod';
 
 const storedUnmappedSchema = z.array(unmappedTagSchema);
