@@ -1,0 +1,1 @@
+export const TOPIC = 'fixture.orders.v1';

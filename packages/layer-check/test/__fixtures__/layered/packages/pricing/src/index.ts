@@ -1,0 +1,3 @@
+import { TOPIC } from '@fixture/contracts';
+
+export const priceTopic = `${TOPIC}.price`;

@@ -1,0 +1,3 @@
+import { parcelRate } from './rates';
+
+export const shippingCost = (): number => parcelRate({ kg: 1 });

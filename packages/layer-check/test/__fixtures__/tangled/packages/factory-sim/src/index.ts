@@ -1,0 +1,1 @@
+export const simulatedOrders = (): number[] => [1, 2, 3];
