@@ -5,7 +5,7 @@
 // Settings (env): KILN_DATABASE_URL, KILN_BENCH_DURATION_S (10), KILN_BENCH_CONNECTIONS (10).
 import { randomBytes } from 'node:crypto';
 import { InProcessBus } from '@kiln/bus';
-import { oeeSectionSchema } from '@kiln/oee-service';
+import { oeeSectionSchema } from '@kiln/oee-store';
 import { createLogger, createMetricsRegistry } from '@kiln/service-kit';
 import {
   analyticsSchemaName,

@@ -1,6 +1,6 @@
 // The gateway's operations over one set of dependencies, shared by the REST and gRPC transports.
 import type { EventBus } from '@kiln/bus';
-import type { LiveOee, OeeSection } from '@kiln/oee-service';
+import type { LiveOee, OeeSection } from '@kiln/oee-store';
 import { ErpStore, MaintenanceStore, NormalizerStateStore, type Database } from '@kiln/timeseries';
 import type { Authenticator } from './auth/authenticator';
 import type { GatewaySection } from './config';

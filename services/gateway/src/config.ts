@@ -3,7 +3,7 @@
 // own section: listeners, TLS, authentication, rate limits and request limits. Precedence: defaults < YAML
 // (KILN_CONFIG / --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
-import { oeeSectionEnvMap, oeeSectionSchema } from '@kiln/oee-service';
+import { oeeSectionEnvMap, oeeSectionSchema } from '@kiln/oee-store';
 import { httpConfigSchema, loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
 import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 // The gateway as a library, for its own process (main.ts) and for `kiln start`: seeds the admin key when one is
 // configured, then serves REST and gRPC over the same operations until the lifecycle stops it.
 import type { EventBus } from '@kiln/bus';
-import type { LiveOee, OeeSection } from '@kiln/oee-service';
+import type { LiveOee, OeeSection } from '@kiln/oee-store';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import type { Database } from '@kiln/timeseries';
 import { createGatewayApi, type GatewayApi, type UnmappedTagView } from './api';

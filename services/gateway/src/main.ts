@@ -2,7 +2,7 @@
 // The composition root, and the only module here that reads process.env.
 import { join } from 'node:path';
 import { topics } from '@kiln/contracts';
-import { openLiveOee } from '@kiln/oee-service';
+import { openLiveOee } from '@kiln/oee-store';
 import { databaseReadiness, runServiceProcess } from '@kiln/service-runtime';
 import { openDatabase } from '@kiln/timeseries';
 import { loadGatewayConfig } from './config';

@@ -4,15 +4,13 @@
 import { decodeEach, effectFailure, type BatchContext, type EventBus, type RecordBatch } from '@kiln/bus';
 import { encodeEvent, eventTopics, type OeeResult } from '@kiln/contracts';
 import type { OeeWindow } from '@kiln/oee';
+import { OeeEngine, type LiveOee, type OeeStore, type ResultToPublish } from '@kiln/oee-store';
 import type { Logger } from '@kiln/service-kit';
 import type { HistorianWriter } from '@kiln/timeseries';
 import type { AssetLocks } from './asset-locks';
 import { storeInputs, type AffectedRanges } from './batch-inputs';
 import { decodeRecord, type Decoded } from './decode';
-import { OeeEngine } from './engine';
-import type { LiveOee } from './live';
 import type { OeeMetrics } from './metrics';
-import type { OeeStore, ResultToPublish } from './store';
 
 export interface HandlerDependencies {
   /** Batches sharing no asset run side by side. */

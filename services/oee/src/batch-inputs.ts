@@ -2,13 +2,11 @@
 // change, per asset: the windows are then recomputed once per asset and batch, not once per event.
 import { OeeWindowKind, type MachineStateEvent, type ProductionCountBatch } from '@kiln/contracts';
 import { countDeltaFromEvent, countRange, type TimeRange } from '@kiln/oee';
+import { kindName, type OeeStore, type OrderShiftSpan, type SpanChange } from '@kiln/oee-store';
 import type { Logger } from '@kiln/service-kit';
 import type { HistorianWriter } from '@kiln/timeseries';
 import { stateTimeOf, type Decoded } from './decode';
-import type { Span, SpanChange } from './erp-store';
 import type { OeeMetrics } from './metrics';
-import type { OeeStore } from './store';
-import { kindName } from './window-kind';
 
 export class AffectedRanges {
   readonly byAsset = new Map<string, TimeRange[]>();
@@ -142,6 +140,6 @@ async function storeErp(
 }
 
 /** An order still running ends now; a shift always has an end. */
-function endOf(span: Span, nowUs: number): number {
+function endOf(span: OrderShiftSpan, nowUs: number): number {
   return span.endUs ?? nowUs;
 }

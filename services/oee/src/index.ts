@@ -1,4 +1,4 @@
-// The OEE service as a library, for `kiln start` and for the APIs that read live OEE.
+// The OEE service as a library, for `kiln start`.
 export * from './config';
 export {
   startOee,
@@ -7,11 +7,13 @@ export {
   type OeeDependencies,
   type OeeService,
 } from './oee-service';
-export { OeeEngine, mergeRanges } from './engine';
-export { AssetSettings, settingsFromAttributes, ASSET_SETTINGS_CACHE_MS } from './asset-settings';
-export { SiteTimeZones, siteIdOf, SITE_TIME_ZONE_CACHE_MS } from './site-time-zones';
-export { OeeStore, kindName, type ResultToPublish } from './store';
-export { MemoryLiveOee, RedisLiveOee, type LiveOee } from './live';
-export { calendarShifts, calendarFor, readCalendarFile, settingsFor, CalendarFileError } from './calendar';
-export { openLiveOee } from './adapters';
+// Moved to @kiln/oee-store; passed on only while packages/cli imports them from here (issue 16: to be dropped).
+export {
+  calendarFor,
+  calendarShifts,
+  oeeSectionSchema,
+  openLiveOee,
+  readCalendarFile,
+  type OeeSection,
+} from '@kiln/oee-store';
 export { openDatabase } from '@kiln/timeseries';

@@ -1,9 +1,9 @@
 // The OEE service process: `node services/oee/dist/main.js [--config oee.yaml]`.
 // The composition root, and the only module here that reads process.env.
 import { join } from 'node:path';
+import { openLiveOee } from '@kiln/oee-store';
 import { consumerReadiness, databaseReadiness, runServiceProcess } from '@kiln/service-runtime';
 import { openDatabase } from '@kiln/timeseries';
-import { openLiveOee } from './adapters';
 import { loadOeeConfig } from './config';
 import { OEE_SERVICE_TOPICS, startOee } from './oee-service';
 

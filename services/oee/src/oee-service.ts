@@ -4,18 +4,21 @@
 // the only state: a new owner of a partition resumes from it, and replays change nothing (docs/architecture.md section 3).
 import { describeError, type EventBus, type Subscription } from '@kiln/bus';
 import { eventTopics, topics, type TopicSpec } from '@kiln/contracts';
+import {
+  AssetSettings,
+  deploymentTimeZone,
+  OeeEngine,
+  OeeStore,
+  readCalendarFile,
+  SiteTimeZones,
+  type LiveOee,
+  type OeeSection,
+} from '@kiln/oee-store';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import { HistorianWriter, type Database } from '@kiln/timeseries';
 import { AssetLocks } from './asset-locks';
 import { OeeBatchHandler } from './batch-handler';
-import { AssetSettings } from './asset-settings';
-import { readCalendarFile } from './calendar';
-import { deploymentTimeZone, type OeeSection } from './config';
-import { OeeEngine } from './engine';
-import type { LiveOee } from './live';
 import { createOeeMetrics } from './metrics';
-import { SiteTimeZones } from './site-time-zones';
-import { OeeStore } from './store';
 
 export const OEE_INPUT_TOPICS = [
   eventTopics.machineState.topic.name,

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InProcessBus } from '@kiln/bus';
 import { OeeWindowKind } from '@kiln/contracts';
+import { deploymentTimeZone, oeeSectionSchema } from '@kiln/oee-store';
 import { ConfigError } from '@kiln/service-kit';
 import { describeWith } from '@kiln/test-infra';
 import { HistorianWriter } from '@kiln/timeseries';
-import { deploymentTimeZone, loadOeeConfig, oeeSectionSchema } from '../src/config';
+import { loadOeeConfig } from '../src/config';
 import { testDatabase, type TestDatabase } from './support/db';
 import { OEE_TOPICS, startService, type RunningOee } from './support/service';
 

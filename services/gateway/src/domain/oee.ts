@@ -22,7 +22,7 @@ import {
   SiteTimeZones,
   type LiveOee,
   type OeeSection,
-} from '@kiln/oee-service';
+} from '@kiln/oee-store';
 import type { Database } from '@kiln/timeseries';
 import { authorizeAsset, type Principal } from '../auth/principal';
 import { ApiError } from '../errors';

@@ -4,7 +4,7 @@
 import { status } from '@grpc/grpc-js';
 import { api, MachineState, OeeWindowKind, type OeeResult } from '@kiln/contracts';
 import { computeOee, toOeeResult } from '@kiln/oee';
-import { calendarShifts, readCalendarFile, settingsFor } from '@kiln/oee-service';
+import { calendarShifts, readCalendarFile, settingsFor } from '@kiln/oee-store';
 import { describeWith } from '@kiln/test-infra';
 import { countDeltas, PRESS, seedPlant, SHIFT_END, SHIFT_START, stateChanges } from './fixture';
 import {

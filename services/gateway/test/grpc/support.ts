@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import { InProcessBus } from '@kiln/bus';
 import { topics, type api } from '@kiln/contracts';
-import { MemoryLiveOee, oeeSectionSchema, type OeeSection } from '@kiln/oee-service';
+import { MemoryLiveOee, oeeSectionSchema, type OeeSection } from '@kiln/oee-store';
 import { createLogger, createMetricsRegistry, type Registry } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
 import { createScratchSchema, HistorianWriter, type Database } from '@kiln/timeseries';

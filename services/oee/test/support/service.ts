@@ -1,9 +1,8 @@
 // Starts the OEE service in process, as main.ts does, over a bus and database the test chose.
 import type { EventBus } from '@kiln/bus';
+import { MemoryLiveOee, oeeSectionSchema, type OeeSection } from '@kiln/oee-store';
 import { createMetricsRegistry, type Registry } from '@kiln/service-kit';
 import type { Database } from '@kiln/timeseries';
-import { oeeSectionSchema, type OeeSection } from '../../src/config';
-import { MemoryLiveOee } from '../../src/live';
 import { OEE_SERVICE_TOPICS, startOee, type OeeService } from '../../src/oee-service';
 import type { FixtureEvent } from './fixture';
 import { testLifecycle, type TestLifecycle } from './lifecycle';

@@ -1,5 +1,6 @@
-// Where the OEE service gets an asset's shifts and settings: ERP shifts from the database, else the shift
-// calendar YAML of plants without ERP shifts; settings from the configuration by asset-id prefix.
+// Where OEE (the OEE service's and the gateway's on request) gets an asset's shifts and settings: ERP shifts from
+// the database, else the shift calendar YAML of plants without ERP shifts; settings from the configuration by
+// asset-id prefix.
 import { readFileSync } from 'node:fs';
 import {
   fixedOffsetZone,
@@ -13,7 +14,7 @@ import {
   type WeeklyShift,
 } from '@kiln/oee';
 import { parse } from 'yaml';
-import { shiftCalendarFileSchema, WEEKDAYS, type OeeSection, type ShiftCalendar } from './config';
+import { shiftCalendarFileSchema, WEEKDAYS, type OeeSection, type ShiftCalendar } from './oee-section';
 
 export class CalendarFileError extends Error {
   override readonly name = 'CalendarFileError';

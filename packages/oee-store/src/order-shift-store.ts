@@ -1,24 +1,26 @@
-// The ERP's production orders and shifts as the OEE service stores them: the latest version of each (its changed
-// time decides; an older message is ignored), a batch of messages in one transaction of three statements. Each
-// message's span before and after tells which windows to recompute.
+// The ERP's production orders and shifts as OEE reads them (production_orders, shifts), stored by the OEE service
+// from kiln.erp.order.v1 and kiln.erp.shift.v1: the latest version of each (its changed time decides; an older
+// message is ignored), a batch of messages in one transaction of three statements. Each message's span before and
+// after tells which windows to recompute. Not the ERP bridge's storage (ErpStore of @kiln/timeseries: orders as
+// the ERP holds them, cursors, outbox), hence the name.
 import { orderStatusToJSON, type ProductionOrder, type Shift } from '@kiln/contracts';
 import { orderSpanFromProductionOrder, shiftSpanFromShift } from '@kiln/oee';
 import { epochUsOf, timestampParam, type Database, type Queryable } from '@kiln/timeseries';
 
 /** Where an order or shift runs; an order still running has no end. */
-export interface Span {
+export interface OrderShiftSpan {
   readonly startUs: number;
   readonly endUs?: number;
 }
 
-export interface SpanChange<T extends Span = Span> {
+export interface SpanChange<T extends OrderShiftSpan = OrderShiftSpan> {
   readonly previous?: T;
   readonly current?: T;
   /** false: the message was older than the stored one and was ignored. */
   readonly applied: boolean;
 }
 
-interface Versioned<T extends Span> {
+interface Versioned<T extends OrderShiftSpan> {
   readonly span: T | undefined;
   readonly changedUs: number;
 }
@@ -27,7 +29,7 @@ interface Versioned<T extends Span> {
  * Folds the messages (in arrival order) onto the stored versions: a message older than the version before it is
  * ignored. Returns each message's change and the last applied message per key, to be written.
  */
-function fold<M, T extends Span>(
+function fold<M, T extends OrderShiftSpan>(
   messages: readonly M[],
   stored: ReadonlyMap<string, Versioned<T>>,
   keyOf: (message: M) => string,
@@ -49,12 +51,12 @@ function fold<M, T extends Span>(
   return { changes, latest };
 }
 
-const spanOf = (startUs: number, endUs: number | null): Span =>
+const spanOf = (startUs: number, endUs: number | null): OrderShiftSpan =>
   endUs === null ? { startUs } : { startUs, endUs };
 
 const keyOf = (assetId: string, id: string): string => JSON.stringify([assetId, id]);
 
-export class ErpStore {
+export class OrderShiftStore {
   constructor(
     private readonly db: Database,
     /** Quoted, checked schema name. */
@@ -75,7 +77,7 @@ export class ErpStore {
           },
         ]),
       );
-      const folded = fold<ProductionOrder, Span>(
+      const folded = fold<ProductionOrder, OrderShiftSpan>(
         orders,
         stored,
         (o) => keyOf(o.assetId, o.orderId),
@@ -126,7 +128,7 @@ export class ErpStore {
           },
         ]),
       );
-      const folded = fold<Shift, Span>(
+      const folded = fold<Shift, OrderShiftSpan>(
         shifts,
         stored,
         (s) => keyOf(s.assetId, s.shiftId),

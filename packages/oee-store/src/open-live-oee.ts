@@ -1,7 +1,9 @@
 // Live OEE where the configuration says: Redis or memory. The database is opened by @kiln/timeseries.
-import { openRedis } from '@kiln/timeseries';
-import type { RedisConfig } from './config';
+import { openRedis, type redisConfigSchema } from '@kiln/timeseries';
+import type { z } from 'zod';
 import { MemoryLiveOee, RedisLiveOee, type LiveOee } from './live';
+
+type RedisConfig = z.output<typeof redisConfigSchema>;
 
 /** Redis when a URL is configured, else in memory. */
 export function openLiveOee(config: RedisConfig): { live: LiveOee; ping(): Promise<void> } {

@@ -1,6 +1,7 @@
-// The OEE service's reads and writes: the inputs of a window (states, counts, orders, shifts) and the windows it
-// stores (oee_results, upserted by asset, window kind and window start; docs/architecture.md section 3). The database is the
-// source of truth: no state is kept in memory, so a new owner of a partition resumes from here.
+// OEE's reads and writes (the OEE service's, and the gateway's reads for OEE on request): the inputs of a window
+// (states, counts, orders, shifts) and the windows the OEE service stores (oee_results, upserted by asset, window
+// kind and window start; docs/architecture.md section 3). The database is the source of truth: no state is kept
+// in memory, so a new owner of a partition resumes from here.
 import { machineStateFromJSON, OeeResult } from '@kiln/contracts';
 import {
   countReaches,
@@ -12,14 +13,10 @@ import {
   type TimeRange,
 } from '@kiln/oee';
 import { checkedSchema, epochUsOf, timestampParam, type Database } from '@kiln/timeseries';
-import { ErpStore } from './erp-store';
+import { OrderShiftStore } from './order-shift-store';
 import { upsertResults, type ResultToPublish } from './result-upsert';
 import { StateStretch } from './state-runs';
 import { kindName } from './window-kind';
-
-export { kindName };
-
-export type { ResultToPublish } from './result-upsert';
 
 export interface DueAsset {
   readonly assetId: string;
@@ -97,14 +94,14 @@ const SHIFT_COLUMNS = `shift_id, ${epochUsOf('start_time')} AS start_us, ${epoch
 export class OeeStore {
   private readonly s: string;
   /** The ERP's orders and shifts, stored in bulk. */
-  readonly erp: ErpStore;
+  readonly erp: OrderShiftStore;
 
   constructor(
     private readonly db: Database,
     schema: string,
   ) {
     this.s = `"${checkedSchema(schema)}"`;
-    this.erp = new ErpStore(db, this.s);
+    this.erp = new OrderShiftStore(db, this.s);
   }
 
   async hasErpShifts(assetId: string): Promise<boolean> {

@@ -5,7 +5,7 @@
 import type { OeeSettingsInput } from '@kiln/oee';
 import type { Database } from '@kiln/timeseries';
 import { settingsFor } from './calendar';
-import type { OeeSection } from './config';
+import type { OeeSection } from './oee-section';
 
 export const ASSET_SETTINGS_CACHE_MS = 30_000;
 

@@ -3,7 +3,7 @@
 import { describeWith } from '@kiln/test-infra';
 import { HistorianWriter } from '@kiln/timeseries';
 import { AssetSettings, settingsFromAttributes } from '../src/asset-settings';
-import { oeeSectionSchema } from '../src/config';
+import { oeeSectionSchema } from '../src/oee-section';
 import { testDatabase, type TestDatabase } from './support/db';
 
 describe('settingsFromAttributes', () => {

@@ -2,7 +2,7 @@
 // of each asset so far, replaced on every change. Redis in production, memory in the embedded mode and tests.
 import { OeeResult, type OeeWindowKind } from '@kiln/contracts';
 import type { Redis } from 'ioredis';
-import { kindName } from './store';
+import { kindName } from './window-kind';
 
 export interface LiveOee {
   /** Stores the result of an open window unless a result computed later is stored. */

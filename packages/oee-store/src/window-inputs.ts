@@ -10,7 +10,7 @@ import {
   type StateChange,
   type TimeRange,
 } from '@kiln/oee';
-import { overlaps } from './engine';
+import { overlaps } from './ranges';
 import type { StateStretch } from './state-runs';
 import type { OeeStore } from './store';
 

@@ -15,8 +15,10 @@ import {
   type WindowCalendar,
 } from '@kiln/oee';
 import { calendarFor, calendarShifts } from './calendar';
-import type { ShiftCalendar } from './config';
-import type { OeeStore, ResultToPublish } from './store';
+import type { ShiftCalendar } from './oee-section';
+import { mergeOverlappingRanges, overlaps } from './ranges';
+import type { ResultToPublish } from './result-upsert';
+import type { OeeStore } from './store';
 import { WindowInputs } from './window-inputs';
 
 export interface OeeEngineOptions {
@@ -32,26 +34,6 @@ export interface OeeEngineOptions {
 const YIELD_EVERY_WINDOWS = 50;
 
 const windowKey = (window: OeeWindow): string => `${window.kind}:${window.startUs}:${window.ref}`;
-
-/** Merges overlapping or touching ranges. */
-export function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
-  const sorted = [...ranges].sort((a, b) => a.fromUs - b.fromUs);
-  const merged: TimeRange[] = [];
-  for (const range of sorted) {
-    const last = merged[merged.length - 1];
-    if (last !== undefined && range.fromUs <= last.toUs) {
-      merged[merged.length - 1] = { fromUs: last.fromUs, toUs: Math.max(last.toUs, range.toUs) };
-    } else {
-      merged.push({ ...range });
-    }
-  }
-  return merged;
-}
-
-/** The filter of OeeStore.orders and OeeStore.erpShifts: a span without an end is still running. */
-export function overlaps(span: { startUs: number; endUs?: number }, range: TimeRange): boolean {
-  return span.startUs < range.toUs && (span.endUs === undefined || span.endUs > range.fromUs);
-}
 
 /** The range a window is computed over: up to now while it is open. */
 function computedRange(window: OeeWindow, nowUs: number): TimeRange {
@@ -92,7 +74,7 @@ export class OeeEngine {
    * at once (a batch's counts make one range each) and each range gets those overlapping it, as if read for it.
    */
   async windowsOf(assetId: string, ranges: readonly TimeRange[], nowUs: number): Promise<OeeWindow[]> {
-    const clipped = mergeRanges(ranges).map((range) => ({
+    const clipped = mergeOverlappingRanges(ranges).map((range) => ({
       fromUs: range.fromUs,
       toUs: Math.max(range.fromUs + 1, range.toUs),
     }));
@@ -179,7 +161,7 @@ export class OeeEngine {
     const erpShifts = await store.hasErpShifts(assetId);
     const ranges = windows.map((window) => computedRange(window, nowUs));
     const stretches = await Promise.all(
-      mergeRanges(ranges).map((span) => WindowInputs.load(store, assetId, span, erpShifts)),
+      mergeOverlappingRanges(ranges).map((span) => WindowInputs.load(store, assetId, span, erpShifts)),
     );
     const settings = await this.options.settingsFor(assetId);
     const timeZone = await this.timeZone(assetId);
