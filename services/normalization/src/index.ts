@@ -2,7 +2,7 @@
 export * from './config';
 export { startNormalization, type Normalization, type NormalizationDependencies } from './normalization';
 export { PlantFile, plantRecords, storePlant, type PlantReloadOutcome } from './plant';
-export { mergeRanges, RollupRefresher, type TimeRange } from './rollup-refresh';
+export { mergeNearbyRanges, RollupRefresher, type TimeRange } from './rollup-refresh';
 export { gatherOutputs, type BatchOutputs } from './outputs';
 export { openHotState } from './adapters';
 export { openDatabase } from '@kiln/timeseries';

@@ -24,8 +24,18 @@ const DAY_US = 24 * HOUR_US;
  */
 const TIMESCALE_POLICY_REACH_US = 29 * DAY_US;
 
-/** Sorted, overlapping or close (within `gapUs`) ranges joined, so one refresh covers each cluster. */
-export function mergeRanges(ranges: readonly TimeRange[], gapUs = HOUR_US): TimeRange[] {
+/**
+ * Ranges noted this close together are refreshed as one: re-aggregating the hour between them costs less than a
+ * refresh statement of its own.
+ */
+const REFRESH_JOIN_GAP_US = HOUR_US;
+
+/**
+ * Sorted, overlapping or close (within `gapUs`) ranges joined, so one refresh covers each cluster. Unlike the OEE
+ * engine's mergeOverlappingRanges (@kiln/oee-store), it also joins ranges that are apart: the gap between them is
+ * refreshed too, which only costs time.
+ */
+export function mergeNearbyRanges(ranges: readonly TimeRange[], gapUs: number): TimeRange[] {
   const sorted = [...ranges].sort((a, b) => a.fromUs - b.fromUs);
   const merged: TimeRange[] = [];
   for (const range of sorted) {
@@ -113,7 +123,10 @@ export class RollupRefresher {
     );
     if (rows.length === 0) return 0;
     const started = Date.now();
-    const ranges = mergeRanges(rows.map((row) => ({ fromUs: Number(row.from_us), toUs: Number(row.to_us) })));
+    const ranges = mergeNearbyRanges(
+      rows.map((row) => ({ fromUs: Number(row.from_us), toUs: Number(row.to_us) })),
+      REFRESH_JOIN_GAP_US,
+    );
     for (const range of ranges) await refreshRollups(db, { schema, backend, ...range });
     // Only the rows read: a range noted meanwhile waits for the next round.
     await db.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);

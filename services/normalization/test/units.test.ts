@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@kiln/service-kit';
 import { loadNormalizationConfig } from '../src/config';
 import { mergeUnmapped } from '@kiln/asset-model';
-import { mergeRanges } from '../src/rollup-refresh';
+import { mergeNearbyRanges } from '../src/rollup-refresh';
 import { rejectCategory } from '../src/sample-log';
 
 const HOUR_US = 3_600_000_000;
@@ -49,12 +49,15 @@ describe('the configuration', () => {
 describe('rollup ranges', () => {
   it('joins overlapping and close ranges and keeps distant ones apart', () => {
     expect(
-      mergeRanges([
-        { fromUs: 10 * HOUR_US, toUs: 10 * HOUR_US + 5 },
-        { fromUs: 0, toUs: 100 },
-        { fromUs: 50, toUs: 2_000 },
-        { fromUs: HOUR_US, toUs: HOUR_US + 1 },
-      ]),
+      mergeNearbyRanges(
+        [
+          { fromUs: 10 * HOUR_US, toUs: 10 * HOUR_US + 5 },
+          { fromUs: 0, toUs: 100 },
+          { fromUs: 50, toUs: 2_000 },
+          { fromUs: HOUR_US, toUs: HOUR_US + 1 },
+        ],
+        HOUR_US,
+      ),
     ).toEqual([
       { fromUs: 0, toUs: HOUR_US + 1 },
       { fromUs: 10 * HOUR_US, toUs: 10 * HOUR_US + 5 },
