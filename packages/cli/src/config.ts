@@ -7,17 +7,18 @@
 // others. They are therefore schema defaults of the leaves, or filled in after validation where they depend on
 // another key (`dataDir`), never a default of a whole section (which any configured key would replace).
 import { busConfigSchema } from '@kiln/bus';
+import { erpSyncSectionSchema } from '@kiln/erp-sync';
 import { gatewaySectionSchema, type GatewaySection } from '@kiln/gateway';
 import { ingestionSectionSchema, type IngestionSection } from '@kiln/ingestion';
-import { databaseConfigSchema, normalizationSectionSchema, redisConfigSchema } from '@kiln/normalization';
-import { erpSyncSectionSchema } from '@kiln/erp-sync';
-import { maintenanceSectionSchema } from '@kiln/maintenance';
-import { oeeSectionSchema, type OeeSection } from '@kiln/oee-service';
+import { normalizationSectionSchema } from '@kiln/normalization';
+import { oeeSectionSchema, type OeeSection } from '@kiln/oee-store';
 import { httpConfigSchema, loadConfig, serviceConfigSchema } from '@kiln/service-kit';
 import { simulatorConfigSchema } from '@kiln/simulator';
+import { databaseConfigSchema, redisConfigSchema } from '@kiln/timeseries';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { platformEnvMap } from './env-map';
+import { platformServiceConfig } from './services';
 
 export const topicsConfigSchema = z.strictObject({
   /** Partitions of topics created at start (existing topics are left as they are). */
@@ -82,7 +83,19 @@ const platformGatewaySchema = gatewaySectionSchema.extend({
   http: gatewayHttpSchema.omit({ host: true, port: true }).prefault({}),
 });
 
+/**
+ * Every service's section as its definition declares it: with its defaults, or absent when the service is optional
+ * (then it does not start).
+ */
+const serviceSections = Object.fromEntries(
+  Object.entries(platformServiceConfig.sections).map(([key, schema]) => [
+    key,
+    platformServiceConfig.optional.has(key) ? schema.optional() : schema.prefault({}),
+  ]),
+);
+
 const platformSectionsSchema = z.strictObject({
+  ...serviceSections,
   ...serviceConfigSchema,
   // The gateway's REST listener (and ops endpoints): loopback by default, as the gateway's own default.
   http: httpConfigSchema
@@ -93,18 +106,17 @@ const platformSectionsSchema = z.strictObject({
   bus: busConfigSchema.prefault({}),
   topics: topicsConfigSchema.prefault({}),
   simulator: embeddedSimulatorSchema.prefault({}),
-  ingestion: ingestionSectionSchema.prefault({}),
   // PGlite with TimescaleDB under the data directory unless database.url or database.embedded.dataDir is set.
   database: databaseConfigSchema.prefault({}),
   // Hot state and live OEE in memory unless redis.url is set.
   redis: redisConfigSchema.prefault({}),
+  // The sections whose embedded defaults kiln start fills in (withEmbeddedDefaults), typed for that; each is the
+  // service's own schema, with the embedded plant as the default plant file and the REST listener moved to http.
+  ingestion: ingestionSectionSchema.prefault({}),
   normalization: normalizationSectionSchema
     .extend({ plantFile: normalizationSectionSchema.shape.plantFile.default(EMBEDDED_PLANT_FILE) })
     .prefault({}),
-  // OEE in the platform's database, live OEE in memory unless redis.url is set.
   oee: oeeSectionSchema.prefault({}),
-  // Predictive maintenance: health, remaining useful life and alerts in the platform's database.
-  maintenance: maintenanceSectionSchema.prefault({}),
   // A real ERP (SAP, Odoo, REST, CSV); absent: erp-sync talks SAP to the simulator's ERP with the plant's work
   // centers, when the simulated factory runs.
   erpSync: erpSyncSectionSchema.optional(),

@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { topicCatalogue } from '@kiln/contracts';
 import { createLogger, packageVersion, runService } from '@kiln/service-kit';
 import { Argument, Command, Option } from 'commander';
-import { platformEnvMap } from './env-map';
-import { isServiceName, SERVICE_NAMES, startServiceEntry } from './service-entries';
 
 // The services, the simulator and the database drivers are loaded by the commands that use them: node-opcua
 // alone takes a second to load and prints to the console before its output can be routed to the logger.
@@ -25,18 +23,31 @@ program
       'service of it on its own, against Kafka, PostgreSQL and Redis (configured as that service alone)',
   )
   .addArgument(
-    new Argument('[service]', 'run only this service, as node services/<name>/dist/main.js would').choices(
-      SERVICE_NAMES,
+    new Argument(
+      '[service]',
+      'run only this service, as node services/<name>/dist/main.js would (the list: kiln services)',
     ),
   )
   .option(
     '-c, --config <file>',
     'YAML configuration file (default: $KILN_CONFIG; for the simulator alone $KILN_SIM_CONFIG)',
   )
-  .action(async (service: string | undefined, options: { config?: string }) => {
-    if (service !== undefined && isServiceName(service)) {
-      // The service's own entry reads KILN_CONFIG (KILN_SIM_CONFIG) itself when no file is given.
-      await startServiceEntry(service, options.config);
+  .action(async (service: string | undefined, options: { config?: string }, command: Command) => {
+    if (service === 'simulator') {
+      await simulate(options.config);
+      return;
+    }
+    if (service !== undefined) {
+      // The services are loaded only now: node-opcua alone takes a second to load.
+      const { SERVICE_NAMES, startServiceProcess } = await import('./service-entries.js');
+      if (!SERVICE_NAMES.includes(service)) {
+        command.error(
+          `error: command-argument value '${service}' is invalid for argument 'service'. ` +
+            `Allowed choices are ${SERVICE_NAMES.join(', ')}.`,
+        );
+      }
+      // The service reads KILN_CONFIG itself when no file is given, as its own process does.
+      startServiceProcess(service, options.config, process.env);
       return;
     }
     const file = options.config ?? emptyToUndefined(process.env['KILN_CONFIG']);
@@ -48,7 +59,7 @@ program
       start: async (lifecycle) => {
         const { loadPlatformConfig } = await import('./config.js');
         const { startPlatform } = await import('./platform.js');
-        const { routeOpcuaLogs } = await import('@kiln/ingestion');
+        const { routeLibraryLogs } = await import('./services.js');
         // REDIS_URL, the usual name, counts where KILN_REDIS_URL is not set.
         const env = { ...process.env };
         if (
@@ -59,7 +70,7 @@ program
         }
         const config = loadPlatformConfig(file, env);
         logger = createLogger({ service: SERVICE_NAME, level: config.log.level });
-        routeOpcuaLogs(logger);
+        routeLibraryLogs(logger);
         logger.info(
           { version, config: file ?? '(defaults and environment)', bus: config.bus.kind },
           'starting Kiln',
@@ -87,32 +98,7 @@ program
     '-c, --config <file>',
     'simulator YAML (see packages/simulator/simulator.example.yaml; default: $KILN_SIM_CONFIG)',
   )
-  .action(async (options: { config?: string }) => {
-    const file = options.config ?? emptyToUndefined(process.env['KILN_SIM_CONFIG']);
-    let logger = createLogger({ service: 'simulator', level: 'info' });
-    await runService({
-      name: 'simulator',
-      logger,
-      start: async (lifecycle) => {
-        const { loadSimulatorConfig, startSimulator } = await import('@kiln/simulator');
-        const { routeOpcuaLogs } = await import('@kiln/ingestion');
-        const config = loadSimulatorConfig({ ...(file === undefined ? {} : { file }), env: process.env });
-        logger = createLogger({ service: 'simulator', level: config.log.level });
-        routeOpcuaLogs(logger);
-        const simulator = await startSimulator(config, { logger });
-        lifecycle.add({ name: 'simulator', stop: () => simulator.stop() });
-        if (simulator.opcua) {
-          logger.info(
-            {
-              endpointUrl: simulator.opcua.endpointUrl,
-              serverCertificateFile: simulator.opcua.serverCertificateFile,
-            },
-            'OPC UA clients: trust this server certificate',
-          );
-        }
-      },
-    });
-  });
+  .action(async (options: { config?: string }) => simulate(options.config));
 
 program
   .command('migrate')
@@ -220,9 +206,9 @@ async function runKeysCommand(
   const { loadPlatformConfig } = await import('./config.js');
   const { withKeyStore } = await import('./keys.js');
   const { ApiError } = await import('@kiln/gateway');
-  const { routeOpcuaLogs } = await import('@kiln/ingestion');
+  const { routeLibraryLogs } = await import('./services.js');
   // The configuration loads node-opcua, whose start-up warnings would mix into the command's output.
-  routeOpcuaLogs(createLogger({ service: SERVICE_NAME, level: 'error' }));
+  routeLibraryLogs(createLogger({ service: SERVICE_NAME, level: 'error' }));
   const config = loadPlatformConfig(file, process.env);
   try {
     await withKeyStore(config, use);
@@ -255,10 +241,53 @@ program
 program
   .command('env')
   .description('list the environment variables kiln start reads and the configuration key each sets')
-  .action(() => {
+  .action(async () => {
+    const { platformEnvMap } = await import('./env-map.js');
     console.log('KILN_CONFIG\t(path of the YAML configuration file)');
     for (const [name, key] of Object.entries(platformEnvMap)) console.log(`KILN_${name}\t${key}`);
   });
+
+program
+  .command('services')
+  .description('list the services kiln start runs: the topics each consumes and produces, what it uses')
+  .action(async () => {
+    const { PLATFORM_SERVICES } = await import('./services.js');
+    const { startOrder } = await import('@kiln/service-runtime');
+    const names = (list: readonly { name: string }[]) => list.map((topic) => topic.name).join(',') || '-';
+    console.log(['service', 'consumes', 'produces', 'uses'].join('\t'));
+    for (const definition of startOrder(PLATFORM_SERVICES)) {
+      const uses = ['bus', ...definition.uses.map((resource) => resource.id)].join(',');
+      console.log([definition.id, names(definition.consumes), names(definition.produces), uses].join('\t'));
+    }
+  });
+
+/** The simulated factory alone (`kiln simulate`, `kiln start simulator`). */
+async function simulate(configOption: string | undefined): Promise<void> {
+  const file = configOption ?? emptyToUndefined(process.env['KILN_SIM_CONFIG']);
+  let logger = createLogger({ service: 'simulator', level: 'info' });
+  await runService({
+    name: 'simulator',
+    logger,
+    start: async (lifecycle) => {
+      const { loadSimulatorConfig, startSimulator } = await import('@kiln/simulator');
+      const { routeLibraryLogs } = await import('./services.js');
+      const config = loadSimulatorConfig({ ...(file === undefined ? {} : { file }), env: process.env });
+      logger = createLogger({ service: 'simulator', level: config.log.level });
+      routeLibraryLogs(logger);
+      const simulator = await startSimulator(config, { logger });
+      lifecycle.add({ name: 'simulator', stop: () => simulator.stop() });
+      if (simulator.opcua) {
+        logger.info(
+          {
+            endpointUrl: simulator.opcua.endpointUrl,
+            serverCertificateFile: simulator.opcua.serverCertificateFile,
+          },
+          'OPC UA clients: trust this server certificate',
+        );
+      }
+    },
+  });
+}
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;

@@ -1,21 +1,21 @@
 // The Kiln platform in one process (`kiln start`): the runtime (telemetry, metrics, bus with the whole topic
-// catalogue), the dead-letter monitor, the simulated factory with its ERP, the services (ingestion, normalization,
-// OEE, maintenance, erp-sync) and the gateway, whose REST server also serves the ops endpoints (/healthz, /readyz, /metrics).
+// catalogue), the dead-letter monitor, the simulated factory with its ERP, and the services of the list
+// (services.ts) in the order their topics give. The gateway's REST server also serves the ops endpoints
+// (/healthz, /readyz, /metrics) with every check of the process.
 import { join } from 'node:path';
 import { catalogueWithPartitions, topics } from '@kiln/contracts';
 import { InProcessBus, type EventBus } from '@kiln/bus';
-import { ApiKeyStore, startGateway, type Gateway } from '@kiln/gateway';
+import type { ErpSyncSection } from '@kiln/erp-sync';
+import { ApiKeyStore, gatewayService, type Gateway, type GatewayExtras } from '@kiln/gateway';
 import {
   connectorConfigSchema,
-  startIngestion,
-  type IngestionDependencies,
+  ingestionService,
+  type IngestionExtras,
   type IngestionSection,
 } from '@kiln/ingestion';
-import { openDatabase, openHotState, startNormalization } from '@kiln/normalization';
-import { createErpAdapter, erpSyncSectionSchema, startErpSync, type ErpSyncSection } from '@kiln/erp-sync';
-import { startMaintenance } from '@kiln/maintenance';
-import { openLiveOee, startOee } from '@kiln/oee-service';
-import { startRuntime } from '@kiln/service-runtime';
+import { normalizationService } from '@kiln/normalization';
+import { erpSyncSectionSchema } from '@kiln/erp-sync';
+import { startRuntime, startServices, type StartedServices } from '@kiln/service-runtime';
 import type { Logger, ReadinessCheck, ServiceLifecycle } from '@kiln/service-kit';
 import {
   DEFAULT_ERP_CREDENTIALS,
@@ -23,9 +23,11 @@ import {
   startSimulator,
   type SimulatorHandle,
 } from '@kiln/simulator';
+import { databaseResource } from '@kiln/timeseries';
 import { ensureAdminKey, type AdminKey } from './admin-key';
 import type { PlatformConfig } from './config';
 import { startDlqMonitor } from './dlq-monitor';
+import { PLATFORM_SERVICES } from './services';
 
 export const SERVICE_NAME = 'kiln';
 
@@ -40,167 +42,109 @@ export interface StartedPlatform {
 
 export async function startPlatform(
   lifecycle: ServiceLifecycle,
-  config: PlatformConfig,
+  configured: PlatformConfig,
   logger: Logger,
   version: string,
 ): Promise<StartedPlatform> {
   const runtime = await startRuntime(lifecycle, {
     service: SERVICE_NAME,
     version,
-    config,
+    config: configured,
     logger,
-    topics: catalogueWithPartitions(config.topics.partitions),
+    topics: catalogueWithPartitions(configured.topics.partitions),
   });
   const { bus, registry } = runtime;
 
-  // Consumers first: on the in-process bus a group sees what is published after it joined.
+  // Before every service: on the in-process bus a group sees what is published after it joined.
   const dlqMonitor = await startDlqMonitor(bus, registry, logger);
   lifecycle.add({ name: 'dlq-monitor', stop: () => dlqMonitor.close() });
 
-  const database = await openDatabase(config.database, SERVICE_NAME);
-  lifecycle.add({ name: 'database', stop: () => database.db.close() });
-  const hot = openHotState(config.redis);
-  lifecycle.add({ name: 'hot state', stop: () => hot.hotState.close() });
-  // OEE before normalization, which feeds it: components stop in reverse order, so the machine states and counts
-  // normalization publishes while it drains still reach OEE, and OEE stops before the database and the bus.
-  const liveOee = openLiveOee(config.redis);
-  lifecycle.add({ name: 'live oee', stop: () => liveOee.live.close() });
-  const oee = await startOee(lifecycle, config.oee, {
-    bus,
-    logger,
-    registry,
-    db: database.db,
-    schema: config.database.schema,
-    live: liveOee.live,
-  });
-  // Like OEE, before normalization, whose telemetry it scores.
-  const maintenance = await startMaintenance(lifecycle, config.maintenance, {
-    bus,
-    logger,
-    registry,
-    db: database.db,
-    schema: config.database.schema,
-  });
-  const normalization = await startNormalization(lifecycle, config.normalization, {
-    bus,
-    logger,
-    registry,
-    db: database.db,
-    schema: config.database.schema,
-    hotState: hot.hotState,
-  });
-
+  // The simulated factory before the services: ingestion reads it, erp-sync talks to its ERP.
   let simulator: SimulatorHandle | undefined;
-  if (config.simulator.enabled) {
-    const started = await startSimulator(config.simulator, {
+  if (configured.simulator.enabled) {
+    const started = await startSimulator(configured.simulator, {
       logger: logger.child({ component: 'simulator' }),
     });
     simulator = started;
     lifecycle.add({ name: 'simulator', stop: () => started.stop() });
   }
+  const erpSync = erpSyncSectionFor(configured.erpSync, simulator);
+  const config: PlatformConfig = {
+    ...configured,
+    ingestion: withSimulatorConnector(configured.ingestion, simulator, configured.dataDir),
+    ...(erpSync === undefined ? {} : { erpSync }),
+  };
 
-  // Before ingestion feeds normalization, so that it sees every count from the first one.
-  const erpSection = erpSyncSectionFor(config.erpSync, simulator);
-  const erpSync =
-    erpSection === undefined
-      ? undefined
-      : await startErpSync(lifecycle, erpSection, {
-          bus,
-          logger,
-          registry,
-          db: database.db,
-          schema: config.database.schema,
-          adapter: createErpAdapter(erpSection),
-        });
-
-  const ingestion = await startIngestion(
-    lifecycle,
-    withSimulatorConnector(config.ingestion, simulator, config.dataDir),
-    {
-      bus,
-      logger,
-      registry,
-      ...deliveredOnceNormalized(bus, config.normalization.groupId),
-    },
-  );
-
-  const readiness: ReadinessCheck[] = [
-    { name: 'bus', check: () => bus.ping() },
-    { name: 'database', check: () => database.ping() },
-    { name: 'hot-state', check: () => hot.ping() },
-    {
-      name: 'normalization',
-      check: async () => {
-        if (!normalization.isReady()) throw new Error('not yet a member of its consumer group');
+  // What the gateway's /readyz checks besides the services: the monitor, and the connectors (down while a
+  // machine is unreachable: in one process that is what an operator asks first).
+  const platformChecks = (started: StartedServices): ReadinessCheck[] => {
+    const ingestion = started.handleOf(ingestionService);
+    return [
+      { name: 'bus', check: () => bus.ping() },
+      ...started.readiness(),
+      {
+        name: 'dlq-monitor',
+        check: async () => {
+          if (!dlqMonitor.isReady()) throw new Error('not yet a member of its consumer group');
+        },
       },
-    },
-    { name: 'live-oee', check: () => liveOee.ping() },
-    {
-      name: 'oee',
-      check: async () => {
-        if (!oee.isReady()) throw new Error('not yet a member of its consumer group');
-      },
-    },
-    {
-      name: 'maintenance',
-      check: async () => {
-        if (!maintenance.isReady()) throw new Error('not yet a member of its consumer group');
-      },
-    },
-    ...(erpSync === undefined
-      ? []
-      : [
-          {
-            name: 'erp-sync',
-            check: async () => {
-              if (!erpSync.isReady())
-                throw new Error('not yet joined its consumer group or no ERP sync succeeded yet');
+      ...(ingestion === undefined
+        ? []
+        : [
+            {
+              name: 'connectors',
+              check: async () => {
+                const down = ingestion.status().filter((status) => status.state !== 'connected');
+                if (down.length > 0) {
+                  throw new Error(
+                    down.map((status) => `${status.id} ${status.state}: ${status.detail ?? ''}`).join('; '),
+                  );
+                }
+              },
             },
-          },
-        ]),
-    {
-      name: 'dlq-monitor',
-      check: async () => {
-        if (!dlqMonitor.isReady()) throw new Error('not yet a member of its consumer group');
-      },
-    },
-    // The store-and-forward buffer: not full, and no entry waits longer than ingestion.readiness.maxUnsentAgeMs.
-    ...ingestion.readiness,
-    {
-      name: 'connectors',
-      check: async () => {
-        const down = ingestion.status().filter((status) => status.state !== 'connected');
-        if (down.length > 0) {
-          throw new Error(
-            down.map((status) => `${status.id} ${status.state}: ${status.detail ?? ''}`).join('; '),
-          );
-        }
-      },
-    },
-  ];
+          ]),
+    ];
+  };
 
-  // Before the gateway listens, so that the printed key works as soon as /readyz answers.
-  const adminKey = await ensureAdminKey(
-    new ApiKeyStore(database.db, config.database.schema, { cacheMs: 0 }),
-    config.gateway.auth.adminApiKey,
-    config.dataDir,
-    logger,
+  let adminKey: AdminKey | undefined;
+  const gatewayChecks: ReadinessCheck[] = [];
+  const started = await startServices(
+    PLATFORM_SERVICES,
+    { lifecycle, config, logger, bus, registry, version },
+    async (id, sofar) => {
+      if (id === ingestionService.id) return deliveredOnceNormalized(bus, config.normalization.groupId);
+      if (id !== gatewayService.id) return undefined;
+      // Before the gateway listens, so that the printed key works as soon as /readyz answers.
+      const db = await sofar.resources.use(databaseResource);
+      adminKey = await ensureAdminKey(
+        new ApiKeyStore(db, config.database.schema, { cacheMs: 0 }),
+        config.gateway.auth.adminApiKey,
+        config.dataDir,
+        logger,
+      );
+      const normalization = sofar.handleOf(normalizationService);
+      gatewayChecks.push(...platformChecks(sofar));
+      const extras: GatewayExtras = {
+        // Its REST server replaces the runtime's ops server: one port for the API and /healthz, /readyz, /metrics.
+        // The list is read at each request: services that start after the gateway join it below.
+        readiness: gatewayChecks,
+        ...(normalization === undefined ? {} : { unmapped: () => normalization.unmapped() }),
+      };
+      return extras;
+    },
   );
-  // Last, so it stops first: no request reaches OEE, normalization, the database or the bus while they stop.
-  // Its REST server replaces the runtime's ops server: one port for the API and /healthz, /readyz, /metrics.
-  const gateway = await startGateway(lifecycle, config.gateway, {
+  const gateway = started.handleOf(gatewayService);
+  if (gateway === undefined || adminKey === undefined)
+    throw new Error('kiln start: the gateway did not start');
+  const readiness = platformChecks(started);
+  gatewayChecks.splice(0, gatewayChecks.length, ...readiness);
+  return {
     bus,
-    logger,
-    registry,
-    db: database.db,
-    schema: config.database.schema,
-    live: liveOee.live,
-    oeeSection: config.oee,
-    version,
-    unmapped: () => normalization.unmapped(),
+    gateway,
+    adminKey,
     readiness,
-  });
-  return { bus, gateway, adminKey, readiness, ...(simulator ? { simulator } : {}) };
+    ...(simulator ? { simulator } : {}),
+  };
 }
 
 /**
@@ -209,10 +153,7 @@ export async function startPlatform(
  * soon as the bus has them (in one process nothing keeps them beyond the log line of the DLQ monitor). On Kafka
  * publish is durable by itself.
  */
-function deliveredOnceNormalized(
-  bus: EventBus,
-  normalizationGroupId: string,
-): Pick<IngestionDependencies, 'delivered'> {
+function deliveredOnceNormalized(bus: EventBus, normalizationGroupId: string): IngestionExtras {
   if (!(bus instanceof InProcessBus)) return {};
   return {
     delivered: (topic, signal) =>

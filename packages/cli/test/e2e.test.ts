@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machineStateFromJSON } from '@kiln/contracts';
 import { computeOee, type CountDelta, type StateChange } from '@kiln/oee';
-import { calendarFor, calendarShifts, readCalendarFile } from '@kiln/oee-service';
+import { calendarFor, calendarShifts, readCalendarFile } from '@kiln/oee-store';
 import { waitUntil } from '@kiln/test-infra';
 import { PgliteDatabase } from '@kiln/timeseries';
 import { EMBEDDED_SHIFTS_FILE } from '../src/config';

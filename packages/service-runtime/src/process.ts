@@ -1,68 +1,69 @@
-// A Kiln service process from its composition root: the configuration (the file named by --config or KILN_CONFIG,
-// then the environment), the logger at the configured level, the runtime (telemetry, metrics, bus, topics) and,
-// once the service's own parts are up, the ops endpoints with the readiness checks they return. SIGTERM and SIGINT
-// stop everything in reverse order (runService).
-import type { TopicSpec } from '@kiln/contracts';
+// A Kiln service process from its definition: the configuration (the file named by --config or KILN_CONFIG, then
+// the environment), the logger at the configured level, the runtime (telemetry, metrics, bus, topics) and, once the
+// service's own parts are up, the ops endpoints with the readiness checks they return. SIGTERM and SIGINT stop
+// everything in reverse order (runService).
+import { topics } from '@kiln/contracts';
 import {
   configFileFrom,
   createLogger,
   packageVersion,
   runService,
   type LogLevel,
-  type Logger,
   type ReadinessCheck,
-  type ServiceLifecycle,
 } from '@kiln/service-kit';
-import { startRuntime, type Runtime, type RuntimeConfig } from './runtime';
+import { topicsOf, type ServiceDefinition } from './definition';
+import { ResourceScope } from './resources';
+import { startRuntime, type RuntimeConfig } from './runtime';
 
 export interface ProcessConfig extends RuntimeConfig {
   log: { level: LogLevel };
 }
 
-export interface ServiceProcessContext<C extends ProcessConfig> {
-  readonly lifecycle: ServiceLifecycle;
-  readonly config: C;
-  readonly logger: Logger;
-  readonly runtime: Runtime;
-  readonly version: string;
-}
-
-export interface ServiceProcessOptions<C extends ProcessConfig> {
-  readonly service: string;
-  /** The service package's folder: its package.json gives the version. */
-  readonly packageDir: string;
+export interface ServiceProcessOptions {
   /** The process's arguments (after the script) and environment: only the composition root reads them. */
   readonly argv: readonly string[];
   readonly env: NodeJS.ProcessEnv;
-  readonly loadConfig: (file: string | undefined, env: NodeJS.ProcessEnv) => C;
-  readonly topics: readonly TopicSpec[];
-  /** See RuntimeOptions.tolerateBusOutage. */
-  readonly tolerateBusOutage?: boolean;
-  /** Called with the configured logger before the runtime starts (to route a library's own logs). */
-  readonly onLogger?: (logger: Logger) => void;
-  /** Starts the service's own parts; returns the readiness checks of its ops endpoints. */
-  readonly start: (context: ServiceProcessContext<C>) => Promise<readonly ReadinessCheck[]>;
 }
 
-export function runServiceProcess<C extends ProcessConfig>(options: ServiceProcessOptions<C>): void {
-  const { service } = options;
-  const version = packageVersion(options.packageDir);
+/**
+ * Runs one service definition as its own process: its configuration, its logger, the runtime with the topics it
+ * declares, the resources it uses, the service, and last the ops endpoints with the resources' and the service's
+ * readiness checks.
+ */
+export function runServiceProcess<C extends ProcessConfig, H, X>(
+  definition: ServiceDefinition<C, H, X>,
+  options: ServiceProcessOptions,
+): void {
+  const service = definition.id;
+  const version = packageVersion(definition.packageDir);
   void runService({
     name: service,
     logger: createLogger({ service, level: 'info' }),
     start: async (lifecycle) => {
-      const config = options.loadConfig(configFileFrom(options.argv, options.env), options.env);
+      const config = definition.config.load(configFileFrom(options.argv, options.env), options.env);
       const logger = createLogger({ service, level: config.log.level });
-      options.onLogger?.(logger);
+      definition.onLogger?.(logger);
       const runtime = await startRuntime(lifecycle, {
         service,
         version,
         config,
         logger,
-        topics: options.topics,
-        ...(options.tolerateBusOutage === undefined ? {} : { tolerateBusOutage: options.tolerateBusOutage }),
+        topics: topicsOf(definition, topics.dlq),
+        ...(definition.tolerateBusOutage === undefined
+          ? {}
+          : { tolerateBusOutage: definition.tolerateBusOutage }),
       });
-      await runtime.serve(await options.start({ lifecycle, config, logger, runtime, version }));
+      const scope = new ResourceScope(lifecycle, config, { service, logger });
+      const started = await definition.start({
+        lifecycle,
+        config,
+        logger,
+        bus: runtime.bus,
+        registry: runtime.registry,
+        version,
+        resources: scope.forService(service, definition.uses),
+      });
+      await runtime.serve([...scope.readiness(), ...started.readiness]);
     },
   });
 }

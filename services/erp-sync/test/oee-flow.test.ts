@@ -12,8 +12,8 @@ import {
   type MachineStateEvent,
   type ProductionCountBatch,
 } from '@kiln/contracts';
-import { OEE_SERVICE_TOPICS, startOee, type OeeService } from '@kiln/oee-service';
 import { MemoryLiveOee, oeeSectionSchema } from '@kiln/oee-store';
+import { OEE_SERVICE_TOPICS, startOee, type OeeService } from '@kiln/oee-service/testing';
 import {
   createLogger,
   createMetricsRegistry,

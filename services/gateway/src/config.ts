@@ -99,6 +99,21 @@ export const gatewayConfigSchema = z.strictObject({
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewaySection = z.output<typeof gatewaySectionSchema>;
 
+/**
+ * Environment names (after `KILN_`) of the gateway section that mean the same in its own process and in
+ * `kiln start`. Its REST listener is not among them: alone it is KILN_HTTP_HOST / KILN_HTTP_PORT (the ops
+ * endpoints then listen on KILN_OPS_HOST / KILN_OPS_PORT); in `kiln start` the REST listener is `http.*`.
+ */
+export const gatewaySectionEnvMap = {
+  GRPC_HOST: 'gateway.grpc.host',
+  GRPC_PORT: 'gateway.grpc.port',
+  ADMIN_API_KEY: 'gateway.auth.adminApiKey',
+  JWT_ISSUER: 'gateway.auth.jwt.issuer',
+  JWT_JWKS_URL: 'gateway.auth.jwt.jwksUrl',
+  JWT_AUDIENCE: 'gateway.auth.jwt.audience',
+  RATE_LIMIT_MAX: 'gateway.rateLimit.max',
+} as const satisfies Record<string, string>;
+
 export const gatewayEnvMap = {
   ...serviceEnvMap,
   ...busEnvMap,
@@ -108,13 +123,7 @@ export const gatewayEnvMap = {
   OPS_PORT: 'http.port',
   HTTP_HOST: 'gateway.http.host',
   HTTP_PORT: 'gateway.http.port',
-  GRPC_HOST: 'gateway.grpc.host',
-  GRPC_PORT: 'gateway.grpc.port',
-  ADMIN_API_KEY: 'gateway.auth.adminApiKey',
-  JWT_ISSUER: 'gateway.auth.jwt.issuer',
-  JWT_JWKS_URL: 'gateway.auth.jwt.jwksUrl',
-  JWT_AUDIENCE: 'gateway.auth.jwt.audience',
-  RATE_LIMIT_MAX: 'gateway.rateLimit.max',
+  ...gatewaySectionEnvMap,
 } as const satisfies Record<string, string>;
 
 export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessEnv): GatewayConfig {

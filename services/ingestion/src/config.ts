@@ -141,9 +141,8 @@ export const ingestionConfigSchema = z.strictObject({
 export type IngestionConfig = z.output<typeof ingestionConfigSchema>;
 export type IngestionSection = z.output<typeof ingestionSectionSchema>;
 
-export const ingestionEnvMap = {
-  ...serviceEnvMap,
-  ...busEnvMap,
+/** Environment names (after `KILN_`) of the ingestion section, in its own process and in `kiln start`. */
+export const ingestionSectionEnvMap = {
   INGESTION_BUFFER_DIRECTORY: 'ingestion.buffer.directory',
   INGESTION_BUFFER_MAX_BYTES: 'ingestion.buffer.maxBytes',
   INGESTION_BUFFER_FSYNC: 'ingestion.buffer.fsync',
@@ -151,6 +150,12 @@ export const ingestionEnvMap = {
   INGESTION_SAMPLES_MAX_SOURCE_TIME_AGE_MS: 'ingestion.samples.maxSourceTimeAgeMs',
   INGESTION_SAMPLES_MAX_SOURCE_TIME_AHEAD_MS: 'ingestion.samples.maxSourceTimeAheadMs',
   INGESTION_READINESS_MAX_UNSENT_AGE_MS: 'ingestion.readiness.maxUnsentAgeMs',
+} as const satisfies Record<string, string>;
+
+export const ingestionEnvMap = {
+  ...serviceEnvMap,
+  ...busEnvMap,
+  ...ingestionSectionEnvMap,
 } as const satisfies Record<string, string>;
 
 export function loadIngestionConfig(file: string | undefined, env: NodeJS.ProcessEnv): IngestionConfig {

@@ -1,20 +1,14 @@
-// The ingestion service as a library, for `kiln start` (all services in one process) and for tests.
+// The ingestion service: its definition (run by its process and by `kiln start`) and its configuration types.
+// Other workspaces' end-to-end tests start it from '@kiln/ingestion/testing'.
+export { ingestionService, type IngestionExtras } from './definition';
 export {
-  bufferConfigSchema,
-  batchingConfigSchema,
   ingestionConfigSchema,
   ingestionEnvMap,
+  ingestionSectionEnvMap,
   ingestionSectionSchema,
   loadIngestionConfig,
   type IngestionConfig,
   type IngestionSection,
 } from './config';
-export {
-  startIngestion,
-  type ConnectorStatus,
-  type Ingestion,
-  type IngestionDependencies,
-} from './ingestion';
-export { connectorConfigSchema, createConnector, type ConnectorConfig } from './connectors/registry';
-export type { Connector, ConnectorContext, ConnectorKind, Sample } from './connectors/types';
-export { routeOpcuaLogs } from './connectors/opcua/logging';
+export { connectorConfigSchema, type ConnectorConfig } from './connectors/registry';
+export type { Ingestion, ConnectorStatus } from './ingestion';

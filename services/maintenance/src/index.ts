@@ -1,11 +1,12 @@
-// The maintenance service as a library, for `kiln start` and the tests.
-export * from './config';
+// The maintenance service: its definition (run by its process and by `kiln start`) and its configuration types.
+export { maintenanceService } from './definition';
 export {
-  MAINTENANCE_INPUT_TOPICS,
-  MAINTENANCE_SERVICE_TOPICS,
-  startMaintenance,
-  type MaintenanceDependencies,
-  type MaintenanceService,
-} from './maintenance-service';
-export { alertIdOf } from './alert-ids';
-export { pdmConfigOf, pdmModelSchema } from './model-config';
+  loadMaintenanceConfig,
+  maintenanceConfigSchema,
+  maintenanceEnvMap,
+  maintenanceSectionEnvMap,
+  maintenanceSectionSchema,
+  type MaintenanceConfig,
+  type MaintenanceSection,
+} from './config';
+export type { MaintenanceService } from './maintenance-service';

@@ -51,11 +51,16 @@ export type NormalizationConfig = z.output<typeof normalizationConfigSchema>;
 export type NormalizationSection = z.output<typeof normalizationSectionSchema>;
 export type RedisConfig = z.output<typeof redisConfigSchema>;
 
+/** Environment names (after `KILN_`) of the normalization section, in its own process and in `kiln start`. */
+export const normalizationSectionEnvMap = {
+  PLANT_FILE: 'normalization.plantFile',
+} as const satisfies Record<string, string>;
+
 export const normalizationEnvMap = {
   ...serviceEnvMap,
   ...busEnvMap,
   ...storageEnvMap,
-  PLANT_FILE: 'normalization.plantFile',
+  ...normalizationSectionEnvMap,
 } as const satisfies Record<string, string>;
 
 export function loadNormalizationConfig(

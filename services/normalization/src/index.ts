@@ -1,8 +1,14 @@
-// The normalization service as a library, for `kiln start` and for the API that lists unmapped tags.
-export * from './config';
-export { startNormalization, type Normalization, type NormalizationDependencies } from './normalization';
-export { PlantFile, plantRecords, storePlant, type PlantReloadOutcome } from './plant';
-export { mergeNearbyRanges, RollupRefresher, type TimeRange } from './rollup-refresh';
-export { gatherOutputs, type BatchOutputs } from './outputs';
-export { openHotState } from './adapters';
-export { openDatabase } from '@kiln/timeseries';
+// The normalization service: its definition (run by its process and by `kiln start`) and its configuration types.
+// Other workspaces' end-to-end tests start it from '@kiln/normalization/testing'.
+export { hotStateResource, normalizationService } from './definition';
+export {
+  loadNormalizationConfig,
+  normalizationConfigSchema,
+  normalizationEnvMap,
+  normalizationSectionEnvMap,
+  normalizationSectionSchema,
+  rollupRefreshConfigSchema,
+  type NormalizationConfig,
+  type NormalizationSection,
+} from './config';
+export type { Normalization } from './normalization';

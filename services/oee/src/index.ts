@@ -1,19 +1,6 @@
-// The OEE service as a library, for `kiln start`.
-export * from './config';
-export {
-  startOee,
-  OEE_INPUT_TOPICS,
-  OEE_SERVICE_TOPICS,
-  type OeeDependencies,
-  type OeeService,
-} from './oee-service';
-// Moved to @kiln/oee-store; passed on only while packages/cli imports them from here (issue 16: to be dropped).
-export {
-  calendarFor,
-  calendarShifts,
-  oeeSectionSchema,
-  openLiveOee,
-  readCalendarFile,
-  type OeeSection,
-} from '@kiln/oee-store';
-export { openDatabase } from '@kiln/timeseries';
+// The OEE service: its definition (run by its process and by `kiln start`) and its configuration types. The OEE
+// engine, store, settings and live OEE it shares with the gateway are @kiln/oee-store's. Other workspaces'
+// end-to-end tests start it from '@kiln/oee-service/testing'.
+export { oeeService } from './definition';
+export { loadOeeConfig, oeeConfigSchema, oeeEnvMap, type OeeConfig } from './config';
+export type { OeeService } from './oee-service';

@@ -1,0 +1,37 @@
+// The maintenance service, declared once (docs/architecture.md section 12): its process (main.ts) and `kiln start`
+// both run this definition.
+import { join } from 'node:path';
+import { topics } from '@kiln/contracts';
+import { consumerReadiness, defineService } from '@kiln/service-runtime';
+import { databaseResource } from '@kiln/timeseries';
+import {
+  loadMaintenanceConfig,
+  maintenanceSectionEnvMap,
+  maintenanceSectionSchema,
+  type MaintenanceConfig,
+} from './config';
+import { startMaintenance, type MaintenanceService } from './maintenance-service';
+
+export const maintenanceService = defineService<MaintenanceConfig, MaintenanceService>({
+  id: 'maintenance',
+  packageDir: join(__dirname, '..'),
+  config: {
+    key: 'maintenance',
+    schema: maintenanceSectionSchema,
+    env: maintenanceSectionEnvMap,
+    load: loadMaintenanceConfig,
+  },
+  consumes: [topics.telemetry],
+  produces: [topics.maintenanceAlert, topics.maintenanceHealth],
+  uses: [databaseResource],
+  start: async ({ lifecycle, config, logger, bus, registry, resources }) => {
+    const maintenance = await startMaintenance(lifecycle, config.maintenance, {
+      bus,
+      logger,
+      registry,
+      db: await resources.use(databaseResource),
+      schema: config.database.schema,
+    });
+    return { readiness: [consumerReadiness(() => maintenance.isReady())], handle: maintenance };
+  },
+});

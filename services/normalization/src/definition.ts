@@ -1,0 +1,55 @@
+// The normalization service, declared once (docs/architecture.md section 12): its process (main.ts) and
+// `kiln start` both run this definition.
+import { join } from 'node:path';
+import { topics } from '@kiln/contracts';
+import { consumerReadiness, defineResource, defineService } from '@kiln/service-runtime';
+import { databaseResource, type HotState } from '@kiln/timeseries';
+import { openHotState } from './adapters';
+import {
+  loadNormalizationConfig,
+  normalizationSectionEnvMap,
+  normalizationSectionSchema,
+  type NormalizationConfig,
+  type RedisConfig,
+} from './config';
+import { startNormalization, type Normalization } from './normalization';
+
+/** Last values and current states: in Redis when redis.url is set, else in memory. */
+export const hotStateResource = defineResource({
+  id: 'hot-state',
+  open: async (config: { readonly redis: RedisConfig }) => {
+    const opened = openHotState(config.redis);
+    return { value: opened.hotState as HotState, ping: opened.ping, close: () => opened.hotState.close() };
+  },
+});
+
+export const normalizationService = defineService<NormalizationConfig, Normalization>({
+  id: 'normalization',
+  packageDir: join(__dirname, '..'),
+  config: {
+    key: 'normalization',
+    schema: normalizationSectionSchema,
+    env: normalizationSectionEnvMap,
+    load: loadNormalizationConfig,
+  },
+  consumes: [topics.raw],
+  produces: [topics.telemetry, topics.machineState, topics.productionCount],
+  uses: [databaseResource, hotStateResource],
+  start: async ({ lifecycle, config, logger, bus, registry, resources }) => {
+    const normalization = await startNormalization(lifecycle, config.normalization, {
+      bus,
+      logger,
+      registry,
+      db: await resources.use(databaseResource),
+      schema: config.database.schema,
+      hotState: await resources.use(hotStateResource),
+    });
+    // SIGHUP re-reads the plant file, as a plant engineer expects of a daemon.
+    const reloadOnHangup = (): void => {
+      void normalization.reload();
+    };
+    process.on('SIGHUP', reloadOnHangup);
+    lifecycle.add({ name: 'SIGHUP reload', stop: async () => void process.off('SIGHUP', reloadOnHangup) });
+    return { readiness: [consumerReadiness(() => normalization.isReady())], handle: normalization };
+  },
+});
