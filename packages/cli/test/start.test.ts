@@ -88,9 +88,17 @@ describe('kiln start on embedded defaults', () => {
       });
       try {
         await waitForReady(base, kiln, READY_WITHIN_MS);
-        // The gateway's REST server is the ops server too: /readyz runs every component's check.
-        const ready = await httpStatus(`${base}/readyz`);
-        expect(JSON.parse(ready?.body ?? '{}')).toEqual({ ready: true, failures: [] });
+        // The gateway's REST server is the ops server too: /readyz runs every component's check and answers as
+        // every service's ops server does.
+        const ready = JSON.parse((await httpStatus(`${base}/readyz`))?.body ?? '{}') as {
+          status?: string;
+          checks?: Record<string, string>;
+        };
+        expect(ready.status).toBe('ready');
+        expect(Object.keys(ready.checks ?? {})).toEqual(
+          expect.arrayContaining(['bus', 'dlq-monitor', 'connectors']),
+        );
+        expect(Object.values(ready.checks ?? {}).every((outcome) => outcome === 'ok')).toBe(true);
         await waitUntil(() => kiln.stdout().includes('Admin key'), { timeoutMs: 10_000, what: 'the banner' });
         const adminKey = readFileSync(keyFile, 'utf8').trim();
         expect(statSync(keyFile).mode & 0o777).toBe(0o600);

@@ -46,6 +46,14 @@ export {
   type ReadinessReport,
   type ReadinessTransition,
 } from './readiness';
+export {
+  createReadinessEndpoint,
+  readinessBodySchema,
+  type ReadinessAnswer,
+  type ReadinessBody,
+  type ReadinessEndpoint,
+  type ReadinessEndpointOptions,
+} from './readiness-endpoint';
 export { startOpsServer, type OpsServer, type StartOpsServerOptions } from './ops-server';
 export { startTelemetry, type StartTelemetryOptions, type Telemetry } from './telemetry';
 export {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Logger, Registry } from '@kiln/service-kit';
+import { createReadinessEndpoint, type Logger, type ReadinessCheck, type Registry } from '@kiln/service-kit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -24,11 +24,9 @@ import { assetRoutes } from './routes-assets';
 import { dataRoutes } from './routes-data';
 import { erpRoutes } from './routes-erp';
 import { eventRoutes } from './routes-events';
+import { operationRoutes } from './routes-operations';
 
-export interface ReadinessCheck {
-  readonly name: string;
-  check(): Promise<void>;
-}
+export type { ReadinessCheck } from '@kiln/service-kit';
 
 export interface RestServerOptions {
   readonly api: GatewayApi;
@@ -38,6 +36,7 @@ export interface RestServerOptions {
   /** Request metrics shared with the gRPC server; created in `registry` when absent. */
   readonly metrics?: GatewayMetrics;
   readonly version: string;
+  /** What `/readyz` checks, each within 2 s (or its own `timeoutMs`). */
   readonly readiness?: readonly ReadinessCheck[];
   readonly now?: () => number;
 }
@@ -56,6 +55,11 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
   const { api, section } = options;
   const tls = section.http.tls;
   const metrics = options.metrics ?? createGatewayMetrics(options.registry);
+  const readiness = createReadinessEndpoint({
+    registry: options.registry,
+    logger: options.logger.child({ component: 'rest' }),
+    checks: options.readiness ?? [],
+  });
   const countInvalid = (request: FastifyRequest, field: string): void =>
     metrics.invalidInput('rest', request.routeOptions.url ?? 'unmatched', field);
   const app = Fastify({
@@ -138,31 +142,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
     });
   }
 
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is alive' } }, async () => ({
-    status: 'ok',
-  }));
-  app.get(
-    '/readyz',
-    { schema: { tags: ['operations'], summary: 'Dependencies reachable' } },
-    async (_request, reply) => {
-      const failures: { name: string; error: string }[] = [];
-      for (const check of options.readiness ?? []) {
-        try {
-          await check.check();
-        } catch (error) {
-          failures.push({ name: check.name, error: error instanceof Error ? error.message : String(error) });
-        }
-      }
-      return reply.code(failures.length === 0 ? 200 : 503).send({ ready: failures.length === 0, failures });
-    },
-  );
-  app.get(
-    '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [{ bearer: [] }] } },
-    async (_request, reply) =>
-      reply.type(options.registry.contentType).send(await options.registry.metrics()),
-  );
-
+  operationRoutes(app, options.registry, readiness);
   assetRoutes(app, api);
   dataRoutes(app, api);
   eventRoutes(app, api, options.now);

@@ -1,0 +1,126 @@
+// One /readyz: the gateway's REST server answers readiness exactly as every service's ops server does (status
+// code and body, `{status, checks}`), because probes, clients and docs read one shape. In the gateway process both
+// servers share one metrics registry, as here.
+import { InProcessBus } from '@kiln/bus';
+import {
+  createLogger,
+  createMetricsRegistry,
+  startOpsServer,
+  type OpsServer,
+  type ReadinessCheck,
+} from '@kiln/service-kit';
+import { describeWith } from '@kiln/test-infra';
+import type { FastifyInstance } from 'fastify';
+import { createGatewayApi } from '../../src/api';
+import { ApiKeyStore } from '../../src/auth/api-keys';
+import { Authenticator } from '../../src/auth/authenticator';
+import { gatewayConfigSchema } from '../../src/config';
+import { buildRestServer } from '../../src/rest/server';
+import { testDatabase, type TestDatabase } from '../support/db';
+
+interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+async function readyz(base: string): Promise<Answer> {
+  const response = await fetch(`${base}/readyz`);
+  return { status: response.status, body: await response.json() };
+}
+
+describeWith(['postgres'], 'REST /readyz', () => {
+  let redisAway = false;
+  let clockHung = false;
+  const checks: ReadinessCheck[] = [
+    { name: 'database', check: async () => undefined },
+    {
+      name: 'live-oee',
+      check: async () => {
+        if (redisAway) throw new Error('Redis at 127.0.0.1:6379 is reconnecting: connect ECONNREFUSED');
+      },
+    },
+    // While hung it never answers: readiness must still answer, naming the check, after the check's own timeout.
+    {
+      name: 'clock',
+      check: () => (clockHung ? new Promise<void>(() => undefined) : Promise.resolve()),
+      timeoutMs: 100,
+    },
+  ];
+  const registry = createMetricsRegistry({ service: 'gateway', processMetrics: false });
+  const logger = createLogger({ service: 'gateway-test', level: 'silent' });
+  let database: TestDatabase;
+  let bus: InProcessBus;
+  let app: FastifyInstance;
+  let gateway: string;
+  let ops: OpsServer;
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    bus = new InProcessBus({ service: 'gateway-test', drainTimeoutMs: 1_000 });
+    const config = gatewayConfigSchema.parse({});
+    const api = createGatewayApi({
+      db: database.db,
+      schema: database.schema,
+      bus,
+      live: undefined,
+      oeeSection: config.oee,
+      section: config.gateway,
+      authenticator: new Authenticator(new ApiKeyStore(database.db, database.schema)),
+    });
+    app = await buildRestServer({
+      api,
+      section: config.gateway,
+      logger,
+      registry,
+      version: '0.0.0-test',
+      readiness: checks,
+    });
+    gateway = await app.listen({ host: '127.0.0.1', port: 0 });
+    ops = await startOpsServer({ host: '127.0.0.1', port: 0, registry, logger, readiness: checks });
+  });
+  afterAll(async () => {
+    await ops?.close();
+    await app?.close();
+    await bus?.close();
+    await database?.drop();
+  });
+
+  it('answers 503 with the same body as a service ops server, naming each failing check', async () => {
+    redisAway = true;
+    clockHung = true;
+    const fromGateway = await readyz(gateway);
+    expect(fromGateway).toEqual(await readyz(ops.address));
+    expect(fromGateway).toEqual({
+      status: 503,
+      body: {
+        status: 'not-ready',
+        checks: {
+          database: 'ok',
+          'live-oee': 'Redis at 127.0.0.1:6379 is reconnecting: connect ECONNREFUSED',
+          clock: 'timed out after 100 ms',
+        },
+      },
+    });
+  });
+
+  it('sets kiln_readiness_check_up at each probe, as every ops server does', async () => {
+    redisAway = true;
+    await readyz(gateway);
+    expect(await registry.metrics()).toMatch(/^kiln_readiness_check_up\{[^}]*check="live-oee"[^}]*\} 0$/m);
+    // Only the gateway is probed now: the gauge says Redis is back because the gateway's probe set it.
+    redisAway = false;
+    await readyz(gateway);
+    expect(await registry.metrics()).toMatch(/^kiln_readiness_check_up\{[^}]*check="live-oee"[^}]*\} 1$/m);
+  });
+
+  it('answers 200 with the same body once every check passes', async () => {
+    redisAway = false;
+    clockHung = false;
+    const fromGateway = await readyz(gateway);
+    expect(fromGateway).toEqual(await readyz(ops.address));
+    expect(fromGateway).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { database: 'ok', 'live-oee': 'ok', clock: 'ok' } },
+    });
+  });
+});
