@@ -243,6 +243,7 @@ program
   .description('list the environment variables kiln start reads and the configuration key each sets')
   .action(async () => {
     const { platformEnvMap } = await import('./env-map.js');
+    await quietLibraries();
     console.log('KILN_CONFIG\t(path of the YAML configuration file)');
     for (const [name, key] of Object.entries(platformEnvMap)) console.log(`KILN_${name}\t${key}`);
   });
@@ -252,6 +253,7 @@ program
   .description('list the services kiln start runs: the topics each consumes and produces, what it uses')
   .action(async () => {
     const { PLATFORM_SERVICES } = await import('./services.js');
+    await quietLibraries();
     const { startOrder } = await import('@kiln/service-runtime');
     const names = (list: readonly { name: string }[]) => list.map((topic) => topic.name).join(',') || '-';
     console.log(['service', 'consumes', 'produces', 'uses'].join('\t'));
@@ -260,6 +262,12 @@ program
       console.log([definition.id, names(definition.consumes), names(definition.produces), uses].join('\t'));
     }
   });
+
+/** Loading the services loads node-opcua, whose warnings would mix into a listing: errors only, as logs. */
+async function quietLibraries(): Promise<void> {
+  const { routeLibraryLogs } = await import('./services.js');
+  routeLibraryLogs(createLogger({ service: SERVICE_NAME, level: 'error' }));
+}
 
 /** The simulated factory alone (`kiln simulate`, `kiln start simulator`). */
 async function simulate(configOption: string | undefined): Promise<void> {
