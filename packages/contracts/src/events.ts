@@ -9,6 +9,7 @@ import { ProductionCountBatch } from './gen/kiln/events/v1/production_count';
 import { RawSampleBatch } from './gen/kiln/events/v1/raw';
 import { TelemetryBatch } from './gen/kiln/events/v1/telemetry';
 import { headerNames, messageTypeOf, protobufContentType, SCHEMA_VERSION } from './headers';
+import { PermanentError } from './record-errors';
 import { topics, type TopicSpec } from './topics';
 
 /** The part of a ts-proto message codec that Kiln uses. */
@@ -62,8 +63,11 @@ export function encodeEvent<T>(eventTopic: EventTopic<T>, value: T): EncodedEven
   };
 }
 
-/** Raised when a record's bytes are not a valid message of its topic; consumers dead-letter such records. */
-export class EventDecodeError extends Error {
+/**
+ * Raised when a record's bytes are not a valid message of its topic: permanent, so a subscription's decode step
+ * dead-letters such a record at once.
+ */
+export class EventDecodeError extends PermanentError {
   constructor(
     readonly topic: string,
     readonly reason: string,

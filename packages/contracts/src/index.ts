@@ -12,3 +12,5 @@ export * from './events';
 export * from './time';
 export * as api from './api';
 export * from './limits';
+export { PermanentError, RuleError, TransientError } from './record-errors';
+export { checkEventTime, MAX_TIME_US, timeProblem, type EventTimeCheckOptions } from './event-time';

@@ -1,25 +1,12 @@
 // What a value must be to cross a Kiln boundary (REST, gRPC, connectors, Kafka decode, ERP, plant file): checked
 // once at the edge, so that nothing past it can make the database refuse a record, overflow an int64 or stall a
 // consumer. Each check returns a problem in words (what is wrong and what is expected) or undefined; the caller
-// adds the field's name and decides between a 400, a dead letter or a config error.
-
-/**
- * Latest time Kiln takes, in µs since the epoch: the largest whole number a double holds exactly
- * (2255-06-05T23:47:34.740991Z). It fits int64 and PostgreSQL's timestamptz (up to 294276 AD) alike.
- */
-export const MAX_TIME_US = Number.MAX_SAFE_INTEGER;
-const MAX_TIME_YEAR = new Date(Math.floor(MAX_TIME_US / 1000)).getUTCFullYear();
+// adds the field's name and decides between a 400, a dead letter or a config error. Times: event-time.ts.
+import { RuleError } from './record-errors';
+import { timeProblem } from './event-time';
 
 /** Longest text Kiln keeps in one field (tag, reason text, ids): PostgreSQL and Kafka headers take more. */
 export const MAX_TEXT_LENGTH = 4096;
-
-/** A time in whole µs since the epoch that a number, int64 and the database all hold: 1970 through 2255. */
-export function timeProblem(us: number): string | undefined {
-  if (!Number.isSafeInteger(us) || us < 0) {
-    return `is ${us} us, not a time between 1970 and ${MAX_TIME_YEAR}`;
-  }
-  return undefined;
-}
 
 /** How far from the receiver's clock live data may be stamped: further is a broken source clock or an attack. */
 export interface PlausibleTimeWindow {
@@ -105,4 +92,14 @@ export function firstTextProblem(
     return undefined;
   };
   return walk(message, '');
+}
+
+/**
+ * Throws a {@link RuleError} `<what>: <field> <problem>` for the first text of a decoded event that
+ * {@link textProblem} refuses: PostgreSQL refuses U+0000 (SQLSTATE 22021), which would otherwise fail the insert
+ * of a whole batch.
+ */
+export function checkEventTexts(what: string, message: object, maxLength: number = MAX_TEXT_LENGTH): void {
+  const found = firstTextProblem(message, maxLength);
+  if (found !== undefined) throw new RuleError(`${what}: ${found.field} ${found.problem}`);
 }
