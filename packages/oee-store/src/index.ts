@@ -19,3 +19,4 @@ export type { ResultToPublish } from './result-upsert';
 export { SITE_TIME_ZONE_CACHE_MS, siteIdOf, SiteTimeZones } from './site-time-zones';
 export { OeeStore, type DueAsset } from './store';
 export { kindName } from './window-kind';
+export { liveOeeResource } from './live-resource';
