@@ -1,14 +1,14 @@
 // The Kiln processes a container of the image can run (`kiln <command>`), each with the environment variables
 // it reads and its own configuration loader, imported from the built workspaces: what the tests check
 // docker-compose.yml against is what the processes validate at start.
-import { erpSyncEnvMap, loadErpSyncConfig, type ErpSyncConfig } from '@kiln/erp-sync/dist/config';
-import { loadGatewayConfig, gatewayEnvMap } from '@kiln/gateway/dist/config';
-import { ingestionEnvMap, loadIngestionConfig } from '@kiln/ingestion/dist/config';
-import { loadMaintenanceConfig, maintenanceEnvMap } from '@kiln/maintenance/dist/config';
-import { loadNormalizationConfig, normalizationEnvMap } from '@kiln/normalization/dist/config';
-import { loadOeeConfig, oeeEnvMap } from '@kiln/oee-service/dist/config';
+import { erpSyncEnvMap, loadErpSyncConfig, type ErpSyncConfig } from '@kiln/erp-sync';
+import { loadGatewayConfig, gatewayEnvMap } from '@kiln/gateway';
+import { ingestionEnvMap, loadIngestionConfig } from '@kiln/ingestion';
+import { loadMaintenanceConfig, maintenanceEnvMap } from '@kiln/maintenance';
+import { loadNormalizationConfig, normalizationEnvMap } from '@kiln/normalization';
+import { loadOeeConfig, oeeEnvMap } from '@kiln/oee-service';
 import { loadSimulatorConfig, simulatorEnvMap } from '@kiln/simulator';
-import { platformEnvMap } from '@kiln/cli/dist/env-map';
+import { platformEnvMap } from '@kiln/cli/env-map';
 
 export interface LoadedProcess {
   /** Ports the process listens on with this configuration. */

@@ -3,7 +3,7 @@
 // or analytics view a dashboard queries exists in the code.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANALYTICS_VIEWS } from '@kiln/timeseries/dist/migrations/005-analytics-views';
+import { ANALYTICS_VIEWS } from '@kiln/timeseries';
 import { composeNetwork } from './compose-addresses';
 import { environmentOf, hostPathOf, loadCompose, readYaml, REPO_ROOT } from './compose-model';
 

@@ -10,7 +10,8 @@ import {
   type TcpProxy,
 } from '@kiln/test-infra';
 import { classifyFailure } from '@kiln/bus';
-import { dropMigratedSchema, PgDatabase } from '@kiln/timeseries';
+import { PgDatabase } from '@kiln/timeseries';
+import { dropMigratedSchema } from '@kiln/timeseries/testing';
 import { freePort, httpStatus, KILN_MAIN, run, waitForReady, type RunningProcess } from './support';
 
 interface Readiness {

@@ -10,7 +10,8 @@ import {
   waitUntil,
   type TcpProxy,
 } from '@kiln/test-infra';
-import { dropMigratedSchema, openRedis, PgDatabase, type RedisConnection } from '@kiln/timeseries';
+import { openRedis, PgDatabase, type RedisConnection } from '@kiln/timeseries';
+import { dropMigratedSchema } from '@kiln/timeseries/testing';
 import { freePort, httpStatus, KILN_MAIN, run, waitForReady, type RunningProcess } from './support';
 
 async function proxyTo(url: string): Promise<{ proxy: TcpProxy; url: string }> {

@@ -1,7 +1,8 @@
 // `kiln start <service>`: one service of the platform on its own, configured as that service alone (its own
 // KILN_* variables), against the real Kafka and PostgreSQL; `kiln start` with no service stays the all-in-one.
 import { describeWith, serviceEndpoints, uniqueName } from '@kiln/test-infra';
-import { dropMigratedSchema, PgDatabase } from '@kiln/timeseries';
+import { PgDatabase } from '@kiln/timeseries';
+import { dropMigratedSchema } from '@kiln/timeseries/testing';
 import { exitWithin, freePort, httpStatus, KILN_MAIN, run, waitForReady } from './support';
 
 describe('kiln start with a service name', () => {

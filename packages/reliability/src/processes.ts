@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { countsAsError } from './log-lines';
 
 /** `node packages/cli/dist/main.js`: the `kiln` command of this checkout. */
-export const KILN_MAIN = require.resolve('@kiln/cli/dist/main.js');
+export const KILN_MAIN = require.resolve('@kiln/cli');
 
 export interface KilnProcess {
   readonly name: string;

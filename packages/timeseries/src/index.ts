@@ -1,7 +1,58 @@
-export * from './database';
-export * from './sql';
-export * from './records';
-export * from './migrate';
+// Storage of Kiln (docs/architecture.md section 7): the database behind one small query interface (PostgreSQL or
+// embedded PGlite), migrations, the historian writer, queries, the hot state in Redis, and the stores the
+// services share. Test support (a migrated scratch schema) is '@kiln/timeseries/testing'.
+export {
+  hasTimescale,
+  PgDatabase,
+  PgliteDatabase,
+  type Database,
+  type PgConnectionStats,
+  type PgDatabaseOptions,
+  type PgliteDatabaseOptions,
+  type Queryable,
+  type QueryResult,
+} from './database';
+export {
+  ceilUs,
+  checkedSchema,
+  checkLimit,
+  checkOneOf,
+  DEFAULT_SCHEMA,
+  epochUsOf,
+  floorUs,
+  InvalidArgumentError,
+  parseBucket,
+  positionalParameters,
+  timestampParam,
+  type BucketWidth,
+} from './sql';
+export {
+  canonicalState,
+  machineStateRows,
+  productionCountRows,
+  telemetryRows,
+  type AssetLevel,
+  type AssetRecord,
+  type CanonicalState,
+  type MachineStateMapping,
+  type MachineStateRow,
+  type NamedTelemetryRow,
+  type ProductionCountRow,
+  type SignalDataType,
+  type SignalDefinition,
+  type StopReasonRow,
+  type TelemetryMapping,
+  type TelemetryRow,
+} from './records';
+export {
+  migrate,
+  migrationChecksum,
+  MigrationError,
+  storageBackend,
+  type MigrateOptions,
+  type MigrateResult,
+  type TimescalePolicies,
+} from './migrate';
 export {
   analyticsSchemaName,
   ANALYST_ROLE,
@@ -20,16 +71,74 @@ export {
   type RollupTable,
   type StorageBackend,
 } from './migrations';
-export * from './rollups';
-export * from './writer';
-export * from './queries';
-export * from './hot-state';
+export { BUCKET_ORIGIN, refreshRollups, type RefreshedWindow, type RefreshRollupsOptions } from './rollups';
+export {
+  HistorianWriter,
+  signalKey,
+  type HistorianWriterOptions,
+  type MachineStateWriteResult,
+  type TelemetryWriteResult,
+  type WriteResult,
+} from './writer';
+export {
+  ALL_AGGREGATES,
+  HistorianQueries,
+  type Aggregate,
+  type BucketRow,
+  type LastValue,
+  type RangeQuery,
+  type SignalRef,
+  type StateInterval,
+} from './queries';
+export {
+  MemoryHotState,
+  RedisHotState,
+  type AssetStateEntry,
+  type HotState,
+  type LastValueEntry,
+  type RedisHotStateOptions,
+} from './hot-state';
 export { NormalizerStateStore, type HandledPosition, type StoredPartitionState } from './normalizer-state';
-export * from './maintenance-records';
-export * from './maintenance-store';
-export * from './erp-records';
-export * from './erp-store';
-export * from './scratch-schema';
+export {
+  AlertNotFoundError,
+  alertSeverityEnum,
+  alertSeverityName,
+  alertStatusEnum,
+  alertStatusName,
+  alertToEvent,
+  AlertTransitionError,
+  healthFromEvent,
+  healthToEvent,
+  type AlertListFilter,
+  type AlertPatch,
+  type AlertSeverityName,
+  type AlertStatusName,
+  type AssetHealthRow,
+  type NewAlert,
+  type RulInterval,
+  type SignalHealthRow,
+  type StoredAlert,
+} from './maintenance-records';
+export { MaintenanceStore } from './maintenance-store';
+export {
+  outboxAssetOf,
+  type CountRange,
+  type ErpLink,
+  type ErpOrderListFilter,
+  type ErpOrderRecord,
+  type ErpOutboxKind,
+  type ErpOutboxListFilter,
+  type ErpOutboxStatus,
+  type ErpProblem,
+  type ErpProblemKind,
+  type NewOutboxEntry,
+  type OrderCountTotals,
+  type OrderProgress,
+  type OutboxEntry,
+  type StoredErpOrder,
+  type StoredErpProblem,
+} from './erp-records';
+export { ErpStore } from './erp-store';
 export {
   databaseConfigSchema,
   openDatabase,

@@ -1,6 +1,7 @@
 // Real services for integration tests: PostgreSQL and Redis from the environment, defaults for this machine.
 import { randomBytes } from 'node:crypto';
-import { dropMigratedSchema, PgDatabase, type Database } from '../src';
+import { PgDatabase, type Database } from '../src';
+import { dropMigratedSchema } from '../src/testing';
 
 export const postgresUrl = process.env['KILN_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';

@@ -1,6 +1,10 @@
-import { ErpDataset, startErpSimulator, type ErpOrderRecord, type ErpSimulatorHandle } from '@kiln/simulator';
-// The simulator's test control for SAP Gateway sessions (not part of its public index).
-import { expireSapCsrfTokens } from '@kiln/simulator/dist/erp/sap-routes';
+import {
+  ErpDataset,
+  expireSapCsrfTokens,
+  startErpSimulator,
+  type ErpOrderRecord,
+  type ErpSimulatorHandle,
+} from '@kiln/simulator';
 import { SapAdapter, parseSapAdapterOptions, type SapAdapterOptions } from '../../src/adapters/sap';
 import {
   ErpRejectedError,

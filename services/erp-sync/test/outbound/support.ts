@@ -20,7 +20,8 @@ import {
   type Registry,
 } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
-import { createScratchSchema, ErpStore, type ErpOrderRecord, type ScratchSchema } from '@kiln/timeseries';
+import { ErpStore, type ErpOrderRecord } from '@kiln/timeseries';
+import { createScratchSchema, type ScratchSchema } from '@kiln/timeseries/testing';
 import {
   ErpRejectedError,
   ErpUnavailableError,

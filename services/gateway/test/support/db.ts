@@ -1,6 +1,6 @@
 // A PostgreSQL schema of a test's own, migrated, dropped afterwards (with its analytics schema).
 import { serviceEndpoints } from '@kiln/test-infra';
-import { createScratchSchema, type ScratchSchema } from '@kiln/timeseries';
+import { createScratchSchema, type ScratchSchema } from '@kiln/timeseries/testing';
 
 export type TestDatabase = ScratchSchema;
 
