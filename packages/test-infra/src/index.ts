@@ -1,5 +1,12 @@
-export * from './services';
-export * from './wait';
+export {
+  availableServices,
+  describeWith,
+  isCi,
+  serviceEndpoints,
+  type ServiceEndpoints,
+  type ServiceName,
+} from './services';
+export { uniqueName, waitUntil } from './wait';
 export { ownBroker, type OwnBroker } from './own-broker';
 export { freePort } from './ports';
 export { markdownTableRows } from './markdown';

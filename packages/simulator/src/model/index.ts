@@ -22,4 +22,18 @@ export {
   type PlantModelConfig,
 } from './plant-config';
 export { Prng, mixSeed } from './prng';
-export * from './signals';
+export {
+  FAULT_CODE,
+  MACHINE_STATE,
+  MACHINE_STATE_NAMES,
+  RANDOM_FAULT_CODES,
+  SIGNAL_NAMES,
+  SIGNALS,
+  stateName,
+  type MachineStateCode,
+  type MachineStateName,
+  type SignalDataType,
+  type SignalDefinition,
+  type SignalName,
+  type SignalValue,
+} from './signals';

@@ -12,7 +12,7 @@ import { DecisionHandler, outboundInputTopics } from './decisions';
 import { createOutboundMetrics } from './metrics';
 import { OutboxSender } from './sender';
 
-export * from './config';
+export { outboundSectionSchema, type OutboundSection } from './config';
 export { finalConfirmationKey, notificationKey, partialConfirmationKey, partialRevision } from './keys';
 export {
   activityTimes,

@@ -19,7 +19,16 @@ import {
   type CsvParseResult,
 } from './parse';
 
-export * from './parse';
+export {
+  csvOrderColumnsSchema,
+  csvShiftColumnsSchema,
+  parseOrdersCsv,
+  parseShiftsCsv,
+  type CsvOrderColumns,
+  type CsvParseOptions,
+  type CsvParseResult,
+  type CsvShiftColumns,
+} from './parse';
 
 export const csvAdapterOptionsSchema = z.object({
   ordersPath: z.string().min(1),

@@ -25,7 +25,25 @@ import {
   type MappedRecords,
 } from './mapping';
 
-export * from './mapping';
+export {
+  bodyTemplate,
+  buildBody,
+  convertValue,
+  fieldMapping,
+  mapRestOrders,
+  mapRestShifts,
+  orderStatusOf,
+  resolvePointer,
+  restOrderMapping,
+  restShiftMapping,
+  valueConversion,
+  type BodyTemplate,
+  type FieldMapping,
+  type MappedRecords,
+  type RestOrderMapping,
+  type RestShiftMapping,
+  type ValueConversion,
+} from './mapping';
 export { exchangeJson } from './http';
 
 const auth = z.discriminatedUnion('type', [
