@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { InProcessBus } from '@kiln/bus';
 import { topics } from '@kiln/contracts';
-import { OEE_SERVICE_TOPICS, startOee } from '@kiln/oee-service';
+import { OEE_SERVICE_TOPICS, startOee } from '@kiln/oee-service/testing';
 import { oeeSectionSchema, openLiveOee } from '@kiln/oee-store';
 import { createLogger, createMetricsRegistry, manualLifecycle, type Registry } from '@kiln/service-kit';
 import { serviceEndpoints } from '@kiln/test-infra';
