@@ -1,13 +1,15 @@
 // How a batch is handled, the same on every implementation, by the failure's class (errors.ts): endless retries
 // with capped backoff on a failure of the world, at once record by record on a failure of a record (the poison
 // ones are dead-lettered), a few retries first when the failure is of neither known class; dead-letter writes
-// before the commit. The caller commits only when this resolves 'handled'.
+// before the commit. Each attempt runs the subscription's decode step first (decode-step.ts): the records it
+// refuses are dead-lettered with the rest of the attempt's, without a retry. The caller commits only when this
+// resolves 'handled'.
 import { deadLetterRecord, type DeadLetter } from './dead-letter';
+import type { BatchConsumer } from './decode-step';
 import { classifyFailure, describeError } from './errors';
 import { inConsumerSpan } from './tracing';
 import type {
   BatchContext,
-  BatchHandler,
   BusLogger,
   BusMetrics,
   BusRecord,
@@ -29,7 +31,8 @@ export const defaultRetryOptions: RetryOptions = {
 export interface BatchRunEnvironment {
   service: string;
   groupId: string;
-  handler: BatchHandler;
+  /** The subscription's decode step and handler. */
+  consumer: BatchConsumer;
   retry: RetryOptions;
   logger: BusLogger;
   metrics: BusMetrics;
@@ -123,8 +126,11 @@ async function attempt(batch: RecordBatch, env: BatchRunEnvironment): Promise<At
     },
     heartbeat: () => env.heartbeat(),
   };
+  const refuse = (record: BusRecord, error: unknown): void => {
+    deadLetters.push({ record, error, refusedAtDecode: true });
+  };
   try {
-    await env.handler(batch, context);
+    await env.consumer.consume(batch, context, refuse);
     return { ok: true, deadLetters };
   } catch (error) {
     return { ok: false, error };
@@ -175,7 +181,7 @@ async function writeDeadLetters(deadLetters: DeadLetter[], env: BatchRunEnvironm
     );
     return false;
   }
-  for (const { record, error } of deadLetters) {
+  for (const { record, error, refusedAtDecode } of deadLetters) {
     env.logger.warn(
       {
         topic: record.topic,
@@ -183,14 +189,28 @@ async function writeDeadLetters(deadLetters: DeadLetter[], env: BatchRunEnvironm
         offset: record.offset,
         key: record.key,
         groupId: env.groupId,
+        refusedAtDecode: refusedAtDecode === true,
         error: describeError(error),
       },
       'record dead-lettered',
     );
+    if (refusedAtDecode === true) tellRefused(record, error, env);
   }
   const first = deadLetters[0];
   if (first !== undefined) env.metrics.deadLettered(first.record.topic, env.groupId, deadLetters.length);
   return true;
+}
+
+/** A service's listener must not turn a handled batch into a failed one. */
+function tellRefused(record: BusRecord, error: unknown, env: BatchRunEnvironment): void {
+  try {
+    env.consumer.onRecordRefused?.(record, error);
+  } catch (listenerError) {
+    env.logger.warn(
+      { groupId: env.groupId, error: describeError(listenerError) },
+      'onRecordRefused threw; the record is dead-lettered all the same',
+    );
+  }
 }
 
 export function backoffMs(failures: number, retry: RetryOptions): number {

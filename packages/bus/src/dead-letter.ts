@@ -10,6 +10,8 @@ const MAX_ERROR_LENGTH = 2_000;
 export interface DeadLetter {
   record: BusRecord;
   error: unknown;
+  /** The subscription's decoder refused the record (rather than its handler or the batch runner). */
+  refusedAtDecode?: boolean;
 }
 
 export interface DeadLetterSource {

@@ -1,37 +1,8 @@
-// One vocabulary of failure for the bus and every consumer: a failure of the record (it can never succeed: it goes
-// to kiln.dlq.v1 with its reason) or a failure of the world (the database, Redis or a broker is away: retried
-// without end, shown in readiness and metrics). Decided once here, by classifyFailure, not in each service.
-
-/**
- * The batch failed for a reason outside the records (database unreachable, downstream timeout). The bus
- * retries it with capped backoff for as long as the subscription runs and never dead-letters its records:
- * an outage must not empty a partition into the DLQ.
- */
-export class TransientError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TransientError';
-  }
-}
-
-/**
- * The record can never succeed, however often it is tried: the bus dead-letters it without retrying the batch
- * (the other records of the batch are handled on their own).
- */
-export class PermanentError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PermanentError';
-  }
-}
-
-/** A record breaks a rule the core or the database relies on (a time out of range, a NUL in a text, ...). */
-export class RuleError extends PermanentError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RuleError';
-  }
-}
+// Which failures are the record's (it can never succeed: it goes to kiln.dlq.v1 with its reason) and which the
+// world's (the database, Redis or a broker is away: retried without end, shown in readiness and metrics). The
+// vocabulary (PermanentError, RuleError, TransientError) lives in @kiln/contracts, where decoders raise it; what
+// else counts as which (SQLSTATEs, connection errors, kafkajs) is decided once here, by classifyFailure.
+import { PermanentError, TransientError } from '@kiln/contracts';
 
 /** The bus itself failed to do what was asked (publish, provision, dead-letter). */
 export class BusError extends Error {

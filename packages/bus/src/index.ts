@@ -5,4 +5,3 @@ export { defaultRetryOptions } from './batch-runner';
 export { KafkaBus, type KafkaBusOptions, type KafkaSaslOptions } from './kafka';
 export { InProcessBus, type InProcessBusOptions } from './in-process';
 export { busConfigSchema, busEnvMap, createBus, type BusConfig, type BusDependencies } from './config';
-export { decodeEach } from './decode-each';

@@ -42,8 +42,9 @@ export interface BatchContext {
   /** Aborted when the subscription closes past its drain deadline; a long handler should stop and throw. */
   readonly signal: AbortSignal;
   /**
-   * Sends a record this handler cannot process (it does not decode, it breaks a rule) to the dead-letter
-   * topic, unchanged, with headers naming source and error. The rest of the batch counts as handled.
+   * Sends a record this handler cannot process (it breaks a rule only the handler can see; the decoder refuses
+   * the others) to the dead-letter topic, unchanged, with headers naming source and error. The rest of the batch
+   * counts as handled.
    */
   deadLetter(record: BusRecord, error: unknown): void;
   /** Keeps the group membership alive during a long batch. */
@@ -52,10 +53,36 @@ export interface BatchContext {
 
 /**
  * Handles one batch of one partition. It resolves when the batch's effects are durable; only then is the
- * batch's offset committed (at-least-once). Throwing retries the batch: see {@link TransientError} and
- * the retry options for what happens after.
+ * batch's offset committed (at-least-once). Throwing retries the batch: see `TransientError` (@kiln/contracts)
+ * and the retry options for what happens after.
  */
 export type BatchHandler = (batch: RecordBatch, context: BatchContext) => Promise<void>;
+
+/**
+ * A subscription's decode step for one record: the event its handler works on, or undefined for a record the
+ * consumer does not read (a window kind it ignores). Pure: it reads the record and nothing else, so it can run
+ * again on every retry. It throws a `PermanentError` of @kiln/contracts (`RuleError`, `EventDecodeError`) for a
+ * record that can never be processed: the bus dead-letters that record at once, without retrying the batch, and
+ * hands the rest of the batch on. Any other error fails the batch as a handler's would (docs/events.md).
+ */
+export type RecordDecoder<T> = (record: BusRecord) => T | undefined;
+
+/** A record the decoder read: the record as it came (offset, key, headers) and the event it holds. */
+export interface DecodedRecord<T> {
+  readonly record: BusRecord;
+  readonly event: T;
+}
+
+/**
+ * A batch after the decode step: every record of it, in offset order (the refused and skipped ones too: offsets
+ * are the handler's to reason about), and the events of the records the decoder read, in the same order.
+ */
+export interface DecodedBatch<T> extends RecordBatch {
+  readonly events: readonly DecodedRecord<T>[];
+}
+
+/** Handles the decoded events of one batch; resolves, throws and commits as a {@link BatchHandler}. */
+export type DecodedBatchHandler<T> = (batch: DecodedBatch<T>, context: BatchContext) => Promise<void>;
 
 export interface RetryOptions {
   /** Attempts of a failing batch before its records are tried one by one and failures dead-lettered. */
@@ -66,16 +93,39 @@ export interface RetryOptions {
   isolationAttempts: number;
 }
 
-export interface SubscribeOptions {
+/** What every subscription is told, whatever it hands its handler. */
+export interface SubscriptionSettings {
   groupId: string;
   topics: readonly string[];
-  handler: BatchHandler;
   /** The largest batch handed to the handler (default 500 records). */
   maxBatchSize?: number;
   /** Where a group without committed offsets starts: the earliest record (default) or only new ones. */
   fromBeginning?: boolean;
   retry?: Partial<RetryOptions>;
 }
+
+/**
+ * A consumer of events: the bus decodes each record with `decode` before the handler sees the batch, and
+ * dead-letters a record the decoder refuses (docs/events.md, "Subscribing"). Every service consumes this way.
+ */
+export interface DecodingSubscribeOptions<T> extends SubscriptionSettings {
+  decode: RecordDecoder<T>;
+  handler: DecodedBatchHandler<T>;
+  /**
+   * Told of each record the decoder refused, once its copy is in the dead-letter topic (a service's own
+   * counter); a record the handler fails on later is counted by the bus's metrics only.
+   */
+  onRecordRefused?: (record: BusRecord, error: unknown) => void;
+}
+
+/** A reader of records as bytes, which holds no events of its topics (a test reading a topic back). */
+export interface RawSubscribeOptions extends SubscriptionSettings {
+  decode?: undefined;
+  handler: BatchHandler;
+}
+
+/** Either form; what an implementation of {@link EventBus.subscribe} takes. */
+export type SubscribeOptions<T = unknown> = DecodingSubscribeOptions<T> | RawSubscribeOptions;
 
 export interface Subscription {
   readonly groupId: string;
@@ -125,7 +175,19 @@ export interface EventBus {
   provision(topics: readonly TopicSpec[]): Promise<void>;
   /** Publishes records; resolves when the bus has them durably (acks from all in-sync replicas). */
   publish(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
-  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Joins the consumer group and hands the handler batches of the topics' records decoded by `decode`; the
+   * records the decoder refuses go to the dead-letter topic at once (see {@link DecodingSubscribeOptions}).
+   */
+  subscribe<T>(options: DecodingSubscribeOptions<T>): Promise<Subscription>;
+  /** Joins the consumer group and hands the handler the topics' records as bytes. */
+  subscribe(options: RawSubscribeOptions): Promise<Subscription>;
+  /**
+   * Either form, for a wrapper that passes options on. Kept apart from the first: given the union, TypeScript no
+   * longer infers T from an inline decoder and leaves the handler's batch untyped.
+   */
+  // eslint-disable-next-line @typescript-eslint/unified-signatures
+  subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription>;
   /** Resolves when the bus is reachable; for readiness checks. */
   ping(): Promise<void>;
   /** Closes every subscription (see {@link Subscription.close}) and then the producer. */

@@ -1,5 +1,6 @@
 // classifyFailure decides, once for every consumer, between dead-lettering a record and retrying without end.
-import { classifyFailure, PermanentError, RuleError, TransientError } from '../src';
+import { EventDecodeError, PermanentError, RuleError, TransientError } from '@kiln/contracts';
+import { classifyFailure } from '../src';
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -41,6 +42,9 @@ describe('classifyFailure', () => {
   it('knows its own classes and the decode errors by name, and a kafkajs retriable error', () => {
     expect(classifyFailure(new RuleError('goodCount is -1'))).toBe('permanent');
     expect(classifyFailure(new PermanentError('refused'))).toBe('permanent');
+    expect(classifyFailure(new EventDecodeError('kiln.raw.v1', 'at byte 0: invalid wire type 7'))).toBe(
+      'permanent',
+    );
     const decode = Object.assign(new Error('cannot decode'), { name: 'EventDecodeError' });
     expect(classifyFailure(decode)).toBe('permanent');
     expect(classifyFailure(Object.assign(new Error('leader not available'), { retriable: true }))).toBe(

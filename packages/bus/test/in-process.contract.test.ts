@@ -1,5 +1,6 @@
 // The same bus contract on the in-process bus that `npm start` runs on.
 import { InProcessBus } from '../src';
+import { decodingContract } from './contract/decoding';
 import { deliveryContract } from './contract/delivery';
 import { failureContract } from './contract/failures';
 import { SERVICE, type BusHarness } from './contract/harness';
@@ -19,6 +20,7 @@ const harness: BusHarness = {
 describe('event bus contract in process', () => {
   describe('delivery', () => deliveryContract(harness));
   describe('failures', () => failureContract(harness));
+  describe('decoding', () => decodingContract(harness));
   describe('rebalance', () => rebalanceContract(harness));
   describe('log epoch', () => logEpochContract(harness));
 });

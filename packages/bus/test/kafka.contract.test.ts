@@ -1,6 +1,7 @@
 // The bus contract through a real Apache Kafka broker (npm run infra:up starts one).
 import { describeWith, serviceEndpoints, uniqueName } from '@kiln/test-infra';
 import { KafkaBus } from '../src';
+import { decodingContract } from './contract/decoding';
 import { deliveryContract } from './contract/delivery';
 import { failureContract } from './contract/failures';
 import { SERVICE, type BusHarness } from './contract/harness';
@@ -25,6 +26,7 @@ const harness: BusHarness = {
 describeWith(['kafka'], 'event bus contract on Kafka', () => {
   describe('delivery', () => deliveryContract(harness));
   describe('failures', () => failureContract(harness));
+  describe('decoding', () => decodingContract(harness));
   describe('rebalance', () => rebalanceContract(harness));
   describe('log epoch', () => logEpochContract(harness));
 });

@@ -1,11 +1,39 @@
 // Watches kiln.dlq.v1 so dead-lettered records are seen: a metric per source topic and service, and a log
 // line naming where each record came from and why it failed.
 import { dlqHeaderNames, topics } from '@kiln/contracts';
-import type { EventBus, Subscription } from '@kiln/bus';
+import type { BusRecord, EventBus, Subscription } from '@kiln/bus';
 import type { Logger, Registry } from '@kiln/service-kit';
 import { Counter } from 'prom-client';
 
 export const DLQ_MONITOR_GROUP = 'kiln-dlq-monitor';
+
+/** What the headers of a dead-lettered record say: where it came from and why it failed. */
+export interface DeadLetterNotice {
+  readonly sourceTopic: string;
+  readonly sourcePartition: string;
+  readonly sourceOffset: string;
+  readonly key: string;
+  readonly service: string;
+  readonly error: string;
+  readonly dlqOffset: string;
+}
+
+/**
+ * The monitor's decoder: it reads the headers only (the value is the failed record, of any topic) and refuses
+ * nothing, a header that is missing being 'unknown': a dead letter must never be dead-lettered again.
+ */
+export function deadLetterNoticeOf(record: BusRecord): DeadLetterNotice {
+  const header = (name: string): string => record.headers[name] ?? 'unknown';
+  return {
+    sourceTopic: header(dlqHeaderNames.sourceTopic),
+    sourcePartition: header(dlqHeaderNames.sourcePartition),
+    sourceOffset: header(dlqHeaderNames.sourceOffset),
+    key: record.key,
+    service: header(dlqHeaderNames.service),
+    error: header(dlqHeaderNames.error),
+    dlqOffset: record.offset,
+  };
+}
 
 export async function startDlqMonitor(
   bus: EventBus,
@@ -24,25 +52,11 @@ export async function startDlqMonitor(
     topics: [topics.dlq.name],
     // Only what arrives from now on: an operator reads older ones from the topic itself.
     fromBeginning: false,
+    decode: deadLetterNoticeOf,
     handler: async (batch) => {
-      for (const record of batch.records) {
-        const header = (name: string): string => record.headers[name] ?? 'unknown';
-        deadLettered.inc({
-          source_topic: header(dlqHeaderNames.sourceTopic),
-          source_service: header(dlqHeaderNames.service),
-        });
-        log.warn(
-          {
-            sourceTopic: header(dlqHeaderNames.sourceTopic),
-            sourcePartition: header(dlqHeaderNames.sourcePartition),
-            sourceOffset: header(dlqHeaderNames.sourceOffset),
-            key: record.key,
-            service: header(dlqHeaderNames.service),
-            error: header(dlqHeaderNames.error),
-            dlqOffset: record.offset,
-          },
-          'record dead-lettered',
-        );
+      for (const { event: notice } of batch.events) {
+        deadLettered.inc({ source_topic: notice.sourceTopic, source_service: notice.service });
+        log.warn(notice, 'record dead-lettered');
       }
     },
   });

@@ -1,11 +1,10 @@
-// One batch of the maintenance consumer: decode telemetry (poison records to the dead-letter topic), score each
-// asset's samples with its model, then make the effects durable in an order that survives a crash at any point:
+// One batch of the maintenance consumer, its telemetry decoded by the subscription (decode.ts; poison records went
+// to the dead-letter topic): score each asset's samples with its model, then make the effects durable in an order that survives a crash at any point:
 // health rows and alert decisions are stored (idempotent), published, and only then the models are saved. A crash
 // before the save replays the batch into the older models, which re-derive the same health rows and alert ids.
 import {
-  decodeEach,
   effectFailure,
-  type BatchContext,
+  type DecodedBatch,
   type EventBus,
   type RecordBatch,
   type TopicPartition,
@@ -16,7 +15,7 @@ import type { Logger } from '@kiln/service-kit';
 import { alertToEvent, healthToEvent, type MaintenanceStore, type StoredAlert } from '@kiln/timeseries';
 import type { AlertKeeper } from './alert-keeper';
 import type { AssetModels } from './asset-models';
-import { decodeTelemetry } from './decode';
+import type { DecodedTelemetry } from './decode';
 import type { MaintenanceMetrics } from './metrics';
 
 export interface HandlerDependencies {
@@ -39,12 +38,9 @@ interface Scored {
 export class MaintenanceBatchHandler {
   constructor(private readonly deps: HandlerDependencies) {}
 
-  async handle(batch: RecordBatch, context: BatchContext): Promise<void> {
+  async handle(batch: DecodedBatch<DecodedTelemetry>): Promise<void> {
     const samplesByAsset = new Map<string, MonitorSample[]>();
-    const decodedBatches = decodeEach(batch.records, context, decodeTelemetry, () =>
-      this.deps.metrics.deadLettered(),
-    );
-    for (const decoded of decodedBatches) {
+    for (const { event: decoded } of batch.events) {
       const samples = samplesByAsset.get(decoded.assetId) ?? [];
       for (const sample of decoded.samples) samples.push(sample);
       samplesByAsset.set(decoded.assetId, samples);

@@ -1,18 +1,19 @@
 // The maintenance service's input decoded from kiln.telemetry.v1, and the rules a record must meet before the
-// model sees it (a record that breaks one goes to the dead-letter topic, the partition keeps flowing).
-import { RuleError, type BusRecord } from '@kiln/bus';
+// model sees it: the subscription's decoder, so a record that breaks one goes to the dead-letter topic at once and
+// the partition keeps flowing (docs/events.md, "Subscribing").
+import type { BusRecord } from '@kiln/bus';
 import {
+  checkEventTexts,
+  checkEventTime,
   decodeEvent,
   eventTopics,
-  firstTextProblem,
   Quality,
-  timeProblem,
+  RuleError,
   type TelemetryPoint,
 } from '@kiln/contracts';
 import type { MonitorSample } from '@kiln/pdm';
 
 export interface DecodedTelemetry {
-  readonly record: BusRecord;
   readonly assetId: string;
   /** The numeric and waveform points as the model takes them, in the batch's order. */
   readonly samples: MonitorSample[];
@@ -37,10 +38,7 @@ function modelValue(point: TelemetryPoint): number | readonly number[] | undefin
 export function decodeTelemetry(record: BusRecord): DecodedTelemetry {
   const batch = decodeEvent(eventTopics.telemetry, record.value, record.headers);
   if (batch.assetId === '') throw new RuleError('telemetry batch has no asset id');
-  const badText = firstTextProblem(batch);
-  if (badText !== undefined) {
-    throw new RuleError(`telemetry batch of asset "${batch.assetId}": ${badText.field} ${badText.problem}`);
-  }
+  checkEventTexts(`telemetry batch of asset "${batch.assetId}"`, batch);
   if (record.key !== '' && record.key !== batch.assetId) {
     throw new RuleError(`telemetry batch of asset "${batch.assetId}" was keyed "${record.key}"`);
   }
@@ -48,8 +46,7 @@ export function decodeTelemetry(record: BusRecord): DecodedTelemetry {
   batch.points.forEach((point, i) => {
     const at = `point ${i} (signal "${point.signal}") of asset "${batch.assetId}"`;
     if (point.signal === '') throw new RuleError(`${at} has no signal name`);
-    const badTime = timeProblem(point.timeUs);
-    if (badTime !== undefined) throw new RuleError(`${at}: time ${badTime}`);
+    checkEventTime(`${at}: time`, point.timeUs);
     const value = modelValue(point);
     if (value === undefined) return;
     samples.push({
@@ -60,5 +57,5 @@ export function decodeTelemetry(record: BusRecord): DecodedTelemetry {
       unit: point.unit,
     });
   });
-  return { record, assetId: batch.assetId, samples };
+  return { assetId: batch.assetId, samples };
 }

@@ -10,6 +10,7 @@ import { AlertKeeper } from './alert-keeper';
 import { AssetModels } from './asset-models';
 import { MaintenanceBatchHandler } from './batch-handler';
 import type { MaintenanceSection } from './config';
+import { decodeTelemetry } from './decode';
 import { createMaintenanceMetrics } from './metrics';
 import { pdmConfigOf } from './model-config';
 
@@ -53,12 +54,13 @@ export async function startMaintenance(
   );
   // The handler asks which partitions are owned; the subscription exists once the first batch can arrive.
   const owner: { subscription?: Subscription } = {};
+  const metrics = createMaintenanceMetrics(deps.registry);
   const handler = new MaintenanceBatchHandler({
     store,
     models,
     alerts,
     bus: deps.bus,
-    metrics: createMaintenanceMetrics(deps.registry),
+    metrics,
     logger,
     publishHealth: section.publishHealth,
     assignments: () => owner.subscription?.assignments() ?? [],
@@ -68,7 +70,9 @@ export async function startMaintenance(
     topics: MAINTENANCE_INPUT_TOPICS,
     maxBatchSize: section.maxBatchSize,
     fromBeginning: section.startFrom === 'earliest',
-    handler: (batch, context) => handler.handle(batch, context),
+    decode: decodeTelemetry,
+    handler: (batch) => handler.handle(batch),
+    onRecordRefused: () => metrics.deadLettered(),
   });
   owner.subscription = subscription;
   lifecycle.add({ name: 'maintenance consumer', stop: () => subscription.close() });

@@ -12,14 +12,14 @@ import {
   type UnmappedTag,
 } from '@kiln/asset-model';
 import {
-  decodeEach,
   effectFailure,
   type BatchContext,
+  type DecodedBatch,
   type EventBus,
   type RecordBatch,
   type Subscription,
 } from '@kiln/bus';
-import { encodeEvent, eventTopics, type EventTopic } from '@kiln/contracts';
+import { encodeEvent, eventTopics, type EventTopic, type RawSampleBatch } from '@kiln/contracts';
 import { decodeRawBatch } from './raw-decode';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import {
@@ -134,7 +134,10 @@ export async function startNormalization(
     topics: [eventTopics.raw.topic.name],
     maxBatchSize: section.maxBatchSize,
     fromBeginning: section.startFrom === 'earliest',
+    // Every record is decoded, also one handled before: its dead-letter write may not have happened before a crash.
+    decode: decodeRawBatch,
     handler: (batch, context) => handler.handle(batch, context, stopping.signal),
+    onRecordRefused: () => metrics.deadLettered(),
   });
   consumer.subscription = started;
   lifecycle.add({
@@ -184,7 +187,11 @@ class StoppedError extends Error {
 class BatchHandler {
   constructor(private readonly deps: BatchHandlerDependencies) {}
 
-  async handle(batch: RecordBatch, context: BatchContext, stopping: AbortSignal): Promise<void> {
+  async handle(
+    batch: DecodedBatch<RawSampleBatch>,
+    context: BatchContext,
+    stopping: AbortSignal,
+  ): Promise<void> {
     const first = batch.records[0];
     const last = batch.records[batch.records.length - 1];
     if (first === undefined || last === undefined) return;
@@ -196,7 +203,7 @@ class BatchHandler {
       throw effectFailure(batchFailure('loading the normalizer state', batch), error);
     }
     try {
-      const results = this.normalize(batch, entry, context);
+      const results = this.normalize(batch, entry);
       if (results.length > 0) {
         await this.applyEffects(batch, entry, results, AbortSignal.any([context.signal, stopping]));
         entry.savedOffset = BigInt(last.offset);
@@ -220,21 +227,13 @@ class BatchHandler {
     }
   }
 
-  /** Decodes and normalizes the records not handled before; undecodable ones go to the DLQ. */
-  private normalize(
-    batch: RecordBatch,
-    entry: PartitionNormalizer,
-    context: BatchContext,
-  ): NormalizeResult[] {
+  /** Normalizes the decoded records not handled before (the subscription sent undecodable ones to the DLQ). */
+  private normalize(batch: DecodedBatch<RawSampleBatch>, entry: PartitionNormalizer): NormalizeResult[] {
     const results: NormalizeResult[] = [];
     let skipped = 0;
     let newestReceiveUs = 0;
-    for (const record of batch.records) {
-      const handledBefore = BigInt(record.offset) <= entry.savedOffset;
-      // Also when handled before: the dead-letter write may not have happened before a crash.
-      const [decoded] = decodeEach([record], context, decodeRawBatch, () => this.deps.metrics.deadLettered());
-      if (decoded === undefined) continue;
-      if (handledBefore) {
+    for (const { record, event: decoded } of batch.events) {
+      if (BigInt(record.offset) <= entry.savedOffset) {
         skipped += 1;
         continue;
       }

@@ -3,7 +3,7 @@
 // and the restored counter baselines carry the deltas on. A bus whose log outlives the restart (Kafka) hands
 // the old records out again at their old offsets: those are still skipped where the first batch proves it is the
 // same log, and handled again (harmlessly) where it cannot.
-import { InProcessBus, type EventBus } from '@kiln/bus';
+import { InProcessBus, type EventBus, type SubscribeOptions } from '@kiln/bus';
 import { describeWith, waitUntil } from '@kiln/test-infra';
 import { MemoryHotState } from '@kiln/timeseries';
 import { testDatabase, type TestDatabase } from './support/db';
@@ -27,7 +27,7 @@ function withLogId(bus: EventBus, logId: string): EventBus {
     describeLog: async (topic, partition) => ({ ...(await bus.describeLog(topic, partition)), logId }),
     provision: (specs) => bus.provision(specs),
     publish: (topic, records) => bus.publish(topic, records),
-    subscribe: (options) => bus.subscribe(options),
+    subscribe: <T>(options: SubscribeOptions<T>) => bus.subscribe(options),
     ping: () => bus.ping(),
     close: () => bus.close(),
   };

@@ -1,7 +1,8 @@
-// One batch of the OEE consumer: decode (poison records to the dead-letter topic), store the inputs, recompute the
-// windows they affect once per asset, upsert the closed ones in bulk, keep the open ones live and publish the new
-// or corrected results once. Also the timer's work of closing windows whose end has passed.
-import { decodeEach, effectFailure, type BatchContext, type EventBus, type RecordBatch } from '@kiln/bus';
+// One batch of the OEE consumer, decoded by the subscription (decode.ts; poison records went to the dead-letter
+// topic): store the inputs, recompute the windows they affect once per asset, upsert the closed ones in bulk, keep
+// the open ones live and publish the new or corrected results once. Also the timer's work of closing windows whose
+// end has passed.
+import { effectFailure, type DecodedBatch, type EventBus, type RecordBatch } from '@kiln/bus';
 import { encodeEvent, eventTopics, type OeeResult } from '@kiln/contracts';
 import type { OeeWindow } from '@kiln/oee';
 import { OeeEngine, type LiveOee, type OeeStore, type ResultToPublish } from '@kiln/oee-store';
@@ -9,7 +10,7 @@ import type { Logger } from '@kiln/service-kit';
 import type { HistorianWriter } from '@kiln/timeseries';
 import type { AssetLocks } from './asset-locks';
 import { storeInputs, type AffectedRanges } from './batch-inputs';
-import { decodeRecord, type Decoded } from './decode';
+import type { Decoded } from './decode';
 import type { OeeMetrics } from './metrics';
 
 export interface HandlerDependencies {
@@ -35,8 +36,8 @@ interface AssetResults {
 export class OeeBatchHandler {
   constructor(private readonly deps: HandlerDependencies) {}
 
-  async handle(batch: RecordBatch, context: BatchContext): Promise<void> {
-    const decoded = decodeEach(batch.records, context, decodeRecord, () => this.deps.metrics.deadLettered());
+  async handle(batch: DecodedBatch<Decoded>): Promise<void> {
+    const decoded = batch.events.map(({ event }) => event);
     if (decoded.length === 0) return;
     const assets = new Set(decoded.map((event) => event.value.assetId));
     await this.deps.locks.run(assets, () => this.storeAndRecompute(batch, decoded));

@@ -1,13 +1,15 @@
 // The OEE service's inputs decoded from kiln.machine-state.v1, kiln.production-count.v1, kiln.erp.order.v1 and
-// kiln.erp.shift.v1, and the rules a record must meet (a record that breaks one goes to the dead-letter topic).
-import { RuleError, type BusRecord } from '@kiln/bus';
+// kiln.erp.shift.v1, and the rules a record must meet: the subscription's decoder, so a record that breaks one
+// goes to the dead-letter topic at once (docs/events.md, "Subscribing").
+import type { BusRecord } from '@kiln/bus';
 import {
+  checkEventTexts,
+  checkEventTime,
   decodeEvent,
   eventTopics,
   MachineState,
-  firstTextProblem,
   numberProblem,
-  timeProblem,
+  RuleError,
   type MachineStateEvent,
   type ProductionCountBatch,
   type ProductionOrder,
@@ -15,38 +17,26 @@ import {
 } from '@kiln/contracts';
 
 export type Decoded =
-  | { kind: 'state'; record: BusRecord; value: MachineStateEvent }
-  | { kind: 'count'; record: BusRecord; value: ProductionCountBatch }
-  | { kind: 'order'; record: BusRecord; value: ProductionOrder }
-  | { kind: 'shift'; record: BusRecord; value: Shift };
+  | { kind: 'state'; value: MachineStateEvent }
+  | { kind: 'count'; value: ProductionCountBatch }
+  | { kind: 'order'; value: ProductionOrder }
+  | { kind: 'shift'; value: Shift };
 
-function checkTime(what: string, us: number, optional = false): void {
-  if (optional && us === 0) return;
-  const problem = timeProblem(us);
-  if (problem !== undefined) throw new RuleError(`${what} ${problem}`);
-}
+// 0 is protobuf's default: the producer set no such time.
+const unset = { zeroIsUnset: true };
 
 function checkAmount(what: string, value: number): void {
   if (numberProblem(value, { min: 0 }) !== undefined)
     throw new RuleError(`${what} is ${value}, not a finite number >= 0`);
 }
 
-/**
- * Every text of an event, as the database keeps it: PostgreSQL refuses U+0000 (SQLSTATE 22021), which would
- * otherwise fail the insert of a whole batch.
- */
-function checkTexts(what: string, message: object): void {
-  const found = firstTextProblem(message);
-  if (found !== undefined) throw new RuleError(`${what}: ${found.field} ${found.problem}`);
-}
-
 /** The rules the core and the database rely on, checked once here so that a bad record cannot stall a partition. */
 function checkCounts(batch: ProductionCountBatch): void {
   batch.deltas.forEach((delta, i) => {
     const at = `count delta ${i} of asset "${batch.assetId}"`;
-    checkTime(`${at}: time`, delta.timeUs);
+    checkEventTime(`${at}: time`, delta.timeUs);
     if (delta.intervalStartUs !== undefined) {
-      checkTime(`${at}: intervalStartUs`, delta.intervalStartUs);
+      checkEventTime(`${at}: intervalStartUs`, delta.intervalStartUs);
       // The core refuses such a count in every window it reaches: refused here, it cannot stall them.
       if (delta.intervalStartUs > delta.timeUs) {
         throw new RuleError(
@@ -64,22 +54,22 @@ function checkOrder(order: ProductionOrder): void {
   const at = `order "${order.orderId}" of asset "${order.assetId}"`;
   checkAmount(`${at}: idealCycleTimeS`, order.idealCycleTimeS);
   checkAmount(`${at}: targetQuantity`, order.targetQuantity);
-  checkTime(`${at}: scheduledStartUs`, order.scheduledStartUs, true);
-  checkTime(`${at}: scheduledEndUs`, order.scheduledEndUs, true);
-  checkTime(`${at}: actualStartUs`, order.actualStartUs, true);
-  checkTime(`${at}: actualEndUs`, order.actualEndUs, true);
-  checkTime(`${at}: changedTimeUs`, order.changedTimeUs, true);
+  checkEventTime(`${at}: scheduledStartUs`, order.scheduledStartUs, unset);
+  checkEventTime(`${at}: scheduledEndUs`, order.scheduledEndUs, unset);
+  checkEventTime(`${at}: actualStartUs`, order.actualStartUs, unset);
+  checkEventTime(`${at}: actualEndUs`, order.actualEndUs, unset);
+  checkEventTime(`${at}: changedTimeUs`, order.changedTimeUs, unset);
 }
 
 function checkShift(shift: Shift): void {
   const at = `shift "${shift.shiftId}" of asset "${shift.assetId}"`;
-  checkTime(`${at}: startUs`, shift.startUs);
-  checkTime(`${at}: endUs`, shift.endUs);
-  checkTime(`${at}: changedTimeUs`, shift.changedTimeUs, true);
+  checkEventTime(`${at}: startUs`, shift.startUs);
+  checkEventTime(`${at}: endUs`, shift.endUs);
+  checkEventTime(`${at}: changedTimeUs`, shift.changedTimeUs, unset);
   if (!(shift.endUs > shift.startUs)) throw new RuleError(`${at} ends at or before it starts`);
   shift.breaks.forEach((pause, i) => {
-    checkTime(`${at}: break ${i} startUs`, pause.startUs);
-    checkTime(`${at}: break ${i} endUs`, pause.endUs);
+    checkEventTime(`${at}: break ${i} startUs`, pause.startUs);
+    checkEventTime(`${at}: break ${i} endUs`, pause.endUs);
     if (!(pause.endUs > pause.startUs)) throw new RuleError(`${at}: break ${i} ends at or before it starts`);
   });
 }
@@ -97,31 +87,31 @@ export function decodeRecord(record: BusRecord): Decoded | undefined {
         );
       }
       const at = `state event of asset "${value.assetId}"`;
-      checkTexts(at, value);
+      checkEventTexts(at, value);
       const timeUs = stateTimeOf(value);
-      if (timeUs !== undefined) checkTime(`${at}: time`, timeUs);
+      if (timeUs !== undefined) checkEventTime(`${at}: time`, timeUs);
       if (value.event?.$case === 'reason') {
-        checkTime(`${at}: assignedTimeUs`, value.event.value.assignedTimeUs, true);
+        checkEventTime(`${at}: assignedTimeUs`, value.event.value.assignedTimeUs, unset);
       }
-      return { kind: 'state', record, value };
+      return { kind: 'state', value };
     }
     case eventTopics.productionCount.topic.name: {
       const value = decodeEvent(eventTopics.productionCount, record.value, record.headers);
-      checkTexts(`count batch of asset "${value.assetId}"`, value);
+      checkEventTexts(`count batch of asset "${value.assetId}"`, value);
       checkCounts(value);
-      return { kind: 'count', record, value };
+      return { kind: 'count', value };
     }
     case eventTopics.erpOrder.topic.name: {
       const value = decodeEvent(eventTopics.erpOrder, record.value, record.headers);
-      checkTexts(`order "${value.orderId}" of asset "${value.assetId}"`, value);
+      checkEventTexts(`order "${value.orderId}" of asset "${value.assetId}"`, value);
       checkOrder(value);
-      return { kind: 'order', record, value };
+      return { kind: 'order', value };
     }
     case eventTopics.erpShift.topic.name: {
       const value = decodeEvent(eventTopics.erpShift, record.value, record.headers);
-      checkTexts(`shift "${value.shiftId}" of asset "${value.assetId}"`, value);
+      checkEventTexts(`shift "${value.shiftId}" of asset "${value.assetId}"`, value);
       checkShift(value);
-      return { kind: 'shift', record, value };
+      return { kind: 'shift', value };
     }
     default:
       return undefined;

@@ -18,6 +18,7 @@ import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import { HistorianWriter, type Database } from '@kiln/timeseries';
 import { AssetLocks } from './asset-locks';
 import { OeeBatchHandler } from './batch-handler';
+import { decodeRecord } from './decode';
 import { createOeeMetrics } from './metrics';
 
 export const OEE_INPUT_TOPICS = [
@@ -101,7 +102,9 @@ export async function startOee(
     topics: OEE_INPUT_TOPICS,
     maxBatchSize: section.maxBatchSize,
     fromBeginning: section.startFrom === 'earliest',
-    handler: (batch, context) => handler.handle(batch, context),
+    decode: decodeRecord,
+    handler: (batch) => handler.handle(batch),
+    onRecordRefused: () => metrics.deadLettered(),
   });
   lifecycle.add({ name: 'oee consumer', stop: () => subscription.close() });
 

@@ -1,7 +1,6 @@
 // The rules a count record must meet before the core sees it: an interval start after the count's time would make
 // the core refuse every window the count reaches, so the record goes to the dead-letter topic instead.
-import { RuleError } from '@kiln/bus';
-import { encodeEvent, eventTopics, type ProductionCountDelta } from '@kiln/contracts';
+import { encodeEvent, eventTopics, RuleError, type ProductionCountDelta } from '@kiln/contracts';
 import { decodeRecord } from '../src/decode';
 
 const TIME_US = Date.UTC(2026, 2, 2, 14) * 1000;

@@ -1,8 +1,9 @@
 // The event bus inside one process (`npm start`): the same contract as Kafka (docs/architecture.md sections 2-3) with
 // partitioned, offset-addressed logs in memory, consumer groups, at-least-once commits and bounded memory.
 import { randomUUID } from 'node:crypto';
-import { topics as catalogue, type TopicSpec } from '@kiln/contracts';
-import { BusError, PermanentError } from '../errors';
+import { PermanentError, topics as catalogue, type TopicSpec } from '@kiln/contracts';
+import { batchConsumerOf } from '../decode-step';
+import { BusError } from '../errors';
 import { withTraceContext } from '../tracing';
 import {
   noopLogger,
@@ -89,7 +90,7 @@ export class InProcessBus implements EventBus {
     await nextTurn();
   }
 
-  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+  async subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription> {
     if (this.state !== 'open') throw new BusError(`cannot subscribe ${options.groupId}: the bus is closed`);
     if (options.topics.length === 0)
       throw new BusError(`cannot subscribe ${options.groupId}: no topics given`);
@@ -109,7 +110,7 @@ export class InProcessBus implements EventBus {
       );
       this.groups.set(options.groupId, group);
     }
-    const subscription = new InProcessSubscription(options, group, {
+    const subscription = new InProcessSubscription(options, batchConsumerOf(options), group, {
       bus: this,
       service: this.options.service,
       logger: this.logger,

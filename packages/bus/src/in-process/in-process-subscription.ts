@@ -1,14 +1,15 @@
 // One consumer-group member on the in-process bus: a loop per owned partition, commit after each handled batch
 // (at-least-once), and a close that drains, then aborts, then hands the partitions on.
 import { resolveRetryOptions, runBatch, type BatchOutcome } from '../batch-runner';
+import type { BatchConsumer } from '../decode-step';
 import type {
   BusLogger,
   BusMetrics,
   OutgoingRecord,
   RecordBatch,
   RetryOptions,
-  SubscribeOptions,
   Subscription,
+  SubscriptionSettings,
   TopicPartition,
 } from '../types';
 import { partitionKey, type ConsumerGroup, type GroupMember } from './consumer-group';
@@ -51,7 +52,8 @@ export class InProcessSubscription implements Subscription, GroupMember, WorkerH
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly options: SubscribeOptions,
+    options: SubscriptionSettings,
+    private readonly consumer: BatchConsumer,
     private readonly group: ConsumerGroup,
     private readonly settings: InProcessSubscriptionSettings,
   ) {
@@ -128,7 +130,7 @@ export class InProcessSubscription implements Subscription, GroupMember, WorkerH
       runBatch(batch, {
         service: this.settings.service,
         groupId: this.groupId,
-        handler: this.options.handler,
+        consumer: this.consumer,
         retry: this.retry,
         logger: this.settings.logger,
         metrics: this.settings.metrics,

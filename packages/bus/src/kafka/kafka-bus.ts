@@ -11,6 +11,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import { sleep } from '../batch-runner';
+import { batchConsumerOf } from '../decode-step';
 import { BusError, classifyFailure, describeError } from '../errors';
 import { withTraceContext } from '../tracing';
 import {
@@ -163,9 +164,9 @@ export class KafkaBus implements EventBus {
     }
   }
 
-  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+  async subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription> {
     if (this.closed) throw new BusError(`cannot subscribe ${options.groupId}: the bus is closed`);
-    const subscription = new KafkaSubscription(this.kafka, options, {
+    const subscription = new KafkaSubscription(this.kafka, options, batchConsumerOf(options), {
       service: this.options.service,
       logger: this.logger,
       metrics: this.metrics,

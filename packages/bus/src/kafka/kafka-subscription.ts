@@ -2,6 +2,7 @@
 // handler succeeded (at-least-once), batches cut to maxBatchSize, rebalance- and shutdown-safe.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { resolveRetryOptions, runBatch, withDeadline } from '../batch-runner';
+import type { BatchConsumer } from '../decode-step';
 import { classifyFailure, describeError } from '../errors';
 import type {
   BusLogger,
@@ -10,8 +11,8 @@ import type {
   Headers,
   OutgoingRecord,
   RecordBatch,
-  SubscribeOptions,
   Subscription,
+  SubscriptionSettings,
   TopicPartition,
 } from '../types';
 
@@ -56,7 +57,8 @@ export class KafkaSubscription implements Subscription {
 
   constructor(
     kafka: Kafka,
-    private readonly options: SubscribeOptions,
+    private readonly options: SubscriptionSettings,
+    private readonly batchConsumer: BatchConsumer,
     private readonly settings: KafkaSubscriptionSettings,
   ) {
     this.groupId = options.groupId;
@@ -235,7 +237,7 @@ export class KafkaSubscription implements Subscription {
         runBatch(chunk, {
           service: this.settings.service,
           groupId: this.groupId,
-          handler: this.options.handler,
+          consumer: this.batchConsumer,
           retry: resolveRetryOptions(this.options.retry),
           logger: this.settings.logger,
           metrics: this.settings.metrics,

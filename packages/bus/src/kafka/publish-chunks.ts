@@ -1,6 +1,6 @@
 // Splits a publish into produce requests that stay under the broker's request size, and refuses a record
 // that no request could carry (docs/architecture.md section 2: a message never exceeds 1 MiB).
-import { PermanentError } from '../errors';
+import { PermanentError } from '@kiln/contracts';
 import type { OutgoingRecord } from '../types';
 
 /** Rough wire size of a record: value, key, headers and the per-record overhead. */

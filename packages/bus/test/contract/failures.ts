@@ -1,13 +1,7 @@
 // Contract: what happens when handlers fail, records are poison, or a member shuts down mid-batch.
-import { dlqHeaderNames } from '@kiln/contracts';
+import { dlqHeaderNames, PermanentError, TransientError } from '@kiln/contracts';
 import { uniqueName, waitUntil } from '@kiln/test-infra';
-import {
-  PermanentError,
-  TransientError,
-  type EventBus,
-  type RetryOptions,
-  type Subscription,
-} from '../../src';
+import { type EventBus, type RetryOptions, type Subscription } from '../../src';
 import {
   decode,
   encode,

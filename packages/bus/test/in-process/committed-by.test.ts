@@ -1,7 +1,8 @@
 // committedBy: a publisher waits until a consumer group has committed what it published, for in-process records
 // that live in memory only until the group's effects are durable.
+import { PermanentError } from '@kiln/contracts';
 import { uniqueName } from '@kiln/test-infra';
-import { BusError, PermanentError, classifyFailure } from '../../src';
+import { BusError, classifyFailure } from '../../src';
 import { gate, hasSettled, newBus, record, topicSpec } from './support';
 
 describe('in-process bus committedBy', () => {

@@ -7,19 +7,12 @@
 // transaction, the confirmation keyed by (order, operation, asset, 'final' or the boundary), so a replay or a crash
 // before the commit never posts twice. Counts older than the asset's progress are late or replayed and decide
 // nothing.
-import {
-  decodeEach,
-  describeError,
-  effectFailure,
-  type BatchContext,
-  type BusRecord,
-  type RecordBatch,
-} from '@kiln/bus';
+import { effectFailure, type DecodedBatch } from '@kiln/bus';
 import { topics, type ProductionCountDelta } from '@kiln/contracts';
 import type { Logger } from '@kiln/service-kit';
 import type { ErpStore, OrderCountTotals, OrderProgress } from '@kiln/timeseries';
 import type { OutboundSection } from './config';
-import { decodeAlert, decodeCounts, decodeShiftEnd, type DecodedAlert, type ShiftEnd } from './decode';
+import type { DecodedAlert, OutboundInput, ShiftEnd } from './decode';
 import { finalConfirmationKey, notificationKey, partialConfirmationKey, partialRevision } from './keys';
 import type { OutboundMetrics } from './metrics';
 import { atLeast, intervalBoundaryUs, maintenanceRequest, operationOn, orderConfirmation } from './requests';
@@ -49,27 +42,17 @@ export interface DecisionDependencies {
 export class DecisionHandler {
   constructor(private readonly deps: DecisionDependencies) {}
 
-  async handle(batch: RecordBatch, context: BatchContext): Promise<void> {
+  async handle(batch: DecodedBatch<OutboundInput>): Promise<void> {
     const counts = new Map<string, ProductionCountDelta[]>();
     const alerts: DecodedAlert[] = [];
     const shiftEnds: ShiftEnd[] = [];
-    decodeEach(
-      batch.records,
-      context,
-      (record) => {
-        if (record.topic === topics.productionCount.name) {
-          const decoded = decodeCounts(record);
-          counts.set(decoded.assetId, [...(counts.get(decoded.assetId) ?? []), ...decoded.deltas]);
-        } else if (record.topic === topics.maintenanceAlert.name) {
-          alerts.push(decodeAlert(record));
-        } else if (record.topic === topics.oee.name) {
-          const shiftEnd = decodeShiftEnd(record);
-          if (shiftEnd !== undefined) shiftEnds.push(shiftEnd);
-        }
-        return undefined;
-      },
-      (record, error) => this.deadLettered(record, error),
-    );
+    for (const { event } of batch.events) {
+      if (event.kind === 'counts') {
+        const { assetId, deltas } = event.value;
+        counts.set(assetId, [...(counts.get(assetId) ?? []), ...deltas]);
+      } else if (event.kind === 'alert') alerts.push(event.value);
+      else shiftEnds.push(event.value);
+    }
     try {
       for (const [assetId, deltas] of counts) await this.countsOf(assetId, deltas);
       for (const alert of alerts) await this.alertOf(alert);
@@ -81,14 +64,6 @@ export class DecisionHandler {
         error,
       );
     }
-  }
-
-  private deadLettered(record: BusRecord, error: unknown): void {
-    this.deps.logger.warn(
-      { topic: record.topic, partition: record.partition, offset: record.offset, err: describeError(error) },
-      'record dead-lettered',
-    );
-    this.deps.metrics.deadLettered();
   }
 
   /** Follows the asset's order through its counts, in time order; one transaction per asset and batch. */

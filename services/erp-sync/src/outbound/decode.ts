@@ -1,13 +1,15 @@
 // The outbound consumer's input decoded from kiln.production-count.v1, kiln.maintenance.alert.v1 and kiln.oee.v1,
-// and the rules a record must meet (a record that breaks one goes to the dead-letter topic, the partition keeps
-// flowing).
-import { RuleError, type BusRecord } from '@kiln/bus';
+// and the rules a record must meet: the subscription's decoder, so a record that breaks one goes to the dead-letter
+// topic at once and the partition keeps flowing (docs/events.md, "Subscribing").
+import type { BusRecord } from '@kiln/bus';
 import {
+  checkEventTexts,
+  checkEventTime,
   decodeEvent,
   eventTopics,
-  firstTextProblem,
   OeeWindowKind,
-  timeProblem,
+  RuleError,
+  topics,
   type MaintenanceAlert,
   type ProductionCountDelta,
 } from '@kiln/contracts';
@@ -23,17 +25,6 @@ export interface DecodedCounts {
   readonly deltas: readonly ProductionCountDelta[];
 }
 
-function checkTime(timeUs: number, what: string): void {
-  const problem = timeProblem(timeUs);
-  if (problem !== undefined) throw new RuleError(`${what}: time ${problem}`);
-}
-
-/** Every text of an event, as the database keeps it (PostgreSQL refuses U+0000). */
-function checkTexts(message: object, what: string): void {
-  const found = firstTextProblem(message);
-  if (found !== undefined) throw new RuleError(`${what}: ${found.field} ${found.problem}`);
-}
-
 function checkKey(record: BusRecord, assetId: string, what: string): void {
   if (record.key !== '' && record.key !== assetId) {
     throw new RuleError(`${what} of asset "${assetId}" was keyed "${record.key}"`);
@@ -44,8 +35,10 @@ export function decodeCounts(record: BusRecord): DecodedCounts {
   const batch = decodeEvent(eventTopics.productionCount, record.value, record.headers);
   if (batch.assetId === '') throw new RuleError('production count batch has no asset id');
   checkKey(record, batch.assetId, 'production count batch');
-  checkTexts(batch, `production count batch of asset "${batch.assetId}"`);
-  batch.deltas.forEach((delta, i) => checkTime(delta.timeUs, `delta ${i} of asset "${batch.assetId}"`));
+  checkEventTexts(`production count batch of asset "${batch.assetId}"`, batch);
+  batch.deltas.forEach((delta, i) =>
+    checkEventTime(`delta ${i} of asset "${batch.assetId}": time`, delta.timeUs),
+  );
   return { assetId: batch.assetId, deltas: batch.deltas };
 }
 
@@ -63,9 +56,9 @@ export function decodeShiftEnd(record: BusRecord): ShiftEnd | undefined {
   if (result.assetId === '') throw new RuleError(`OEE result of shift "${result.windowRef}" has no asset id`);
   checkKey(record, result.assetId, `OEE result of shift "${result.windowRef}"`);
   const what = `OEE result of shift "${result.windowRef}" of asset "${result.assetId}"`;
-  checkTexts(result, what);
-  checkTime(result.windowStartUs, `${what}, start`);
-  checkTime(result.windowEndUs, `${what}, end`);
+  checkEventTexts(what, result);
+  checkEventTime(`${what}, start: time`, result.windowStartUs);
+  checkEventTime(`${what}, end: time`, result.windowEndUs);
   if (result.windowEndUs <= result.windowStartUs) {
     throw new RuleError(
       `${what} ends at ${result.windowEndUs} us, not after its start ${result.windowStartUs} us`,
@@ -84,7 +77,7 @@ export function decodeAlert(record: BusRecord): DecodedAlert {
   const alert = decodeEvent(eventTopics.maintenanceAlert, record.value, record.headers);
   if (alert.alertId === '') throw new RuleError('maintenance alert has no alert id');
   if (alert.assetId === '') throw new RuleError(`maintenance alert "${alert.alertId}" has no asset id`);
-  checkTexts(alert, `maintenance alert "${alert.alertId}"`);
+  checkEventTexts(`maintenance alert "${alert.alertId}"`, alert);
   const severity = alertSeverityName(alert.severity);
   const status = alertStatusName(alert.status);
   if (severity === undefined) {
@@ -98,4 +91,26 @@ export function decodeAlert(record: BusRecord): DecodedAlert {
     );
   }
   return { alert, severity, status };
+}
+
+/** One input of the outbound consumer, by the topic it came from. */
+export type OutboundInput =
+  | { readonly kind: 'counts'; readonly value: DecodedCounts }
+  | { readonly kind: 'alert'; readonly value: DecodedAlert }
+  | { readonly kind: 'shift-end'; readonly value: ShiftEnd };
+
+/** The outbound subscription's decoder; undefined for the OEE results of windows other than shifts. */
+export function decodeOutboundRecord(record: BusRecord): OutboundInput | undefined {
+  switch (record.topic) {
+    case topics.productionCount.name:
+      return { kind: 'counts', value: decodeCounts(record) };
+    case topics.maintenanceAlert.name:
+      return { kind: 'alert', value: decodeAlert(record) };
+    case topics.oee.name: {
+      const shiftEnd = decodeShiftEnd(record);
+      return shiftEnd === undefined ? undefined : { kind: 'shift-end', value: shiftEnd };
+    }
+    default:
+      return undefined;
+  }
 }

@@ -9,6 +9,7 @@ import { ErpStore, type Database } from '@kiln/timeseries';
 import type { ErpAdapter } from '../adapters/types';
 import type { OutboundSection } from './config';
 import { DecisionHandler, outboundInputTopics } from './decisions';
+import { decodeOutboundRecord } from './decode';
 import { createOutboundMetrics } from './metrics';
 import { OutboxSender } from './sender';
 
@@ -84,7 +85,10 @@ export async function startOutbound(
     topics: inputTopics,
     maxBatchSize: section.maxBatchSize,
     fromBeginning: section.startFrom === 'earliest',
-    handler: (batch, context) => handler.handle(batch, context),
+    decode: decodeOutboundRecord,
+    handler: (batch) => handler.handle(batch),
+    // The bus logs each dead-lettered record with its source and error.
+    onRecordRefused: () => metrics.deadLettered(),
   });
   lifecycle.add({ name: 'erp outbound consumer', stop: () => subscription.close() });
 
