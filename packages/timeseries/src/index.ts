@@ -152,3 +152,4 @@ export {
   type OpenRedisOptions,
   type RedisConnection,
 } from './open-database';
+export { databaseResource } from './resources';
