@@ -45,7 +45,8 @@ RUN set -eu; \
     for workspace in packages/* services/*; do \
       mkdir -p "/out/$workspace"; \
       cp -a "$workspace/." "/out/$workspace/"; \
-      rm -rf "/out/$workspace/src" "/out/$workspace/test" "/out/$workspace/jest.config.js" \
+      rm -rf "/out/$workspace/src" "/out/$workspace/test" "/out/$workspace/bench" "/out/$workspace/eval" \
+        "/out/$workspace/jest.config.js" "/out/$workspace/jest.config.cjs" \
         "/out/$workspace/buf.gen.yaml" "/out/$workspace"/tsconfig*.json "/out/$workspace"/*.tsbuildinfo; \
     done; \
     test -f /out/packages/contracts/dist/gen/kiln/events/v1/raw.js; \

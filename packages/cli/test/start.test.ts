@@ -231,6 +231,28 @@ describe('kiln start on embedded defaults', () => {
   );
 });
 
+describe('kiln start in a terminal', () => {
+  it(
+    'ends on a hangup (its terminal closed) as any foreground command does: only a service alone reloads on SIGHUP',
+    async () => {
+      const port = await freePort();
+      const kiln = run(KILN_MAIN, ['start'], {
+        ...embedded(),
+        KILN_SIMULATOR: 'false',
+        KILN_HTTP_PORT: String(port),
+      });
+      try {
+        await waitForReady(`http://127.0.0.1:${port}`, kiln, READY_WITHIN_MS);
+        kiln.child.kill('SIGHUP');
+        expect((await exitWithin(kiln, 15_000)).signal).toBe('SIGHUP');
+      } finally {
+        kiln.child.kill('SIGKILL');
+      }
+    },
+    START_TEST_TIMEOUT_MS,
+  );
+});
+
 describe('kiln start with a bad configuration', () => {
   it('fails start-up naming the misspelt YAML key with its file and line', async () => {
     const file = join(scratch, 'kiln.yaml');

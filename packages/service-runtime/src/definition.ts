@@ -86,6 +86,11 @@ export interface ServiceDefinition<C = unknown, H = unknown, X = never> {
   /** Called with the configured logger before anything starts (to route a library's own logs). */
   readonly onLogger?: (logger: Logger) => void;
   /**
+   * What SIGHUP does in the service's own process (normalization re-reads its plant file). Only there: in
+   * `kiln start`, a foreground command, a hangup ends the process as it ends any other.
+   */
+  readonly onHangup?: (handle: H) => void;
+  /**
    * Starts the service's own parts and registers each with the lifecycle. `extras` is what a host that runs
    * several services in one process lends this one (`kiln start`'s in-process delivery hook); never required.
    */

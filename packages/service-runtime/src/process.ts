@@ -63,6 +63,12 @@ export function runServiceProcess<C extends ProcessConfig, H, X>(
         version,
         resources: scope.forService(service, definition.uses),
       });
+      const { onHangup } = definition;
+      if (onHangup !== undefined) {
+        const hangup = (): void => onHangup(started.handle);
+        process.on('SIGHUP', hangup);
+        lifecycle.add({ name: 'SIGHUP handler', stop: async () => void process.off('SIGHUP', hangup) });
+      }
       await runtime.serve([...scope.readiness(), ...started.readiness]);
     },
   });

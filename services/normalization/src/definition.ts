@@ -35,6 +35,8 @@ export const normalizationService = defineService<NormalizationConfig, Normaliza
   consumes: [topics.raw],
   produces: [topics.telemetry, topics.machineState, topics.productionCount],
   uses: [databaseResource, hotStateResource],
+  // In its own process SIGHUP re-reads the plant file, as a plant engineer expects of a daemon.
+  onHangup: (normalization) => void normalization.reload(),
   start: async ({ lifecycle, config, logger, bus, registry, resources }) => {
     const normalization = await startNormalization(lifecycle, config.normalization, {
       bus,
@@ -44,12 +46,6 @@ export const normalizationService = defineService<NormalizationConfig, Normaliza
       schema: config.database.schema,
       hotState: await resources.use(hotStateResource),
     });
-    // SIGHUP re-reads the plant file, as a plant engineer expects of a daemon.
-    const reloadOnHangup = (): void => {
-      void normalization.reload();
-    };
-    process.on('SIGHUP', reloadOnHangup);
-    lifecycle.add({ name: 'SIGHUP reload', stop: async () => void process.off('SIGHUP', reloadOnHangup) });
     return { readiness: [consumerReadiness(() => normalization.isReady())], handle: normalization };
   },
 });
