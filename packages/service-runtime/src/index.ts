@@ -4,7 +4,6 @@
 export { startRuntime, type Runtime, type RuntimeConfig, type RuntimeOptions } from './runtime';
 export {
   consumerReadiness,
-  databaseReadiness,
   runServiceProcess,
   type ProcessConfig,
   type ServiceProcessOptions,

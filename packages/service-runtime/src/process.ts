@@ -74,11 +74,6 @@ export function runServiceProcess<C extends ProcessConfig, H, X>(
   });
 }
 
-/** Ready while the database answers `SELECT 1`. */
-export function databaseReadiness(db: { query(sql: string): Promise<unknown> }): ReadinessCheck {
-  return { name: 'database', check: async () => void (await db.query('SELECT 1')) };
-}
-
 /** Ready once the consumer has joined its group (or whatever `isReady` says, named by `problem`). */
 export function consumerReadiness(
   isReady: () => boolean,

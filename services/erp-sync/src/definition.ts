@@ -1,13 +1,12 @@
 // The ERP-sync service, declared once (docs/architecture.md section 12): its process (main.ts) and `kiln start`
 // both run this definition. `kiln start` runs it only when an ERP is configured (or the simulator's ERP is there).
 import { join } from 'node:path';
-import { topics } from '@kiln/contracts';
 import { consumerReadiness, defineService } from '@kiln/service-runtime';
 import { databaseResource } from '@kiln/timeseries';
 import { erpSyncSectionEnvMap, erpSyncSectionSchema, loadErpSyncConfig, type ErpSyncConfig } from './config';
 import { createErpAdapter } from './adapters/create';
 import { mapRestOrders, mapRestShifts } from './adapters/rest';
-import { startErpSync, type ErpSyncService } from './erp-sync-service';
+import { ERP_SYNC_CONSUMES, ERP_SYNC_PRODUCES, startErpSync, type ErpSyncService } from './erp-sync-service';
 
 export const erpSyncService = defineService<ErpSyncConfig, ErpSyncService>({
   id: 'erp-sync',
@@ -19,8 +18,8 @@ export const erpSyncService = defineService<ErpSyncConfig, ErpSyncService>({
     optional: true,
     load: loadErpSyncConfig,
   },
-  consumes: [topics.productionCount, topics.maintenanceAlert, topics.oee],
-  produces: [topics.erpOrder, topics.erpShift],
+  consumes: ERP_SYNC_CONSUMES,
+  produces: ERP_SYNC_PRODUCES,
   uses: [databaseResource],
   start: async ({ lifecycle, config, logger, bus, registry, resources }) => {
     // Pushes use the generic REST mapping (erpSync.rest.orders / .shifts), or its defaults.

@@ -12,11 +12,17 @@ import { OUTBOUND_TOPICS, startOutbound, type Outbound } from './outbound';
 import { startWebhook, type WebhookOptions } from './webhook';
 import { WorkCenterMap } from './work-centers';
 
+/**
+ * What erp-sync consumes (its outbound half; OEE results only with confirmations at shift end) and produces (the
+ * orders and shifts its inbound half reads from the ERP): its definition declares these.
+ */
+export const ERP_SYNC_CONSUMES: readonly TopicSpec[] = OUTBOUND_TOPICS.filter((spec) => spec !== topics.dlq);
+export const ERP_SYNC_PRODUCES: readonly TopicSpec[] = [topics.erpOrder, topics.erpShift];
+
 /** Every topic erp-sync reads or writes, for provisioning. */
 export const ERP_SYNC_TOPICS: readonly TopicSpec[] = [
-  topics.erpOrder,
-  topics.erpShift,
-  ...OUTBOUND_TOPICS.filter((spec) => spec !== topics.erpOrder && spec !== topics.erpShift),
+  ...ERP_SYNC_PRODUCES,
+  ...OUTBOUND_TOPICS.filter((spec) => !ERP_SYNC_PRODUCES.includes(spec)),
 ];
 
 export interface ErpSyncDependencies {

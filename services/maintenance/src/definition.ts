@@ -1,7 +1,6 @@
 // The maintenance service, declared once (docs/architecture.md section 12): its process (main.ts) and `kiln start`
 // both run this definition.
 import { join } from 'node:path';
-import { topics } from '@kiln/contracts';
 import { consumerReadiness, defineService } from '@kiln/service-runtime';
 import { databaseResource } from '@kiln/timeseries';
 import {
@@ -10,7 +9,12 @@ import {
   maintenanceSectionSchema,
   type MaintenanceConfig,
 } from './config';
-import { startMaintenance, type MaintenanceService } from './maintenance-service';
+import {
+  MAINTENANCE_CONSUMES,
+  MAINTENANCE_PRODUCES,
+  startMaintenance,
+  type MaintenanceService,
+} from './maintenance-service';
 
 export const maintenanceService = defineService<MaintenanceConfig, MaintenanceService>({
   id: 'maintenance',
@@ -21,8 +25,8 @@ export const maintenanceService = defineService<MaintenanceConfig, MaintenanceSe
     env: maintenanceSectionEnvMap,
     load: loadMaintenanceConfig,
   },
-  consumes: [topics.telemetry],
-  produces: [topics.maintenanceAlert, topics.maintenanceHealth],
+  consumes: MAINTENANCE_CONSUMES,
+  produces: MAINTENANCE_PRODUCES,
   uses: [databaseResource],
   start: async ({ lifecycle, config, logger, bus, registry, resources }) => {
     const maintenance = await startMaintenance(lifecycle, config.maintenance, {

@@ -14,13 +14,16 @@ import { decodeTelemetry } from './decode';
 import { createMaintenanceMetrics } from './metrics';
 import { pdmConfigOf } from './model-config';
 
-export const MAINTENANCE_INPUT_TOPICS = [topics.telemetry.name];
+/** What the maintenance service consumes and produces: its definition declares these, its subscription reads them. */
+export const MAINTENANCE_CONSUMES: readonly TopicSpec[] = [topics.telemetry];
+export const MAINTENANCE_PRODUCES: readonly TopicSpec[] = [topics.maintenanceAlert, topics.maintenanceHealth];
+
+export const MAINTENANCE_INPUT_TOPICS = MAINTENANCE_CONSUMES.map((spec) => spec.name);
 
 /** Every topic the maintenance service reads or writes, for provisioning. */
 export const MAINTENANCE_SERVICE_TOPICS: readonly TopicSpec[] = [
-  topics.telemetry,
-  topics.maintenanceAlert,
-  topics.maintenanceHealth,
+  ...MAINTENANCE_CONSUMES,
+  ...MAINTENANCE_PRODUCES,
   topics.dlq,
 ];
 

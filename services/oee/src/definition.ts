@@ -1,19 +1,18 @@
 // The OEE service, declared once (docs/architecture.md section 12): its process (main.ts) and `kiln start` both
 // run this definition.
 import { join } from 'node:path';
-import { topics } from '@kiln/contracts';
 import { liveOeeResource, oeeSectionEnvMap, oeeSectionSchema } from '@kiln/oee-store';
 import { consumerReadiness, defineService } from '@kiln/service-runtime';
 import { databaseResource } from '@kiln/timeseries';
 import { loadOeeConfig, type OeeConfig } from './config';
-import { startOee, type OeeService } from './oee-service';
+import { OEE_CONSUMES, OEE_PRODUCES, startOee, type OeeService } from './oee-service';
 
 export const oeeService = defineService<OeeConfig, OeeService>({
   id: 'oee',
   packageDir: join(__dirname, '..'),
   config: { key: 'oee', schema: oeeSectionSchema, env: oeeSectionEnvMap, load: loadOeeConfig },
-  consumes: [topics.machineState, topics.productionCount, topics.erpOrder, topics.erpShift],
-  produces: [topics.oee],
+  consumes: OEE_CONSUMES,
+  produces: OEE_PRODUCES,
   uses: [databaseResource, liveOeeResource],
   start: async ({ lifecycle, config, logger, bus, registry, resources }) => {
     const oee = await startOee(lifecycle, config.oee, {

@@ -3,7 +3,7 @@
 // and published to kiln.oee.v1, open ones kept live. A timer closes windows whose end has passed. The database is
 // the only state: a new owner of a partition resumes from it, and replays change nothing (docs/architecture.md section 3).
 import { describeError, type EventBus, type Subscription } from '@kiln/bus';
-import { eventTopics, topics, type TopicSpec } from '@kiln/contracts';
+import { topics, type TopicSpec } from '@kiln/contracts';
 import {
   AssetSettings,
   deploymentTimeZone,
@@ -21,22 +21,19 @@ import { OeeBatchHandler } from './batch-handler';
 import { decodeRecord } from './decode';
 import { createOeeMetrics } from './metrics';
 
-export const OEE_INPUT_TOPICS = [
-  eventTopics.machineState.topic.name,
-  eventTopics.productionCount.topic.name,
-  eventTopics.erpOrder.topic.name,
-  eventTopics.erpShift.topic.name,
-];
-
-/** Every topic the OEE service reads or writes, for provisioning. */
-export const OEE_SERVICE_TOPICS: readonly TopicSpec[] = [
+/** What the OEE service consumes and produces: its definition declares these, its subscription reads them. */
+export const OEE_CONSUMES: readonly TopicSpec[] = [
   topics.machineState,
   topics.productionCount,
   topics.erpOrder,
   topics.erpShift,
-  topics.oee,
-  topics.dlq,
 ];
+export const OEE_PRODUCES: readonly TopicSpec[] = [topics.oee];
+
+export const OEE_INPUT_TOPICS = OEE_CONSUMES.map((spec) => spec.name);
+
+/** Every topic the OEE service reads or writes, for provisioning. */
+export const OEE_SERVICE_TOPICS: readonly TopicSpec[] = [...OEE_CONSUMES, ...OEE_PRODUCES, topics.dlq];
 
 export interface OeeDependencies {
   bus: EventBus;
