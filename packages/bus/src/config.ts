@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { InProcessBus } from './in-process';
 import { KafkaBus } from './kafka';
+import { kafkaCompressions } from './kafka/codecs';
 import { kafkaDefaults } from './kafka/options';
 import type { BusLogger, BusMetrics, EventBus } from './types';
 
@@ -20,7 +21,8 @@ const kafkaConfigSchema = z.strictObject({
       password: z.string().min(1),
     })
     .optional(),
-  compression: z.enum(['gzip', 'none']).default('gzip'),
+  /** The producers' codec; every codec is read whatever this says (docs/configuration.md). */
+  compression: z.enum(kafkaCompressions).default(kafkaDefaults.compression),
   /** -1 lets the broker's default.replication.factor decide. */
   replicationFactor: z.number().int().min(-1).default(-1),
   /**

@@ -29,6 +29,12 @@ export {
 export { BusError, classifyFailure, describeError, effectFailure, type FailureClass } from './errors';
 export { traceContextOf, withTraceContext } from './tracing';
 export { defaultRetryOptions } from './batch-runner';
-export { KafkaBus, type KafkaBusOptions, type KafkaSaslOptions } from './kafka';
+export {
+  KafkaBus,
+  kafkaCompressions,
+  type KafkaBusOptions,
+  type KafkaCompression,
+  type KafkaSaslOptions,
+} from './kafka';
 export { InProcessBus, type InProcessBusOptions } from './in-process';
 export { busConfigSchema, busEnvMap, createBus, type BusConfig, type BusDependencies } from './config';

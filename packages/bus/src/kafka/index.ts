@@ -1,2 +1,3 @@
+export { kafkaCompressions, type KafkaCompression } from './codecs';
 export { KafkaBus } from './kafka-bus';
 export type { KafkaBusOptions, KafkaSaslOptions } from './options';

@@ -1,15 +1,7 @@
 // The event bus on Apache Kafka through kafkajs. No kafkajs type leaves this folder (docs/architecture.md section 8),
 // so a maintained client can replace it without touching a service.
 import { topics as catalogue, type TopicSpec } from '@kiln/contracts';
-import {
-  CompressionTypes,
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Admin,
-  type Producer,
-  type SASLOptions,
-} from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Producer, type SASLOptions } from 'kafkajs';
 import { sleep } from '../batch-runner';
 import { batchConsumerOf } from '../decode-step';
 import { BusError, classifyFailure, describeError } from '../errors';
@@ -26,6 +18,7 @@ import {
   type Subscription,
 } from '../types';
 import { KafkaSubscription } from './kafka-subscription';
+import { compressionType, registerKafkaCodecs } from './codecs';
 import { kafkaLogCreator } from './log-bridge';
 import { kafkaDefaults, type KafkaBusOptions, type KafkaSaslOptions } from './options';
 import { chunkBySize } from './publish-chunks';
@@ -47,6 +40,7 @@ export class KafkaBus implements EventBus {
 
   constructor(private readonly options: KafkaBusOptions) {
     if (options.brokers.length === 0) throw new BusError('kafka bus needs at least one broker address');
+    registerKafkaCodecs();
     this.logger = options.logger ?? noopLogger;
     this.metrics = options.metrics ?? noopMetrics;
     this.kafka = new Kafka({
@@ -99,10 +93,7 @@ export class KafkaBus implements EventBus {
     if (records.length === 0) return;
     await this.connectedProducer();
     const maxBytes = this.options.maxRequestBytes ?? kafkaDefaults.maxRequestBytes;
-    const compression =
-      (this.options.compression ?? kafkaDefaults.compression) === 'gzip'
-        ? CompressionTypes.GZIP
-        : CompressionTypes.None;
+    const compression = compressionType(this.options.compression ?? kafkaDefaults.compression);
     for (const chunk of chunkBySize(topic, records, maxBytes)) {
       const messages = chunk.map((record) => ({
         key: record.key,

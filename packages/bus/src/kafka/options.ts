@@ -1,4 +1,5 @@
 import type { BusOptions } from '../types';
+import type { KafkaCompression } from './codecs';
 
 export interface KafkaSaslOptions {
   mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -11,8 +12,11 @@ export interface KafkaBusOptions extends BusOptions {
   clientId: string;
   ssl?: boolean;
   sasl?: KafkaSaslOptions;
-  /** kafkajs has gzip built in; 'none' trades bytes on the wire for CPU. */
-  compression?: 'none' | 'gzip';
+  /**
+   * The codec of produced record batches. Consumers read every codec whatever this says (codecs.ts). lz4 costs the
+   * least CPU per byte saved on one box (docs/architecture.md section 8, "Kafka here"); gzip the most.
+   */
+  compression?: KafkaCompression;
   /** Partitions of one member handled at the same time (each still strictly in order). */
   partitionsConsumedConcurrently?: number;
   /**
@@ -40,7 +44,7 @@ export interface KafkaBusOptions extends BusOptions {
 }
 
 export const kafkaDefaults = {
-  compression: 'gzip',
+  compression: 'lz4',
   partitionsConsumedConcurrently: 4,
   // A crashed member holds its partitions for at most 10 s; three heartbeats fit in that window, sent also during
   // long batches, so only an event loop blocked for 10 s (not a slow batch) makes the group rebalance.
