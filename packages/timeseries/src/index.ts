@@ -71,7 +71,16 @@ export {
   type RollupTable,
   type StorageBackend,
 } from './migrations';
-export { BUCKET_ORIGIN, refreshRollups, type RefreshedWindow, type RefreshRollupsOptions } from './rollups';
+export {
+  alignedWindows,
+  BUCKET_ORIGIN,
+  refreshRollupRanges,
+  refreshRollups,
+  type RefreshedWindow,
+  type RefreshRollupRangesOptions,
+  type RefreshRollupsOptions,
+  type RollupRange,
+} from './rollups';
 export {
   HistorianWriter,
   signalKey,

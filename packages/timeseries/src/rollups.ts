@@ -1,19 +1,29 @@
-// Recomputes the 1-minute and 1-hour telemetry rollups over a time range. Late data is normal (docs/architecture.md
-// section 5): whoever writes telemetry for a closed window refreshes the rollups of that window. On
-// TimescaleDB this refreshes the continuous aggregates (their policies also catch up on their own); on plain
-// PostgreSQL it replaces the rollup rows of every bucket touching the range.
+// Recomputes the 1-minute and 1-hour telemetry rollups over time ranges. Late data is normal (docs/architecture.md
+// section 5): whoever writes telemetry for a closed window refreshes the rollups of that window. On TimescaleDB
+// this refreshes the continuous aggregates (their policies also catch up on their own). On plain PostgreSQL the
+// cost follows what was written, not what is stored: only the minutes touching a range are re-aggregated from
+// raw telemetry, and each hour touching one is rolled up from its (at most 60) minute rows, never from raw.
 import type { Database, Queryable } from './database';
 import { storageBackend } from './migrate';
 import { ROLLUPS, type StorageBackend } from './migrations';
 import { ceilUs, checkedSchema, floorUs, InvalidArgumentError, timestampParam } from './sql';
 
-export interface RefreshRollupsOptions {
-  schema?: string;
+export interface RollupRange {
   /** First and last sample time (inclusive) of the data that changed; every bucket touching it is recomputed. */
   fromUs: number;
   toUs: number;
+}
+
+export interface RefreshRollupsOptions extends RollupRange {
+  schema?: string;
   /** Known backend of the schema; read from its migration history when omitted. */
   backend?: StorageBackend;
+}
+
+export interface RefreshRollupRangesOptions {
+  schema?: string;
+  backend?: StorageBackend;
+  ranges: readonly RollupRange[];
 }
 
 export interface RefreshedWindow {
@@ -26,63 +36,133 @@ export interface RefreshedWindow {
 /** Both backends bin from the same origin, TimescaleDB's default for time_bucket (a Monday). */
 export const BUCKET_ORIGIN = `TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
 
+const [MINUTE_ROLLUP, HOUR_ROLLUP] = ROLLUPS;
+
 export async function refreshRollups(
   db: Database,
   options: RefreshRollupsOptions,
 ): Promise<RefreshedWindow[]> {
-  const schema = checkedSchema(options.schema);
-  if (!(options.toUs >= options.fromUs)) {
-    throw new InvalidArgumentError(
-      `refresh range ends (${options.toUs}) before it starts (${options.fromUs})`,
-    );
-  }
-  const backend = options.backend ?? (await storageBackend(db, schema));
-  const windows = ROLLUPS.map(({ table, interval, widthUs }) => ({
-    table,
-    interval,
-    fromUs: floorUs(options.fromUs, widthUs),
-    toUs: ceilUs(options.toUs + 1, widthUs),
-  }));
-  for (const window of windows) {
-    const from = timestampParam(window.fromUs);
-    const to = timestampParam(window.toUs);
-    if (backend === 'timescaledb') {
-      // A procedure that refuses transaction blocks: plain text through the simple protocol.
-      await db.execute(
-        `CALL refresh_continuous_aggregate('"${schema}".${window.table}', TIMESTAMPTZ '${from}', TIMESTAMPTZ '${to}')`,
-      );
-    } else {
-      await db.transaction((tx) => replaceRollup(tx, schema, window.table, window.interval, from, to));
-    }
-  }
-  return windows.map(({ table, fromUs, toUs }) => ({ table, fromUs, toUs }));
+  const { schema, backend, fromUs, toUs } = options;
+  return refreshRollupRanges(db, { schema, backend, ranges: [{ fromUs, toUs }] });
 }
 
-async function replaceRollup(
-  tx: Queryable,
-  schema: string,
-  table: string,
-  interval: string,
-  from: string,
-  to: string,
-): Promise<void> {
-  // Serializes refreshers of the same rollup so two of them never insert the same bucket.
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`kiln.rollup.${schema}.${table}`]);
+/**
+ * Refreshes several ranges at once: on plain PostgreSQL in one transaction, each touched minute from raw rows
+ * once and each touched hour from the minute rollup once, however many ranges share it. Returns the bucket-aligned
+ * windows recomputed, minutes first, each list sorted and non-overlapping.
+ */
+export async function refreshRollupRanges(
+  db: Database,
+  options: RefreshRollupRangesOptions,
+): Promise<RefreshedWindow[]> {
+  const schema = checkedSchema(options.schema);
+  for (const range of options.ranges) {
+    if (!(range.toUs >= range.fromUs)) {
+      throw new InvalidArgumentError(`refresh range ends (${range.toUs}) before it starts (${range.fromUs})`);
+    }
+  }
+  if (options.ranges.length === 0) return [];
+  const minutes = alignedWindows(options.ranges, MINUTE_ROLLUP.widthUs);
+  // The minute windows end exclusively; the last minute they hold starts one minute before.
+  const hours = alignedWindows(
+    minutes.map((window) => ({ fromUs: window.fromUs, toUs: window.toUs - 1 })),
+    HOUR_ROLLUP.widthUs,
+  );
+  const windows = [
+    ...minutes.map((window) => ({ table: MINUTE_ROLLUP.table, ...window })),
+    ...hours.map((window) => ({ table: HOUR_ROLLUP.table, ...window })),
+  ];
+  const backend = options.backend ?? (await storageBackend(db, schema));
+  if (backend === 'timescaledb') {
+    for (const window of windows) {
+      // A procedure that refuses transaction blocks: plain text through the simple protocol.
+      await db.execute(
+        `CALL refresh_continuous_aggregate('"${schema}".${window.table}', ` +
+          `TIMESTAMPTZ '${timestampParam(window.fromUs)}', TIMESTAMPTZ '${timestampParam(window.toUs)}')`,
+      );
+    }
+    return windows;
+  }
+  await db.transaction(async (tx) => {
+    // Serializes refreshers of the same schema so two of them never insert the same bucket; one lock for both
+    // tables keeps an hour consistent with the minutes it was rolled up from.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`kiln.rollup.${schema}`]);
+    for (const window of minutes) await replaceMinutes(tx, schema, window);
+    for (const window of hours) await replaceHours(tx, schema, window);
+  });
+  return windows;
+}
+
+/**
+ * The bucket-aligned windows (start inclusive, end exclusive) covering `ranges` (inclusive ends), sorted, with
+ * overlapping or touching windows joined: no bucket appears twice, and no bucket that no range touches is added.
+ */
+export function alignedWindows(ranges: readonly RollupRange[], widthUs: number): RollupRange[] {
+  const aligned = ranges
+    .map((range) => ({ fromUs: floorUs(range.fromUs, widthUs), toUs: ceilUs(range.toUs + 1, widthUs) }))
+    .sort((a, b) => a.fromUs - b.fromUs);
+  const joined: RollupRange[] = [];
+  for (const window of aligned) {
+    const last = joined[joined.length - 1];
+    if (last !== undefined && window.fromUs <= last.toUs) last.toUs = Math.max(last.toUs, window.toUs);
+    else joined.push({ ...window });
+  }
+  return joined;
+}
+
+async function deleteBuckets(tx: Queryable, schema: string, table: string, from: string, to: string) {
   await tx.query(
     `DELETE FROM "${schema}".${table} WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz`,
     [from, to],
   );
+}
+
+async function replaceMinutes(tx: Queryable, schema: string, window: RollupRange): Promise<void> {
+  const from = timestampParam(window.fromUs);
+  const to = timestampParam(window.toUs);
+  await deleteBuckets(tx, schema, MINUTE_ROLLUP.table, from, to);
+  // value_sum and value_count (migration 012) let the hour be rolled up exactly: avg_value * sample_count is
+  // rounded, and sample_count also counts text samples, which have no value.
   await tx.query(
-    `INSERT INTO "${schema}".${table} (bucket, signal_id, avg_value, min_value, max_value, last_value, sample_count)
-     SELECT date_bin(INTERVAL '${interval}', time, ${BUCKET_ORIGIN}) AS bucket,
+    `INSERT INTO "${schema}".${MINUTE_ROLLUP.table}
+            (bucket, signal_id, avg_value, min_value, max_value, last_value, sample_count, value_sum, value_count)
+     SELECT date_bin(INTERVAL '${MINUTE_ROLLUP.interval}', time, ${BUCKET_ORIGIN}) AS bucket,
             signal_id,
             avg(value),
             min(value),
             max(value),
             (array_agg(value ORDER BY time DESC))[1],
-            count(*)
+            count(*),
+            sum(value),
+            count(value)
        FROM "${schema}".telemetry
       WHERE time >= $1::timestamptz AND time < $2::timestamptz
+      GROUP BY 1, 2`,
+    [from, to],
+  );
+}
+
+// Minute rows written before migration 012 have no sums: their average times the samples with a value stands in
+// (the numeric samples of a minute are all of them unless a signal mixes numbers and text).
+const MINUTE_SUM = `coalesce(value_sum, avg_value * sample_count)`;
+const MINUTE_VALUES = `coalesce(value_count, CASE WHEN avg_value IS NULL THEN 0 ELSE sample_count END)`;
+
+async function replaceHours(tx: Queryable, schema: string, window: RollupRange): Promise<void> {
+  const from = timestampParam(window.fromUs);
+  const to = timestampParam(window.toUs);
+  await deleteBuckets(tx, schema, HOUR_ROLLUP.table, from, to);
+  await tx.query(
+    `INSERT INTO "${schema}".${HOUR_ROLLUP.table}
+            (bucket, signal_id, avg_value, min_value, max_value, last_value, sample_count)
+     SELECT date_bin(INTERVAL '${HOUR_ROLLUP.interval}', bucket, ${BUCKET_ORIGIN}) AS hour,
+            signal_id,
+            sum(${MINUTE_SUM}) / nullif(sum(${MINUTE_VALUES}), 0)::float8,
+            min(min_value),
+            max(max_value),
+            (array_agg(last_value ORDER BY bucket DESC))[1],
+            sum(sample_count)
+       FROM "${schema}".${MINUTE_ROLLUP.table}
+      WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz
       GROUP BY 1, 2`,
     [from, to],
   );

@@ -9,6 +9,7 @@ import { erpSyncTables } from './008-erp-sync';
 import { erpPartialConfirmations } from './009-erp-partial-confirmations';
 import { oeeGoodIdealTime } from './010-oee-good-ideal-time';
 import { countIntervals } from './011-count-intervals';
+import { rollupSums } from './012-rollup-sums';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
@@ -24,6 +25,7 @@ export const migrations: readonly Migration[] = [
   erpPartialConfirmations,
   oeeGoodIdealTime,
   countIntervals,
+  rollupSums,
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';

@@ -1,0 +1,277 @@
+// The rollups: on plain PostgreSQL the minutes refreshed from raw rows, the hours rolled up from the minutes, equal to
+// an aggregation of the raw rows whatever the order of writes, late rows and replays; and a refresh costs the
+// minutes it was given, not the hour around them.
+import fc from 'fast-check';
+import {
+  migrate,
+  PgliteDatabase,
+  refreshRollupRanges,
+  refreshRollups,
+  type Database,
+  type PgDatabase,
+  type Queryable,
+  type RollupRange,
+} from '../src';
+import { dropSchema, HOUR, MINUTE, openPostgres, SECOND, T0, uniqueSchema } from './support';
+
+jest.setTimeout(120_000);
+
+const schema = uniqueSchema('rollup');
+let db: PgDatabase;
+
+beforeAll(async () => {
+  db = openPostgres();
+  await migrate(db, { schema, timescale: 'off' });
+});
+
+afterAll(async () => {
+  await dropSchema(db, schema);
+  await db.close();
+});
+
+interface RawRow {
+  signalId: number;
+  timeUs: number;
+  /** null: a text sample, counted but without a value. */
+  value: number | null;
+}
+
+/** Writes rows as the historian would on a replay: a row at an existing (signal, time) replaces it. */
+async function writeRaw(rows: readonly RawRow[], target: Database = db): Promise<void> {
+  if (rows.length === 0) return;
+  await target.query(
+    `INSERT INTO "${schema}".telemetry (signal_id, time, value, value_text)
+     SELECT s, TIMESTAMPTZ 'epoch' + us * INTERVAL '1 microsecond', v, CASE WHEN v IS NULL THEN 'text' END
+       FROM unnest($1::int4[], $2::int8[], $3::float8[]) AS r(s, us, v)
+     ON CONFLICT (signal_id, time) DO UPDATE SET value = excluded.value, value_text = excluded.value_text`,
+    [rows.map((r) => r.signalId), rows.map((r) => r.timeUs), rows.map((r) => r.value)],
+  );
+}
+
+interface BucketRow {
+  bucket: string;
+  signal_id: number;
+  avg_value: number | null;
+  min_value: number | null;
+  max_value: number | null;
+  last_value: number | null;
+  sample_count: string;
+}
+
+const ROLLUP_COLUMNS =
+  'bucket::text, signal_id, avg_value, min_value, max_value, last_value, sample_count::text';
+
+async function stored(table: string, target: Database = db): Promise<BucketRow[]> {
+  return (
+    await target.query<BucketRow>(
+      `SELECT ${ROLLUP_COLUMNS} FROM "${schema}".${table} ORDER BY signal_id, bucket`,
+    )
+  ).rows;
+}
+
+/** The rollup as aggregated straight from every raw row: what the tables must hold. */
+async function fromRaw(interval: string, target: Database = db): Promise<BucketRow[]> {
+  return (
+    await target.query<BucketRow>(
+      `SELECT ${ROLLUP_COLUMNS} FROM (
+         SELECT date_bin(INTERVAL '${interval}', time, TIMESTAMPTZ '2000-01-03 00:00:00+00') AS bucket, signal_id,
+                avg(value) AS avg_value, min(value) AS min_value, max(value) AS max_value,
+                (array_agg(value ORDER BY time DESC))[1] AS last_value, count(*) AS sample_count
+           FROM "${schema}".telemetry GROUP BY 1, 2) AS raw
+        ORDER BY signal_id, bucket`,
+    )
+  ).rows;
+}
+
+/** Equal, the average to floating-point precision (a sum of minute sums adds in another order than one sum). */
+function expectSameRollup(actual: BucketRow[], expected: BucketRow[]): void {
+  expect(actual.map(({ avg_value: _, ...rest }) => rest)).toEqual(
+    expected.map(({ avg_value: _, ...rest }) => rest),
+  );
+  actual.forEach((row, i) => {
+    const want = expected[i]?.avg_value ?? null;
+    if (want === null) expect(row.avg_value).toBeNull();
+    else
+      expect(Math.abs((row.avg_value ?? NaN) - want)).toBeLessThanOrEqual(
+        1e-12 * Math.max(1, Math.abs(want)),
+      );
+  });
+}
+
+async function clear(): Promise<void> {
+  await db.execute(`TRUNCATE "${schema}".telemetry, "${schema}".telemetry_1m, "${schema}".telemetry_1h`);
+}
+
+function rangeOf(rows: readonly RawRow[]): RollupRange {
+  const times = rows.map((row) => row.timeUs);
+  return { fromUs: Math.min(...times), toUs: Math.max(...times) };
+}
+
+// A batch of rows over three hours: values with fractions (sums that round), text samples, and times on the
+// microsecond, so late rows and replays land inside minutes and hours already refreshed.
+const rowArbitrary = fc.record({
+  signalId: fc.integer({ min: 1, max: 3 }),
+  timeUs: fc
+    .integer({ min: 0, max: 3 * 60 * 60 - 1 })
+    .chain((second) =>
+      fc.integer({ min: 0, max: 2 }).map((micro) => T0 + 40 * MINUTE + second * SECOND + micro),
+    ),
+  value: fc.option(fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }), { freq: 8 }),
+});
+
+describe('rollups on plain PostgreSQL', () => {
+  it('equal the raw aggregates after any sequence of writes, late rows and replays, each refreshed as written', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(rowArbitrary, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (batches, perRefresh) => {
+          await clear();
+          // Batches written, some replayed (the same rows again), refreshed a few at a time as the refresher does.
+          const written = [...batches, ...batches.filter((_, i) => i % 3 === 1)];
+          for (let start = 0; start < written.length; start += perRefresh) {
+            const group = written.slice(start, start + perRefresh);
+            for (const batch of group) await writeRaw(batch);
+            await refreshRollupRanges(db, { schema, backend: 'postgres', ranges: group.map(rangeOf) });
+          }
+          expectSameRollup(await stored('telemetry_1m'), await fromRaw('1 minute'));
+          expectSameRollup(await stored('telemetry_1h'), await fromRaw('1 hour'));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('rolls the hour up from the minutes, exactly where the average of a minute is rounded', async () => {
+    await clear();
+    // 0.1 + 0.2 + 0.4 per minute: avg * count is not the sum in binary floating point.
+    const rows = [0, 1, 2].flatMap((minute) =>
+      [0.1, 0.2, 0.4].map((value, i) => ({ signalId: 1, timeUs: T0 + minute * MINUTE + i * SECOND, value })),
+    );
+    await writeRaw(rows);
+    await refreshRollups(db, { schema, backend: 'postgres', ...rangeOf(rows) });
+    const [hour] = await stored('telemetry_1h');
+    const [raw] = await fromRaw('1 hour');
+    expect(hour).toEqual(raw);
+  });
+
+  it('reads only the raw rows of the minutes refreshed, not the rest of their hour', async () => {
+    await clear();
+    const signals = [1, 2, 3, 4];
+    const minuteRows = (minute: number): RawRow[] =>
+      signals.flatMap((signalId) =>
+        Array.from({ length: 30 }, (_, i) => ({
+          signalId,
+          timeUs: T0 + minute * MINUTE + i * 2 * SECOND,
+          value: i,
+        })),
+      );
+    for (let minute = 0; minute < 40; minute += 1) await writeRaw(minuteRows(minute));
+    await refreshRollups(db, { schema, backend: 'postgres', fromUs: T0, toUs: T0 + 40 * MINUTE - 1 });
+
+    const newest = minuteRows(40);
+    await writeRaw(newest);
+    const reads = rawRowsRead(db);
+    await refreshRollups(reads.db, { schema, backend: 'postgres', ...rangeOf(newest) });
+    expect(reads.rows()).toBe(newest.length);
+    expectSameRollup(await stored('telemetry_1h'), await fromRaw('1 hour'));
+    expect(await stored('telemetry_1h')).toHaveLength(signals.length);
+  });
+
+  it('refreshes an hour shared by several ranges once, and leaves the minutes between them alone', async () => {
+    await clear();
+    const rows = [0, 30, 59].map((minute) => ({ signalId: 1, timeUs: T0 + minute * MINUTE, value: minute }));
+    await writeRaw(rows);
+    const windows = await refreshRollupRanges(db, {
+      schema,
+      backend: 'postgres',
+      ranges: rows.map((row) => ({ fromUs: row.timeUs, toUs: row.timeUs })),
+    });
+    expect(windows).toEqual([
+      ...[0, 30, 59].map((minute) => ({
+        table: 'telemetry_1m',
+        fromUs: T0 + minute * MINUTE,
+        toUs: T0 + (minute + 1) * MINUTE,
+      })),
+      { table: 'telemetry_1h', fromUs: T0, toUs: T0 + HOUR },
+    ]);
+    expect(await stored('telemetry_1h')).toMatchObject([
+      { avg_value: 89 / 3, last_value: 59, sample_count: '3' },
+    ]);
+  });
+});
+
+describe('rollups on TimescaleDB', () => {
+  it('refreshes the continuous aggregates over several ranges to the raw aggregates', async () => {
+    const pglite = await PgliteDatabase.create();
+    try {
+      await migrate(pglite, { schema });
+      const rows = [0, 1, 70, 130].flatMap((minute) =>
+        [0.1, 0.2, 0.4].map((value, i) => ({
+          signalId: 1 + i,
+          timeUs: T0 + minute * MINUTE + i * SECOND,
+          value,
+        })),
+      );
+      await writeRaw(rows, pglite);
+      await refreshRollupRanges(pglite, {
+        schema,
+        ranges: [rangeOf(rows.slice(0, 6)), rangeOf(rows.slice(6, 9)), rangeOf(rows.slice(9))],
+      });
+      expectSameRollup(await stored('telemetry_1m', pglite), await fromRaw('1 minute', pglite));
+      expectSameRollup(await stored('telemetry_1h', pglite), await fromRaw('1 hour', pglite));
+      expect(await stored('telemetry_1h', pglite)).toHaveLength(9);
+    } finally {
+      await pglite.close();
+    }
+  });
+});
+
+/**
+ * A database whose statements reading raw telemetry run under EXPLAIN ANALYZE (which runs them), adding up the raw
+ * rows they aggregate, as counted by the server. Rows a scan examines and filters out are left out: on a test-sized
+ * table the planner scans it all whatever the range; the time index bounds that on a real one.
+ */
+function rawRowsRead(target: PgDatabase): { db: Database; rows: () => number } {
+  let read = 0;
+  const readsRaw = new RegExp(`"${schema}"\\.telemetry(?![_a-z0-9])`);
+  const counting = (inner: Queryable): Queryable => ({
+    query: async <T extends object>(sql: string, params?: readonly unknown[]) => {
+      if (!readsRaw.test(sql)) return inner.query<T>(sql, params);
+      const plan = await inner.query<{ 'QUERY PLAN': unknown }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
+        params,
+      );
+      read += scannedRows(plan.rows[0]?.['QUERY PLAN']);
+      return { rows: [], rowCount: 0 };
+    },
+    execute: (sql) => inner.execute(sql),
+  });
+  // Whatever else the database carries (its engine, ...) comes from the real one.
+  const db: Database = Object.assign(Object.create(target) as PgDatabase, {
+    ...counting(target),
+    transaction: <T>(work: (tx: Queryable) => Promise<T>) => target.transaction((tx) => work(counting(tx))),
+  });
+  return { db, rows: () => read };
+}
+
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  Plans?: PlanNode[];
+  Plan?: PlanNode;
+}
+
+/** Rows the scans of raw telemetry passed up to be aggregated (those within the statement's time range). */
+function scannedRows(plan: unknown): number {
+  const visit = (node: PlanNode): number => {
+    const own =
+      node['Relation Name'] === 'telemetry' ? (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1) : 0;
+    return own + (node.Plans ?? []).reduce((sum, child) => sum + visit(child), 0);
+  };
+  return (Array.isArray(plan) ? (plan as PlanNode[]) : []).reduce(
+    (sum, root) => sum + (root.Plan === undefined ? 0 : visit(root.Plan)),
+    0,
+  );
+}
