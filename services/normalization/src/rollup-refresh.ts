@@ -1,11 +1,13 @@
 // Keeps the 1-minute and 1-hour telemetry rollups in step with late data (docs/architecture.md section 5). Recomputing the
-// buckets after every batch would re-aggregate the same hour hundreds of times, so each batch only notes the
+// buckets after every batch would re-aggregate the same minutes hundreds of times, so each batch only notes the
 // range it wrote, durably, in `<schema>.rollup_refresh_pending` (a crash loses no range), and a timer refreshes
-// the merged ranges every few seconds.
+// the noted ranges every few seconds. The cost of a run follows the minutes written since the last one: a range is
+// refreshed only once its minutes have closed (the open minute would otherwise be re-aggregated every run), and
+// ranges are joined only across a gap of a minute, so a run never re-reads an hour of raw rows.
 import type { Logger } from '@kiln/service-kit';
 import {
   epochUsOf,
-  refreshRollups,
+  refreshRollupRanges,
   timestampParam,
   type Database,
   type StorageBackend,
@@ -16,7 +18,8 @@ export interface TimeRange {
   readonly toUs: number;
 }
 
-const HOUR_US = 3_600_000_000;
+const MINUTE_US = 60_000_000;
+const HOUR_US = 60 * MINUTE_US;
 const DAY_US = 24 * HOUR_US;
 /**
  * On TimescaleDB the continuous-aggregate policies recompute the last 30 days themselves (timeseries migration
@@ -25,10 +28,16 @@ const DAY_US = 24 * HOUR_US;
 const TIMESCALE_POLICY_REACH_US = 29 * DAY_US;
 
 /**
- * Ranges noted this close together are refreshed as one: re-aggregating the hour between them costs less than a
- * refresh statement of its own.
+ * Ranges noted this close together are refreshed as one: re-aggregating one minute between them costs less than
+ * statements of their own. Wider gaps are not joined: the gap may hold an hour of raw rows nobody changed.
  */
-const REFRESH_JOIN_GAP_US = HOUR_US;
+export const REFRESH_JOIN_GAP_US = MINUTE_US;
+
+/**
+ * A minute counts as closed this long after its end: samples of the minute still arriving from the sources (their
+ * latency is well under a second) land before its one refresh. Later ones note the minute again.
+ */
+export const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
 /**
  * Sorted, overlapping or close (within `gapUs`) ranges joined, so one refresh covers each cluster. Unlike the OEE
@@ -49,13 +58,41 @@ export function mergeNearbyRanges(ranges: readonly TimeRange[], gapUs: number): 
   return merged;
 }
 
+/**
+ * Where the closed minutes end (exclusive) at `nowUs`: a sample before it lies in a minute that ended at least
+ * `graceUs` ago.
+ */
+export function closedMinutesEndUs(nowUs: number, graceUs: number): number {
+  return Math.floor((nowUs - graceUs) / MINUTE_US) * MINUTE_US;
+}
+
+/** A pending range split at `closedEndUs`: the part to refresh now and the part that waits for its minutes to close. */
+export function splitAtClosed(
+  range: TimeRange,
+  closedEndUs: number,
+): { closed: TimeRange | undefined; open: TimeRange | undefined } {
+  return {
+    closed:
+      range.fromUs < closedEndUs
+        ? { fromUs: range.fromUs, toUs: Math.min(range.toUs, closedEndUs - 1) }
+        : undefined,
+    open:
+      range.toUs >= closedEndUs
+        ? { fromUs: Math.max(range.fromUs, closedEndUs), toUs: range.toUs }
+        : undefined,
+  };
+}
+
 export interface RollupRefresherOptions {
   readonly db: Database;
   readonly schema: string;
   readonly backend: StorageBackend;
   readonly logger: Logger;
   readonly intervalMs: number;
+  /** Wall clock in epoch milliseconds; tests pass their own. */
   readonly now?: () => number;
+  /** How long after its end a minute is refreshed (default DEFAULT_CLOSE_GRACE_MS). */
+  readonly closeGraceMs?: number;
   readonly onRefreshed?: (ranges: number, durationMs: number) => void;
 }
 
@@ -114,22 +151,48 @@ export class RollupRefresher {
     await this.running;
   }
 
-  /** Refreshes every pending range; returns how many merged ranges were refreshed. */
+  /**
+   * Refreshes every pending range as far as its minutes have closed; the part in a minute still open stays
+   * pending for a later run. Returns how many merged ranges were refreshed.
+   */
   async refreshPending(): Promise<number> {
     const { db, schema, backend } = this.options;
+    const nowUs = (this.options.now?.() ?? Date.now()) * 1000;
+    const closedEndUs = closedMinutesEndUs(
+      nowUs,
+      (this.options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS) * 1000,
+    );
     const { rows } = await db.query<{ id: string; from_us: number; to_us: number }>(
       `SELECT id::text AS id, ${epochUsOf('from_time')} AS from_us, ${epochUsOf('to_time')} AS to_us
-         FROM ${this.table} ORDER BY id LIMIT 10000`,
+         FROM ${this.table} WHERE from_time < $1::timestamptz ORDER BY id LIMIT 10000`,
+      [timestampParam(closedEndUs)],
     );
     if (rows.length === 0) return 0;
     const started = Date.now();
+    const parts = rows.map((row) =>
+      splitAtClosed({ fromUs: Number(row.from_us), toUs: Number(row.to_us) }, closedEndUs),
+    );
     const ranges = mergeNearbyRanges(
-      rows.map((row) => ({ fromUs: Number(row.from_us), toUs: Number(row.to_us) })),
+      parts.flatMap(({ closed }) => (closed === undefined ? [] : [closed])),
       REFRESH_JOIN_GAP_US,
     );
-    for (const range of ranges) await refreshRollups(db, { schema, backend, ...range });
-    // Only the rows read: a range noted meanwhile waits for the next round.
-    await db.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
+    await refreshRollupRanges(db, { schema, backend, ranges });
+    const open = parts.flatMap(({ open: part }) => (part === undefined ? [] : [part]));
+    // Only the rows read: a range noted meanwhile waits for the next round. The open rest of a row is noted again
+    // in the same transaction, so a crash in between loses nothing.
+    await db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
+      if (open.length > 0) {
+        await tx.query(
+          `INSERT INTO ${this.table} (from_time, to_time)
+           SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[])`,
+          [
+            open.map((range) => timestampParam(range.fromUs)),
+            open.map((range) => timestampParam(range.toUs)),
+          ],
+        );
+      }
+    });
     this.options.onRefreshed?.(ranges.length, Date.now() - started);
     return ranges.length;
   }

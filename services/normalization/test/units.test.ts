@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@kiln/service-kit';
 import { loadNormalizationConfig } from '../src/config';
 import { mergeUnmapped } from '@kiln/asset-model';
-import { mergeNearbyRanges } from '../src/rollup-refresh';
+import { closedMinutesEndUs, mergeNearbyRanges, splitAtClosed } from '../src/rollup-refresh';
 import { rejectCategory } from '../src/sample-log';
 
 const HOUR_US = 3_600_000_000;
@@ -62,6 +62,31 @@ describe('rollup ranges', () => {
       { fromUs: 0, toUs: HOUR_US + 1 },
       { fromUs: 10 * HOUR_US, toUs: 10 * HOUR_US + 5 },
     ]);
+  });
+});
+
+describe('closed minutes', () => {
+  const MINUTE_US = 60_000_000;
+
+  it('end where the last minute ended at least the grace ago', () => {
+    expect(closedMinutesEndUs(10 * MINUTE_US + 9_999_999, 10_000_000)).toBe(9 * MINUTE_US);
+    expect(closedMinutesEndUs(10 * MINUTE_US + 10_000_000, 10_000_000)).toBe(10 * MINUTE_US);
+  });
+
+  it('split a range into the part to refresh and the part still open', () => {
+    const end = 10 * MINUTE_US;
+    expect(splitAtClosed({ fromUs: 0, toUs: end - 1 }, end)).toEqual({
+      closed: { fromUs: 0, toUs: end - 1 },
+      open: undefined,
+    });
+    expect(splitAtClosed({ fromUs: end - 5, toUs: end + 5 }, end)).toEqual({
+      closed: { fromUs: end - 5, toUs: end - 1 },
+      open: { fromUs: end, toUs: end + 5 },
+    });
+    expect(splitAtClosed({ fromUs: end, toUs: end }, end)).toEqual({
+      closed: undefined,
+      open: { fromUs: end, toUs: end },
+    });
   });
 });
 

@@ -1,0 +1,140 @@
+// The rollup refresher on plain PostgreSQL: a run refreshes the minutes written once they have closed, never the
+// open minute, never the unwritten minutes between two noted ranges; late data re-notes a closed minute.
+import { DEFAULT_CLOSE_GRACE_MS, RollupRefresher, type TimeRange } from '../src/rollup-refresh';
+import { testDatabase, type TestDatabase } from './support/db';
+import { testLogger } from './support/logger';
+
+jest.setTimeout(60_000);
+
+const SECOND_US = 1_000_000;
+const MINUTE_US = 60 * SECOND_US;
+/** 2026-01-05T08:00:00Z. */
+const HOUR_START_US = Date.UTC(2026, 0, 5, 8) * 1000;
+
+let database: TestDatabase;
+let nowUs = 0;
+let refresher: RollupRefresher;
+
+beforeAll(async () => {
+  database = await testDatabase();
+  refresher = new RollupRefresher({
+    db: database.db,
+    schema: database.schema,
+    backend: 'postgres',
+    logger: testLogger(),
+    intervalMs: 60_000,
+    now: () => nowUs / 1000,
+  });
+  await refresher.ensureTable();
+});
+
+afterAll(async () => {
+  await database.drop();
+});
+
+beforeEach(async () => {
+  await database.db.execute(
+    `TRUNCATE $s.telemetry, $s.telemetry_1m, $s.telemetry_1h, $s.rollup_refresh_pending`.replaceAll(
+      '$s',
+      `"${database.schema}"`,
+    ),
+  );
+});
+
+/** Writes one sample per second of `[fromUs, toUs)` for signal 1 (value: the second) and notes the range. */
+async function write(fromUs: number, toUs: number): Promise<void> {
+  const times = Array.from({ length: (toUs - fromUs) / SECOND_US }, (_, i) => fromUs + i * SECOND_US);
+  await database.db.query(
+    `INSERT INTO "${database.schema}".telemetry (signal_id, time, value)
+     SELECT 1, TIMESTAMPTZ 'epoch' + us * INTERVAL '1 microsecond', us / 1e6 % 3600
+       FROM unnest($1::int8[]) AS us
+     ON CONFLICT (signal_id, time) DO UPDATE SET value = excluded.value`,
+    [times],
+  );
+  const range: TimeRange = { fromUs, toUs: toUs - 1 };
+  await refresher.note(range);
+}
+
+async function minuteCounts(): Promise<Array<{ minute: number; count: number }>> {
+  const { rows } = await database.db.query<{ us: number; n: string }>(
+    `SELECT (extract(epoch FROM bucket) * 1e6)::float8 AS us, sample_count::text AS n
+       FROM "${database.schema}".telemetry_1m ORDER BY bucket`,
+  );
+  return rows.map((row) => ({ minute: (Number(row.us) - HOUR_START_US) / MINUTE_US, count: Number(row.n) }));
+}
+
+const pending = () => database.count(`SELECT count(*) AS n FROM $schema.rollup_refresh_pending`);
+const minute = (n: number) => HOUR_START_US + n * MINUTE_US;
+const graceUs = DEFAULT_CLOSE_GRACE_MS * 1000;
+
+describe('the rollup refresher', () => {
+  it('leaves the open minute pending and refreshes it once it has closed', async () => {
+    await write(minute(5), minute(5) + 30 * SECOND_US);
+    nowUs = minute(5) + 31 * SECOND_US;
+    expect(await refresher.refreshPending()).toBe(0);
+    nowUs = minute(6) + graceUs - 1;
+    expect(await refresher.refreshPending()).toBe(0);
+    expect(await minuteCounts()).toEqual([]);
+    expect(await pending()).toBe(1);
+
+    await write(minute(5) + 30 * SECOND_US, minute(6));
+    nowUs = minute(6) + graceUs;
+    expect(await refresher.refreshPending()).toBe(1);
+    expect(await minuteCounts()).toEqual([{ minute: 5, count: 60 }]);
+    expect(await pending()).toBe(0);
+  });
+
+  it('refreshes the closed part of a range and keeps the open rest pending', async () => {
+    await write(minute(7), minute(9) + 20 * SECOND_US);
+    nowUs = minute(9) + 21 * SECOND_US;
+    expect(await refresher.refreshPending()).toBe(1);
+    expect(await minuteCounts()).toEqual([
+      { minute: 7, count: 60 },
+      { minute: 8, count: 60 },
+    ]);
+    const rest = await database.db.query<{ from_us: number; to_us: number }>(
+      `SELECT (extract(epoch FROM from_time) * 1e6)::float8 AS from_us, (extract(epoch FROM to_time) * 1e6)::float8 AS to_us
+         FROM "${database.schema}".rollup_refresh_pending`,
+    );
+    expect(rest.rows.map((row) => [Number(row.from_us), Number(row.to_us)])).toEqual([
+      [minute(9), minute(9) + 20 * SECOND_US - 1],
+    ]);
+    nowUs = minute(10) + graceUs;
+    expect(await refresher.refreshPending()).toBe(1);
+    expect((await minuteCounts()).at(-1)).toEqual({ minute: 9, count: 20 });
+    expect(await pending()).toBe(0);
+  });
+
+  it('refreshes a late sample of a closed minute and the hour around it', async () => {
+    await write(minute(1), minute(3));
+    nowUs = minute(40);
+    await refresher.refreshPending();
+    await database.db.query(
+      `INSERT INTO "${database.schema}".telemetry (signal_id, time, value)
+       VALUES (1, TIMESTAMPTZ 'epoch' + $1::int8 * INTERVAL '1 microsecond', 1e6)`,
+      [minute(1) + 500_000],
+    );
+    await refresher.note({ fromUs: minute(1) + 500_000, toUs: minute(1) + 500_000 });
+    expect(await refresher.refreshPending()).toBe(1);
+    expect(await minuteCounts()).toEqual([
+      { minute: 1, count: 61 },
+      { minute: 2, count: 60 },
+    ]);
+    const { rows } = await database.db.query<{ max: number; n: string }>(
+      `SELECT max_value AS max, sample_count::text AS n FROM "${database.schema}".telemetry_1h`,
+    );
+    expect(rows).toEqual([{ max: 1e6, n: '121' }]);
+  });
+
+  it('does not join written minutes across the unwritten minutes between them', async () => {
+    await write(minute(0), minute(40));
+    nowUs = minute(41);
+    await refresher.refreshPending();
+    // A late sample at minute 2 and the newest minute: two small refreshes, not the 38 minutes between them.
+    await write(minute(2) + 10 * SECOND_US, minute(2) + 11 * SECOND_US);
+    await write(minute(40), minute(41));
+    nowUs = minute(42);
+    expect(await refresher.refreshPending()).toBe(2);
+    expect((await minuteCounts()).length).toBe(41);
+  });
+});
