@@ -1,0 +1,77 @@
+// Pre-encoded HTTP push bodies (docs/ingestion.md, HTTP push): the JSON of a batch is written once per template
+// and only its source number and time are patched in before each send, so the generator costs little per sample.
+
+/** A numeric timestamp is epoch milliseconds; 13 digits, a point and 3 more keep microseconds at a fixed width. */
+export const TIME_WIDTH = 17;
+/** Sources `e2e-00`..`e2e-99`: requests spread over many sources, hence over the raw topic's partitions. */
+export const SOURCE_DIGITS = 2;
+export const SOURCE_COUNT = 10 ** SOURCE_DIGITS;
+
+export interface BodyTemplate {
+  readonly bytes: Buffer;
+  readonly sourceOffset: number;
+  readonly timeOffsets: readonly number[];
+  readonly samples: number;
+}
+
+/** Epoch microseconds as the fixed-width epoch-milliseconds text of a template. */
+export function formatTimeMs(us: number): string {
+  const text = `${Math.floor(us / 1000)}.${String(us % 1000).padStart(3, '0')}`;
+  if (text.length !== TIME_WIDTH) throw new Error(`time ${us} us does not fit ${TIME_WIDTH} characters`);
+  return text;
+}
+
+export function formatSource(index: number): string {
+  return String(index % SOURCE_COUNT).padStart(SOURCE_DIGITS, '0');
+}
+
+/** One body of the given tags, every sample at the same (patched) time, values fixed per tag. */
+export function buildTemplate(tags: readonly string[]): BodyTemplate {
+  const timePlaceholder = '0'.repeat(TIME_WIDTH);
+  let text = `{"source":"e2e-`;
+  const sourceOffset = Buffer.byteLength(text);
+  text += `${'0'.repeat(SOURCE_DIGITS)}","samples":[`;
+  const timeOffsets: number[] = [];
+  tags.forEach((tag, index) => {
+    text += `${index === 0 ? '' : ','}{"tag":${JSON.stringify(tag)},"value":${(index % 97) + 0.5},"timestamp":`;
+    timeOffsets.push(Buffer.byteLength(text));
+    text += `${timePlaceholder},"quality":"good"}`;
+  });
+  text += ']}';
+  return { bytes: Buffer.from(text), sourceOffset, timeOffsets, samples: tags.length };
+}
+
+/** A copy of the template with its source and time filled in (the copy: a sent buffer may still be queued). */
+export function stampBody(template: BodyTemplate, sourceIndex: number, timeUs: number): Buffer {
+  const body = Buffer.from(template.bytes);
+  body.write(formatSource(sourceIndex), template.sourceOffset, 'latin1');
+  const time = formatTimeMs(timeUs);
+  for (const offset of template.timeOffsets) body.write(time, offset, 'latin1');
+  return body;
+}
+
+/**
+ * The batches of a plant: each holds one probe tag first and then the next `batchSize - 1` load tags, so every
+ * load tag is in one template and the probes travel inside the load, not beside it.
+ */
+export function batchTags(
+  loadTags: readonly string[],
+  batchSize: number,
+  probeTag: (index: number) => string,
+): string[][] {
+  const perBatch = Math.max(1, batchSize - 1);
+  const batches: string[][] = [];
+  for (let start = 0; start < loadTags.length; start += perBatch) {
+    batches.push([probeTag(batches.length), ...loadTags.slice(start, start + perBatch)]);
+  }
+  return batches;
+}
+
+/** A strictly increasing microsecond clock: no two batches share a time, so no row collides with another. */
+export class UniqueMicros {
+  private last = 0;
+  next(nowMs: number): number {
+    this.last = Math.max(Math.floor(nowMs * 1000), this.last + 1);
+    return this.last;
+  }
+}

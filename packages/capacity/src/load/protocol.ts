@@ -1,0 +1,47 @@
+// Messages between the bench and its load generator, a child process of its own so its CPU is measured apart.
+
+export interface HttpLoadSetup {
+  readonly channel: 'http';
+  readonly url: string;
+  /** The tags of each request body, probe first (see batchTags). */
+  readonly batches: readonly (readonly string[])[];
+  readonly connections: number;
+}
+
+export interface MqttLoadSetup {
+  readonly channel: 'mqtt';
+  readonly url: string;
+  readonly topicPrefix: string;
+  /** Load topics below the prefix (`<asset>/<signal>`), and the probe topics. */
+  readonly topics: readonly string[];
+  readonly probeTopics: readonly string[];
+  /** Every n-th message goes to a probe topic. */
+  readonly probeEvery: number;
+  readonly clients: number;
+  readonly maxInFlightPerClient: number;
+}
+
+export type LoadSetup = HttpLoadSetup | MqttLoadSetup;
+
+export type ToGenerator =
+  | { readonly type: 'setup'; readonly setup: LoadSetup }
+  | { readonly type: 'rate'; readonly samplesPerS: number }
+  | { readonly type: 'stop' };
+
+/** Counts since the generator started, in samples. */
+export interface LoadCounts {
+  /** When the generator counted (epoch ms): samples sent up to here carry sample times before it. */
+  readonly atMs: number;
+  /** Handed to a request or publish. */
+  readonly sent: number;
+  /** Acknowledged: HTTP 202, MQTT PUBACK. */
+  readonly accepted: number;
+  /** Refused or failed. */
+  readonly failed: number;
+  /** Due but not sent because too many were in flight: the generator or the service could not keep up. */
+  readonly skipped: number;
+  readonly lastError: string;
+}
+
+export type FromGenerator =
+  { readonly type: 'ready' } | { readonly type: 'counts'; readonly counts: LoadCounts };

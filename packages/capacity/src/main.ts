@@ -1,0 +1,244 @@
+// npm run bench:e2e: the end-to-end capacity of Kiln on this machine (issue 17). Reference limits first
+// (PostgreSQL COPY, Kafka raw), then stepped HTTP and MQTT load through ingestion and normalization as separate
+// processes on the real Kafka and PostgreSQL, then the same over HTTP for `kiln start` in one process. Prints a
+// table per mode and the sustained maxima as ratios of the references; `--json` adds the figures as JSON.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { infrastructureGroups, type CpuGroup } from './cpu-meter';
+import { createSchema, dropSchema } from './database';
+import { InProcessTarget } from './in-process-target';
+import { batchTags } from './load/http-body';
+import { LoadGenerator } from './load/control';
+import type { LoadSetup } from './load/protocol';
+import { readOptions, type BenchOptions, type Channel } from './options';
+import { loadTags, plantDocument, PROBE_ASSET, probeSignalName, probeTag } from './plant';
+import { stopAll } from './processes';
+import { copyReference, kafkaReference, type CopyReference, type KafkaReference } from './reference';
+import {
+  renderReferences,
+  renderSteps,
+  renderSummary,
+  resultsJson,
+  type ModeResult,
+  type References,
+} from './report';
+import { ServicesTarget } from './services-target';
+import { StepRunner } from './steps';
+import type { Target } from './target';
+import { latencyRate, sustainedMaximum } from './verdict';
+
+const log = (line: string) => console.error(line);
+const cleanups: Array<() => Promise<unknown>> = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** The children get this environment without KILN_* settings of the shell: their configuration is the run's. */
+function childEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('KILN_')));
+}
+
+interface Run {
+  readonly options: BenchOptions;
+  readonly repoRoot: string;
+  readonly runDir: string;
+  readonly runId: string;
+  readonly schema: string;
+  readonly plantFile: string;
+  readonly tags: readonly string[];
+  readonly batches: readonly (readonly string[])[];
+}
+
+function loadSetup(run: Run, channel: Channel, target: Target): LoadSetup {
+  if (channel === 'http') {
+    return { channel, url: target.httpUrl, batches: run.batches, connections: run.options.httpConnections };
+  }
+  if (target.mqttTopicPrefix === undefined) throw new Error(`${target.mode} has no MQTT connector`);
+  return {
+    channel,
+    url: run.options.mqttUrl,
+    topicPrefix: target.mqttTopicPrefix,
+    topics: run.tags.map((tag) => tag.split('/').slice(1).join('/')),
+    probeTopics: run.batches.map((_, i) => `${PROBE_ASSET}/${probeSignalName(i)}`),
+    probeEvery: run.options.batchSize,
+    clients: run.options.mqttClients,
+    maxInFlightPerClient: 2000,
+  };
+}
+
+async function runMode(
+  run: Run,
+  target: Target,
+  channel: Channel,
+  rates: readonly number[],
+  label: string,
+): Promise<ModeResult> {
+  log(`${label}: ${channel} load`);
+  const generator = await LoadGenerator.start(loadSetup(run, channel, target));
+  cleanups.push(() => generator.stop());
+  const groups: CpuGroup[] = [
+    ...target.processes.map((one) => ({ name: one.name, pids: () => [one.pid] })),
+    { name: 'generator', pids: () => [generator.pid] },
+    { name: 'bench', pids: () => [process.pid] },
+    ...infrastructureGroups(),
+  ];
+  const timing = {
+    warmupS: run.options.warmupS,
+    measureS: run.options.stepS,
+    maxFailedSteps: run.options.maxFailedSteps,
+    drainTimeoutS: 120,
+  };
+  const runner = new StepRunner(target, generator, groups, timing, log);
+  try {
+    const steps = await runner.stepped(rates);
+    const sustainedMaxPerS = sustainedMaximum(steps);
+    await runner.drain();
+    const rate = run.options.latencyRate ?? latencyRate(sustainedMaxPerS ?? rates[0] ?? 2000);
+    log(`  latency step at ${rate.toLocaleString('en-US')} samples/s`);
+    const latencyStep = await runner.step(rate);
+    await runner.drain();
+    return { mode: label, steps, sustainedMaxPerS, latencyStep };
+  } finally {
+    await generator.stop();
+  }
+}
+
+async function references(run: Run): Promise<References> {
+  const seconds = run.options.referenceS;
+  if (seconds <= 0) return { copy: [], kafka: undefined };
+  log(`reference limits, ${seconds} s each`);
+  const copy: CopyReference[] = [];
+  for (const format of ['binary', 'text'] as const) {
+    copy.push(await copyReference(run.options.databaseUrl, run.schema, format, seconds));
+  }
+  const kafka: KafkaReference = await kafkaReference(
+    run.options.kafkaBrokers,
+    `kiln-e2e-reference-${run.runId}`,
+    seconds,
+  );
+  return { copy, kafka };
+}
+
+async function main(): Promise<number> {
+  const options = readOptions(process.env, process.argv.slice(2));
+  const repoRoot = resolve(__dirname, '..', '..', '..');
+  const runId = `${Date.now().toString(36)}${process.pid}`;
+  const runDir = mkdtempSync(join(tmpdir(), 'kiln-e2e-'));
+  const schema = `kiln_e2e_${runId}`;
+  const tags = loadTags({ assets: options.assets, signals: options.signals, probes: 0 });
+  const batches = batchTags(tags, options.batchSize, probeTag);
+  const plantFile = join(runDir, 'plant.yaml');
+  writeFileSync(
+    plantFile,
+    stringify(plantDocument({ assets: options.assets, signals: options.signals, probes: batches.length })),
+  );
+  const run: Run = { options, repoRoot, runDir, runId, schema, plantFile, tags, batches };
+  log(
+    `bench:e2e run ${runId}: ${tags.length} signals in ${batches.length} batches of ${options.batchSize}; logs and files in ${runDir}`,
+  );
+
+  await createSchema(options.databaseUrl, schema);
+  cleanups.push(() => dropSchema(options.databaseUrl, schema));
+  const refs = await references(run);
+  console.log(`\n${renderReferences(refs)}\n`);
+
+  const results: ModeResult[] = [];
+  const channels = options.modes.filter((mode): mode is Channel => mode === 'http' || mode === 'mqtt');
+  if (channels.length > 0) {
+    const [ingestionOps, httpPush, normalizationOps] = [await freePort(), await freePort(), await freePort()];
+    const countedTags = tags.filter((_, i) => i % Math.max(1, Math.floor(tags.length / 100)) === 0);
+    const target = await ServicesTarget.start(
+      {
+        repoRoot,
+        runDir,
+        runId,
+        plantFile,
+        databaseUrl: options.databaseUrl,
+        schema,
+        kafkaBrokers: options.kafkaBrokers,
+        mqttUrl: options.mqttUrl,
+        redisUrl: options.redisUrl,
+        ports: { ingestionOps, httpPush, normalizationOps },
+        countedTags,
+        loadTagCount: tags.length,
+        nodeEnv: childEnv(),
+      },
+      log,
+    );
+    cleanups.push(() => target.stop());
+    for (const channel of channels) {
+      const rates = channel === 'http' ? options.httpRates : options.mqttRates;
+      const result = await runMode(run, target, channel, rates, `services, ${channel}`);
+      results.push(result);
+      console.log(
+        `services, ${channel} (ingestion + normalization as processes, Kafka, PostgreSQL)\n${renderSteps([...result.steps, ...(result.latencyStep ? [result.latencyStep] : [])])}\n`,
+      );
+    }
+    await target.stop();
+  }
+  if (options.modes.includes('in-process')) {
+    const target = await InProcessTarget.start(
+      {
+        repoRoot,
+        runDir,
+        plantFile,
+        probes: batches.length,
+        ports: { http: await freePort(), httpPush: await freePort(), grpc: await freePort() },
+        nodeEnv: childEnv(),
+      },
+      log,
+    );
+    cleanups.push(() => target.stop());
+    const result = await runMode(run, target, 'http', options.inProcessRates, 'in-process, http');
+    results.push(result);
+    console.log(
+      `in-process kiln start (embedded database, in-process bus), http\n${renderSteps([...result.steps, ...(result.latencyStep ? [result.latencyStep] : [])])}\n`,
+    );
+    await target.stop();
+  }
+
+  console.log(
+    `summary (the last row of each table is its latency step)\n${renderReferences(refs)}\n\n${renderSummary(results, refs)}`,
+  );
+  if (options.json) console.log(JSON.stringify(resultsJson(results, refs), null, 2));
+  return 0;
+}
+
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.reverse().splice(0)) {
+    await cleanup().catch((error: unknown) =>
+      log(`cleanup: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+  await stopAll();
+}
+
+process.once('SIGINT', () => {
+  log('interrupted: stopping what this run started');
+  void cleanUp().finally(() => process.exit(130));
+});
+
+main().then(
+  async (code) => {
+    await cleanUp();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    log(`bench:e2e failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanUp();
+    process.exit(1);
+  },
+);

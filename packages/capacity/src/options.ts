@@ -1,0 +1,91 @@
+// The bench's settings, from the environment (read by main.ts and handed in here) and `--json`.
+
+export type Channel = 'http' | 'mqtt';
+export type Mode = Channel | 'in-process';
+
+export interface BenchOptions {
+  readonly httpRates: readonly number[];
+  readonly mqttRates: readonly number[];
+  readonly inProcessRates: readonly number[];
+  readonly modes: readonly Mode[];
+  readonly warmupS: number;
+  readonly stepS: number;
+  readonly maxFailedSteps: number;
+  /** The latency step's rate; undefined: half the sustained maximum of the mode. */
+  readonly latencyRate: number | undefined;
+  readonly assets: number;
+  readonly signals: number;
+  readonly batchSize: number;
+  readonly httpConnections: number;
+  readonly mqttClients: number;
+  readonly referenceS: number;
+  readonly databaseUrl: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly mqttUrl: string;
+  readonly redisUrl: string;
+  readonly json: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const MODES: readonly Mode[] = ['http', 'mqtt', 'in-process'];
+
+function setting(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function numberSetting(env: Env, name: string, fallback: number, min: number): number {
+  const text = setting(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(`${name}: expected a number >= ${min}, got '${text}'`);
+  return value;
+}
+
+function listSetting(env: Env, name: string, fallback: readonly number[]): number[] {
+  const text = setting(env, name);
+  if (text === undefined) return [...fallback];
+  const values = text.split(',').map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isFinite(value) || value <= 0)) {
+    throw new Error(`${name}: expected comma-separated positive samples/s (10000,20000), got '${text}'`);
+  }
+  return values;
+}
+
+export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
+  const unknown = argv.filter((arg) => arg !== '--json');
+  if (unknown.length > 0)
+    throw new Error(`unknown argument '${unknown[0]}'; the only option is --json (settings: KILN_E2E_*)`);
+  const modes = (setting(env, 'KILN_E2E_MODES') ?? MODES.join(',')).split(',').map((mode) => mode.trim());
+  const badMode = modes.find((mode) => !(MODES as readonly string[]).includes(mode));
+  if (badMode !== undefined)
+    throw new Error(`KILN_E2E_MODES: '${badMode}' is not one of ${MODES.join(', ')}`);
+  const latency = numberSetting(env, 'KILN_E2E_LATENCY_RATE', 0, 0);
+  return {
+    httpRates: listSetting(
+      env,
+      'KILN_E2E_RATES',
+      [10_000, 20_000, 40_000, 80_000, 120_000, 160_000, 200_000],
+    ),
+    mqttRates: listSetting(env, 'KILN_E2E_MQTT_RATES', [5_000, 10_000, 20_000, 40_000, 80_000, 100_000]),
+    inProcessRates: listSetting(env, 'KILN_E2E_IN_PROCESS_RATES', [5_000, 10_000, 20_000, 30_000, 40_000]),
+    modes: modes as Mode[],
+    warmupS: numberSetting(env, 'KILN_E2E_WARMUP_SECONDS', 10, 0),
+    stepS: numberSetting(env, 'KILN_E2E_STEP_SECONDS', 30, 1),
+    maxFailedSteps: numberSetting(env, 'KILN_E2E_MAX_FAILED_STEPS', 2, 1),
+    latencyRate: latency > 0 ? latency : undefined,
+    assets: numberSetting(env, 'KILN_E2E_ASSETS', 100, 1),
+    signals: numberSetting(env, 'KILN_E2E_SIGNALS', 50, 1),
+    batchSize: numberSetting(env, 'KILN_E2E_BATCH', 500, 2),
+    httpConnections: numberSetting(env, 'KILN_E2E_HTTP_CONNECTIONS', 32, 1),
+    mqttClients: numberSetting(env, 'KILN_E2E_MQTT_CLIENTS', 4, 1),
+    referenceS: numberSetting(env, 'KILN_E2E_REFERENCE_SECONDS', 5, 0),
+    databaseUrl: setting(env, 'KILN_E2E_DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/test',
+    kafkaBrokers: (setting(env, 'KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',').map((one) => one.trim()),
+    mqttUrl: setting(env, 'MQTT_URL') ?? 'mqtt://127.0.0.1:1883',
+    redisUrl: setting(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
+    json: argv.includes('--json'),
+  };
+}

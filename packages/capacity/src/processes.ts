@@ -1,0 +1,77 @@
+// The Kiln processes of a run: each a `node <script>` child with its output in a log file, ready once its ops
+// endpoint answers, and all stopped at the end of the run, on a failure and on Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ServiceProcess>();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function startProcess(
+  name: string,
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): ServiceProcess & { readonly child: ChildProcess } {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  if (child.pid === undefined) throw new Error(`could not start ${name} (${script})`);
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(handle);
+      log.end();
+      resolve();
+    }),
+  );
+  const handle = {
+    name,
+    pid: child.pid,
+    logFile,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(handle);
+  return handle;
+}
+
+/** Waits until GET url answers 200; fails when the process exits first or the time is up. */
+export async function waitReady(
+  service: ServiceProcess & { readonly child: ChildProcess },
+  url: string,
+  timeoutMs = 120_000,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) {
+      throw new Error(`${service.name} exited while starting (log: ${service.logFile})`);
+    }
+    try {
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(2000) });
+      if (response.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(250);
+  }
+  throw new Error(`${service.name} was not ready within ${timeoutMs} ms (${url}; log: ${service.logFile})`);
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((one) => one.stop().catch(() => undefined)));
+}

@@ -1,0 +1,199 @@
+// The services as separate processes, the way Kubernetes runs Kiln: ingestion (HTTP push and one MQTT
+// connector) and normalization, each `node services/<name>/dist/main.js --config <file>`, on the real Kafka and
+// PostgreSQL, default configuration otherwise. The run's own schema, consumer group, MQTT topics and Redis key
+// prefix keep it apart from anything else on the same infrastructure.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Client } from 'pg';
+import { stringify } from 'yaml';
+import { insertedTelemetryRows, ProbePoller, probeSignalIds, rowsInWindow, signalIds } from './database';
+import { deleteKeys } from './redis-keys';
+import { committedOffsets, endOffsets, lagOf, sumOffsets } from './kafka-lag';
+import { PLANT_PREFIX, TAG_ROOT } from './plant';
+import { startProcess, waitReady } from './processes';
+import type { Sighting, Target } from './target';
+
+export const RAW_TOPIC = 'kiln.raw.v1';
+
+export interface ServicesSetup {
+  readonly repoRoot: string;
+  readonly runDir: string;
+  readonly runId: string;
+  readonly plantFile: string;
+  readonly databaseUrl: string;
+  readonly schema: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly mqttUrl: string;
+  readonly redisUrl: string;
+  readonly ports: { ingestionOps: number; httpPush: number; normalizationOps: number };
+  /** Load tags whose stored rows stand for all (see Target.storedOfWindow), and how many load tags there are. */
+  readonly countedTags: readonly string[];
+  readonly loadTagCount: number;
+  readonly nodeEnv: NodeJS.ProcessEnv;
+}
+
+export class ServicesTarget implements Target {
+  readonly mode = 'services';
+
+  private stopped = false;
+
+  private constructor(
+    readonly processes: Array<{ name: string; pid: number; stop(): Promise<void> }>,
+    readonly httpUrl: string,
+    readonly mqttTopicPrefix: string,
+    private readonly setup: ServicesSetup,
+    private readonly client: Client,
+    private readonly admin: Admin,
+    private readonly groupId: string,
+    private readonly baseline: Map<number, number>,
+    private readonly poller: ProbePoller,
+    private readonly countedIds: readonly number[],
+  ) {}
+
+  static async start(setup: ServicesSetup, log: (line: string) => void): Promise<ServicesTarget> {
+    const groupId = `kiln-e2e-${setup.runId}`;
+    const mqttTopicPrefix = `kiln-e2e-${setup.runId}`;
+    const files = writeConfigs(setup, groupId, mqttTopicPrefix);
+    const kafka = new Kafka({
+      clientId: 'kiln-e2e',
+      brokers: [...setup.kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const script = (name: string) => join(setup.repoRoot, 'services', name, 'dist', 'main.js');
+    const processes = [];
+    for (const [name, file, port] of [
+      ['normalization', files.normalization, setup.ports.normalizationOps],
+      ['ingestion', files.ingestion, setup.ports.ingestionOps],
+    ] as const) {
+      log(`  starting ${name}`);
+      const child = startProcess(
+        name,
+        script(name),
+        ['--config', file],
+        setup.nodeEnv,
+        join(setup.runDir, `${name}.log`),
+      );
+      processes.push(child);
+      await waitReady(child, `http://127.0.0.1:${port}/readyz`);
+    }
+    // The group starts at the end of the raw topic (startFrom: latest): what was there before is not ours.
+    const baseline = await endOffsets(admin, RAW_TOPIC);
+    const client = new Client({ connectionString: setup.databaseUrl });
+    await client.connect();
+    const probeIds = await probeSignalIds(client, setup.schema);
+    const countedIds = await signalIds(
+      client,
+      setup.schema,
+      setup.countedTags.map((tag) => {
+        const [, asset, name] = tag.split('/');
+        return { assetId: `${PLANT_PREFIX}/${asset ?? ''}`, name: name ?? '' };
+      }),
+    );
+    if (probeIds.length === 0 || countedIds.length !== setup.countedTags.length) {
+      throw new Error(
+        `the plant's signals are not in ${setup.schema}.signals (normalization log: ${join(setup.runDir, 'normalization.log')})`,
+      );
+    }
+    const poller = new ProbePoller(client, setup.schema, probeIds);
+    poller.start();
+    return new ServicesTarget(
+      processes,
+      `http://127.0.0.1:${setup.ports.httpPush}/api/v1/samples`,
+      mqttTopicPrefix,
+      setup,
+      client,
+      admin,
+      groupId,
+      baseline,
+      poller,
+      countedIds,
+    );
+  }
+
+  storedRows(): Promise<number> {
+    return insertedTelemetryRows(this.client, this.setup.schema);
+  }
+
+  async storedOfWindow(fromMs: number, toMs: number): Promise<number> {
+    const rows = await rowsInWindow(this.client, this.setup.schema, this.countedIds, fromMs, toMs);
+    return (rows * this.setup.loadTagCount) / this.countedIds.length;
+  }
+
+  async lag(): Promise<{ records: number; endOffsetSum: number }> {
+    const [ends, committed] = await Promise.all([
+      endOffsets(this.admin, RAW_TOPIC),
+      committedOffsets(this.admin, this.groupId, RAW_TOPIC),
+    ]);
+    return { records: lagOf(ends, committed, this.baseline), endOffsetSum: sumOffsets(ends) };
+  }
+
+  sightings(fromMs: number, toMs: number): Sighting[] {
+    return this.poller.between(fromMs, toMs);
+  }
+
+  async stop(): Promise<void> {
+    // Called at the end of its mode and again by the run's clean-up.
+    if (this.stopped) return;
+    this.stopped = true;
+    this.poller.stop();
+    await Promise.all(this.processes.map((one) => one.stop()));
+    await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
+    await this.admin.disconnect();
+    await this.client.end();
+    await deleteKeys(this.setup.redisUrl, redisPrefix(this.setup.runId)).catch(() => undefined);
+  }
+}
+
+function redisPrefix(runId: string): string {
+  return `kiln-e2e-${runId}:`;
+}
+
+function writeConfigs(setup: ServicesSetup, groupId: string, mqttTopicPrefix: string) {
+  const write = (name: string, document: unknown): string => {
+    const file = join(setup.runDir, name);
+    writeFileSync(file, stringify(document));
+    return file;
+  };
+  const common = (service: string, opsPort: number) => ({
+    http: { host: '127.0.0.1', port: opsPort },
+    log: { level: 'warn' },
+    bus: { kind: 'kafka', kafka: { brokers: [...setup.kafkaBrokers], clientId: `kiln-e2e-${service}` } },
+  });
+  return {
+    ingestion: write('ingestion.yaml', {
+      ...common('ingestion', setup.ports.ingestionOps),
+      ingestion: {
+        buffer: { directory: join(setup.runDir, 'ingestion-buffer') },
+        connectors: [
+          { kind: 'http', id: 'push', host: '127.0.0.1', port: setup.ports.httpPush },
+          {
+            kind: 'mqtt',
+            id: 'e2e',
+            url: setup.mqttUrl,
+            clientId: `kiln-e2e-ingestion-${setup.runId}`,
+            // A clean session leaves nothing queued on the broker after the run.
+            cleanSession: true,
+            subscriptions: [
+              {
+                topic: `${mqttTopicPrefix}/+asset/+signal`,
+                tag: `${TAG_ROOT}/{asset}/{signal}`,
+                valuePointer: '/v',
+                timestampPointer: '/t',
+                timestampFormat: 'epoch-us',
+              },
+            ],
+          },
+        ],
+      },
+    }),
+    normalization: write('normalization.yaml', {
+      ...common('normalization', setup.ports.normalizationOps),
+      database: { url: setup.databaseUrl, schema: setup.schema },
+      redis: { url: setup.redisUrl, keyPrefix: redisPrefix(setup.runId) },
+      normalization: { plantFile: setup.plantFile, groupId, startFrom: 'latest' },
+    }),
+  };
+}

@@ -1,0 +1,154 @@
+// One stepped run over one channel: for each rate a warm-up, then a measured window of offered, accepted and
+// stored samples, the consumer lag at both ends, CPU per process group and the probes' latency.
+import { cpuBetween, readCpu, type CpuGroup, type CpuReading } from './cpu-meter';
+import type { LoadGenerator } from './load/control';
+import { summarize, type LatencySummary } from './percentiles';
+import type { Target } from './target';
+import { keepStepping, stepVerdict, type StepVerdict } from './verdict';
+
+export interface StepTiming {
+  readonly warmupS: number;
+  readonly measureS: number;
+  readonly maxFailedSteps: number;
+  /** How long the pipeline may take to drain a backlog before the latency step. */
+  readonly drainTimeoutS: number;
+}
+
+export interface StepResult {
+  readonly offeredPerS: number;
+  readonly sentPerS: number;
+  readonly acceptedPerS: number;
+  readonly failedPerS: number;
+  readonly skippedPerS: number;
+  /** Rows inserted per second in the window (throughput, backlog included). */
+  readonly storedPerS: number;
+  /** Samples sent in the window that were stored by 2 s after it, per second of the window. */
+  readonly windowStoredPerS: number | undefined;
+  readonly lagStartRecords: number | undefined;
+  readonly lagEndRecords: number | undefined;
+  readonly cpu: ReadonlyMap<string, number>;
+  readonly machineCpu: number;
+  readonly latency: LatencySummary;
+  readonly verdict: StepVerdict;
+  readonly lastError: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Snapshot {
+  readonly atMs: number;
+  /** When the generator counted: the edge of the window in sample time. */
+  readonly loadAtMs: number;
+  readonly skipped: number;
+  readonly accepted: number;
+  readonly sent: number;
+  readonly failed: number;
+  readonly stored: number;
+  readonly lag: { records: number; endOffsetSum: number } | undefined;
+  readonly cpu: CpuReading;
+}
+
+export class StepRunner {
+  constructor(
+    private readonly target: Target,
+    private readonly generator: LoadGenerator,
+    private readonly cpuGroups: readonly CpuGroup[],
+    private readonly timing: StepTiming,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** The steps in order, stopping after maxFailedSteps unsustained ones in a row. */
+  async stepped(rates: readonly number[]): Promise<StepResult[]> {
+    const results: StepResult[] = [];
+    for (const rate of rates) {
+      results.push(await this.step(rate));
+      if (
+        !keepStepping(
+          results.map((one) => one.verdict),
+          this.timing.maxFailedSteps,
+        )
+      )
+        break;
+    }
+    return results;
+  }
+
+  /** Pauses the load until the backlog is stored (lag 0 and no new rows for 2 s) or the drain timeout. */
+  async drain(): Promise<void> {
+    this.generator.setRate(0);
+    const deadline = Date.now() + this.timing.drainTimeoutS * 1000;
+    let previous = await this.target.storedRows();
+    while (Date.now() < deadline) {
+      await sleep(2000);
+      const stored = await this.target.storedRows();
+      const lag = await this.target.lag();
+      if (stored === previous && (lag?.records ?? 0) === 0) return;
+      previous = stored;
+    }
+    this.log(`  the backlog did not drain within ${this.timing.drainTimeoutS} s`);
+  }
+
+  async step(rate: number): Promise<StepResult> {
+    this.log(
+      `  step ${rate.toLocaleString('en-US')} samples/s: ${this.timing.warmupS} s warm-up, ${this.timing.measureS} s measured`,
+    );
+    this.generator.setRate(rate);
+    await sleep(this.timing.warmupS * 1000);
+    const start = await this.snapshot();
+    await sleep(this.timing.measureS * 1000);
+    const end = await this.snapshot();
+    // Probes sent in the window but stored after it still count: wait a little for the late ones.
+    await sleep(2000);
+    const seconds = (end.atMs - start.atMs) / 1000;
+    const perS = (a: number, b: number) => (b - a) / seconds;
+    const cpu = cpuBetween(start.cpu, end.cpu);
+    const lagRecordsPerS = start.lag && end.lag ? perS(start.lag.endOffsetSum, end.lag.endOffsetSum) : 0;
+    const loadSeconds = (end.loadAtMs - start.loadAtMs) / 1000;
+    const windowStored = await this.target.storedOfWindow(start.loadAtMs, end.loadAtMs);
+    const result = {
+      offeredPerS: rate,
+      sentPerS: (end.sent - start.sent) / loadSeconds,
+      acceptedPerS: (end.accepted - start.accepted) / loadSeconds,
+      failedPerS: (end.failed - start.failed) / loadSeconds,
+      skippedPerS: (end.skipped - start.skipped) / loadSeconds,
+      storedPerS: perS(start.stored, end.stored),
+      windowStoredPerS: windowStored === undefined ? undefined : windowStored / loadSeconds,
+      lagStartRecords: start.lag?.records,
+      lagEndRecords: end.lag?.records,
+      cpu: cpu.groups,
+      machineCpu: cpu.machine,
+      latency: summarize(
+        this.target.sightings(start.loadAtMs, end.loadAtMs).map((one) => one.visibleMs - one.sampleMs),
+      ),
+      lastError: this.generator.counts().lastError,
+    };
+    const verdict = stepVerdict({
+      ...result,
+      storedPerS: result.windowStoredPerS ?? result.storedPerS,
+      lagStartRecords: result.lagStartRecords ?? 0,
+      lagEndRecords: result.lagEndRecords ?? 0,
+      producedRecordsPerS: lagRecordsPerS,
+    });
+    this.log(
+      `    stored ${Math.round(result.storedPerS).toLocaleString('en-US')}/s, ` +
+        `${verdict.sustained ? 'sustained' : `not sustained (${verdict.why})`}`,
+    );
+    return { ...result, verdict };
+  }
+
+  private async snapshot(): Promise<Snapshot> {
+    const [stored, lag] = await Promise.all([this.target.storedRows(), this.target.lag()]);
+    const counts = this.generator.counts();
+    return {
+      atMs: Date.now(),
+      loadAtMs: counts.atMs,
+      skipped: counts.skipped,
+      accepted: counts.accepted,
+      sent: counts.sent,
+      failed: counts.failed,
+      stored,
+      lag,
+      cpu: readCpu(this.cpuGroups),
+    };
+  }
+}

@@ -1,0 +1,29 @@
+// What a run loads and reads: the services as processes (on Kafka and PostgreSQL) or `kiln start` in one process.
+// The step runner sees only this.
+
+export interface Sighting {
+  readonly sampleMs: number;
+  readonly visibleMs: number;
+}
+
+export interface Target {
+  /** `services` or `in-process`. */
+  readonly mode: string;
+  /** The Kiln processes, for the CPU columns. */
+  readonly processes: ReadonlyArray<{ readonly name: string; readonly pid: number }>;
+  readonly httpUrl: string;
+  /** The MQTT topic prefix ingestion subscribes to, or undefined when MQTT is not wired. */
+  readonly mqttTopicPrefix: string | undefined;
+  /** Telemetry rows inserted so far (a counter; only differences matter). */
+  storedRows(): Promise<number>;
+  /**
+   * Samples sent in [fromMs, toMs) found stored, estimated from a fixed subset of the load signals (each gets the
+   * same share of the load), or undefined where the database cannot be read directly.
+   */
+  storedOfWindow(fromMs: number, toMs: number): Promise<number | undefined>;
+  /** Records the normalization group still has to read, and the sum of the raw topic's end offsets. */
+  lag(): Promise<{ records: number; endOffsetSum: number } | undefined>;
+  /** Probe samples seen stored, with when. */
+  sightings(fromMs: number, toMs: number): Sighting[];
+  stop(): Promise<void>;
+}
