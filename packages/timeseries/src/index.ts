@@ -81,6 +81,7 @@ export {
   type RefreshRollupsOptions,
   type RollupRange,
 } from './rollups';
+export { TELEMETRY_COPY_COLUMNS, TelemetryCopyEncoder } from './binary-copy';
 export {
   HistorianWriter,
   signalKey,
