@@ -87,6 +87,10 @@ export async function refreshRollupRanges(
     // Serializes refreshers of the same schema so two of them never insert the same bucket; one lock for both
     // tables keeps an hour consistent with the minutes it was rolled up from.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`kiln.rollup.${schema}`]);
+    // The only index on time alone is the BRIN one, and the newest minutes lie past the statistics' histogram, so
+    // the planner underrates how selective the range is and scans the whole table: a cost growing with what is
+    // stored. Without sequential scans it reads the block ranges holding the minutes, whatever the statistics say.
+    await tx.query(`SET LOCAL enable_seqscan = off`);
     for (const window of minutes) await replaceMinutes(tx, schema, window);
     for (const window of hours) await replaceHours(tx, schema, window);
   });
