@@ -241,6 +241,7 @@ export async function startIngestion(
           return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
       },
+      hasRoomFor: (bytes: number) => openedBuffer.stats().bytes + bytes <= config.buffer.maxBytes,
       reject: (input) => {
         rejects.reject(connector.id, input);
       },

@@ -66,6 +66,12 @@ export interface ConnectorContext {
    * policy refused an entry: the source must not be acknowledged then.
    */
   emitDurable(sourceId: string, samples: readonly Sample[]): Promise<void>;
+  /**
+   * Whether the store-and-forward buffer takes about `bytes` more without its overflow policy dropping or refusing
+   * anything. A source that can be told to come back later (HTTP: 503 + Retry-After) asks before it takes a
+   * request, so that a full buffer never drops samples already acknowledged. Always true where absent.
+   */
+  hasRoomFor?(bytes: number): boolean;
   /** Reports input that could not be read: counted per cause, logged once per cause per minute, dead-lettered. */
   reject(input: RejectedInput): void;
   /** Like reject; resolves once the dead letter is written to disk (rejects as emitDurable does). */
