@@ -35,7 +35,9 @@ export interface MappingMatcherOptions {
 const NO_RULE: UnresolvedTag = { kind: 'unmapped', reason: 'no-rule', detail: 'no mapping rule matches' };
 
 export class MappingMatcher {
-  private readonly cache = new Map<string, TagResolution>();
+  private readonly cache = new Map<string, Map<string, TagResolution>>();
+  /** Entries in `cache`, all sources together. */
+  private cached = 0;
   private readonly conversions = new Map<string, ReturnType<typeof compileUnitConversion>>();
   private readonly cacheSize: number;
 
@@ -48,12 +50,19 @@ export class MappingMatcher {
   }
 
   resolve(sourceId: string, tag: string): TagResolution {
-    const key = `${sourceId}\u0000${tag}`;
-    const cached = this.cache.get(key);
+    // Keyed by source, then tag: a look-up builds no `source + tag` text per sample.
+    const bySource = this.cache.get(sourceId);
+    const cached = bySource?.get(tag);
     if (cached !== undefined) return cached;
     const resolution = this.resolveUncached(sourceId, tag);
-    if (this.cache.size >= this.cacheSize) this.cache.clear();
-    this.cache.set(key, resolution);
+    if (this.cached >= this.cacheSize) {
+      this.cache.clear();
+      this.cached = 0;
+    }
+    let tags = this.cache.get(sourceId);
+    if (tags === undefined) this.cache.set(sourceId, (tags = new Map()));
+    tags.set(tag, resolution);
+    this.cached += 1;
     return resolution;
   }
 

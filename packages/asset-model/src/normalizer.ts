@@ -12,6 +12,7 @@ import {
   type Value,
 } from '@kiln/contracts';
 import { counterStep, type CounterReading } from './counter';
+import { DuplicateWindow } from './duplicate-window';
 import { eventTimeOf } from './event-time';
 import { machineStateOf, type MachineStateName, type StateTarget } from './machine-state';
 import type { CounterRole, MappingRuleSet } from './mapping';
@@ -40,14 +41,17 @@ import {
   type ProductionLedger,
 } from './production-ledger';
 import { effectiveQuality } from './quality';
-import { codeOf, convertToSignal, numericOf, textOf, valueKey } from './sample-value';
+import { codeOf, convertToSignal, numericOf, textOf } from './sample-value';
 
 export interface NormalizerOptions {
   readonly model: AssetModel;
   readonly mappings: MappingRuleSet;
   /** Source clocks further off the receive time than this are not trusted (docs/architecture.md section 5). Default 5 min. */
   readonly maxClockSkewMs?: number;
-  /** Recent (time, value) pairs remembered per signal to drop duplicates that arrive out of order. Default 64. */
+  /**
+   * Recent (time, value) pairs remembered per signal to drop duplicates that arrive out of order: a whole number
+   * >= 0. Default 64.
+   */
   readonly duplicateWindow?: number;
   /** Distinct unmapped tags listed; more are still counted in `stats().unmapped`. Default 10 000. */
   readonly maxUnmappedTags?: number;
@@ -60,7 +64,7 @@ interface ChannelState {
   lastTimeUs: number;
   counter?: CounterReading;
   emitted?: { value: number; quality: Quality; timeUs: number };
-  recent: Map<number, string>;
+  recent: DuplicateWindow;
 }
 
 interface MachineStatus {
@@ -125,6 +129,8 @@ export class Normalizer {
   constructor(options: NormalizerOptions) {
     this.maxClockSkewUs = (options.maxClockSkewMs ?? 300_000) * 1000;
     this.duplicateWindow = options.duplicateWindow ?? 64;
+    if (!Number.isSafeInteger(this.duplicateWindow) || this.duplicateWindow < 0)
+      throw new RangeError(`duplicateWindow must be a whole number >= 0, got ${this.duplicateWindow}`);
     this.maxUnmappedTags = options.maxUnmappedTags ?? 10_000;
     this.mappingCacheSize = options.mappingCacheSize ?? 100_000;
     this.matcher = new MappingMatcher(options.model, options.mappings, { cacheSize: this.mappingCacheSize });
@@ -182,12 +188,10 @@ export class Normalizer {
       return;
     }
     out.stats.mapped += 1;
-    const reject = (reason: string): void => {
-      out.stats.rejected += 1;
-      out.rejected.push({ sourceId, tag: sample.tag, assetId: mapping.assetId, reason });
-    };
-    if (receiveTimeUs <= 0) return reject('the sample has neither a source nor a receive time');
-    if (sample.value?.kind === undefined) return reject('the sample has no value');
+    if (receiveTimeUs <= 0)
+      return reject(out, sourceId, sample, mapping, 'the sample has neither a source nor a receive time');
+    if (sample.value?.kind === undefined)
+      return reject(out, sourceId, sample, mapping, 'the sample has no value');
 
     // A historical sample (Sparkplug is_historical: store and forward) was sent late on purpose: its source time
     // is not a skewed clock, however far it lies from the receive time.
@@ -197,12 +201,11 @@ export class Normalizer {
     if (time.basis === 'receive-missing') out.stats.missingSourceTime += 1;
 
     const channel = this.channel(mapping.channel);
-    const key = valueKey(sample.value);
-    if (channel.recent.get(time.timeUs) === key) {
+    if (channel.recent.holds(time.timeUs, sample.value)) {
       out.stats.duplicates += 1;
       return;
     }
-    this.remember(channel, time.timeUs, key);
+    channel.recent.remember(time.timeUs, sample.value);
     const outOfOrder = time.timeUs < channel.lastTimeUs;
     if (outOfOrder) out.stats.outOfOrder += 1;
     else channel.lastTimeUs = time.timeUs;
@@ -218,7 +221,7 @@ export class Normalizer {
       outOfOrder,
     };
     const problem = this.applyRole(context, out);
-    if (problem !== undefined) reject(problem);
+    if (problem !== undefined) reject(out, sourceId, sample, mapping, problem);
   }
 
   /** Returns why the sample cannot be used, or undefined. */
@@ -248,7 +251,14 @@ export class Normalizer {
       }
     }
     if (!context.outOfOrder && converted.numeric !== undefined) {
-      channel.emitted = { value: converted.numeric, quality, timeUs };
+      // Updated in place: one object per signal, not one per sample (snapshot() copies it).
+      const emitted = channel.emitted;
+      if (emitted === undefined) channel.emitted = { value: converted.numeric, quality, timeUs };
+      else {
+        emitted.value = converted.numeric;
+        emitted.quality = quality;
+        emitted.timeUs = timeUs;
+      }
     }
     const unit =
       signal.type === 'number' || signal.type === 'integer' || signal.type === 'array' ? signal.unit : '';
@@ -419,7 +429,7 @@ export class Normalizer {
   private channel(key: string): ChannelState {
     let channel = this.channels.get(key);
     if (channel === undefined) {
-      channel = { lastTimeUs: Number.NEGATIVE_INFINITY, recent: new Map() };
+      channel = { lastTimeUs: Number.NEGATIVE_INFINITY, recent: new DuplicateWindow(this.duplicateWindow) };
       this.channels.set(key, channel);
     }
     return channel;
@@ -432,15 +442,6 @@ export class Normalizer {
       this.assets.set(assetId, asset);
     }
     return asset;
-  }
-
-  private remember(channel: ChannelState, timeUs: number, key: string): void {
-    channel.recent.delete(timeUs);
-    channel.recent.set(timeUs, key);
-    if (channel.recent.size > this.duplicateWindow) {
-      const oldest = channel.recent.keys().next();
-      if (oldest.done !== true) channel.recent.delete(oldest.value);
-    }
   }
 
   private recordUnmapped(
@@ -526,7 +527,7 @@ export class Normalizer {
           ...(channel.emitted === undefined
             ? {}
             : { emitted: { ...channel.emitted, quality: toQuality(channel.emitted.quality) } }),
-          recent: new Map(),
+          recent: new DuplicateWindow(this.duplicateWindow),
         },
       ]),
     );
@@ -546,6 +547,17 @@ export class Normalizer {
     this.unmappedTags = new Map(data.unmapped.map((tag) => [`${tag.sourceId}\u0000${tag.tag}`, tag]));
     this.totals = { ...data.stats };
   }
+}
+
+function reject(
+  out: BatchOutput,
+  sourceId: string,
+  sample: RawSample,
+  mapping: ResolvedMapping,
+  reason: string,
+): void {
+  out.stats.rejected += 1;
+  out.rejected.push({ sourceId, tag: sample.tag, assetId: mapping.assetId, reason });
 }
 
 function withinDeadband(

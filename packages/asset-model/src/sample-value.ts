@@ -47,12 +47,36 @@ export function textOf(value: Value | undefined): string | undefined {
   return undefined;
 }
 
-/** Identifies a raw value for duplicate detection. */
-export function valueKey(value: Value | undefined): string {
-  const kind = value?.kind;
-  if (kind === undefined) return '-';
-  if (kind.$case === 'arrayValue') return `a:${kind.value.values.join(',')}`;
-  return `${kind.$case.charAt(0)}:${String(kind.value)}`;
+/**
+ * Whether two raw values count as the same reading for duplicate detection: the same kind and the same content,
+ * numbers equal as their decimal texts are (so -0 is 0 and NaN is NaN). Compared in place, nothing is built.
+ */
+export function sameValue(a: Value | undefined, b: Value | undefined): boolean {
+  const x = a?.kind;
+  const y = b?.kind;
+  if (x === undefined || y === undefined) return x === y;
+  switch (x.$case) {
+    case 'numberValue':
+      return y.$case === 'numberValue' && sameNumber(x.value, y.value);
+    case 'intValue':
+      return y.$case === 'intValue' && sameNumber(x.value, y.value);
+    case 'boolValue':
+      return y.$case === 'boolValue' && x.value === y.value;
+    case 'stringValue':
+      return y.$case === 'stringValue' && x.value === y.value;
+    case 'arrayValue': {
+      if (y.$case !== 'arrayValue') return false;
+      const xs = x.value.values;
+      const ys = y.value.values;
+      if (xs.length !== ys.length) return false;
+      for (let i = 0; i < xs.length; i += 1) if (!sameNumber(xs[i] ?? 0, ys[i] ?? 0)) return false;
+      return true;
+    }
+  }
+}
+
+function sameNumber(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 export function describeKind(value: Value | undefined): string {
