@@ -60,6 +60,7 @@ export {
   type EventTopic,
   type MessageCodec,
 } from './events';
+export { readRawSampleBatch } from './raw-reader';
 export {
   dateFromMicros,
   isoFromMicros,
