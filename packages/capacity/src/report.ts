@@ -39,9 +39,10 @@ export function renderSteps(steps: readonly StepResult[]): string {
   const groups = [...new Set(steps.flatMap((step) => [...step.cpu.keys()]))];
   const header = [
     'offered/s',
+    'sent/s',
     'accepted/s',
     'stored/s',
-    'window %',
+    'stored of sent %',
     'lag start>end',
     ...groups.map((group) => `${group} %`),
     'box %',

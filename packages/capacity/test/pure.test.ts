@@ -1,8 +1,16 @@
 import { parse } from 'yaml';
 import { binaryRows, textRows } from '../src/copy-rows';
 import { lagOf } from '../src/kafka-lag';
-import { batchTags, buildTemplate, formatTimeMs, stampBody, UniqueMicros } from '../src/load/http-body';
+import {
+  batchTags,
+  buildTemplate,
+  formatTimeMs,
+  samplesPerRequest,
+  stampBody,
+  UniqueMicros,
+} from '../src/load/http-body';
 import { Pacer } from '../src/load/pacer';
+import { TopicCycle } from '../src/load/topic-cycle';
 import { readOptions } from '../src/options';
 import { percentile, summarize } from '../src/percentiles';
 import { loadTags, plantDocument, probeTag } from '../src/plant';
@@ -258,5 +266,28 @@ describe('tables', () => {
         ],
       ),
     ).toBe('step      n\n----  -----\na     1,000\nbb        5');
+  });
+});
+
+describe('MQTT topics', () => {
+  it('gives every load topic the same share of the messages, probes apart', () => {
+    const topics = Array.from({ length: 10 }, (_, i) => `a0/s${i}`);
+    const cycle = new TopicCycle(topics, ['probe/p0', 'probe/p1'], 5);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 5 * 10 * 4; i += 1) {
+      const topic = cycle.take();
+      counts.set(topic, (counts.get(topic) ?? 0) + 1);
+    }
+    expect(topics.map((topic) => counts.get(topic))).toEqual(topics.map(() => 16));
+    expect([counts.get('probe/p0'), counts.get('probe/p1')]).toEqual([20, 20]);
+  });
+});
+
+describe('HTTP pacing', () => {
+  it('paces by the mean batch, so a short last template does not lower the offered rate', () => {
+    const tags = loadTags({ assets: 10, signals: 10, probes: 0 });
+    const templates = batchTags(tags, 30, probeTag).map((batch) => buildTemplate(batch));
+    expect(templates.map((one) => one.samples)).toEqual([30, 30, 30, 14]);
+    expect(samplesPerRequest(templates)).toBe(26);
   });
 });

@@ -75,3 +75,9 @@ export class UniqueMicros {
     return this.last;
   }
 }
+
+/** Samples per request to pace by: the mean over the templates, which each cycle through them sends exactly. */
+export function samplesPerRequest(templates: readonly BodyTemplate[]): number {
+  const samples = templates.reduce((sum, template) => sum + template.samples, 0);
+  return Math.max(1, samples / Math.max(1, templates.length));
+}

@@ -1,7 +1,14 @@
 // HTTP push load: pre-encoded bodies POSTed over keep-alive connections, as many in flight as connections.
 import { Agent, request } from 'node:http';
 import type { HttpLoadSetup, LoadCounts } from './protocol';
-import { buildTemplate, SOURCE_COUNT, stampBody, UniqueMicros, type BodyTemplate } from './http-body';
+import {
+  buildTemplate,
+  samplesPerRequest,
+  SOURCE_COUNT,
+  stampBody,
+  UniqueMicros,
+  type BodyTemplate,
+} from './http-body';
 import { Pacer } from './pacer';
 
 export class HttpLoad {
@@ -17,7 +24,7 @@ export class HttpLoad {
 
   constructor(private readonly setup: HttpLoadSetup) {
     this.templates = setup.batches.map((tags) => buildTemplate(tags));
-    this.samplesPerBatch = this.templates[0]?.samples ?? 1;
+    this.samplesPerBatch = samplesPerRequest(this.templates);
     this.agent = new Agent({ keepAlive: true, maxSockets: setup.connections });
     this.url = new URL(setup.url);
   }
@@ -33,7 +40,7 @@ export class HttpLoad {
   /** Sends what is due; called every few milliseconds. */
   tick(): void {
     const { due, skipped } = this.pacer.due(Date.now());
-    this.counts.skipped += skipped * this.samplesPerBatch;
+    this.counts.skipped += Math.round(skipped * this.samplesPerBatch);
     const sendable = Math.min(due, this.setup.connections - this.inFlight);
     for (let i = 0; i < sendable; i += 1) this.send();
     this.pacer.took(sendable);

@@ -4,11 +4,13 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import type { LoadCounts, MqttLoadSetup } from './protocol';
 import { UniqueMicros } from './http-body';
 import { Pacer } from './pacer';
+import { TopicCycle } from './topic-cycle';
 
 export class MqttLoad {
   private readonly pacer = new Pacer();
   private readonly clock = new UniqueMicros();
   private readonly inFlight: number[];
+  private readonly topics: TopicCycle;
   private next = 0;
   private readonly counts = { sent: 0, accepted: 0, failed: 0, skipped: 0, lastError: '' };
 
@@ -17,6 +19,7 @@ export class MqttLoad {
     private readonly clients: MqttClient[],
   ) {
     this.inFlight = clients.map(() => 0);
+    this.topics = new TopicCycle(setup.topics, setup.probeTopics, setup.probeEvery);
   }
 
   static async connect(setup: MqttLoadSetup): Promise<MqttLoad> {
@@ -60,9 +63,7 @@ export class MqttLoad {
   private publish(client: MqttClient, clientIndex: number): void {
     const n = this.next;
     this.next += 1;
-    const probe = n % this.setup.probeEvery === 0;
-    const topics = probe ? this.setup.probeTopics : this.setup.topics;
-    const topic = topics[Math.floor(n / (probe ? this.setup.probeEvery : 1)) % topics.length] ?? '';
+    const topic = this.topics.take();
     const payload = `{"v":${(n % 97) + 0.5},"t":${this.clock.next(Date.now())}}`;
     this.inFlight[clientIndex] = (this.inFlight[clientIndex] ?? 0) + 1;
     this.counts.sent += 1;
