@@ -5,7 +5,7 @@
 // raw telemetry, and each hour touching one is rolled up from its (at most 60) minute rows, never from raw.
 import type { Database, Queryable } from './database';
 import { storageBackend } from './migrate';
-import { ROLLUPS, type StorageBackend } from './migrations';
+import { ROLLUP_BRIN_INDEXES, ROLLUPS, type StorageBackend } from './migrations';
 import { ceilUs, checkedSchema, floorUs, InvalidArgumentError, timestampParam } from './sql';
 
 export interface RollupRange {
@@ -91,6 +91,12 @@ export async function refreshRollupRanges(
     // the planner underrates how selective the range is and scans the whole table: a cost growing with what is
     // stored. Without sequential scans it reads the block ranges holding the minutes, whatever the statistics say.
     await tx.query(`SET LOCAL enable_seqscan = off`);
+    // BRIN treats a block range not yet summarized as matching every query, and only VACUUM or autovacuum's
+    // autosummarize (migration 012) summarize them, late or never where autovacuum is off. Summarizing here costs
+    // the pages written since the last refresh, what that refresh reads anyway.
+    for (const index of ROLLUP_BRIN_INDEXES) {
+      await tx.query(`SELECT brin_summarize_new_values($1::regclass)`, [`"${schema}".${index}`]);
+    }
     for (const window of minutes) await replaceMinutes(tx, schema, window);
     for (const window of hours) await replaceHours(tx, schema, window);
   });

@@ -173,8 +173,6 @@ describe('rollups on plain PostgreSQL', () => {
       [`"${schema}".telemetry_time_brin`],
     );
     expect(rows[0]?.options).toContain('autosummarize=on');
-    // What autosummarize has autovacuum do once a block range is full, at a time a test cannot wait for.
-    await db.query(`SELECT brin_summarize_new_values($1::regclass)`, [`"${schema}".telemetry_time_brin`]);
 
     await writeMinutes(40, 1);
     const reads = rawRowsRead(db);

@@ -29,6 +29,7 @@ export const migrations: readonly Migration[] = [
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';
+export { ROLLUP_BRIN_INDEXES } from './012-rollup-sums';
 export {
   ANALYST_ROLE,
   ANALYTICS_VIEWS,
