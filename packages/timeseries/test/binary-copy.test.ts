@@ -23,21 +23,15 @@ describe('TelemetryCopyEncoder', () => {
   it('writes a tuple as five length-prefixed fields: time, signal id, value, text, quality', () => {
     const encoder = new TelemetryCopyEncoder();
     encoder.add(7, POSTGRES_EPOCH_US + 1, 1.5, 'é', 1);
-    expect(hex(encoder.finish())).toBe(
-      HEADER +
-        '0005' +
-        '00000008' +
-        '0000000000000001' + // timestamptz: µs since 2000-01-01
-        '00000004' +
-        '00000007' + // int4 signal id
-        '00000008' +
-        '3ff8000000000000' + // float8 1.5
-        '00000002' +
-        'c3a9' + // text, UTF-8 bytes counted, not characters
-        '00000002' +
-        '0001' + // int2 quality
-        TRAILER,
-    );
+    const tuple = [
+      '0005', // five fields
+      '00000008' + '0000000000000001', // timestamptz: µs since 2000-01-01
+      '00000004' + '00000007', // int4 signal id
+      '00000008' + '3ff8000000000000', // float8 1.5
+      '00000002' + 'c3a9', // text: its UTF-8 bytes counted, not its characters
+      '00000002' + '0001', // int2 quality
+    ];
+    expect(hex(encoder.finish())).toBe(HEADER + tuple.join('') + TRAILER);
     expect(encoder.rowCount).toBe(1);
   });
 

@@ -7,6 +7,8 @@ import {
   InvalidArgumentError,
   migrate,
   PgliteDatabase,
+  TELEMETRY_COPY_COLUMNS,
+  TelemetryCopyEncoder,
   type Database,
   type PgDatabase,
   type Queryable,
@@ -80,6 +82,31 @@ beforeAll(async () => {
 afterAll(async () => {
   await postgres.close();
   await pglite.close();
+});
+
+describe('PgDatabase.copyFrom outside a transaction', () => {
+  const schema = uniqueSchema('twc');
+
+  beforeAll(async () => {
+    await migrate(postgres, { schema });
+  });
+
+  afterAll(async () => {
+    await dropSchema(postgres, schema);
+  });
+
+  it('copies and counts, and a refused COPY rejects with the server error and keeps the pool usable', async () => {
+    const encoder = new TelemetryCopyEncoder();
+    for (let k = 0; k < 3; k++) encoder.add(1, T0 + k, k, null, 1);
+    const data = encoder.finish();
+    const sql = `COPY "${schema}".telemetry ${TELEMETRY_COPY_COLUMNS} FROM STDIN (FORMAT binary)`;
+    expect(await postgres.copyFrom(sql, data)).toBe(3);
+    await expect(postgres.copyFrom(sql, data)).rejects.toMatchObject({ code: '23505' });
+    const { rows } = await postgres.query<{ n: number }>(
+      `SELECT count(*)::int4 AS n FROM "${schema}".telemetry`,
+    );
+    expect(rows[0]?.n).toBe(3);
+  });
 });
 
 describe.each([
