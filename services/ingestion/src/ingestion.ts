@@ -137,7 +137,7 @@ export async function startIngestion(
   });
   const batcher = new SampleBatcher({
     ...config.batching,
-    onBatch: (sourceId, connector, samples) => batches.append(sourceId, connector, samples),
+    onBatch: (sourceId, connector, samples, key) => batches.append(sourceId, connector, samples, key),
     onBatchFailed: (sourceId, connector, samples, error) =>
       batches.refuse(sourceId, connector, samples, 'unencodable-batch', error),
   });
@@ -192,11 +192,16 @@ export async function startIngestion(
    */
   const countWhenWritten = (connector: Connector, count: number, written: Promise<unknown>): Promise<void> =>
     written.then(() => metrics.samplesReceived(connector.id, count));
-  const accept = (connector: Connector, sourceId: string, samples: readonly Sample[]): void => {
+  const accept = (
+    connector: Connector,
+    sourceId: string,
+    samples: readonly Sample[],
+    key: string | undefined,
+  ): void => {
     if (samples.length === 0) return;
     const { good, deadLettered } = check(connector, sourceId, samples);
     const written: Promise<void>[] = [];
-    if (good.length > 0) written.push(batcher.addWatched(sourceId, connector.kind, good));
+    if (good.length > 0) written.push(batcher.addWatched(sourceId, connector.kind, good, key ?? sourceId));
     if (good.length < samples.length)
       written.push(writtenSoFar(deadLettered, 'dead letters of refused samples'));
     // A refusal by the buffer is counted and logged where it happens (dropped samples).
@@ -206,10 +211,14 @@ export async function startIngestion(
     connector: Connector,
     sourceId: string,
     samples: readonly Sample[],
+    key: string | undefined,
   ): Promise<void> => {
     const { good, deadLettered } = check(connector, sourceId, samples);
     const deadLetters = writtenSoFar(deadLettered, 'dead letters of refused samples');
-    const batched = good.length > 0 ? batcher.addDurable(sourceId, connector.kind, good) : Promise.resolve();
+    const batched =
+      good.length > 0
+        ? batcher.addDurable(sourceId, connector.kind, good, key ?? sourceId)
+        : Promise.resolve();
     return countWhenWritten(connector, samples.length, Promise.all([deadLetters, batched]));
   };
 
@@ -224,17 +233,17 @@ export async function startIngestion(
       registry: deps.registry,
       sampleRules: rules,
       // Never throws into the connector: an error here would end up in a protocol library's callback.
-      emit: (sourceId: string, samples: readonly Sample[]) => {
+      emit: (sourceId: string, samples: readonly Sample[], key?: string) => {
         try {
-          accept(connector, sourceId, samples);
+          accept(connector, sourceId, samples, key);
         } catch (error) {
           metrics.pipelineFailure('emit');
           connectorLogger.error({ err: error, sourceId }, 'samples could not be taken into the pipeline');
         }
       },
-      emitDurable: (sourceId: string, samples: readonly Sample[]) => {
+      emitDurable: (sourceId: string, samples: readonly Sample[], key?: string) => {
         try {
-          return acceptDurable(connector, sourceId, samples);
+          return acceptDurable(connector, sourceId, samples, key);
         } catch (error) {
           metrics.pipelineFailure('emit');
           connectorLogger.error({ err: error, sourceId }, 'samples could not be taken into the pipeline');
@@ -339,20 +348,20 @@ class BatchSink {
   constructor(private readonly options: BatchSinkOptions) {}
 
   /** Appends the batch; what it returns resolves once the buffer wrote it (see BatcherOptions.onBatch). */
-  append(sourceId: string, connector: ConnectorKind, samples: Sample[]): WhenDurable {
-    return this.whenWritten(this.appendSplit(sourceId, connector, samples), 'samples');
+  append(sourceId: string, connector: ConnectorKind, samples: Sample[], key: string): WhenDurable {
+    return this.whenWritten(this.appendSplit(sourceId, connector, samples, key), 'samples');
   }
 
   /** Appends the batch, split where needed; false when the buffer refused some of it. */
-  private appendSplit(sourceId: string, connector: ConnectorKind, samples: Sample[]): boolean {
+  private appendSplit(sourceId: string, connector: ConnectorKind, samples: Sample[], key: string): boolean {
     const batch: RawSampleBatch = { sourceId, connector, samples: samples.map(toRawSample) };
     const encoded = encodeEvent(eventTopics.raw, batch);
-    const bytes = recordBytes({ key: encoded.key, value: encoded.value, headers: encoded.headers });
+    const bytes = recordBytes({ key, value: encoded.value, headers: encoded.headers });
     if (bytes > this.options.maxRecordBytes) {
       if (samples.length > 1) {
         const half = Math.ceil(samples.length / 2);
-        const first = this.appendSplit(sourceId, connector, samples.slice(0, half));
-        const second = this.appendSplit(sourceId, connector, samples.slice(half));
+        const first = this.appendSplit(sourceId, connector, samples.slice(0, half), key);
+        const second = this.appendSplit(sourceId, connector, samples.slice(half), key);
         return first && second;
       }
       return this.refuseAll(
@@ -366,7 +375,7 @@ class BatchSink {
     }
     return this.options.buffer.append({
       topic: eventTopics.raw.topic.name,
-      key: encoded.key,
+      key,
       headers: encoded.headers,
       value: encoded.value,
       samples: samples.length,

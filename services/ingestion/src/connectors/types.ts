@@ -57,15 +57,18 @@ export interface ConnectorContext {
    * Samples of one sourceId keep their order. Source ids: `opcua/<connector id>`, `mqtt/<connector id>`,
    * `sparkplug/<group>/<edge node>/<device>` (or `.../<edge node>` for node metrics), `modbus/<connector id>/<device>`,
    * `http/<source named in the request>`.
+   * `key` is the kiln.raw.v1 record key (the partition): the source id where absent. A connector whose one source
+   * carries many devices (MQTT) spreads it over several keys, always giving one tag the same key, so that each
+   * tag's samples keep their order (docs/architecture.md section 2).
    */
-  emit(sourceId: string, samples: readonly Sample[]): void;
+  emit(sourceId: string, samples: readonly Sample[], key?: string): void;
   /**
    * Like emit; resolves once every buffer entry holding these samples (and the dead letters of those the
    * pipeline's sample check refused) is written to disk, synced too under `fsync: always`. The batch closes at
    * the end of the current tick instead of lingering. Rejects with BufferRefusedError when the buffer's overflow
    * policy refused an entry: the source must not be acknowledged then.
    */
-  emitDurable(sourceId: string, samples: readonly Sample[]): Promise<void>;
+  emitDurable(sourceId: string, samples: readonly Sample[], key?: string): Promise<void>;
   /**
    * Whether the store-and-forward buffer takes about `bytes` more without its overflow policy dropping or refusing
    * anything. A source that can be told to come back later (HTTP: 503 + Retry-After) asks before it takes a

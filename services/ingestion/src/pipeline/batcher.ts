@@ -13,7 +13,8 @@ export interface BatcherOptions {
   /** Estimated encoded bytes per batch; far below 1 MiB leaves room for the estimate's error. */
   maxBytes: number;
   lingerMs: number;
-  onBatch(sourceId: string, connector: ConnectorKind, samples: Sample[]): WhenDurable;
+  /** `key` is the kiln.raw.v1 record key of the batch: its source id unless the connector chose another. */
+  onBatch(sourceId: string, connector: ConnectorKind, samples: Sample[], key: string): WhenDurable;
   /**
    * onBatch threw: the batch is handed here (to be dead-lettered) instead of escaping into the linger timer,
    * where it would end the process.
@@ -27,6 +28,8 @@ interface Waiter {
 }
 
 interface OpenBatch {
+  sourceId: string;
+  key: string;
   connector: ConnectorKind;
   samples: Sample[];
   bytes: number;
@@ -43,31 +46,46 @@ export class SampleBatcher {
 
   constructor(private readonly options: BatcherOptions) {}
 
-  add(sourceId: string, connector: ConnectorKind, samples: readonly Sample[]): void {
-    this.put(sourceId, connector, samples);
+  /**
+   * Batches are per record key (the source id unless given): samples of one key keep their order, and a source
+   * spread over several keys (MQTT, by tag) fills several batches at once.
+   */
+  add(sourceId: string, connector: ConnectorKind, samples: readonly Sample[], key = sourceId): void {
+    this.put(sourceId, key, connector, samples);
   }
 
   /**
    * Like add, and resolves once every batch holding these samples is written by the buffer (rejects when the
    * buffer refused one); the batches still linger as usual. The caller must handle the rejection.
    */
-  addWatched(sourceId: string, connector: ConnectorKind, samples: readonly Sample[]): Promise<void> {
-    return this.putWatched(sourceId, connector, samples, false);
+  addWatched(
+    sourceId: string,
+    connector: ConnectorKind,
+    samples: readonly Sample[],
+    key = sourceId,
+  ): Promise<void> {
+    return this.putWatched(sourceId, key, connector, samples, false);
   }
 
   /** Like addWatched, for someone who waits: those batches close at the end of the current tick, not lingering. */
-  addDurable(sourceId: string, connector: ConnectorKind, samples: readonly Sample[]): Promise<void> {
+  addDurable(
+    sourceId: string,
+    connector: ConnectorKind,
+    samples: readonly Sample[],
+    key = sourceId,
+  ): Promise<void> {
     if (samples.length === 0) return Promise.resolve();
-    const durable = this.putWatched(sourceId, connector, samples, true);
+    const durable = this.putWatched(sourceId, key, connector, samples, true);
     this.endOfTick ??= setImmediate(() => {
       this.endOfTick = undefined;
-      for (const [id, batch] of this.open) if (batch.closeAtEndOfTick) this.close(id, batch);
+      for (const batch of this.open.values()) if (batch.closeAtEndOfTick) this.close(batch);
     });
     return durable;
   }
 
   private putWatched(
     sourceId: string,
+    key: string,
     connector: ConnectorKind,
     samples: readonly Sample[],
     closeAtEndOfTick: boolean,
@@ -75,7 +93,7 @@ export class SampleBatcher {
     if (samples.length === 0) return Promise.resolve();
     const written: Promise<void>[] = [];
     // Registered as each batch is first touched: a batch that fills up on the way closes with its waiter.
-    this.put(sourceId, connector, samples, (batch) => {
+    this.put(sourceId, key, connector, samples, (batch) => {
       batch.closeAtEndOfTick ||= closeAtEndOfTick;
       written.push(new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject })));
     });
@@ -93,30 +111,31 @@ export class SampleBatcher {
       clearImmediate(this.endOfTick);
       this.endOfTick = undefined;
     }
-    for (const [sourceId, batch] of this.open) this.close(sourceId, batch);
+    for (const batch of this.open.values()) this.close(batch);
   }
 
   /** Adds the samples; `touched` is told of each batch that takes some of them, before it can close. */
   private put(
     sourceId: string,
+    key: string,
     connector: ConnectorKind,
     samples: readonly Sample[],
     touched?: (batch: OpenBatch) => void,
   ): void {
     let last: OpenBatch | undefined;
     for (const sample of samples) {
-      let batch = this.open.get(sourceId);
+      let batch = this.open.get(key);
       const bytes = estimatedBytes(sample);
       if (
         batch &&
         (batch.samples.length >= this.options.maxSamples || batch.bytes + bytes > this.options.maxBytes)
       ) {
-        this.close(sourceId, batch);
+        this.close(batch);
         batch = undefined;
       }
       if (!batch) {
-        batch = { connector, samples: [], bytes: 0, waiters: [], closeAtEndOfTick: false };
-        this.open.set(sourceId, batch);
+        batch = { sourceId, key, connector, samples: [], bytes: 0, waiters: [], closeAtEndOfTick: false };
+        this.open.set(key, batch);
       }
       if (last !== batch) {
         last = batch;
@@ -133,8 +152,9 @@ export class SampleBatcher {
     }
   }
 
-  private close(sourceId: string, batch: OpenBatch): void {
-    if (this.open.get(sourceId) === batch) this.open.delete(sourceId);
+  private close(batch: OpenBatch): void {
+    const { sourceId, key } = batch;
+    if (this.open.get(key) === batch) this.open.delete(key);
     const waiters = batch.waiters;
     batch.waiters = [];
     if (batch.samples.length === 0) {
@@ -143,7 +163,7 @@ export class SampleBatcher {
     }
     let whenDurable: WhenDurable;
     try {
-      whenDurable = this.options.onBatch(sourceId, batch.connector, batch.samples);
+      whenDurable = this.options.onBatch(sourceId, batch.connector, batch.samples, key);
     } catch (error) {
       try {
         whenDurable = this.options.onBatchFailed(sourceId, batch.connector, batch.samples, error);

@@ -1,5 +1,6 @@
 // The MQTT JSON connector: subscribes to the configured topic patterns and turns each message into one sample
-// of source `mqtt/<id>`. Bad payloads are rejected to the DLQ and the connector reads on.
+// of source `mqtt/<id>`, keyed by its tag (record-key.ts) so that a plant's samples spread over the partitions.
+// Bad payloads are rejected to the DLQ and the connector reads on.
 import { connect as mqttConnect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Connector, ConnectorContext } from '../types';
 import { nowMicros } from '../types';
@@ -8,6 +9,7 @@ import { connectWithAckGate } from './ack-gate';
 import { acknowledgeWhenDurable, buildClientOptions, describeBroker } from './connection';
 import { createMessageMapper } from './message-mapping';
 import { sharedCounter } from './metrics';
+import { mqttRecordKey } from './record-key';
 
 /** Seams for tests: how the client is made (a test may keep it to cut its socket). */
 export interface MqttConnectorDependencies {
@@ -110,11 +112,13 @@ export function createMqttConnector(
         try {
           const result = mapper.map(topic, payload, nowMicros());
           switch (result.kind) {
-            case 'sample':
-              if (packet.qos === 0 || hold === undefined) context.emit(sourceId, [result.sample]);
-              else hold(packet, context.emitDurable(sourceId, [result.sample]));
+            case 'sample': {
+              const key = mqttRecordKey(sourceId, result.sample.tag);
+              if (packet.qos === 0 || hold === undefined) context.emit(sourceId, [result.sample], key);
+              else hold(packet, context.emitDurable(sourceId, [result.sample], key));
               emitted.inc(labels);
               break;
+            }
             case 'rejected': {
               const input = {
                 sourceId,
