@@ -75,6 +75,26 @@ const INGESTION_DEFAULT_BUFFER_DIRECTORY = ingestionSectionSchema.parse({}).buff
 const gatewayHttpSchema = gatewaySectionSchema.shape.http.unwrap();
 
 /**
+ * Unconsumed bytes one partition of the in-process bus holds in kiln start (1 MiB; the bus's own default is 8 MiB).
+ * The bound is per partition, so a topic holds up to partitions times it: at 8 MiB with 12 partitions the raw and
+ * telemetry topics alone held ~200 MiB of records under a steady load, filling for minutes (it looked like a
+ * leak). At 1 MiB a topic holds 12 MiB, several seconds of 30,000 samples/s; a backlog beyond it waits in
+ * ingestion's buffer on disk, not in memory (docs/operations.md, memory of the embedded mode).
+ */
+export const EMBEDDED_BUS_BYTES_PER_PARTITION = 1024 * 1024;
+
+const inProcessBusSchema = busConfigSchema.shape.inProcess.unwrap();
+const platformBusSchema = busConfigSchema.extend({
+  inProcess: inProcessBusSchema
+    .extend({
+      maxBufferedBytesPerPartition: inProcessBusSchema.shape.maxBufferedBytesPerPartition
+        .unwrap()
+        .default(EMBEDDED_BUS_BYTES_PER_PARTITION),
+    })
+    .prefault({}),
+});
+
+/**
  * The gateway's section, with its REST listener taken from `http.host` / `http.port`: in kiln start the
  * gateway's REST server is also the ops server (/healthz, /readyz, /metrics), so one port and one pair of keys.
  * `gateway.http.host` / `gateway.http.port` are refused as unrecognized keys rather than silently ignored.
@@ -103,7 +123,7 @@ const platformSectionsSchema = z.strictObject({
     .prefault({}),
   /** Base of the files kiln start keeps: db, ingestion/buffer, ingestion/pki, simulator/pki, admin-api-key. */
   dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
-  bus: busConfigSchema.prefault({}),
+  bus: platformBusSchema.prefault({}),
   topics: topicsConfigSchema.prefault({}),
   simulator: embeddedSimulatorSchema.prefault({}),
   // PGlite with TimescaleDB under the data directory unless database.url or database.embedded.dataDir is set.

@@ -4,7 +4,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMBEDDED_PLANT_FILE, EMBEDDED_SHIFTS_FILE, loadPlatformConfig } from '../src/config';
+import {
+  EMBEDDED_BUS_BYTES_PER_PARTITION,
+  EMBEDDED_PLANT_FILE,
+  EMBEDDED_SHIFTS_FILE,
+  loadPlatformConfig,
+} from '../src/config';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-config-'));
 
@@ -30,6 +35,20 @@ describe('kiln start configuration', () => {
     expect(config.simulator.modbus.enabled).toBe(true);
     expect(config.simulator.opcua.host).toBe('0.0.0.0');
     expect(config.simulator.plant.area).toBe('assembly');
+  });
+
+  it('bounds the in-process bus at 1 MiB per partition unless configured, keeping the other bus keys', () => {
+    expect(EMBEDDED_BUS_BYTES_PER_PARTITION).toBe(1024 * 1024);
+    const defaults = loadPlatformConfig(undefined, {});
+    expect(defaults.bus).toMatchObject({
+      kind: 'in-process',
+      inProcess: { maxBufferedBytesPerPartition: 1048576 },
+    });
+    const file = yaml('bus.yaml', 'bus:\n  inProcess:\n    maxBufferedBytesPerPartition: 4194304\n');
+    const configured = loadPlatformConfig(file, { KILN_BUS: 'in-process' });
+    expect(configured.bus.inProcess.maxBufferedBytesPerPartition).toBe(4194304);
+    const other = loadPlatformConfig(yaml('kafka.yaml', 'bus:\n  kafka:\n    clientId: x\n'), {});
+    expect(other.bus.inProcess.maxBufferedBytesPerPartition).toBe(1048576);
   });
 
   it('keeps the embedded database and plant when another database or normalization key is set', () => {
