@@ -132,12 +132,18 @@ function isValidSample(sample: unknown): boolean {
   if (quality !== undefined && !QUALITIES.has(quality)) return false;
   if (timestamp === undefined) return true;
   if (typeof timestamp === 'number') {
-    if (!Number.isFinite(timestamp) || timestamp < 0) return false;
-  } else if (typeof timestamp !== 'string' || ISO_TIMESTAMP === undefined || !ISO_TIMESTAMP.test(timestamp)) {
-    return false;
+    return Number.isFinite(timestamp) && timestamp >= 0 && timeProblem(toMicros(timestamp)) === undefined;
   }
-  return timeProblem(timestampToMicros(timestamp)) === undefined;
+  if (typeof timestamp !== 'string') return false;
+  // The samples of one moment share their time: the text checked last is not checked again.
+  if (timestamp === lastValidIsoTimestamp) return true;
+  if (ISO_TIMESTAMP === undefined || !ISO_TIMESTAMP.test(timestamp)) return false;
+  if (timeProblem(timestampToMicros(timestamp)) !== undefined) return false;
+  lastValidIsoTimestamp = timestamp;
+  return true;
 }
+
+let lastValidIsoTimestamp: string | undefined;
 
 function isValidValue(value: unknown): boolean {
   switch (typeof value) {
@@ -182,6 +188,18 @@ export function toSamples(batch: SampleBatch, receiveTimeUs: number): Sample[] {
 /** Epoch milliseconds, or an ISO 8601 time keeping its microseconds (Date keeps only milliseconds). */
 export function timestampToMicros(timestamp: string | number): number {
   if (typeof timestamp === 'number') return toMicros(timestamp);
+  // A batch's samples of one moment share their time text: it is read once.
+  if (timestamp === lastIsoText) return lastIsoMicros;
+  const micros = isoToMicros(timestamp);
+  lastIsoText = timestamp;
+  lastIsoMicros = micros;
+  return micros;
+}
+
+let lastIsoText: string | undefined;
+let lastIsoMicros = 0;
+
+function isoToMicros(timestamp: string): number {
   const fraction = /\.(\d+)/.exec(timestamp)?.[1] ?? '';
   const wholeMs = Date.parse(timestamp.replace(/\.\d+/, ''));
   return wholeMs * 1000 + Math.round(Number(`0.${fraction || '0'}`) * 1_000_000);
