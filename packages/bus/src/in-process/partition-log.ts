@@ -52,7 +52,9 @@ const COMPACT_AFTER = 4_096;
 const DROP_REPORT_INTERVAL_MS = 10_000;
 
 export class PartitionLog {
-  private entries: StoredRecord[] = [];
+  // Slots before `head` are emptied as the head passes them: a trimmed record must not stay reachable until the
+  // next compaction, up to COMPACT_AFTER records later (at 64 KiB a raw batch, 256 MiB a partition).
+  private entries: (StoredRecord | undefined)[] = [];
   private head = 0;
   private nextOffset = 0;
   private appendedBytes = 0;
@@ -94,7 +96,8 @@ export class PartitionLog {
   /** Up to `max` consecutive records from `from` (which must not be below startOffset). */
   read(from: number, max: number): StoredRecord[] {
     const index = this.head + (from - this.startOffset);
-    return this.entries.slice(index, index + max);
+    // Every slot from the head on holds a record.
+    return this.entries.slice(index, index + max) as StoredRecord[];
   }
 
   /**
@@ -206,6 +209,7 @@ export class PartitionLog {
         if (entry.offset >= activeFloor || this.bufferedBytes <= this.settings.maxBufferedBytes) break;
         dropped += 1;
       }
+      this.entries[this.head] = undefined;
       this.head += 1;
     }
     if (this.head >= COMPACT_AFTER && this.head * 2 >= this.entries.length) {
