@@ -76,10 +76,10 @@ const gatewayHttpSchema = gatewaySectionSchema.shape.http.unwrap();
 
 /**
  * Unconsumed bytes one partition of the in-process bus holds in kiln start (1 MiB; the bus's own default is 8 MiB).
- * The bound is per partition, so a topic holds up to partitions times it: at 8 MiB with 12 partitions the raw and
- * telemetry topics alone held ~200 MiB of records under a steady load, filling for minutes (it looked like a
- * leak). At 1 MiB a topic holds 12 MiB, several seconds of 30,000 samples/s; a backlog beyond it waits in
- * ingestion's buffer on disk, not in memory (docs/operations.md, memory of the embedded mode).
+ * The bound is per partition, so a topic holds up to partitions times it: 96 MiB a topic at 8 MiB and 12
+ * partitions, the raw and telemetry topics ~200 MiB together whenever their consumers lag, filled over minutes. At
+ * 1 MiB a topic holds 12 MiB, several seconds of 30,000 samples/s; a longer backlog waits in ingestion's buffer
+ * on disk, not in memory (docs/operations.md, memory of the embedded mode).
  */
 export const EMBEDDED_BUS_BYTES_PER_PARTITION = 1024 * 1024;
 
