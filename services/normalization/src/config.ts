@@ -32,6 +32,12 @@ export const normalizationSectionSchema = z.strictObject({
   startFrom: z.enum(['earliest', 'latest']).default('earliest'),
   /** Raw records (each a batch of samples) per handled batch at most. */
   maxBatchSize: z.number().int().positive().default(500),
+  /**
+   * Samples normalized, stored, published and checkpointed together at most: a larger handled batch is cut into
+   * parts of this many, each durable in turn (a raw record larger than this is a part alone). Bounds the memory
+   * and event-loop pause of one step under a backlog (500 records of 500 samples would be 250 000 at once).
+   */
+  maxBatchSamples: z.number().int().positive().default(20_000),
   /** Source clocks further off the receive time than this are not trusted (docs/architecture.md section 5). */
   maxClockSkewMs: z.number().int().positive().default(300_000),
   /** The same cause of rejected samples is logged at most once per this interval (counted always). */
@@ -54,6 +60,7 @@ export type RedisConfig = z.output<typeof redisConfigSchema>;
 /** Environment names (after `KILN_`) of the normalization section, in its own process and in `kiln start`. */
 export const normalizationSectionEnvMap = {
   PLANT_FILE: 'normalization.plantFile',
+  NORMALIZATION_MAX_BATCH_SAMPLES: 'normalization.maxBatchSamples',
 } as const satisfies Record<string, string>;
 
 export const normalizationEnvMap = {

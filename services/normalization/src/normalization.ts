@@ -14,12 +14,14 @@ import {
 import {
   effectFailure,
   type BatchContext,
+  type BusRecord,
   type DecodedBatch,
   type EventBus,
   type RecordBatch,
   type Subscription,
 } from '@kiln/bus';
 import { encodeEvent, eventTopics, type EventTopic, type RawSampleBatch } from '@kiln/contracts';
+import { splitBySamples } from './batch-split';
 import { decodeRawBatch } from './raw-decode';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
 import {
@@ -127,6 +129,7 @@ export async function startNormalization(
     metrics,
     logger,
     sampleLog: new SampleLog(logger, section.rejectLogIntervalMs),
+    maxBatchSamples: section.maxBatchSamples,
   });
   const stopping = new AbortController();
   const started = await deps.bus.subscribe({
@@ -178,6 +181,18 @@ interface BatchHandlerDependencies {
   readonly metrics: NormalizationMetrics;
   readonly logger: Logger;
   readonly sampleLog: SampleLog;
+  /** Samples normalized, stored and checkpointed together at most (splitBySamples). */
+  readonly maxBatchSamples: number;
+}
+
+/** A part normalized and gathered, with the normalizer state right after it, waiting for its effects. */
+interface PreparedPart {
+  readonly part: DecodedBatch<RawSampleBatch>;
+  /** The part's last record: its checkpoint's offset. */
+  readonly last: BusRecord;
+  readonly results: readonly NormalizeResult[];
+  readonly outputs: BatchOutputs;
+  readonly snapshot: NormalizerSnapshot;
 }
 
 class StoppedError extends Error {
@@ -203,27 +218,74 @@ class BatchHandler {
       throw effectFailure(batchFailure('loading the normalizer state', batch), error);
     }
     try {
-      const results = this.normalize(batch, entry);
-      if (results.length > 0) {
-        await this.applyEffects(batch, entry, results, AbortSignal.any([context.signal, stopping]));
-        entry.savedOffset = BigInt(last.offset);
-        // Counted once the batch is durable, so a retried batch is not counted twice.
-        for (const result of results) this.observe(result);
-        const unmappedSamples = results.reduce((sum, result) => sum + result.stats.unmapped, 0);
-        if (unmappedSamples > 0) {
-          this.deps.sampleLog.unmapped(
-            batch.partition,
-            unmappedSamples,
-            () => entry.normalizer.unmapped().length,
-          );
-        }
-      }
+      const signal = AbortSignal.any([context.signal, stopping]);
+      const handled = (offset: string): boolean => BigInt(offset) <= entry.savedOffset;
+      const parts = splitBySamples(batch, this.deps.maxBatchSamples, handled);
+      await this.handleParts(parts, entry, signal);
       entry.nextOffset = BigInt(last.offset) + 1n;
     } catch (error) {
       // The normalizer has moved past records whose effects are not all durable: start again from the stored state.
       partitions.forget(batch.partition);
       if (error instanceof InvalidArgumentError || error instanceof StoppedError) throw error;
       throw effectFailure(batchFailure('storing or publishing the batch', batch), error);
+    }
+  }
+
+  /**
+   * The parts in order, each checkpointed on its own (a failure in a later part replays from the last one saved).
+   * Part N+1 is normalized while part N's effects are being written: normalizing touches only the in-memory state,
+   * and the snapshot saved with part N is taken before part N+1 is normalized, so each checkpoint names the state
+   * after exactly its own records. The effects themselves never overlap: part N+1's rows are written only once
+   * part N's state is saved.
+   */
+  private async handleParts(
+    parts: readonly DecodedBatch<RawSampleBatch>[],
+    entry: PartitionNormalizer,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let writing: Promise<void> | undefined;
+    try {
+      for (const [index, part] of parts.entries()) {
+        // Parts before are durable and checkpointed: a redelivery skips them.
+        if (index > 0 && signal.aborted) throw new StoppedError('the consumer is stopping between parts');
+        const prepared = this.prepare(part, entry);
+        await writing;
+        writing = prepared === undefined ? undefined : this.complete(prepared, entry, signal);
+        // Awaited above or below; marked handled so that a failure while the next part is normalized is not
+        // reported as unhandled before that.
+        writing?.catch(() => undefined);
+      }
+      await writing;
+    } catch (error) {
+      // A part still being written finishes (or fails) before the batch is given up, so that a retry never runs
+      // beside it.
+      await writing?.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Normalizes a part and gathers what it produces; undefined when every record was handled before. */
+  private prepare(part: DecodedBatch<RawSampleBatch>, entry: PartitionNormalizer): PreparedPart | undefined {
+    const last = part.records[part.records.length - 1];
+    if (last === undefined) return undefined;
+    const results = this.normalize(part, entry);
+    if (results.length === 0) return undefined;
+    return { part, last, results, outputs: gatherOutputs(results), snapshot: storedSnapshot(entry) };
+  }
+
+  private async complete(
+    prepared: PreparedPart,
+    entry: PartitionNormalizer,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { part, last, results } = prepared;
+    await this.applyEffects(prepared, entry, signal);
+    entry.savedOffset = BigInt(last.offset);
+    // Counted once the part is durable, so a retried batch is not counted twice.
+    for (const result of results) this.observe(result);
+    const unmappedSamples = results.reduce((sum, result) => sum + result.stats.unmapped, 0);
+    if (unmappedSamples > 0) {
+      this.deps.sampleLog.unmapped(part.partition, unmappedSamples, () => entry.normalizer.unmapped().length);
     }
   }
 
@@ -264,12 +326,11 @@ class BatchHandler {
   // normalizer state with the offset. A crash before the last step replays the batch from the old state and
   // produces the same rows and events again; after it, the redelivered records are skipped.
   private async applyEffects(
-    batch: RecordBatch,
+    prepared: PreparedPart,
     entry: PartitionNormalizer,
-    results: readonly NormalizeResult[],
     signal: AbortSignal,
   ): Promise<void> {
-    const outputs = gatherOutputs(results);
+    const { part, last, outputs, snapshot } = prepared;
     const checkpoint = (): void => {
       if (signal.aborted) throw new StoppedError('the consumer is stopping; the batch stays uncommitted');
     };
@@ -279,12 +340,10 @@ class BatchHandler {
     checkpoint();
     await this.updateHotState(outputs);
     checkpoint();
-    const last = batch.records[batch.records.length - 1];
-    if (last === undefined) return;
     await this.deps.stateStore.save(
-      batch.partition,
+      part.partition,
       { lastOffset: BigInt(last.offset), logEpoch: entry.logId, lastRecordDigest: recordDigest(last) },
-      storedSnapshot(entry),
+      snapshot,
     );
     this.deps.metrics.published(outputs.machineStateEvents.length, outputs.countDeltas);
   }

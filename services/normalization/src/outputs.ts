@@ -41,10 +41,15 @@ export function gatherOutputs(
       append(deltas, batch.assetId, batch.deltas);
       countDeltas += batch.deltas.length;
     }
-    machineStateEvents.push(...result.machineStateEvents);
+    for (const event of result.machineStateEvents) machineStateEvents.push(event);
   }
   const telemetry: TelemetryBatch[] = [];
   for (const [assetId, assetPoints] of points) {
+    // One message per asset unless it holds more points than a message may: no copy then.
+    if (assetPoints.length <= maxPointsPerMessage) {
+      telemetry.push({ assetId, points: assetPoints });
+      continue;
+    }
     for (let start = 0; start < assetPoints.length; start += maxPointsPerMessage) {
       telemetry.push({ assetId, points: assetPoints.slice(start, start + maxPointsPerMessage) });
     }
@@ -60,10 +65,11 @@ export function gatherOutputs(
   };
 }
 
+/** Items pushed one by one: a spread of a large record's points would pass them all as call arguments. */
 function append<T>(map: Map<string, T[]>, key: string, items: readonly T[]): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [...items]);
-  else list.push(...items);
+  let list = map.get(key);
+  if (list === undefined) map.set(key, (list = []));
+  for (const item of items) list.push(item);
 }
 
 /** The newest point of every signal; waveforms (arrays) have no single last value and are left out. */
