@@ -205,7 +205,8 @@ describeWith(['kafka', 'mqtt'], 'store-and-forward', () => {
       topics: [topics.raw.name],
       handler: async (batch) => {
         for (const record of batch.records) {
-          if (record.key !== 'mqtt/sim') continue;
+          // MQTT samples travel under `mqtt/sim#<n>`, one key per group of tags.
+          if (!record.key.startsWith('mqtt/sim#')) continue;
           for (const sample of decodeEvent(eventTopics.raw, record.value, record.headers).samples) {
             seen.add(`${sample.tag}@${sample.sourceTimeUs}=${JSON.stringify(sample.value)}`);
           }

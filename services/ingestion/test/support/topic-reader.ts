@@ -53,7 +53,8 @@ export async function startTopicReader(name: string, options: TopicReaderOptions
             if (keepDeadLetter?.(record) === true) deadLetters.push(record);
             continue;
           }
-          if (!options.keepSource(record.key)) continue;
+          // The key is the source id, or for MQTT `<source id>#<n>` (docs/architecture.md section 2).
+          if (!options.keepSource(record.key.replace(/#\d+$/, ''))) continue;
           const decoded = decodeEvent(eventTopics.raw, record.value, record.headers);
           if (!options.keepSource(decoded.sourceId)) continue;
           for (const sample of decoded.samples)
