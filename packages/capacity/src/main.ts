@@ -158,7 +158,9 @@ async function main(): Promise<number> {
   const results: ModeResult[] = [];
   const channels = options.modes.filter((mode): mode is Channel => mode === 'http' || mode === 'mqtt');
   if (channels.length > 0) {
-    const [ingestionOps, httpPush, normalizationOps] = [await freePort(), await freePort(), await freePort()];
+    const [ingestionOps, httpPush] = [await freePort(), await freePort()];
+    const normalizationOps: number[] = [];
+    for (let i = 0; i < options.normalizers; i += 1) normalizationOps.push(await freePort());
     const countedTags = tags.filter((_, i) => i % Math.max(1, Math.floor(tags.length / 100)) === 0);
     const target = await ServicesTarget.start(
       {
@@ -184,7 +186,7 @@ async function main(): Promise<number> {
       const result = await runMode(run, target, channel, rates, `services, ${channel}`);
       results.push(result);
       console.log(
-        `services, ${channel} (ingestion + normalization as processes, Kafka, PostgreSQL)\n${renderSteps([...result.steps, ...(result.latencyStep ? [result.latencyStep] : [])])}\n`,
+        `services, ${channel} (ingestion + ${options.normalizers} normalization as processes, Kafka, PostgreSQL)\n${renderSteps([...result.steps, ...(result.latencyStep ? [result.latencyStep] : [])])}\n`,
       );
     }
     await target.stop();

@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly batchSize: number;
   readonly httpConnections: number;
   readonly mqttClients: number;
+  /** Normalization processes in the one consumer group (scale-out on one box). */
+  readonly normalizers: number;
   readonly referenceS: number;
   readonly databaseUrl: string;
   readonly kafkaBrokers: readonly string[];
@@ -81,6 +83,7 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     batchSize: numberSetting(env, 'KILN_E2E_BATCH', 500, 2),
     httpConnections: numberSetting(env, 'KILN_E2E_HTTP_CONNECTIONS', 32, 1),
     mqttClients: numberSetting(env, 'KILN_E2E_MQTT_CLIENTS', 4, 1),
+    normalizers: Math.floor(numberSetting(env, 'KILN_E2E_NORMALIZERS', 1, 1)),
     referenceS: numberSetting(env, 'KILN_E2E_REFERENCE_SECONDS', 5, 0),
     databaseUrl: setting(env, 'KILN_E2E_DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/test',
     kafkaBrokers: (setting(env, 'KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',').map((one) => one.trim()),

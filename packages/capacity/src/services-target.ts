@@ -26,7 +26,8 @@ export interface ServicesSetup {
   readonly kafkaBrokers: readonly string[];
   readonly mqttUrl: string;
   readonly redisUrl: string;
-  readonly ports: { ingestionOps: number; httpPush: number; normalizationOps: number };
+  /** One ops port per normalization process; more than one share the raw topic's partitions in one group. */
+  readonly ports: { ingestionOps: number; httpPush: number; normalizationOps: readonly number[] };
   /** Load tags whose stored rows stand for all (see Target.storedOfWindow), and how many load tags there are. */
   readonly countedTags: readonly string[];
   readonly loadTagCount: number;
@@ -64,14 +65,22 @@ export class ServicesTarget implements Target {
     await admin.connect();
     const script = (name: string) => join(setup.repoRoot, 'services', name, 'dist', 'main.js');
     const processes = [];
+    const normalizers = files.normalization.map(
+      (file, i) =>
+        [
+          files.normalization.length > 1 ? `normalization-${i + 1}` : 'normalization',
+          file,
+          setup.ports.normalizationOps[i] ?? 0,
+        ] as const,
+    );
     for (const [name, file, port] of [
-      ['normalization', files.normalization, setup.ports.normalizationOps],
-      ['ingestion', files.ingestion, setup.ports.ingestionOps],
-    ] as const) {
+      ...normalizers,
+      ['ingestion', files.ingestion, setup.ports.ingestionOps] as const,
+    ]) {
       log(`  starting ${name}`);
       const child = startProcess(
         name,
-        script(name),
+        script(name.startsWith('normalization') ? 'normalization' : name),
         ['--config', file],
         setup.nodeEnv,
         join(setup.runDir, `${name}.log`),
@@ -94,7 +103,7 @@ export class ServicesTarget implements Target {
     );
     if (probeIds.length === 0 || countedIds.length !== setup.countedTags.length) {
       throw new Error(
-        `the plant's signals are not in ${setup.schema}.signals (normalization log: ${join(setup.runDir, 'normalization.log')})`,
+        `the plant's signals are not in ${setup.schema}.signals (normalization logs in ${setup.runDir})`,
       );
     }
     const poller = new ProbePoller(client, setup.schema, probeIds);
@@ -189,11 +198,13 @@ function writeConfigs(setup: ServicesSetup, groupId: string, mqttTopicPrefix: st
         ],
       },
     }),
-    normalization: write('normalization.yaml', {
-      ...common('normalization', setup.ports.normalizationOps),
-      database: { url: setup.databaseUrl, schema: setup.schema },
-      redis: { url: setup.redisUrl, keyPrefix: redisPrefix(setup.runId) },
-      normalization: { plantFile: setup.plantFile, groupId, startFrom: 'latest' },
-    }),
+    normalization: setup.ports.normalizationOps.map((port, i) =>
+      write(`normalization-${i + 1}.yaml`, {
+        ...common('normalization', port),
+        database: { url: setup.databaseUrl, schema: setup.schema },
+        redis: { url: setup.redisUrl, keyPrefix: redisPrefix(setup.runId) },
+        normalization: { plantFile: setup.plantFile, groupId, startFrom: 'latest' },
+      }),
+    ),
   };
 }
