@@ -6,7 +6,7 @@
 // KILN_SOAK_SAMPLE_SECONDS (10), KILN_SOAK_NODE_OPTIONS (extra node flags for the child, e.g. --inspect),
 // KILN_SOAK_CONFIG (YAML lines appended to the child's configuration).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -190,8 +190,12 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    // The embedded database of a long run takes gigabytes.
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
