@@ -64,7 +64,13 @@ interface Run {
 
 function loadSetup(run: Run, channel: Channel, target: Target): LoadSetup {
   if (channel === 'http') {
-    return { channel, url: target.httpUrl, batches: run.batches, connections: run.options.httpConnections };
+    return {
+      channel,
+      url: target.httpUrl,
+      batches: run.batches,
+      batchSize: run.options.batchSize,
+      connections: run.options.httpConnections,
+    };
   }
   if (target.mqttTopicPrefix === undefined) throw new Error(`${target.mode} has no MQTT connector`);
   return {
@@ -139,7 +145,8 @@ async function main(): Promise<number> {
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-e2e-'));
   const schema = `kiln_e2e_${runId}`;
   const tags = loadTags({ assets: options.assets, signals: options.signals, probes: 0 });
-  const batches = batchTags(tags, options.batchSize, probeTag);
+  // One batch of tags per source (a probe first); a request carries readings of them up to the batch size.
+  const batches = batchTags(tags, Math.min(options.tagsPerSource, options.batchSize), probeTag);
   const plantFile = join(runDir, 'plant.yaml');
   writeFileSync(
     plantFile,
@@ -147,7 +154,7 @@ async function main(): Promise<number> {
   );
   const run: Run = { options, repoRoot, runDir, runId, schema, plantFile, tags, batches };
   log(
-    `bench:e2e run ${runId}: ${tags.length} signals in ${batches.length} batches of ${options.batchSize}; logs and files in ${runDir}`,
+    `bench:e2e run ${runId}: ${tags.length} signals from ${batches.length} sources, requests of ${options.batchSize} samples; logs and files in ${runDir}`,
   );
 
   await createSchema(options.databaseUrl, schema);

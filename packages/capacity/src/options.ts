@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly assets: number;
   readonly signals: number;
   readonly batchSize: number;
+  /** Tags each HTTP source owns (a probe included); a request holds several readings of them. */
+  readonly tagsPerSource: number;
   readonly httpConnections: number;
   readonly mqttClients: number;
   /** Normalization processes in the one consumer group (scale-out on one box). */
@@ -81,6 +83,7 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     assets: numberSetting(env, 'KILN_E2E_ASSETS', 100, 1),
     signals: numberSetting(env, 'KILN_E2E_SIGNALS', 50, 1),
     batchSize: numberSetting(env, 'KILN_E2E_BATCH', 500, 2),
+    tagsPerSource: Math.floor(numberSetting(env, 'KILN_E2E_TAGS_PER_SOURCE', 100, 2)),
     httpConnections: numberSetting(env, 'KILN_E2E_HTTP_CONNECTIONS', 32, 1),
     mqttClients: numberSetting(env, 'KILN_E2E_MQTT_CLIENTS', 4, 1),
     normalizers: Math.floor(numberSetting(env, 'KILN_E2E_NORMALIZERS', 1, 1)),

@@ -4,6 +4,7 @@ import { lagOf } from '../src/kafka-lag';
 import {
   batchTags,
   buildTemplate,
+  readingsPerBody,
   formatTimeMs,
   samplesPerRequest,
   stampBody,
@@ -166,7 +167,7 @@ describe('pre-encoded HTTP bodies', () => {
       source: string;
       samples: Array<{ tag: string; value: number; timestamp: number; quality: string }>;
     };
-    expect(body.source).toBe('e2e-07');
+    expect(body.source).toBe('e2e-007');
     expect(body.samples.map((sample) => sample.tag)).toEqual(['e2e/a0/s0', 'e2e/a0/s1']);
     expect(body.samples.every((sample) => sample.timestamp === 1_765_090_000_000.123)).toBe(true);
     expect(body.samples[0]?.quality).toBe('good');
@@ -187,6 +188,28 @@ describe('pre-encoded HTTP bodies', () => {
     const clock = new UniqueMicros();
     const times = Array.from({ length: 1000 }, () => clock.next(1_765_090_000_000));
     expect(new Set(times).size).toBe(1000);
+  });
+
+  it('gives each reading of a body its own time, and the next body times after all of them', () => {
+    const template = buildTemplate(['e2e/a0/s0', 'e2e/a0/s1'], 3);
+    expect(template.samples).toBe(6);
+    const clock = new UniqueMicros();
+    const first = clock.next(1_765_090_000_000, 3);
+    const second = clock.next(1_765_090_000_000, 3);
+    const times = [first, second].flatMap((start) => {
+      const body = JSON.parse(stampBody(template, 1, start).toString('utf8')) as {
+        samples: Array<{ tag: string; timestamp: number }>;
+      };
+      return body.samples.map((sample) => `${sample.tag}@${Math.round(sample.timestamp * 1000)}`);
+    });
+    expect(new Set(times).size).toBe(12);
+    expect(times.slice(0, 3)).toEqual([`e2e/a0/s0@${first}`, `e2e/a0/s1@${first}`, `e2e/a0/s0@${first + 1}`]);
+  });
+
+  it("fills a request with readings of a source's tags up to the batch size", () => {
+    expect(readingsPerBody(500, 100)).toBe(5);
+    expect(readingsPerBody(500, 51)).toBe(9);
+    expect(readingsPerBody(500, 600)).toBe(1);
   });
 });
 

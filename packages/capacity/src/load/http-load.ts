@@ -3,8 +3,8 @@ import { Agent, request } from 'node:http';
 import type { HttpLoadSetup, LoadCounts } from './protocol';
 import {
   buildTemplate,
+  readingsPerBody,
   samplesPerRequest,
-  SOURCE_COUNT,
   stampBody,
   UniqueMicros,
   type BodyTemplate,
@@ -23,7 +23,9 @@ export class HttpLoad {
   private readonly counts = { sent: 0, accepted: 0, failed: 0, skipped: 0, lastError: '' };
 
   constructor(private readonly setup: HttpLoadSetup) {
-    this.templates = setup.batches.map((tags) => buildTemplate(tags));
+    this.templates = setup.batches.map((tags) =>
+      buildTemplate(tags, readingsPerBody(setup.batchSize, tags.length)),
+    );
     this.samplesPerBatch = samplesPerRequest(this.templates);
     this.agent = new Agent({ keepAlive: true, maxSockets: setup.connections });
     this.url = new URL(setup.url);
@@ -51,9 +53,11 @@ export class HttpLoad {
   }
 
   private send(): void {
-    const template = this.templates[this.next % this.templates.length];
+    const index = this.next % this.templates.length;
+    const template = this.templates[index];
     if (!template) return;
-    const body = stampBody(template, this.next % SOURCE_COUNT, this.clock.next(Date.now()));
+    // Template i is source i's: its tags always come from it.
+    const body = stampBody(template, index, this.clock.next(Date.now(), template.timeOffsets.length));
     this.next += 1;
     this.inFlight += 1;
     this.counts.sent += template.samples;

@@ -5,6 +5,8 @@ export interface HttpLoadSetup {
   readonly url: string;
   /** The tags of each request body, probe first (see batchTags). */
   readonly batches: readonly (readonly string[])[];
+  /** Samples per request: each body repeats its source's tags this many samples' worth (readingsPerBody). */
+  readonly batchSize: number;
   readonly connections: number;
 }
 
