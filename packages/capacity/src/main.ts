@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { infrastructureGroups, type CpuGroup } from './cpu-meter';
 import { createSchema, dropSchema } from './database';
 import { InProcessTarget } from './in-process-target';
+import { startBroker } from './broker';
 import { batchTags } from './load/http-body';
 import { LoadGenerator } from './load/control';
 import type { LoadSetup } from './load/protocol';
@@ -60,6 +61,8 @@ interface Run {
   readonly plantFile: string;
   readonly tags: readonly string[];
   readonly batches: readonly (readonly string[])[];
+  /** The broker the MQTT load and ingestion use: MQTT_URL, or the run's own (broker.ts). */
+  mqttUrl: string;
 }
 
 function loadSetup(run: Run, channel: Channel, target: Target): LoadSetup {
@@ -75,7 +78,7 @@ function loadSetup(run: Run, channel: Channel, target: Target): LoadSetup {
   if (target.mqttTopicPrefix === undefined) throw new Error(`${target.mode} has no MQTT connector`);
   return {
     channel,
-    url: run.options.mqttUrl,
+    url: run.mqttUrl,
     topicPrefix: target.mqttTopicPrefix,
     topics: run.tags.map((tag) => tag.split('/').slice(1).join('/')),
     probeTopics: run.batches.map((_, i) => `${PROBE_ASSET}/${probeSignalName(i)}`),
@@ -152,7 +155,17 @@ async function main(): Promise<number> {
     plantFile,
     stringify(plantDocument({ assets: options.assets, signals: options.signals, probes: batches.length })),
   );
-  const run: Run = { options, repoRoot, runDir, runId, schema, plantFile, tags, batches };
+  const run: Run = {
+    options,
+    repoRoot,
+    runDir,
+    runId,
+    schema,
+    plantFile,
+    tags,
+    batches,
+    mqttUrl: options.mqttUrl ?? '',
+  };
   log(
     `bench:e2e run ${runId}: ${tags.length} signals from ${batches.length} sources, requests of ${options.batchSize} samples; logs and files in ${runDir}`,
   );
@@ -165,6 +178,14 @@ async function main(): Promise<number> {
   const results: ModeResult[] = [];
   const channels = options.modes.filter((mode): mode is Channel => mode === 'http' || mode === 'mqtt');
   if (channels.length > 0) {
+    if (run.mqttUrl === '') {
+      const broker = await startBroker(runDir, await freePort());
+      cleanups.push(() => broker.stop());
+      run.mqttUrl = broker.url;
+      log(
+        `  MQTT broker of the run: ${broker.url} (mosquitto, no in-flight or queue limit; MQTT_URL sets another)`,
+      );
+    }
     const [ingestionOps, httpPush] = [await freePort(), await freePort()];
     const normalizationOps: number[] = [];
     for (let i = 0; i < options.normalizers; i += 1) normalizationOps.push(await freePort());
@@ -178,7 +199,7 @@ async function main(): Promise<number> {
         databaseUrl: options.databaseUrl,
         schema,
         kafkaBrokers: options.kafkaBrokers,
-        mqttUrl: options.mqttUrl,
+        mqttUrl: run.mqttUrl,
         redisUrl: options.redisUrl,
         ports: { ingestionOps, httpPush, normalizationOps },
         countedTags,

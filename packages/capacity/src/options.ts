@@ -25,7 +25,8 @@ export interface BenchOptions {
   readonly referenceS: number;
   readonly databaseUrl: string;
   readonly kafkaBrokers: readonly string[];
-  readonly mqttUrl: string;
+  /** A broker to use; undefined: the run starts its own (broker.ts). */
+  readonly mqttUrl: string | undefined;
   readonly redisUrl: string;
   readonly json: boolean;
 }
@@ -90,7 +91,7 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     referenceS: numberSetting(env, 'KILN_E2E_REFERENCE_SECONDS', 5, 0),
     databaseUrl: setting(env, 'KILN_E2E_DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/test',
     kafkaBrokers: (setting(env, 'KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',').map((one) => one.trim()),
-    mqttUrl: setting(env, 'MQTT_URL') ?? 'mqtt://127.0.0.1:1883',
+    mqttUrl: setting(env, 'MQTT_URL'),
     redisUrl: setting(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
     json: argv.includes('--json'),
   };

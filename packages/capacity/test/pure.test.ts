@@ -1,3 +1,4 @@
+import { brokerConfig } from '../src/broker';
 import { parse } from 'yaml';
 import { binaryRows, textRows } from '../src/copy-rows';
 import { lagOf } from '../src/kafka-lag';
@@ -312,5 +313,15 @@ describe('HTTP pacing', () => {
     const templates = batchTags(tags, 30, probeTag).map((batch) => buildTemplate(batch));
     expect(templates.map((one) => one.samples)).toEqual([30, 30, 30, 14]);
     expect(samplesPerRequest(templates)).toBe(26);
+  });
+});
+
+describe("the run's MQTT broker", () => {
+  it('lifts the in-flight and queue limits that would make the broker drop QoS 1 messages', () => {
+    const config = brokerConfig(18830).split('\n');
+    expect(config).toContain('listener 18830 127.0.0.1');
+    expect(config).toContain('max_inflight_messages 0');
+    expect(config).toContain('max_queued_messages 0');
+    expect(config).toContain('persistence false');
   });
 });
