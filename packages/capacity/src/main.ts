@@ -11,6 +11,7 @@ import { infrastructureGroups, type CpuGroup } from './cpu-meter';
 import { createSchema, dropSchema } from './database';
 import { InProcessTarget } from './in-process-target';
 import { startBroker } from './broker';
+import { startKafka } from './kafka-broker';
 import { batchTags } from './load/http-body';
 import { LoadGenerator } from './load/control';
 import type { LoadSetup } from './load/protocol';
@@ -63,6 +64,8 @@ interface Run {
   readonly batches: readonly (readonly string[])[];
   /** The broker the MQTT load and ingestion use: MQTT_URL, or the run's own (broker.ts). */
   mqttUrl: string;
+  /** The Kafka brokers of the run: KAFKA_BROKERS, or the run's own (kafka-broker.ts). */
+  kafkaBrokers: readonly string[];
 }
 
 function loadSetup(run: Run, channel: Channel, target: Target): LoadSetup {
@@ -134,7 +137,7 @@ async function references(run: Run): Promise<References> {
     copy.push(await copyReference(run.options.databaseUrl, run.schema, format, seconds));
   }
   const kafka: KafkaReference = await kafkaReference(
-    run.options.kafkaBrokers,
+    run.kafkaBrokers,
     `kiln-e2e-reference-${run.runId}`,
     seconds,
   );
@@ -165,7 +168,15 @@ async function main(): Promise<number> {
     tags,
     batches,
     mqttUrl: options.mqttUrl ?? '',
+    kafkaBrokers: options.kafkaBrokers ?? [],
   };
+  if (run.kafkaBrokers.length === 0) {
+    log('  starting a Kafka broker of the run (KAFKA_BROKERS sets another)');
+    const kafka = await startKafka(repoRoot, runDir);
+    cleanups.push(() => kafka.stop());
+    run.kafkaBrokers = kafka.brokers;
+    log(`  Kafka broker of the run: ${kafka.brokers.join(',')}`);
+  }
   log(
     `bench:e2e run ${runId}: ${tags.length} signals from ${batches.length} sources, requests of ${options.batchSize} samples; logs and files in ${runDir}`,
   );
@@ -198,7 +209,7 @@ async function main(): Promise<number> {
         plantFile,
         databaseUrl: options.databaseUrl,
         schema,
-        kafkaBrokers: options.kafkaBrokers,
+        kafkaBrokers: run.kafkaBrokers,
         mqttUrl: run.mqttUrl,
         redisUrl: options.redisUrl,
         ports: { ingestionOps, httpPush, normalizationOps },

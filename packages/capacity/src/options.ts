@@ -24,7 +24,8 @@ export interface BenchOptions {
   readonly normalizers: number;
   readonly referenceS: number;
   readonly databaseUrl: string;
-  readonly kafkaBrokers: readonly string[];
+  /** Brokers to use; undefined: the run starts its own (kafka-broker.ts). */
+  readonly kafkaBrokers: readonly string[] | undefined;
   /** A broker to use; undefined: the run starts its own (broker.ts). */
   readonly mqttUrl: string | undefined;
   readonly redisUrl: string;
@@ -90,7 +91,9 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     normalizers: Math.floor(numberSetting(env, 'KILN_E2E_NORMALIZERS', 1, 1)),
     referenceS: numberSetting(env, 'KILN_E2E_REFERENCE_SECONDS', 5, 0),
     databaseUrl: setting(env, 'KILN_E2E_DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/test',
-    kafkaBrokers: (setting(env, 'KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',').map((one) => one.trim()),
+    kafkaBrokers: setting(env, 'KAFKA_BROKERS')
+      ?.split(',')
+      .map((one) => one.trim()),
     mqttUrl: setting(env, 'MQTT_URL'),
     redisUrl: setting(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
     json: argv.includes('--json'),
