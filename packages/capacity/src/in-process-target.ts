@@ -2,7 +2,7 @@
 // in-memory hot state), with the simulated factory off and an HTTP push connector for the load. Its database
 // cannot be read from outside, so stored rows come from normalization's counter on /metrics and the probes'
 // visibility from the REST API's latest values.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PROBE_ASSET_ID, probeSignalName } from './plant';
@@ -99,6 +99,8 @@ export class InProcessTarget implements Target {
     this.stopped = true;
     clearInterval(this.timer);
     await Promise.all(this.processes.map((one) => one.stop()));
+    // The embedded database of a run at tens of thousands of samples/s takes GBs; the logs beside it stay.
+    rmSync(join(this.setup.runDir, 'in-process-data'), { recursive: true, force: true });
   }
 
   private async poll(): Promise<void> {

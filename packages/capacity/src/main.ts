@@ -170,7 +170,9 @@ async function main(): Promise<number> {
     mqttUrl: options.mqttUrl ?? '',
     kafkaBrokers: options.kafkaBrokers ?? [],
   };
-  if (run.kafkaBrokers.length === 0) {
+  // Kafka serves the services modes and the Kafka reference; `kiln start` alone has its in-process bus.
+  const needsKafka = options.referenceS > 0 || options.modes.some((mode) => mode !== 'in-process');
+  if (run.kafkaBrokers.length === 0 && needsKafka) {
     log('  starting a Kafka broker of the run (KAFKA_BROKERS sets another)');
     const kafka = await startKafka(repoRoot, runDir);
     cleanups.push(() => kafka.stop());
