@@ -4,7 +4,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWith, freePort, ownBroker, uniqueName, waitUntil, type OwnBroker } from '@kiln/test-infra';
+import {
+  describeWith,
+  freeBrokerPort,
+  ownBroker,
+  uniqueName,
+  waitUntil,
+  type OwnBroker,
+} from '@kiln/test-infra';
 import { KafkaBus } from '../src';
 import { decode, encode, provisionTopic, SERVICE } from './contract/harness';
 
@@ -20,7 +27,7 @@ describeWith(['kafka'], 'the Kafka bus through a broker outage', () => {
   let bus: KafkaBus | undefined;
 
   beforeAll(async () => {
-    broker = ownBroker({ port: await freePort(), dir });
+    broker = ownBroker({ port: await freeBrokerPort(), dir });
     await broker.start();
   }, 120_000);
 

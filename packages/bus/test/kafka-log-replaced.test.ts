@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWith, freePort, ownBroker, uniqueName, type OwnBroker } from '@kiln/test-infra';
+import { describeWith, freeBrokerPort, ownBroker, uniqueName, type OwnBroker } from '@kiln/test-infra';
 import { KafkaBus, type LogDescription } from '../src';
 import { encode, provisionTopic, SERVICE } from './contract/harness';
 
@@ -13,7 +13,7 @@ describeWith(['kafka'], 'the Kafka log when the broker data is replaced', () => 
   let broker: OwnBroker;
 
   beforeAll(async () => {
-    broker = ownBroker({ port: await freePort(), dir });
+    broker = ownBroker({ port: await freeBrokerPort(), dir });
     await broker.start();
   }, 120_000);
 

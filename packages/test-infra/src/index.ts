@@ -8,7 +8,7 @@ export {
 } from './services';
 export { uniqueName, waitUntil } from './wait';
 export { ownBroker, type OwnBroker } from './own-broker';
-export { freePort } from './ports';
+export { freeBrokerPort, freePort } from './ports';
 export { markdownTableRows } from './markdown';
 export { fuzzRuns } from './fuzz';
 export {

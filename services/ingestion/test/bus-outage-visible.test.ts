@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { KafkaBus, type EventBus } from '@kiln/bus';
 import { decodeEvent, eventTopics, topics } from '@kiln/contracts';
 import { createLogger, createMetricsRegistry, type Registry } from '@kiln/service-kit';
-import { describeWith, freePort, ownBroker, uniqueName, waitUntil, type OwnBroker } from '@kiln/test-infra';
+import {
+  describeWith,
+  freeBrokerPort,
+  freePort,
+  ownBroker,
+  uniqueName,
+  waitUntil,
+  type OwnBroker,
+} from '@kiln/test-infra';
 import { ingestionSectionSchema } from '../src/config';
 import { startIngestion } from '../src/ingestion';
 import { testLifecycle } from './support/lifecycle';
@@ -48,7 +56,7 @@ describeWith(['kafka'], 'a Kafka outage seen by ingestion', () => {
   const lifecycle = testLifecycle();
 
   beforeAll(async () => {
-    broker = ownBroker({ port: await freePort(), dir: join(dir, 'broker') });
+    broker = ownBroker({ port: await freeBrokerPort(), dir: join(dir, 'broker') });
     await broker.start();
   }, 120_000);
   afterAll(async () => {

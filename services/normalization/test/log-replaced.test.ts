@@ -6,7 +6,14 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBus } from '@kiln/bus';
-import { describeWith, freePort, ownBroker, uniqueName, waitUntil, type OwnBroker } from '@kiln/test-infra';
+import {
+  describeWith,
+  freeBrokerPort,
+  ownBroker,
+  uniqueName,
+  waitUntil,
+  type OwnBroker,
+} from '@kiln/test-infra';
 import { MemoryHotState } from '@kiln/timeseries';
 import { testDatabase, type TestDatabase } from './support/db';
 import { PIPELINE_TOPICS, publishRaw, startPipeline, type RunningPipeline } from './support/pipeline';
@@ -28,7 +35,7 @@ describeWith(['kafka', 'postgres'], 'normalization when the Kafka log is replace
   const opened: KafkaBus[] = [];
 
   beforeAll(async () => {
-    broker = ownBroker({ port: await freePort(), dir });
+    broker = ownBroker({ port: await freeBrokerPort(), dir });
     await broker.start();
   }, 120_000);
 
