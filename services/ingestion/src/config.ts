@@ -95,6 +95,12 @@ export const forwarderConfigSchema = z.strictObject({
    * two minutes before it fails, so without this an outage would not show for that long.
    */
   busDownAfterMs: z.number().int().min(100).default(5_000),
+  /**
+   * When the buffer holds less than a full publish, the forwarder waits until its oldest entry is this old before
+   * sending, so that entries of one key join into one record (a source acknowledged per message writes small
+   * entries). It delays what is sent, never what a source is acknowledged for; 0 sends at once.
+   */
+  lingerMs: z.number().int().min(0).max(1_000).default(20),
 });
 
 export const readinessConfigSchema = z.strictObject({

@@ -17,6 +17,7 @@ import { topics } from '@kiln/contracts';
 import type { Logger } from '@kiln/service-kit';
 import type { DiskBuffer } from '../buffer/disk-buffer';
 import type { Entry } from '../buffer/framing';
+import { coalesceRawEntries, type CoalesceBounds } from './coalesce';
 import { deadLetterOf, recordBytes } from './record-bounds';
 
 type OutRecord = { key: string; value: Uint8Array; headers: Record<string, string> };
@@ -31,12 +32,16 @@ export interface ForwarderOptions {
   retry: { initialDelayMs: number; maxDelayMs: number };
   /** Larger records are dead-lettered before they are offered to the bus (which would refuse them). */
   maxRecordBytes: number;
+  /** Bounds of a record joined from several kiln.raw.v1 entries of one key (coalesce.ts); absent: none joined. */
+  coalesce?: CoalesceBounds;
   /** A dead-lettered entry's payload is cut to this. */
   maxDeadLetterPayloadBytes: number;
   /** Attempts of one entry failing for an unknown reason before it is dead-lettered. */
   maxAttemptsOnUnknownFailure: number;
   /** A publish not completed after this long marks the bus down while it goes on waiting. */
   busDownAfterMs: number;
+  /** A read of less than a full publish waits until its oldest entry is this old, then takes what came since. */
+  lingerMs?: number;
   /**
    * Resolves once what was published to `topic` so far is durable beyond the bus's memory; entries are released
    * from the buffer only then. Absent: publish itself is durable (Kafka).
@@ -100,7 +105,7 @@ export class Forwarder {
     while (!signal.aborted) {
       try {
         await this.waitForReleaseRoom();
-        const entries = await buffer.read(this.options.maxEntriesPerPublish, this.options.maxBytesPerPublish);
+        const entries = await this.readLingering(signal);
         if (entries.length === 0) {
           // Woken for data that could not be read yet: wait a moment instead of spinning.
           if (emptyReads > 0) await pause(EMPTY_READ_PAUSE_MS, signal);
@@ -124,6 +129,26 @@ export class Forwarder {
     }
   }
 
+  /**
+   * Up to a full publish of entries. A short read waits until its first entry is lingerMs old and reads on, once:
+   * under load reads are full and nothing waits; a trickle waits at most lingerMs per publish.
+   */
+  private async readLingering(signal: AbortSignal): Promise<Entry[]> {
+    const { buffer, maxEntriesPerPublish, maxBytesPerPublish } = this.options;
+    const entries = await buffer.read(maxEntriesPerPublish, maxBytesPerPublish);
+    const lingerMs = this.options.lingerMs ?? 0;
+    const first = entries[0];
+    if (first === undefined || lingerMs === 0 || entries.length >= maxEntriesPerPublish) return entries;
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.value.byteLength;
+    if (bytes >= maxBytesPerPublish / 2) return entries;
+    const waitMs = (first.appendedAtMs ?? Date.now()) + lingerMs - Date.now();
+    if (waitMs > 0 && !(await pause(Math.min(waitMs, lingerMs), signal))) return entries;
+    const more = await buffer.read(maxEntriesPerPublish - entries.length, maxBytesPerPublish - bytes);
+    for (const entry of more) entries.push(entry);
+    return entries;
+  }
+
   /** Publishes the entries in order; false when stopped first. Entries the bus can never take go to the DLQ. */
   private async send(entries: readonly Entry[], signal: AbortSignal): Promise<boolean> {
     const started = Date.now();
@@ -139,10 +164,7 @@ export class Forwarder {
   private async publishRun(run: Run, signal: AbortSignal): Promise<boolean> {
     for (let failures = 0; ; failures += 1) {
       try {
-        await this.publish(
-          run.topic,
-          run.records.map((item) => item.record),
-        );
+        await this.publish(run.topic, this.joined(run));
         return true;
       } catch (error) {
         if (signal.aborted) return false;
@@ -293,6 +315,32 @@ export class Forwarder {
     while (this.unreleased.length >= max && !this.releaseBroken && !this.stopping.signal.aborted) {
       await this.releasing;
     }
+  }
+
+  /**
+   * The records of a run as sent: kiln.raw.v1 entries of one key joined (coalesce.ts), else one per entry. A run
+   * refused for another reason than the world is retried entry by entry, unjoined, so one bad entry is found.
+   */
+  private joined(run: Run): OutRecord[] {
+    const bounds = this.options.coalesce;
+    if (bounds === undefined || run.topic !== topics.raw.name || run.records.length < 2) {
+      return run.records.map((item) => item.record);
+    }
+    const out: OutRecord[] = [];
+    for (const record of coalesceRawEntries(
+      run.records.map((item) => item.entry),
+      bounds,
+    )) {
+      const joined = { key: record.key, value: record.value, headers: { ...record.headers } };
+      if (record.entries.length === 1 || recordBytes(joined) <= this.options.maxRecordBytes) {
+        out.push(joined);
+        continue;
+      }
+      // Cannot happen within the bounds given; sent as they came if it does.
+      const single = new Map(run.records.map((item) => [item.entry, item.record]));
+      for (const entry of record.entries) out.push(single.get(entry) ?? this.recordOf(entry).record);
+    }
+    return out;
   }
 
   /** Runs of one topic, in buffer order (order per key holds on every topic); oversized entries become dead letters. */
