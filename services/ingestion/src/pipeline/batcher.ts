@@ -22,9 +22,21 @@ export interface BatcherOptions {
   onBatchFailed(sourceId: string, connector: ConnectorKind, samples: Sample[], error: unknown): WhenDurable;
 }
 
+/** What every emit that waits on one batch shares: one promise per batch, not one per emit. */
 interface Waiter {
+  readonly written: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
+}
+
+function newWaiter(): Waiter {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const written = new Promise<void>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { written, resolve, reject };
 }
 
 interface OpenBatch {
@@ -33,8 +45,8 @@ interface OpenBatch {
   connector: ConnectorKind;
   samples: Sample[];
   bytes: number;
-  /** Emits that wait for this batch to be written (durable). */
-  waiters: Waiter[];
+  /** Set once an emit waits for this batch to be written (durable). */
+  waiter: Waiter | undefined;
   /** Someone acknowledges its source once this batch is written: it closes at the end of the tick. */
   closeAtEndOfTick: boolean;
 }
@@ -95,7 +107,8 @@ export class SampleBatcher {
     // Registered as each batch is first touched: a batch that fills up on the way closes with its waiter.
     this.put(sourceId, key, connector, samples, (batch) => {
       batch.closeAtEndOfTick ||= closeAtEndOfTick;
-      written.push(new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject })));
+      batch.waiter ??= newWaiter();
+      written.push(batch.waiter.written);
     });
     const [only] = written;
     return written.length === 1 && only !== undefined ? only : Promise.all(written).then(() => undefined);
@@ -134,7 +147,7 @@ export class SampleBatcher {
         batch = undefined;
       }
       if (!batch) {
-        batch = { sourceId, key, connector, samples: [], bytes: 0, waiters: [], closeAtEndOfTick: false };
+        batch = { sourceId, key, connector, samples: [], bytes: 0, waiter: undefined, closeAtEndOfTick: false };
         this.open.set(key, batch);
       }
       if (last !== batch) {
@@ -155,10 +168,10 @@ export class SampleBatcher {
   private close(batch: OpenBatch): void {
     const { sourceId, key } = batch;
     if (this.open.get(key) === batch) this.open.delete(key);
-    const waiters = batch.waiters;
-    batch.waiters = [];
+    const waiter = batch.waiter;
+    batch.waiter = undefined;
     if (batch.samples.length === 0) {
-      for (const waiter of waiters) waiter.resolve();
+      waiter?.resolve();
       return;
     }
     let whenDurable: WhenDurable;
@@ -171,14 +184,7 @@ export class SampleBatcher {
         whenDurable = () => Promise.reject(failure);
       }
     }
-    if (waiters.length === 0) return;
-    whenDurable().then(
-      () => {
-        for (const waiter of waiters) waiter.resolve();
-      },
-      (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error);
-      },
-    );
+    if (waiter === undefined) return;
+    whenDurable().then(waiter.resolve, waiter.reject);
   }
 }

@@ -62,6 +62,11 @@ export function connectWithAckGate(
 /** A socket whose outgoing bytes wait for the durability of everything received before they were written. */
 class GatedStream extends Duplex {
   private gate: Promise<void> = Promise.resolve();
+  /**
+   * Durability promises of messages received since the gate was last extended, each once (the messages of one
+   * batch share one). Joined into the gate only when bytes are about to leave: not a promise chain per message.
+   */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly transport: Socket) {
     // Well above what mqtt.js writes while a buffer write is under way: its writes never see backpressure here.
@@ -75,7 +80,8 @@ class GatedStream extends Duplex {
   }
 
   waitFor(durable: Promise<void>, onRefused: (error: unknown) => void): void {
-    this.gate = Promise.all([this.gate, durable]).then(() => undefined);
+    if (this.pending.has(durable)) return;
+    this.pending.add(durable);
     durable.catch((error: unknown) => {
       if (this.destroyed) return;
       onRefused(error);
@@ -83,12 +89,21 @@ class GatedStream extends Duplex {
     });
   }
 
+  /** The gate over everything received so far. */
+  private closedGate(): Promise<void> {
+    if (this.pending.size > 0) {
+      this.gate = Promise.all([this.gate, ...this.pending]).then(() => undefined);
+      this.pending.clear();
+    }
+    return this.gate;
+  }
+
   override _read(): void {
     this.transport.resume();
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.gate.then(
+    this.closedGate().then(
       () => {
         if (this.transport.destroyed) {
           callback(new Error('the MQTT connection is closed'));
@@ -106,7 +121,7 @@ class GatedStream extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.gate.then(
+    this.closedGate().then(
       () => this.transport.end(() => callback()),
       () => callback(),
     );
