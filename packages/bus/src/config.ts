@@ -31,6 +31,20 @@ const kafkaConfigSchema = z.strictObject({
    * make members expire (docs/events.md, consumer group settings).
    */
   sessionTimeoutMs: z.number().int().min(1_000).default(kafkaDefaults.sessionTimeoutMs),
+  /** Partitions one member handles at the same time, each still in order (docs/events.md). */
+  partitionsConsumedConcurrently: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(kafkaDefaults.partitionsConsumedConcurrently),
+  /**
+   * A fetch answers once this many bytes wait (or fetchMaxWaitMs passed): larger batches under load, each one
+   * database transaction and one offset commit; 1 answers at the first record, for the lowest latency.
+   */
+  fetchMinBytes: z.number().int().min(1).max(16 * 1024 * 1024).default(kafkaDefaults.minBytes),
+  /** The longest a fetch waits for fetchMinBytes: the latency it may add when little comes in. */
+  fetchMaxWaitMs: z.number().int().min(1).max(10_000).default(kafkaDefaults.maxWaitTimeMs),
 });
 
 const inProcessConfigSchema = z.strictObject({
@@ -58,6 +72,9 @@ export const busEnvMap = {
   KAFKA_CLIENT_ID: 'bus.kafka.clientId',
   KAFKA_SSL: 'bus.kafka.ssl',
   KAFKA_COMPRESSION: 'bus.kafka.compression',
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: 'bus.kafka.partitionsConsumedConcurrently',
+  KAFKA_FETCH_MIN_BYTES: 'bus.kafka.fetchMinBytes',
+  KAFKA_FETCH_MAX_WAIT_MS: 'bus.kafka.fetchMaxWaitMs',
   // SASL: all three, or none (a Secret's keys as environment variables).
   KAFKA_SASL_MECHANISM: 'bus.kafka.sasl.mechanism',
   KAFKA_SASL_USERNAME: 'bus.kafka.sasl.username',
@@ -83,6 +100,9 @@ export function createBus(config: BusConfig, deps: BusDependencies): EventBus {
       compression: config.kafka.compression,
       replicationFactor: config.kafka.replicationFactor,
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
+      minBytes: config.kafka.fetchMinBytes,
+      maxWaitTimeMs: config.kafka.fetchMaxWaitMs,
     });
   }
   return new InProcessBus({

@@ -167,6 +167,7 @@ export class KafkaBus implements EventBus {
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? kafkaDefaults.sessionTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? kafkaDefaults.heartbeatIntervalMs,
       maxWaitTimeMs: this.options.maxWaitTimeMs ?? kafkaDefaults.maxWaitTimeMs,
+      minBytes: this.options.minBytes ?? kafkaDefaults.minBytes,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? kafkaDefaults.maxBytesPerPartition,
       writeDeadLetters: (records) => this.publish(catalogue.dlq.name, records),
       onClosed: (closed) => this.subscriptions.delete(closed),

@@ -25,6 +25,7 @@ export interface KafkaSubscriptionSettings {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   maxWaitTimeMs: number;
+  minBytes: number;
   maxBytesPerPartition: number;
   writeDeadLetters(records: OutgoingRecord[]): Promise<void>;
   onClosed(subscription: KafkaSubscription): void;
@@ -67,6 +68,7 @@ export class KafkaSubscription implements Subscription {
       sessionTimeout: settings.sessionTimeoutMs,
       heartbeatInterval: settings.heartbeatIntervalMs,
       maxWaitTimeInMs: settings.maxWaitTimeMs,
+      minBytes: settings.minBytes,
       maxBytesPerPartition: settings.maxBytesPerPartition,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
