@@ -2,7 +2,7 @@
 // current state of every asset. Redis in production; an in-memory twin for the embedded mode and tests.
 // Newer wins: samples and state changes arrive out of order across partitions and replays, so an entry
 // is replaced only by one at the same or a later time.
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { CanonicalState } from './records';
 
 export interface LastValueEntry {
@@ -108,6 +108,11 @@ end
 return written
 `;
 
+/** SET_NEWER as a command of the connection (ioredis defineCommand: EVALSHA, loaded on NOSCRIPT). */
+interface SetNewerCommand<R> {
+  kilnSetNewer(key: string, ...args: (string | number)[]): R;
+}
+
 interface StoredLastValue {
   t: number;
   v: number | null;
@@ -139,6 +144,12 @@ export class RedisHotState implements HotState {
     options: RedisHotStateOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? 'kiln:';
+    // Defined on the connection given (again, if another RedisHotState shares it: the same script).
+    redis.defineCommand('kilnSetNewer', { numberOfKeys: 1, lua: SET_NEWER });
+  }
+
+  private get scripts(): SetNewerCommand<Promise<unknown>> {
+    return this.redis as unknown as SetNewerCommand<Promise<unknown>>;
   }
 
   private lastValueKey(assetId: string): string {
@@ -166,10 +177,10 @@ export class RedisHotState implements HotState {
       }
       args.push(entry.signal, entry.timeUs, JSON.stringify(stored));
     }
-    // One script call per asset, all in one round trip. EVAL rather than EVALSHA: Redis caches the script
-    // and a restarted server needs no NOSCRIPT handling.
-    const pipeline = this.redis.pipeline();
-    for (const [assetId, args] of byAsset) pipeline.eval(SET_NEWER, 1, this.lastValueKey(assetId), ...args);
+    // One script call per asset, all in one round trip, by its SHA: ioredis loads the script where the server
+    // lacks it (a restarted Redis), and the script's text no longer travels with every asset of every batch.
+    const pipeline = this.redis.pipeline() as ChainableCommander & SetNewerCommand<ChainableCommander>;
+    for (const [assetId, args] of byAsset) pipeline.kilnSetNewer(this.lastValueKey(assetId), ...args);
     const results = (await pipeline.exec()) ?? [];
     let written = 0;
     for (const [error, count] of results) {
@@ -198,9 +209,7 @@ export class RedisHotState implements HotState {
       rc: entry.reasonCode,
       rt: entry.reasonText,
     };
-    const written = await this.redis.eval(
-      SET_NEWER,
-      1,
+    const written = await this.scripts.kilnSetNewer(
       this.stateKey,
       entry.assetId,
       entry.sinceUs,

@@ -99,3 +99,17 @@ describe.each(implementations)('hot state in %s', (_name, create) => {
     expect(await hot.getAssetStates([])).toEqual([]);
   });
 });
+
+describe('hot state in Redis after the server lost its scripts', () => {
+  it('loads the script again (a restarted Redis answers NOSCRIPT to its SHA)', async () => {
+    const hot = new RedisHotState(redis, { keyPrefix: `${prefix}flushed:` });
+    expect(await hot.setLastValues([sample('temperature', T0, 1)])).toBe(1);
+    await redis.script('FLUSH');
+    expect(await hot.setLastValues([sample('temperature', T0 + 1, 2), sample('speed', T0, 3, OTHER)])).toBe(2);
+    expect((await hot.getLastValue(ASSET, 'temperature'))?.value).toBe(2);
+    await redis.script('FLUSH');
+    expect(
+      await hot.setAssetState({ assetId: ASSET, state: 'IDLE', sinceUs: T0, reasonCode: '', reasonText: '' }),
+    ).toBe(true);
+  });
+});
