@@ -2,6 +2,7 @@
 // endpoint answers, and all stopped at the end of the run, on a failure and on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface ServiceProcess {
   readonly name: string;
@@ -21,7 +22,10 @@ export function startProcess(
   logFile: string,
 ): ServiceProcess & { readonly child: ChildProcess } {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [...profileArgs(name, logFile), script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${script})`);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
@@ -47,6 +51,16 @@ export function startProcess(
   };
   running.add(handle);
   return handle;
+}
+
+/**
+ * KILN_E2E_CPU_PROFILE names processes (`ingestion,normalization`, `kiln` for the in-process mode) to run under
+ * `--cpu-prof`; node refuses that flag in NODE_OPTIONS. The profile lands beside the process's log when it exits.
+ */
+function profileArgs(name: string, logFile: string): string[] {
+  const wanted = (process.env['KILN_E2E_CPU_PROFILE'] ?? '').split(',').map((one) => one.trim());
+  if (!wanted.some((one) => one !== '' && name.startsWith(one))) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dirname(logFile)}`, `--cpu-prof-name=${name}.cpuprofile`];
 }
 
 /** Waits until GET url answers 200; fails when the process exits first or the time is up. */
