@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PROBE_ASSET_ID, probeSignalName } from './plant';
 import { startProcess, waitReady } from './processes';
-import type { Sighting, Target } from './target';
+import type { ApiEndpoint, Sighting, Target } from './target';
 
 export interface InProcessSetup {
   readonly repoRoot: string;
@@ -24,6 +24,7 @@ const INSERTED = /^kiln_normalization_rows_inserted_total\{[^}]*table="telemetry
 export class InProcessTarget implements Target {
   readonly mode = 'in-process';
   readonly mqttTopicPrefix = undefined;
+  readonly api: ApiEndpoint;
   private readonly seen: Sighting[] = [];
   private readonly lastTime = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -35,7 +36,10 @@ export class InProcessTarget implements Target {
     readonly processes: Array<{ name: string; pid: number; stop(): Promise<void> }>,
     readonly httpUrl: string,
     private readonly setup: InProcessSetup,
-  ) {}
+  ) {
+    // The gateway inside `kiln start` serves the REST API on its one HTTP port, with the rate limit off.
+    this.api = { baseUrl: `http://127.0.0.1:${setup.ports.http}`, apiKey: ADMIN_KEY, server: 'kiln' };
+  }
 
   static async start(setup: InProcessSetup, log: (line: string) => void): Promise<InProcessTarget> {
     const configFile = join(setup.runDir, 'kiln.yaml');

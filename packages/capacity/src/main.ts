@@ -2,11 +2,15 @@
 // (PostgreSQL COPY, Kafka raw), then stepped HTTP and MQTT load through ingestion and normalization as separate
 // processes on the real Kafka and PostgreSQL, then the same over HTTP for `kiln start` in one process. Prints a
 // table per mode and the sustained maxima as ratios of the references; `--json` adds the figures as JSON.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { API_CLIENT_GROUP, runApiStep, type ApiStepResult } from './api/api-step';
+import { ApiClientProcess } from './api/control';
+import { API_SIGNALS_PER_REQUEST, latestPaths } from './api/latest-request';
 import { infrastructureGroups, type CpuGroup } from './cpu-meter';
 import { createSchema, dropSchema } from './database';
 import { InProcessTarget } from './in-process-target';
@@ -20,6 +24,7 @@ import { loadTags, plantDocument, PROBE_ASSET, probeSignalName, probeTag } from 
 import { stopAll } from './processes';
 import { copyReference, kafkaReference, type CopyReference, type KafkaReference } from './reference';
 import {
+  renderApiStep,
   renderReferences,
   renderSteps,
   renderSummary,
@@ -28,11 +33,13 @@ import {
   type References,
 } from './report';
 import { ServicesTarget } from './services-target';
-import { StepRunner } from './steps';
+import { StepRunner, type StepTiming } from './steps';
 import type { Target } from './target';
 import { latencyRate, sustainedMaximum } from './verdict';
 
 const log = (line: string) => console.error(line);
+/** Connections the API client may open: far more than 1,000 req/s of few-ms answers keep busy. */
+const API_CONNECTIONS = 64;
 const cleanups: Array<() => Promise<unknown>> = [];
 
 function freePort(): Promise<number> {
@@ -122,9 +129,52 @@ async function runMode(
     log(`  latency step at ${rate.toLocaleString('en-US')} samples/s`);
     const latencyStep = await runner.step(rate);
     await runner.drain();
-    return { mode: label, steps, sustainedMaxPerS, latencyStep };
+    const apiStep = await apiStepOf(run, target, generator, groups, timing, rate);
+    if (apiStep) await runner.drain();
+    return { mode: label, steps, sustainedMaxPerS, latencyStep, apiStep };
   } finally {
     await generator.stop();
+  }
+}
+
+/** The API step at the latency step's ingest rate, when the target serves the API and KILN_E2E_API_RATE > 0. */
+async function apiStepOf(
+  run: Run,
+  target: Target,
+  generator: LoadGenerator,
+  groups: readonly CpuGroup[],
+  timing: StepTiming,
+  ingestRate: number,
+): Promise<ApiStepResult | undefined> {
+  const apiRate = run.options.apiRate;
+  if (target.api === undefined || apiRate <= 0) return undefined;
+  log(
+    `  API step: ${apiRate.toLocaleString('en-US')} latest-value req/s to ${target.api.server} while ingesting ${ingestRate.toLocaleString('en-US')} samples/s`,
+  );
+  const client = await ApiClientProcess.start({
+    baseUrl: target.api.baseUrl,
+    apiKey: target.api.apiKey,
+    paths: latestPaths(run.options.assets, run.options.signals, API_SIGNALS_PER_REQUEST),
+    maxConnections: API_CONNECTIONS,
+    signalsPerRequest: Math.min(run.options.signals, API_SIGNALS_PER_REQUEST),
+  });
+  cleanups.push(() => client.stop());
+  try {
+    const runner = new StepRunner(
+      target,
+      generator,
+      [...groups, { name: API_CLIENT_GROUP, pids: () => [client.pid] }],
+      timing,
+      log,
+    );
+    return await runApiStep(runner, client, {
+      ingestRate,
+      apiRate,
+      signalsPerRequest: Math.min(run.options.signals, API_SIGNALS_PER_REQUEST),
+      server: target.api.server,
+    });
+  } finally {
+    await client.stop();
   }
 }
 
@@ -215,6 +265,15 @@ async function main(): Promise<number> {
         mqttUrl: run.mqttUrl,
         redisUrl: options.redisUrl,
         ports: { ingestionOps, httpPush, normalizationOps },
+        gateway:
+          options.apiRate > 0
+            ? {
+                rest: await freePort(),
+                ops: await freePort(),
+                grpc: await freePort(),
+                adminApiKey: `kiln-e2e-${randomBytes(18).toString('hex')}`,
+              }
+            : undefined,
         countedTags,
         loadTagCount: tags.length,
         nodeEnv: childEnv(),
@@ -229,6 +288,7 @@ async function main(): Promise<number> {
       console.log(
         `services, ${channel} (ingestion + ${options.normalizers} normalization as processes, Kafka, PostgreSQL)\n${renderSteps([...result.steps, ...(result.latencyStep ? [result.latencyStep] : [])])}\n`,
       );
+      printApiStep(`services, ${channel}`, result.apiStep);
     }
     await target.stop();
   }
@@ -250,6 +310,7 @@ async function main(): Promise<number> {
     console.log(
       `in-process kiln start (embedded database, in-process bus), http\n${renderSteps([...result.steps, ...(result.latencyStep ? [result.latencyStep] : [])])}\n`,
     );
+    printApiStep('in-process, http', result.apiStep);
     await target.stop();
   }
 
@@ -258,6 +319,13 @@ async function main(): Promise<number> {
   );
   if (options.json) console.log(JSON.stringify(resultsJson(results, refs), null, 2));
   return 0;
+}
+
+function printApiStep(label: string, step: ApiStepResult | undefined): void {
+  if (step === undefined) return;
+  console.log(
+    `${label}, API step: GET /api/v1/telemetry/latest (${step.signalsPerRequest} signals of one asset) at ${step.apiRatePerS.toLocaleString('en-US')} req/s, open loop, while ingesting ${step.ingest.offeredPerS.toLocaleString('en-US')} samples/s\n${renderApiStep(step)}\n`,
+  );
 }
 
 async function cleanUp(): Promise<void> {

@@ -13,6 +13,8 @@ export interface BenchOptions {
   readonly maxFailedSteps: number;
   /** The latency step's rate; undefined: half the sustained maximum of the mode. */
   readonly latencyRate: number | undefined;
+  /** Latest-value requests/s of the API step, beside ingestion at the latency step's rate; 0 leaves it out. */
+  readonly apiRate: number;
   readonly assets: number;
   readonly signals: number;
   readonly batchSize: number;
@@ -82,6 +84,7 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     stepS: numberSetting(env, 'KILN_E2E_STEP_SECONDS', 30, 1),
     maxFailedSteps: numberSetting(env, 'KILN_E2E_MAX_FAILED_STEPS', 2, 1),
     latencyRate: latency > 0 ? latency : undefined,
+    apiRate: numberSetting(env, 'KILN_E2E_API_RATE', 1000, 0),
     assets: numberSetting(env, 'KILN_E2E_ASSETS', 100, 1),
     signals: numberSetting(env, 'KILN_E2E_SIGNALS', 50, 1),
     batchSize: numberSetting(env, 'KILN_E2E_BATCH', 500, 2),

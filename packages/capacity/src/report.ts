@@ -1,5 +1,7 @@
 // The printed results: the reference limits, one table per mode, and a summary of the sustained maxima as
 // ratios of the references. Pure: it formats what the run measured.
+import { API_P99_TARGET_MS } from './api/api-result';
+import type { ApiStepResult } from './api/api-step';
 import type { LatencySummary } from './percentiles';
 import type { CopyReference, KafkaReference } from './reference';
 import type { StepResult } from './steps';
@@ -10,6 +12,8 @@ export interface ModeResult {
   readonly steps: readonly StepResult[];
   readonly sustainedMaxPerS: number | undefined;
   readonly latencyStep: StepResult | undefined;
+  /** Latest-value requests beside ingestion at the latency step's rate; undefined when left out. */
+  readonly apiStep?: ApiStepResult | undefined;
 }
 
 export interface References {
@@ -86,7 +90,7 @@ export function renderSummary(modes: readonly ModeResult[], references: Referenc
     mode.latencyStep ? formatNumber(mode.latencyStep.offeredPerS) : '-',
     latencyText(mode.latencyStep?.latency),
   ]);
-  return renderTable(
+  const table = renderTable(
     [
       'mode',
       'sustained max samples/s',
@@ -97,6 +101,65 @@ export function renderSummary(modes: readonly ModeResult[], references: Referenc
     ],
     rows,
   );
+  const api = modes.flatMap((mode) =>
+    mode.apiStep ? [apiSummaryLine(mode.mode, mode.apiStep), apiVerdictLine(mode.mode, mode.apiStep)] : [],
+  );
+  return api.length === 0 ? table : `${table}\n\n${api.join('\n')}`;
+}
+
+/** The API step as its own small table: the requests, their latency, the serving process, the ingest beside. */
+export function renderApiStep(result: ApiStepResult): string {
+  const { api, ingest } = result;
+  const header = [
+    'asked req/s',
+    'answered 2xx/s',
+    'non-2xx',
+    'errors',
+    'incomplete',
+    'held back',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    `${result.server} %`,
+    'api client %',
+    'ingest sent/s',
+    'stored of sent %',
+    'ingest',
+  ];
+  const row = [
+    formatNumber(result.apiRatePerS),
+    api.answeredPerS,
+    api.non2xx,
+    api.errors,
+    api.incomplete,
+    api.skipped,
+    formatNumber(api.latency.p50, 1),
+    formatNumber(api.latency.p99, 1),
+    formatNumber(api.latency.max, 1),
+    result.serverCpu,
+    result.clientCpu,
+    ingest.sentPerS,
+    formatNumber(((ingest.windowStoredPerS ?? ingest.storedPerS) / ingest.sentPerS) * 100, 1),
+    ingest.verdict.sustained ? 'sustained' : ingest.verdict.why,
+  ];
+  const lastError = api.lastError === '' ? '' : `\nlast error: ${api.lastError}`;
+  return `${renderTable(header, [row])}${lastError}`;
+}
+
+/** One line of the summary: what the step measured, in the words of issue 17's acceptance. */
+export function apiSummaryLine(mode: string, result: ApiStepResult): string {
+  const { latency } = result.api;
+  return (
+    `${mode}: API latest-value (${result.signalsPerRequest} signals a request) at ${formatNumber(result.apiRatePerS)} req/s ` +
+    `while ingesting ${formatNumber(result.ingest.offeredPerS)} samples/s: p50 ${formatNumber(latency.p50, 1)} ms, ` +
+    `p99 ${formatNumber(latency.p99, 1)} ms, max ${formatNumber(latency.max, 1)} ms, ` +
+    `${formatNumber(result.api.answeredPerS)} answered/s, ${result.server} ${formatNumber(result.serverCpu)} % CPU`
+  );
+}
+
+export function apiVerdictLine(mode: string, result: ApiStepResult): string {
+  const target = `p99 < ${API_P99_TARGET_MS} ms at ${formatNumber(result.apiRatePerS)} req/s while ingesting`;
+  return `${mode}: ${target}: ${result.verdict.met ? 'met' : `NOT met (${result.verdict.why})`}`;
 }
 
 /** The results as plain data for --json (maps become objects). */
@@ -108,6 +171,8 @@ export function resultsJson(modes: readonly ModeResult[], references: References
       ...mode,
       steps: mode.steps.map(step),
       latencyStep: mode.latencyStep ? step(mode.latencyStep) : undefined,
+      // The latencies themselves stay out: the summary is the figure, thousands of numbers are not.
+      apiStep: mode.apiStep ? { ...mode.apiStep, ingest: step(mode.apiStep.ingest) } : undefined,
     })),
   };
 }

@@ -1,6 +1,6 @@
 // The services as separate processes, the way Kubernetes runs Kiln: ingestion (HTTP push and one MQTT
-// connector) and normalization, each `node services/<name>/dist/main.js --config <file>`, on the real Kafka and
-// PostgreSQL, default configuration otherwise. The run's own schema, consumer group, MQTT topics and Redis key
+// connector), normalization and, for the API step, the gateway, each `node services/<name>/dist/main.js --config
+// <file>`, on the real Kafka and PostgreSQL, default configuration otherwise. The run's own schema, consumer group, MQTT topics and Redis key
 // prefix keep it apart from anything else on the same infrastructure.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { deleteKeys } from './redis-keys';
 import { committedOffsets, endOffsets, lagOf, sumOffsets } from './kafka-lag';
 import { PLANT_PREFIX, TAG_ROOT } from './plant';
 import { startProcess, waitReady } from './processes';
-import type { Sighting, Target } from './target';
+import type { ApiEndpoint, Sighting, Target } from './target';
 
 export const RAW_TOPIC = 'kiln.raw.v1';
 
@@ -28,6 +28,8 @@ export interface ServicesSetup {
   readonly redisUrl: string;
   /** One ops port per normalization process; more than one share the raw topic's partitions in one group. */
   readonly ports: { ingestionOps: number; httpPush: number; normalizationOps: readonly number[] };
+  /** The gateway's ports and admin key, when the run asks its REST API (the API step); undefined: no gateway. */
+  readonly gateway: { rest: number; ops: number; grpc: number; adminApiKey: string } | undefined;
   /** Load tags whose stored rows stand for all (see Target.storedOfWindow), and how many load tags there are. */
   readonly countedTags: readonly string[];
   readonly loadTagCount: number;
@@ -43,6 +45,7 @@ export class ServicesTarget implements Target {
     readonly processes: Array<{ name: string; pid: number; stop(): Promise<void> }>,
     readonly httpUrl: string,
     readonly mqttTopicPrefix: string,
+    readonly api: ApiEndpoint | undefined,
     private readonly setup: ServicesSetup,
     private readonly client: Client,
     private readonly admin: Admin,
@@ -73,9 +76,15 @@ export class ServicesTarget implements Target {
           setup.ports.normalizationOps[i] ?? 0,
         ] as const,
     );
+    // The gateway last: normalization has migrated the schema by then, and it only reads what the others write.
+    const gateway =
+      files.gateway === undefined || setup.gateway === undefined
+        ? []
+        : [['gateway', files.gateway, setup.gateway.ops] as const];
     for (const [name, file, port] of [
       ...normalizers,
       ['ingestion', files.ingestion, setup.ports.ingestionOps] as const,
+      ...gateway,
     ]) {
       log(`  starting ${name}`);
       const child = startProcess(
@@ -112,6 +121,13 @@ export class ServicesTarget implements Target {
       processes,
       `http://127.0.0.1:${setup.ports.httpPush}/api/v1/samples`,
       mqttTopicPrefix,
+      setup.gateway === undefined
+        ? undefined
+        : {
+            baseUrl: `http://127.0.0.1:${setup.gateway.rest}`,
+            apiKey: setup.gateway.adminApiKey,
+            server: 'gateway',
+          },
       setup,
       client,
       admin,
@@ -198,6 +214,22 @@ function writeConfigs(setup: ServicesSetup, groupId: string, mqttTopicPrefix: st
         ],
       },
     }),
+    gateway:
+      setup.gateway === undefined
+        ? undefined
+        : write('gateway.yaml', {
+            ...common('gateway', setup.gateway.ops),
+            // Normalization's schema and Redis prefix: it reads what the run stores.
+            database: { url: setup.databaseUrl, schema: setup.schema },
+            redis: { url: setup.redisUrl, keyPrefix: redisPrefix(setup.runId) },
+            gateway: {
+              http: { host: '127.0.0.1', port: setup.gateway.rest },
+              grpc: { host: '127.0.0.1', port: setup.gateway.grpc },
+              auth: { adminApiKey: setup.gateway.adminApiKey },
+              // 1,000 req/s from one key is 60 times the default limit: the step measures queries, not it.
+              rateLimit: { max: 0 },
+            },
+          }),
     normalization: setup.ports.normalizationOps.map((port, i) =>
       write(`normalization-${i + 1}.yaml`, {
         ...common('normalization', port),

@@ -35,6 +35,12 @@ export interface StepResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Told when a step's measured window starts and ends, to measure something else over the same seconds. */
+export interface WindowObserver {
+  started(): void;
+  ended(): void;
+}
+
 interface Snapshot {
   readonly atMs: number;
   /** When the generator counted: the edge of the window in sample time. */
@@ -88,15 +94,17 @@ export class StepRunner {
     this.log(`  the backlog did not drain within ${this.timing.drainTimeoutS} s`);
   }
 
-  async step(rate: number): Promise<StepResult> {
+  async step(rate: number, window?: WindowObserver): Promise<StepResult> {
     this.log(
       `  step ${rate.toLocaleString('en-US')} samples/s: ${this.timing.warmupS} s warm-up, ${this.timing.measureS} s measured`,
     );
     this.generator.setRate(rate);
     await sleep(this.timing.warmupS * 1000);
     const start = await this.snapshot();
+    window?.started();
     await sleep(this.timing.measureS * 1000);
     const end = await this.snapshot();
+    window?.ended();
     // Probes sent in the window but stored after it still count: wait a little for the late ones.
     await sleep(2000);
     const seconds = (end.atMs - start.atMs) / 1000;

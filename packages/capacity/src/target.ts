@@ -6,6 +6,14 @@ export interface Sighting {
   readonly visibleMs: number;
 }
 
+/** Where the REST API answers (the gateway), with a key it accepts, and the process serving it. */
+export interface ApiEndpoint {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** The name of the serving process among `processes`, for its CPU. */
+  readonly server: string;
+}
+
 export interface Target {
   /** `services` or `in-process`. */
   readonly mode: string;
@@ -14,6 +22,8 @@ export interface Target {
   readonly httpUrl: string;
   /** The MQTT topic prefix ingestion subscribes to, or undefined when MQTT is not wired. */
   readonly mqttTopicPrefix: string | undefined;
+  /** The REST API of the target, or undefined when it runs none (no gateway started). */
+  readonly api: ApiEndpoint | undefined;
   /** Telemetry rows inserted so far (a counter; only differences matter). */
   storedRows(): Promise<number>;
   /**

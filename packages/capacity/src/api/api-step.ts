@@ -1,0 +1,56 @@
+// The API step (issue 17): the load generator ingests at the latency step's rate while the API client asks the
+// gateway for latest values at a fixed rate; one measured window for both, so the ingest figures and the API
+// latency describe the same seconds.
+import type { StepResult, StepRunner } from '../steps';
+import { apiFigures, apiVerdict, type ApiFigures, type ApiVerdict } from './api-result';
+import type { ApiClientProcess } from './control';
+
+export interface ApiStepResult {
+  /** Latest-value requests per second asked for. */
+  readonly apiRatePerS: number;
+  /** The signals each request asks for. */
+  readonly signalsPerRequest: number;
+  /** The process serving the API, whose CPU the step reports (`gateway`, or `kiln` in one process). */
+  readonly server: string;
+  readonly serverCpu: number | undefined;
+  readonly clientCpu: number | undefined;
+  readonly api: ApiFigures;
+  /** The ingest side in the same window, as in the other steps. */
+  readonly ingest: StepResult;
+  readonly verdict: ApiVerdict;
+}
+
+export async function runApiStep(
+  runner: StepRunner,
+  client: ApiClientProcess,
+  setup: { ingestRate: number; apiRate: number; signalsPerRequest: number; server: string },
+): Promise<ApiStepResult> {
+  client.setRate(setup.apiRate);
+  let collected: Promise<Awaited<ReturnType<ApiClientProcess['collect']>>> | undefined;
+  let ingest: StepResult;
+  try {
+    ingest = await runner.step(setup.ingestRate, {
+      started: () => client.mark(),
+      ended: () => {
+        collected = client.collect();
+      },
+    });
+  } finally {
+    client.setRate(0);
+  }
+  if (collected === undefined) throw new Error('the API step ended without a measured window');
+  const api = apiFigures(setup.apiRate, await collected);
+  return {
+    apiRatePerS: setup.apiRate,
+    signalsPerRequest: setup.signalsPerRequest,
+    server: setup.server,
+    serverCpu: ingest.cpu.get(setup.server),
+    clientCpu: ingest.cpu.get(API_CLIENT_GROUP),
+    api,
+    ingest,
+    verdict: apiVerdict(api, ingest.verdict.sustained),
+  };
+}
+
+/** The CPU group of the API client process. */
+export const API_CLIENT_GROUP = 'api client';

@@ -1,0 +1,159 @@
+import { apiFigures, apiVerdict } from '../src/api/api-result';
+import type { ApiStepResult } from '../src/api/api-step';
+import { LATEST_PATH, latestPaths, valuesIn } from '../src/api/latest-request';
+import type { ApiWindowCounts } from '../src/api/protocol';
+import { readOptions } from '../src/options';
+import { apiSummaryLine, apiVerdictLine, renderApiStep, resultsJson } from '../src/report';
+import type { StepResult } from '../src/steps';
+
+const window: ApiWindowCounts = {
+  seconds: 10,
+  sent: 10_000,
+  answered: 10_000,
+  non2xx: 0,
+  errors: 0,
+  incomplete: 0,
+  skipped: 0,
+  latenciesMs: Array.from({ length: 10_000 }, (_, i) => (i < 9_900 ? 2 : 30)),
+  lastError: '',
+};
+
+describe('latest-value requests of the API step', () => {
+  it('asks for one asset per request, its first signals, asset after asset', () => {
+    const paths = latestPaths(3, 50, 10);
+    expect(paths).toHaveLength(3);
+    const first = new URL(`http://x${paths[0] ?? ''}`);
+    expect(first.pathname).toBe(LATEST_PATH);
+    expect(first.searchParams.getAll('signal')).toEqual(
+      Array.from({ length: 10 }, (_, s) => `e2e/site/area/line/a0/s${s}`),
+    );
+    expect(new URL(`http://x${paths[2] ?? ''}`).searchParams.get('signal')).toBe('e2e/site/area/line/a2/s0');
+  });
+
+  it('asks for no more signals than an asset has', () => {
+    const [path] = latestPaths(1, 3, 10);
+    expect(new URL(`http://x${path ?? ''}`).searchParams.getAll('signal')).toHaveLength(3);
+  });
+
+  it('counts the values of an answer and tells a body that is none', () => {
+    expect(valuesIn('{"values":[{"signal":"a/b"},{"signal":"a/c"}]}')).toBe(2);
+    expect(valuesIn('{"values":[]}')).toBe(0);
+    expect(valuesIn('{"type":"about:blank"}')).toBe(-1);
+    expect(valuesIn('<html>')).toBe(-1);
+  });
+});
+
+describe('API step figures and verdict', () => {
+  it('takes rates per second of the window and nearest-rank percentiles of every answer', () => {
+    const figures = apiFigures(1000, window);
+    expect(figures.answeredPerS).toBe(1000);
+    expect(figures.sentPerS).toBe(1000);
+    expect(figures.latency).toEqual({ count: 10_000, p50: 2, p99: 2, max: 30 });
+  });
+
+  it('does not count non-2xx answers as answered', () => {
+    expect(apiFigures(1000, { ...window, non2xx: 500 }).answeredPerS).toBe(950);
+  });
+
+  it('meets the target with p99 under 10 ms at the asked rate beside sustained ingestion', () => {
+    expect(apiVerdict(apiFigures(1000, window), true)).toEqual({ met: true, why: '' });
+  });
+
+  it('misses it at a p99 of 10 ms or more', () => {
+    const slow = { ...window, latenciesMs: window.latenciesMs.map((ms, i) => (i >= 9_800 ? 10 : ms)) };
+    expect(apiVerdict(apiFigures(1000, slow), true)).toEqual({ met: false, why: 'p99 >= 10 ms' });
+  });
+
+  it('misses it when the rate is not answered, requests fail or values are missing', () => {
+    const few = { ...window, sent: 9_000, answered: 9_000, latenciesMs: window.latenciesMs.slice(0, 9_000) };
+    expect(apiVerdict(apiFigures(1000, few), true).why).toBe('rate not answered');
+    expect(apiVerdict(apiFigures(1000, { ...window, errors: 3 }), true).why).toBe('failed requests');
+    expect(apiVerdict(apiFigures(1000, { ...window, incomplete: 1 }), true).why).toBe('values missing');
+  });
+
+  it('misses it when ingestion beside it was not sustained, however fast the answers', () => {
+    expect(apiVerdict(apiFigures(1000, window), false)).toEqual({ met: false, why: 'ingest not sustained' });
+  });
+
+  it('has no p99 to judge without answers', () => {
+    const none = { ...window, answered: 0, latenciesMs: [] };
+    expect(apiVerdict(apiFigures(1000, none), true).why).toBe('no answers, rate not answered');
+  });
+});
+
+describe('API step report', () => {
+  const ingest: StepResult = {
+    offeredPerS: 60_000,
+    sentPerS: 60_000,
+    acceptedPerS: 60_000,
+    failedPerS: 0,
+    skippedPerS: 0,
+    storedPerS: 60_000,
+    windowStoredPerS: 59_800,
+    lagStartRecords: 1,
+    lagEndRecords: 2,
+    cpu: new Map([
+      ['gateway', 41],
+      ['api client', 12],
+    ]),
+    machineCpu: 190,
+    latency: { count: 10, p50: 200, p99: 400, max: 500 },
+    verdict: { sustained: true, why: '' },
+    lastError: '',
+  };
+  const api = apiFigures(1000, window);
+  const step: ApiStepResult = {
+    apiRatePerS: 1000,
+    signalsPerRequest: 10,
+    server: 'gateway',
+    serverCpu: 41,
+    clientCpu: 12,
+    api,
+    ingest,
+    verdict: apiVerdict(api, true),
+  };
+
+  it('prints the step in the words of the acceptance, with a verdict line', () => {
+    expect(apiSummaryLine('services, http', step)).toContain(
+      'at 1,000 req/s while ingesting 60,000 samples/s: p50 2.0 ms, p99 2.0 ms',
+    );
+    expect(apiVerdictLine('services, http', step)).toBe(
+      'services, http: p99 < 10 ms at 1,000 req/s while ingesting: met',
+    );
+    expect(renderApiStep(step).split('\n')[0]).toContain('gateway %');
+  });
+
+  it('puts the step in --json without the single latencies', () => {
+    const json = JSON.parse(
+      JSON.stringify(
+        resultsJson(
+          [
+            {
+              mode: 'services, http',
+              steps: [],
+              sustainedMaxPerS: 120_000,
+              latencyStep: ingest,
+              apiStep: step,
+            },
+          ],
+          { copy: [], kafka: undefined },
+        ),
+      ),
+    ) as {
+      modes: Array<{ apiStep: { api: Record<string, unknown>; ingest: { cpu: Record<string, number> } } }>;
+    };
+    const apiStep = json.modes[0]?.apiStep;
+    expect(apiStep?.ingest.cpu['gateway']).toBe(41);
+    expect(apiStep?.api['latency']).toEqual({ count: 10_000, p50: 2, p99: 2, max: 30 });
+    expect(apiStep?.api['latenciesMs']).toBeUndefined();
+  });
+});
+
+describe('the API step setting', () => {
+  it('asks 1,000 req/s by default, and KILN_E2E_API_RATE=0 leaves the step out', () => {
+    expect(readOptions({}, []).apiRate).toBe(1000);
+    expect(readOptions({ KILN_E2E_API_RATE: '0' }, []).apiRate).toBe(0);
+    expect(readOptions({ KILN_E2E_API_RATE: '2500' }, []).apiRate).toBe(2500);
+    expect(() => readOptions({ KILN_E2E_API_RATE: '-1' }, [])).toThrow('KILN_E2E_API_RATE');
+  });
+});
