@@ -226,7 +226,7 @@ function writeConfigs(setup: ServicesSetup, groupId: string, mqttTopicPrefix: st
               http: { host: '127.0.0.1', port: setup.gateway.rest },
               grpc: { host: '127.0.0.1', port: setup.gateway.grpc },
               auth: { adminApiKey: setup.gateway.adminApiKey },
-              // 1,000 req/s from one key is 60 times the default limit: the step measures queries, not it.
+              // 1,000 req/s from one key is 50 times the default limit (1,200 a minute): the step measures queries, not it.
               rateLimit: { max: 0 },
             },
           }),
