@@ -1,6 +1,7 @@
 // npm run bench:e2e: the end-to-end capacity of Kiln on this machine (issue 17). Reference limits first
-// (PostgreSQL COPY, Kafka raw), then stepped HTTP and MQTT load through ingestion and normalization as separate
-// processes on the real Kafka and PostgreSQL, then the same over HTTP for `kiln start` in one process. Prints a
+// (PostgreSQL COPY, Kafka raw, MQTT raw), then stepped HTTP and MQTT load through ingestion and normalization as
+// separate processes on the real Kafka and PostgreSQL, then the same over HTTP for `kiln start` in one process.
+// Each mode ends with a latency step and an API step (latest values from the gateway while ingesting). Prints a
 // table per mode and the sustained maxima as ratios of the references; `--json` adds the figures as JSON.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,11 +19,18 @@ import { startBroker } from './broker';
 import { startKafka } from './kafka-broker';
 import { batchTags } from './load/http-body';
 import { LoadGenerator } from './load/control';
-import type { LoadSetup } from './load/protocol';
+import type { LoadSetup, MqttLoadSetup } from './load/protocol';
 import { readOptions, type BenchOptions, type Channel } from './options';
 import { loadTags, plantDocument, PROBE_ASSET, probeSignalName, probeTag } from './plant';
 import { stopAll } from './processes';
-import { copyReference, kafkaReference, type CopyReference, type KafkaReference } from './reference';
+import {
+  copyReference,
+  kafkaReference,
+  mqttReference,
+  type CopyReference,
+  type KafkaReference,
+  type MqttReference,
+} from './reference';
 import {
   renderApiStep,
   renderReferences,
@@ -86,10 +94,15 @@ function loadSetup(run: Run, channel: Channel, target: Target): LoadSetup {
     };
   }
   if (target.mqttTopicPrefix === undefined) throw new Error(`${target.mode} has no MQTT connector`);
+  return mqttLoadSetup(run, target.mqttTopicPrefix);
+}
+
+/** The MQTT load of the run under a topic prefix: the MQTT mode's and, under its own prefix, the reference's. */
+function mqttLoadSetup(run: Run, topicPrefix: string): MqttLoadSetup {
   return {
-    channel,
+    channel: 'mqtt',
     url: run.mqttUrl,
-    topicPrefix: target.mqttTopicPrefix,
+    topicPrefix,
     topics: run.tags.map((tag) => tag.split('/').slice(1).join('/')),
     probeTopics: run.batches.map((_, i) => `${PROBE_ASSET}/${probeSignalName(i)}`),
     probeEvery: run.options.batchSize,
@@ -178,9 +191,9 @@ async function apiStepOf(
   }
 }
 
-async function references(run: Run): Promise<References> {
+async function references(run: Run, brokerPid: number | undefined): Promise<References> {
   const seconds = run.options.referenceS;
-  if (seconds <= 0) return { copy: [], kafka: undefined };
+  if (seconds <= 0) return { copy: [], kafka: undefined, mqtt: undefined };
   log(`reference limits, ${seconds} s each`);
   const copy: CopyReference[] = [];
   for (const format of ['binary', 'text'] as const) {
@@ -191,7 +204,13 @@ async function references(run: Run): Promise<References> {
     `kiln-e2e-reference-${run.runId}`,
     seconds,
   );
-  return { copy, kafka };
+  // The MQTT mode's ratio needs it; the broker's pid for its CPU is known for the run's own broker only.
+  let mqtt: MqttReference | undefined;
+  if (run.options.modes.includes('mqtt') && brokerPid !== undefined) {
+    const load = mqttLoadSetup(run, `kiln-e2e-reference-${run.runId}`);
+    mqtt = await mqttReference(load, brokerPid, seconds);
+  }
+  return { copy, kafka, mqtt };
 }
 
 async function main(): Promise<number> {
@@ -235,20 +254,23 @@ async function main(): Promise<number> {
 
   await createSchema(options.databaseUrl, schema);
   cleanups.push(() => dropSchema(options.databaseUrl, schema));
-  const refs = await references(run);
+  const channels = options.modes.filter((mode): mode is Channel => mode === 'http' || mode === 'mqtt');
+  // The broker first: the MQTT reference runs through it too.
+  let brokerPid: number | undefined;
+  if (channels.length > 0 && run.mqttUrl === '') {
+    const broker = await startBroker(runDir, await freePort());
+    cleanups.push(() => broker.stop());
+    run.mqttUrl = broker.url;
+    brokerPid = broker.pid;
+    log(
+      `  MQTT broker of the run: ${broker.url} (mosquitto, no in-flight or queue limit; MQTT_URL sets another)`,
+    );
+  }
+  const refs = await references(run, brokerPid);
   console.log(`\n${renderReferences(refs)}\n`);
 
   const results: ModeResult[] = [];
-  const channels = options.modes.filter((mode): mode is Channel => mode === 'http' || mode === 'mqtt');
   if (channels.length > 0) {
-    if (run.mqttUrl === '') {
-      const broker = await startBroker(runDir, await freePort());
-      cleanups.push(() => broker.stop());
-      run.mqttUrl = broker.url;
-      log(
-        `  MQTT broker of the run: ${broker.url} (mosquitto, no in-flight or queue limit; MQTT_URL sets another)`,
-      );
-    }
     const [ingestionOps, httpPush] = [await freePort(), await freePort()];
     const normalizationOps: number[] = [];
     for (let i = 0; i < options.normalizers; i += 1) normalizationOps.push(await freePort());

@@ -1,7 +1,12 @@
 // The reference limits of this machine, measured in the same run as the pipeline: COPY of telemetry-shaped rows
-// into a scratch table of PostgreSQL, and raw produce + consume of 32 KiB records through Kafka.
+// into a scratch table of PostgreSQL, raw produce + consume of 32 KiB records through Kafka, and QoS 1 messages
+// through the run's Mosquitto to one plain subscriber.
 import { once } from 'node:events';
 import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { connectAsync } from 'mqtt';
+import { cpuBetween, readCpu } from './cpu-meter';
+import { LoadGenerator } from './load/control';
+import type { MqttLoadSetup } from './load/protocol';
 import { from as copyFrom } from 'pg-copy-streams';
 import { binaryRows, textRows } from './copy-rows';
 import { quoteIdentifier, withClient } from './database';
@@ -123,5 +128,68 @@ export async function kafkaReference(
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.deleteGroups([`${topic}-reader`]).catch(() => undefined);
     await admin.disconnect();
+  }
+}
+
+export interface MqttReference {
+  /** Messages the subscriber received per second (QoS 1, one sample each). */
+  readonly messagesPerS: number;
+  /** Messages the generator had acknowledged by the broker per second. */
+  readonly publishedPerS: number;
+  /** CPU % over the window (100 = one core). */
+  readonly cpu: { readonly mosquitto: number; readonly generator: number; readonly subscriber: number };
+}
+
+/** Far above what any box delivers: the generator's in-flight bound, not its pacing, sets the pace. */
+const UNBOUNDED_PER_S = 10_000_000;
+
+/**
+ * The MQTT mode's load (the same generator: QoS 1, one sample per message, its clients and in-flight bound) at an
+ * unbounded rate through the run's broker to one plain subscriber (mqtt.js, QoS 1, acknowledging each message as
+ * mqtt.js does) in this process: what the broker and the clients carry on this box with no Kiln in between.
+ * `load.topicPrefix` should be the reference's own, so nothing else receives these messages.
+ */
+export async function mqttReference(
+  load: MqttLoadSetup,
+  brokerPid: number,
+  seconds: number,
+): Promise<MqttReference> {
+  const subscriber = await connectAsync(load.url, {
+    clientId: `kiln-e2e-reference-${process.pid}`,
+    clean: true,
+    reconnectPeriod: 0,
+  });
+  let received = 0;
+  subscriber.on('message', () => {
+    received += 1;
+  });
+  await subscriber.subscribeAsync(`${load.topicPrefix}/#`, { qos: 1 });
+  const generator = await LoadGenerator.start(load);
+  try {
+    generator.setRate(UNBOUNDED_PER_S);
+    // A second to fill the in-flight windows before counting.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const groups = [
+      { name: 'mosquitto', pids: () => [brokerPid] },
+      { name: 'generator', pids: () => [generator.pid] },
+      { name: 'subscriber', pids: () => [process.pid] },
+    ];
+    const start = { received, accepted: generator.counts().accepted, cpu: readCpu(groups) };
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    const end = { received, accepted: generator.counts().accepted, cpu: readCpu(groups) };
+    const elapsedS = (end.cpu.atMs - start.cpu.atMs) / 1000;
+    const cpu = cpuBetween(start.cpu, end.cpu).groups;
+    return {
+      messagesPerS: (end.received - start.received) / elapsedS,
+      publishedPerS: (end.accepted - start.accepted) / elapsedS,
+      cpu: {
+        mosquitto: cpu.get('mosquitto') ?? Number.NaN,
+        generator: cpu.get('generator') ?? Number.NaN,
+        subscriber: cpu.get('subscriber') ?? Number.NaN,
+      },
+    };
+  } finally {
+    await generator.stop();
+    await subscriber.endAsync(true);
   }
 }

@@ -3,7 +3,7 @@
 import { API_P99_TARGET_MS } from './api/api-result';
 import type { ApiStepResult } from './api/api-step';
 import type { LatencySummary } from './percentiles';
-import type { CopyReference, KafkaReference } from './reference';
+import type { CopyReference, KafkaReference, MqttReference } from './reference';
 import type { StepResult } from './steps';
 import { formatNumber, renderTable, type Cell } from './table';
 
@@ -19,6 +19,8 @@ export interface ModeResult {
 export interface References {
   readonly copy: readonly CopyReference[];
   readonly kafka: KafkaReference | undefined;
+  /** Through the run's broker to one subscriber; undefined without the MQTT mode or the run's own broker. */
+  readonly mqtt?: MqttReference | undefined;
 }
 
 const ms = (value: number) => formatNumber(value);
@@ -35,6 +37,14 @@ export function renderReferences(references: References): string {
       `${formatNumber(kafka.produceMiBPerS, 1)} MiB/s (~${formatNumber(kafka.samplesPerSEquivalent)} samples/s)`,
     ]);
     rows.push(['Kafka 32 KiB records, consume', `${formatNumber(kafka.consumeMiBPerS, 1)} MiB/s`]);
+  }
+  if (references.mqtt) {
+    const { mqtt } = references;
+    rows.push([
+      'MQTT QoS 1, one sample per message, generator -> Mosquitto -> 1 subscriber',
+      `${formatNumber(mqtt.messagesPerS)} messages/s (mosquitto ${formatNumber(mqtt.cpu.mosquitto)} %, ` +
+        `generator ${formatNumber(mqtt.cpu.generator)} %, subscriber ${formatNumber(mqtt.cpu.subscriber)} % CPU)`,
+    ]);
   }
   return renderTable(['reference limit', 'figure'], rows);
 }
@@ -80,6 +90,7 @@ function latencyText(latency: LatencySummary | undefined): string {
 export function renderSummary(modes: readonly ModeResult[], references: References): string {
   const binaryCopy = references.copy.find((one) => one.format === 'binary')?.rowsPerS;
   const kafka = references.kafka?.samplesPerSEquivalent;
+  const mqtt = references.mqtt?.messagesPerS;
   const ratio = (value: number | undefined, of: number | undefined) =>
     value === undefined || of === undefined || of <= 0 ? '-' : `${formatNumber((value / of) * 100, 1)} %`;
   const rows = modes.map((mode) => [
@@ -87,6 +98,7 @@ export function renderSummary(modes: readonly ModeResult[], references: Referenc
     mode.sustainedMaxPerS === undefined ? 'none sustained' : formatNumber(mode.sustainedMaxPerS),
     ratio(mode.sustainedMaxPerS, binaryCopy),
     ratio(mode.sustainedMaxPerS, kafka),
+    mode.mode.endsWith('mqtt') ? ratio(mode.sustainedMaxPerS, mqtt) : '-',
     mode.latencyStep ? formatNumber(mode.latencyStep.offeredPerS) : '-',
     latencyText(mode.latencyStep?.latency),
   ]);
@@ -96,6 +108,7 @@ export function renderSummary(modes: readonly ModeResult[], references: Referenc
       'sustained max samples/s',
       'of PG COPY binary',
       'of Kafka raw',
+      'of MQTT raw',
       'latency step /s',
       'sample -> queryable',
     ],
