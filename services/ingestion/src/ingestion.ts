@@ -12,6 +12,7 @@ import {
   type Connector,
   type ConnectorContext,
   type ConnectorKind,
+  type EmitOptions,
   type ConnectorState,
   type RejectedInput,
   type Sample,
@@ -164,8 +165,10 @@ export async function startIngestion(
     connector: Connector,
     sourceId: string,
     samples: readonly Sample[],
-  ): { good: Sample[]; deadLettered: boolean } => {
+    checked = false,
+  ): { good: readonly Sample[]; deadLettered: boolean } => {
     const badSource = sourceIdProblem(sourceId);
+    if (checked && badSource === undefined) return { good: samples, deadLettered: true };
     const nowUs = Date.now() * 1000;
     const good: Sample[] = [];
     let deadLettered = true;
@@ -218,8 +221,9 @@ export async function startIngestion(
     sourceId: string,
     samples: readonly Sample[],
     key: string | undefined,
+    options: EmitOptions | undefined,
   ): Promise<void> => {
-    const { good, deadLettered } = check(connector, sourceId, samples);
+    const { good, deadLettered } = check(connector, sourceId, samples, options?.checked === true);
     const batched =
       good.length > 0
         ? batcher.addDurable(sourceId, connector.kind, good, key ?? sourceId)
@@ -255,9 +259,9 @@ export async function startIngestion(
           connectorLogger.error({ err: error, sourceId }, 'samples could not be taken into the pipeline');
         }
       },
-      emitDurable: (sourceId: string, samples: readonly Sample[], key?: string) => {
+      emitDurable: (sourceId: string, samples: readonly Sample[], key?: string, options?: EmitOptions) => {
         try {
-          return acceptDurable(connector, sourceId, samples, key);
+          return acceptDurable(connector, sourceId, samples, key, options);
         } catch (error) {
           metrics.pipelineFailure('emit');
           connectorLogger.error({ err: error, sourceId }, 'samples could not be taken into the pipeline');

@@ -68,7 +68,12 @@ export interface ConnectorContext {
    * the end of the current tick instead of lingering. Rejects with BufferRefusedError when the buffer's overflow
    * policy refused an entry: the source must not be acknowledged then.
    */
-  emitDurable(sourceId: string, samples: readonly Sample[], key?: string): Promise<void>;
+  emitDurable(
+    sourceId: string,
+    samples: readonly Sample[],
+    key?: string,
+    options?: EmitOptions,
+  ): Promise<void>;
   /**
    * Whether the store-and-forward buffer takes about `bytes` more without its overflow policy dropping or refusing
    * anything. A source that can be told to come back later (HTTP: 503 + Retry-After) asks before it takes a
@@ -118,4 +123,12 @@ export function toMicros(time: Date | number): number {
 /** Now, in microseconds since the Unix epoch. */
 export function nowMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+export interface EmitOptions {
+  /**
+   * The connector refused every sample the pipeline's check would (sampleProblem with `sampleRules`, just now):
+   * the pipeline does not check them again. HTTP does, to answer 400 with each sample's problem.
+   */
+  readonly checked?: boolean;
 }

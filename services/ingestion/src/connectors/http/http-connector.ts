@@ -196,7 +196,8 @@ async function receive(
   }
   if (samples.length > 0) {
     try {
-      await context.emitDurable(`http/${parsed.batch.source}`, samples);
+      // refusedSamples ran the pipeline's own check with its rules a moment ago.
+      await context.emitDurable(`http/${parsed.batch.source}`, samples, undefined, { checked: true });
     } catch (error) {
       if (error instanceof BufferRefusedError) {
         return reply
