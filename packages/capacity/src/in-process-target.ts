@@ -25,6 +25,8 @@ export class InProcessTarget implements Target {
   readonly mode = 'in-process';
   readonly mqttTopicPrefix = undefined;
   readonly api: ApiEndpoint;
+  /** Not metered here: the rollup meter reads the ops ports of the services mode. */
+  readonly rollupMetricsUrls: readonly string[] = [];
   private readonly seen: Sighting[] = [];
   private readonly lastTime = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;

@@ -22,7 +22,7 @@ import { LoadGenerator } from './load/control';
 import type { LoadSetup, MqttLoadSetup } from './load/protocol';
 import { readOptions, type BenchOptions, type Channel } from './options';
 import { loadTags, plantDocument, PROBE_ASSET, probeSignalName, probeTag } from './plant';
-import { stopAll } from './processes';
+import { profileProcesses, stopAll } from './processes';
 import {
   copyReference,
   kafkaReference,
@@ -215,6 +215,7 @@ async function references(run: Run, brokerPid: number | undefined): Promise<Refe
 
 async function main(): Promise<number> {
   const options = readOptions(process.env, process.argv.slice(2));
+  profileProcesses(options.cpuProfile);
   const repoRoot = resolve(__dirname, '..', '..', '..');
   const runId = `${Date.now().toString(36)}${process.pid}`;
   const runDir = mkdtempSync(join(tmpdir(), 'kiln-e2e-'));

@@ -32,6 +32,8 @@ export interface BenchOptions {
   readonly mqttUrl: string | undefined;
   readonly redisUrl: string;
   readonly json: boolean;
+  /** Processes run under --cpu-prof (`ingestion,normalization`, `kiln`), their profiles beside their logs. */
+  readonly cpuProfile: readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -100,5 +102,9 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     mqttUrl: setting(env, 'MQTT_URL'),
     redisUrl: setting(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
     json: argv.includes('--json'),
+    cpuProfile: (setting(env, 'KILN_E2E_CPU_PROFILE') ?? '')
+      .split(',')
+      .map((one) => one.trim())
+      .filter((one) => one !== ''),
   };
 }

@@ -53,13 +53,16 @@ export function startProcess(
   return handle;
 }
 
-/**
- * KILN_E2E_CPU_PROFILE names processes (`ingestion,normalization`, `kiln` for the in-process mode) to run under
- * `--cpu-prof`; node refuses that flag in NODE_OPTIONS. The profile lands beside the process's log when it exits.
- */
+/** Processes to run under `--cpu-prof` (KILN_E2E_CPU_PROFILE, read by main.ts); node refuses it in NODE_OPTIONS. */
+let profiled: readonly string[] = [];
+
+export function profileProcesses(names: readonly string[]): void {
+  profiled = names;
+}
+
+/** The profile of a process named in profileProcesses (by prefix) lands beside its log when it exits. */
 function profileArgs(name: string, logFile: string): string[] {
-  const wanted = (process.env['KILN_E2E_CPU_PROFILE'] ?? '').split(',').map((one) => one.trim());
-  if (!wanted.some((one) => one !== '' && name.startsWith(one))) return [];
+  if (!profiled.some((one) => one !== '' && name.startsWith(one))) return [];
   return ['--cpu-prof', `--cpu-prof-dir=${dirname(logFile)}`, `--cpu-prof-name=${name}.cpuprofile`];
 }
 

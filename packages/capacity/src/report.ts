@@ -63,6 +63,7 @@ export function renderSteps(steps: readonly StepResult[]): string {
     'p50 ms',
     'p99 ms',
     'max ms',
+    'refresh s/run',
     'verdict',
   ];
   const rows = steps.map((step) => [
@@ -77,6 +78,7 @@ export function renderSteps(steps: readonly StepResult[]): string {
     ms(step.latency.p50),
     ms(step.latency.p99),
     ms(step.latency.max),
+    step.rollups?.meanS === undefined ? '-' : step.rollups.meanS.toFixed(2),
     step.verdict.sustained ? 'sustained' : step.verdict.why,
   ]);
   return renderTable(header, rows);

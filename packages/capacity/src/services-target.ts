@@ -55,6 +55,10 @@ export class ServicesTarget implements Target {
     private readonly countedIds: readonly number[],
   ) {}
 
+  get rollupMetricsUrls(): readonly string[] {
+    return this.setup.ports.normalizationOps.map((port) => `http://127.0.0.1:${port}/metrics`);
+  }
+
   static async start(setup: ServicesSetup, log: (line: string) => void): Promise<ServicesTarget> {
     const groupId = `kiln-e2e-${setup.runId}`;
     const mqttTopicPrefix = `kiln-e2e-${setup.runId}`;

@@ -3,6 +3,7 @@
 import { cpuBetween, readCpu, type CpuGroup, type CpuReading } from './cpu-meter';
 import type { LoadGenerator } from './load/control';
 import { summarize, type LatencySummary } from './percentiles';
+import { RollupMeter, type RefreshSummary } from './rollup-meter';
 import type { Target } from './target';
 import { keepStepping, stepVerdict, type StepVerdict } from './verdict';
 
@@ -29,6 +30,8 @@ export interface StepResult {
   readonly cpu: ReadonlyMap<string, number>;
   readonly machineCpu: number;
   readonly latency: LatencySummary;
+  /** The rollup refreshes that ended in the window (minute by minute), where the target refreshes any. */
+  readonly rollups: RefreshSummary | undefined;
   readonly verdict: StepVerdict;
   readonly lastError: string;
 }
@@ -100,10 +103,14 @@ export class StepRunner {
     );
     this.generator.setRate(rate);
     await sleep(this.timing.warmupS * 1000);
+    const meter =
+      this.target.rollupMetricsUrls.length > 0 ? new RollupMeter(this.target.rollupMetricsUrls) : undefined;
     const start = await this.snapshot();
+    await meter?.start();
     window?.started();
     await sleep(this.timing.measureS * 1000);
     const end = await this.snapshot();
+    const rollups = await meter?.stop();
     window?.ended();
     // Probes sent in the window but stored after it still count: wait a little for the late ones.
     await sleep(2000);
@@ -128,6 +135,7 @@ export class StepRunner {
       latency: summarize(
         this.target.sightings(start.loadAtMs, end.loadAtMs).map((one) => one.visibleMs - one.sampleMs),
       ),
+      rollups,
       lastError: this.generator.counts().lastError,
     };
     const verdict = stepVerdict({
@@ -141,6 +149,7 @@ export class StepRunner {
       `    stored ${Math.round(result.storedPerS).toLocaleString('en-US')}/s, ` +
         `${verdict.sustained ? 'sustained' : `not sustained (${verdict.why})`}`,
     );
+    if (rollups !== undefined && rollups.intervals.length >= 5) this.log(refreshLine(rollups));
     return { ...result, verdict };
   }
 
@@ -159,4 +168,13 @@ export class StepRunner {
       cpu: readCpu(this.cpuGroups),
     };
   }
+}
+
+/** A long step's rollup refreshes minute by minute: mean seconds per refresh, and how much the last fifth grew. */
+function refreshLine(rollups: RefreshSummary): string {
+  const minutes = rollups.intervals
+    .map((one) => `${one.minute}: ${one.meanS === undefined ? '-' : one.meanS.toFixed(2)}`)
+    .join(', ');
+  const growth = rollups.growth === undefined ? '-' : `${rollups.growth.toFixed(2)}x`;
+  return `    rollup refresh, mean s per run by minute: ${minutes}; last fifth / first fifth ${growth}`;
 }

@@ -24,6 +24,8 @@ export interface Target {
   readonly mqttTopicPrefix: string | undefined;
   /** The REST API of the target, or undefined when it runs none (no gateway started). */
   readonly api: ApiEndpoint | undefined;
+  /** Prometheus endpoints of the processes that refresh rollups (normalization), read by the rollup meter. */
+  readonly rollupMetricsUrls: readonly string[];
   /** Telemetry rows inserted so far (a counter; only differences matter). */
   storedRows(): Promise<number>;
   /**

@@ -99,6 +99,7 @@ describe('API step report', () => {
     machineCpu: 190,
     latency: { count: 10, p50: 200, p99: 400, max: 500 },
     verdict: { sustained: true, why: '' },
+    rollups: undefined,
     lastError: '',
   };
   const api = apiFigures(1000, window);
