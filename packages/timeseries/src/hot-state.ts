@@ -30,6 +30,10 @@ export interface HotState {
   getLastValue(assetId: string, signal: string): Promise<LastValueEntry | undefined>;
   /** Every signal's last value of one asset. */
   getLastValues(assetId: string): Promise<LastValueEntry[]>;
+  /** The last values of the given signals (of any assets) in order, in one round trip; undefined where none. */
+  getLastValuesOf(
+    signals: readonly { readonly assetId: string; readonly signal: string }[],
+  ): Promise<(LastValueEntry | undefined)[]>;
   /** Stores the state when it started at or after the stored one; returns whether it was stored. */
   setAssetState(entry: AssetStateEntry): Promise<boolean>;
   getAssetState(assetId: string): Promise<AssetStateEntry | undefined>;
@@ -68,6 +72,15 @@ export class MemoryHotState implements HotState {
     return [...(this.lastValues.get(assetId)?.values() ?? [])]
       .map((entry) => ({ ...entry }))
       .sort((a, b) => a.signal.localeCompare(b.signal));
+  }
+
+  async getLastValuesOf(
+    signals: readonly { readonly assetId: string; readonly signal: string }[],
+  ): Promise<(LastValueEntry | undefined)[]> {
+    return signals.map(({ assetId, signal }) => {
+      const entry = this.lastValues.get(assetId)?.get(signal);
+      return entry && { ...entry };
+    });
   }
 
   async setAssetState(entry: AssetStateEntry): Promise<boolean> {
@@ -193,6 +206,40 @@ export class RedisHotState implements HotState {
   async getLastValue(assetId: string, signal: string): Promise<LastValueEntry | undefined> {
     const raw = await this.redis.hget(this.lastValueKey(assetId), signal);
     return raw === null ? undefined : lastValueFrom(assetId, signal, raw);
+  }
+
+  async getLastValuesOf(
+    signals: readonly { readonly assetId: string; readonly signal: string }[],
+  ): Promise<(LastValueEntry | undefined)[]> {
+    if (signals.length === 0) return [];
+    // One HMGET per asset, all in one pipeline.
+    const byAsset = new Map<string, number[]>();
+    signals.forEach(({ assetId }, index) => {
+      const indexes = byAsset.get(assetId);
+      if (indexes === undefined) byAsset.set(assetId, [index]);
+      else indexes.push(index);
+    });
+    const pipeline = this.redis.pipeline();
+    for (const [assetId, indexes] of byAsset) {
+      pipeline.hmget(this.lastValueKey(assetId), ...indexes.map((index) => signals[index]?.signal ?? ''));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const found: (LastValueEntry | undefined)[] = signals.map(() => undefined);
+    let at = 0;
+    for (const [assetId, indexes] of byAsset) {
+      const [error, raws] = results[at] ?? [new Error('Redis answered fewer replies than asked')];
+      at += 1;
+      if (error) throw error;
+      const values = raws as (string | null)[];
+      indexes.forEach((index, position) => {
+        const raw = values[position];
+        const signal = signals[index]?.signal;
+        if (raw !== null && raw !== undefined && signal !== undefined) {
+          found[index] = lastValueFrom(assetId, signal, raw);
+        }
+      });
+    }
+    return found;
   }
 
   async getLastValues(assetId: string): Promise<LastValueEntry[]> {

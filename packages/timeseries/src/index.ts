@@ -162,4 +162,4 @@ export {
   type OpenRedisOptions,
   type RedisConnection,
 } from './open-database';
-export { databaseResource } from './resources';
+export { databaseResource, hotStateResource, openHotState, type OpenedHotState } from './resources';

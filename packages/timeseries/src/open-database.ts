@@ -40,6 +40,8 @@ export const redisConfigSchema = z.strictObject({
   keyPrefix: z.string().default('kiln:'),
 });
 
+export type RedisConfig = z.output<typeof redisConfigSchema>;
+
 /** Environment names (before the `KILN_` prefix) of the database and Redis sections every service shares. */
 export const storageEnvMap = {
   DATABASE_URL: 'database.url',

@@ -56,6 +56,30 @@ describe.each(implementations)('hot state in %s', (_name, create) => {
     expect(await hot.getLastValue(ASSET, 'unknown')).toBeUndefined();
   });
 
+  it('gives the last values of signals of several assets in the order asked, undefined where none', async () => {
+    await hot.setLastValues([
+      sample('temperature', T0, 21.5),
+      sample('pressure', T0 + 1, 180),
+      sample('temperature', T0 + 2, 30, OTHER),
+    ]);
+    expect(
+      await hot.getLastValuesOf([
+        { assetId: OTHER, signal: 'temperature' },
+        { assetId: ASSET, signal: 'pressure' },
+        { assetId: ASSET, signal: 'unknown' },
+        { assetId: 'no/such/asset', signal: 'temperature' },
+        { assetId: ASSET, signal: 'temperature' },
+      ]),
+    ).toEqual([
+      sample('temperature', T0 + 2, 30, OTHER),
+      sample('pressure', T0 + 1, 180),
+      undefined,
+      undefined,
+      sample('temperature', T0, 21.5),
+    ]);
+    expect(await hot.getLastValuesOf([])).toEqual([]);
+  });
+
   it('keeps a newer last value when an older sample arrives late', async () => {
     await hot.setLastValues([sample('temperature', T0 + 10 * SECOND, 25)]);
     expect(await hot.setLastValues([sample('temperature', T0 + 5 * SECOND, 20)])).toBe(0);

@@ -1,7 +1,13 @@
 // The gateway's operations over one set of dependencies, shared by the REST and gRPC transports.
 import type { EventBus } from '@kiln/bus';
 import type { LiveOee, OeeSection } from '@kiln/oee-store';
-import { ErpStore, MaintenanceStore, NormalizerStateStore, type Database } from '@kiln/timeseries';
+import {
+  ErpStore,
+  MaintenanceStore,
+  NormalizerStateStore,
+  type Database,
+  type HotState,
+} from '@kiln/timeseries';
 import type { Authenticator } from './auth/authenticator';
 import type { GatewaySection } from './config';
 import { AlertOperations } from './domain/alerts';
@@ -53,6 +59,8 @@ export interface GatewayApiDependencies {
   readonly schema: string;
   readonly bus: EventBus;
   readonly live: LiveOee | undefined;
+  /** Normalization's last values (Redis, or memory in `kiln start`); absent: latest values come from the database. */
+  readonly hotState?: HotState;
   readonly oeeSection: OeeSection;
   readonly section: GatewaySection;
   readonly authenticator: Authenticator;
@@ -68,7 +76,7 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
   return {
     authenticator: deps.authenticator,
     assets,
-    telemetry: new TelemetryQueries(deps.db, deps.schema, deps.section.limits.maxBuckets),
+    telemetry: new TelemetryQueries(deps.db, deps.schema, deps.section.limits.maxBuckets, deps.hotState),
     oee,
     states: new StateQueries(deps.db, deps.schema, assets, deps.bus, deps.now),
     events: new EventIngest(deps.bus),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { topics } from '@kiln/contracts';
 import { liveOeeResource, oeeSectionEnvMap, oeeSectionSchema } from '@kiln/oee-store';
 import { defineService } from '@kiln/service-runtime';
-import { databaseResource } from '@kiln/timeseries';
+import { databaseResource, hotStateResource } from '@kiln/timeseries';
 import { gatewaySectionEnvMap, gatewaySectionSchema, loadGatewayConfig, type GatewayConfig } from './config';
 import { startGateway, type Gateway, type GatewayDependencies } from './gateway';
 
@@ -34,7 +34,7 @@ export const gatewayService = defineService<GatewayConfig, Gateway, GatewayExtra
     topics.erpShift,
     topics.maintenanceAlert,
   ],
-  uses: [databaseResource, liveOeeResource],
+  uses: [databaseResource, liveOeeResource, hotStateResource],
   start: async ({ lifecycle, config, logger, bus, registry, version, resources }, extras) => {
     const gateway = await startGateway(lifecycle, config.gateway, {
       bus,
@@ -43,6 +43,7 @@ export const gatewayService = defineService<GatewayConfig, Gateway, GatewayExtra
       db: await resources.use(databaseResource),
       schema: config.database.schema,
       live: await resources.use(liveOeeResource),
+      hotState: await resources.use(hotStateResource),
       oeeSection: config.oee,
       version,
       // Alone: its REST /readyz checks what its ops server checks, the database and live OEE.

@@ -3,7 +3,7 @@
 import type { EventBus } from '@kiln/bus';
 import type { LiveOee, OeeSection } from '@kiln/oee-store';
 import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
-import type { Database } from '@kiln/timeseries';
+import type { Database, HotState } from '@kiln/timeseries';
 import { createGatewayApi, type GatewayApi, type UnmappedTagView } from './api';
 import { ApiKeyStore } from './auth/api-keys';
 import { Authenticator } from './auth/authenticator';
@@ -22,6 +22,8 @@ export interface GatewayDependencies {
   readonly schema: string;
   /** The OEE service's live results (Redis, or memory in the embedded mode); absent: no live OEE. */
   readonly live?: LiveOee;
+  /** Normalization's last value of every signal; absent: latest values are read from the database. */
+  readonly hotState?: HotState;
   /** The OEE service's section: the same calendar and settings give the same figures. */
   readonly oeeSection: OeeSection;
   readonly version: string;
@@ -55,6 +57,7 @@ export async function startGateway(
     schema: deps.schema,
     bus: deps.bus,
     live: deps.live,
+    ...(deps.hotState === undefined ? {} : { hotState: deps.hotState }),
     oeeSection: deps.oeeSection,
     section,
     authenticator: new Authenticator(keys, jwt),

@@ -2,26 +2,15 @@
 // `kiln start` both run this definition.
 import { join } from 'node:path';
 import { topics } from '@kiln/contracts';
-import { consumerReadiness, defineResource, defineService } from '@kiln/service-runtime';
-import { databaseResource, type HotState } from '@kiln/timeseries';
-import { openHotState } from './adapters';
+import { consumerReadiness, defineService } from '@kiln/service-runtime';
+import { databaseResource, hotStateResource } from '@kiln/timeseries';
 import {
   loadNormalizationConfig,
   normalizationSectionEnvMap,
   normalizationSectionSchema,
   type NormalizationConfig,
-  type RedisConfig,
 } from './config';
 import { startNormalization, type Normalization } from './normalization';
-
-/** Last values and current states: in Redis when redis.url is set, else in memory. */
-export const hotStateResource = defineResource({
-  id: 'hot-state',
-  open: async (config: { readonly redis: RedisConfig }) => {
-    const opened = openHotState(config.redis);
-    return { value: opened.hotState as HotState, ping: opened.ping, close: () => opened.hotState.close() };
-  },
-});
 
 export const normalizationService = defineService<NormalizationConfig, Normalization>({
   id: 'normalization',

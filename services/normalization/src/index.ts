@@ -1,6 +1,6 @@
 // The normalization service: its definition (run by its process and by `kiln start`) and its configuration types.
 // Other workspaces' end-to-end tests start it from '@kiln/normalization/testing'.
-export { hotStateResource, normalizationService } from './definition';
+export { normalizationService } from './definition';
 export {
   loadNormalizationConfig,
   normalizationConfigSchema,

@@ -5,7 +5,7 @@ import { InProcessBus } from '@kiln/bus';
 import { describeWith, serviceEndpoints, waitUntil } from '@kiln/test-infra';
 import { Redis } from 'ioredis';
 import { openDatabase, type OpenedDatabase } from '@kiln/timeseries';
-import { openHotState, type OpenedHotState } from '../src/adapters';
+import { openHotState, type OpenedHotState } from '@kiln/timeseries';
 import { databaseConfigSchema } from '../src/config';
 import { PIPELINE_TOPICS, publishRaw, startPipeline } from './support/pipeline';
 import { rawBatch, SECOND_US, T0_US, testPlant, tickSamples } from './support/plant';
