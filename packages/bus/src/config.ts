@@ -42,7 +42,12 @@ const kafkaConfigSchema = z.strictObject({
    * A fetch answers once this many bytes wait (or fetchMaxWaitMs passed): larger batches under load, each one
    * database transaction and one offset commit; 1 answers at the first record, for the lowest latency.
    */
-  fetchMinBytes: z.number().int().min(1).max(16 * 1024 * 1024).default(kafkaDefaults.minBytes),
+  fetchMinBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(16 * 1024 * 1024)
+    .default(kafkaDefaults.minBytes),
   /** The longest a fetch waits for fetchMinBytes: the latency it may add when little comes in. */
   fetchMaxWaitMs: z.number().int().min(1).max(10_000).default(kafkaDefaults.maxWaitTimeMs),
 });

@@ -129,7 +129,9 @@ describe('hot state in Redis after the server lost its scripts', () => {
     const hot = new RedisHotState(redis, { keyPrefix: `${prefix}flushed:` });
     expect(await hot.setLastValues([sample('temperature', T0, 1)])).toBe(1);
     await redis.script('FLUSH');
-    expect(await hot.setLastValues([sample('temperature', T0 + 1, 2), sample('speed', T0, 3, OTHER)])).toBe(2);
+    expect(await hot.setLastValues([sample('temperature', T0 + 1, 2), sample('speed', T0, 3, OTHER)])).toBe(
+      2,
+    );
     expect((await hot.getLastValue(ASSET, 'temperature'))?.value).toBe(2);
     await redis.script('FLUSH');
     expect(

@@ -147,7 +147,15 @@ export class SampleBatcher {
         batch = undefined;
       }
       if (!batch) {
-        batch = { sourceId, key, connector, samples: [], bytes: 0, waiter: undefined, closeAtEndOfTick: false };
+        batch = {
+          sourceId,
+          key,
+          connector,
+          samples: [],
+          bytes: 0,
+          waiter: undefined,
+          closeAtEndOfTick: false,
+        };
         this.open.set(key, batch);
       }
       if (last !== batch) {

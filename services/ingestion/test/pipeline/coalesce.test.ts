@@ -56,8 +56,8 @@ describe('coalesceRawEntries', () => {
     expect(decoded(first?.value ?? new Uint8Array())).toEqual({
       sourceId: 'mqtt/plant',
       connector: 'mqtt',
-      samples: [entries[0], entries[2], entries[4]].flatMap((entry) =>
-        decoded(entry?.value ?? new Uint8Array()).samples,
+      samples: [entries[0], entries[2], entries[4]].flatMap(
+        (entry) => decoded(entry?.value ?? new Uint8Array()).samples,
       ),
     });
     expect(tagsOf(second?.value ?? new Uint8Array())).toEqual(['x', 'y', 'z']);
