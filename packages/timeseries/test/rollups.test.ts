@@ -123,7 +123,16 @@ describe('rollups on plain PostgreSQL', () => {
   it('equal the raw aggregates after any sequence of writes, late rows and replays, each refreshed as written', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.array(rowArbitrary, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 8 }),
+        // One row per (signal, time) within a batch, as the historian writes it: a statement cannot update the
+        // same row twice (a seed that drew a pair failed in writeRaw, not in the rollups).
+        fc.array(
+          fc.uniqueArray(rowArbitrary, {
+            minLength: 1,
+            maxLength: 40,
+            selector: (row) => `${row.signalId}:${row.timeUs}`,
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
         fc.integer({ min: 1, max: 3 }),
         async (batches, perRefresh) => {
           await clear();
