@@ -170,6 +170,13 @@ async function replaceMinutes(tx: Queryable, schema: string, window: RollupRange
 const MINUTE_SUM = `coalesce(value_sum, avg_value * sample_count)`;
 const MINUTE_VALUES = `coalesce(value_count, CASE WHEN avg_value IS NULL THEN 0 ELSE sample_count END)`;
 
+// PostgreSQL's float8 division raises "value out of range: underflow" when a nonzero quotient rounds to zero:
+// subnormal values (a sensor's 6e-323) would fail every refresh of their hour, and the refresher would retry the
+// range for ever. A sum below the smallest normal double averages to 0 (off by less than 2.3e-308).
+const HOUR_AVERAGE = `CASE WHEN abs(sum(${MINUTE_SUM})) < 2.2250738585072014e-308
+              THEN CASE WHEN sum(${MINUTE_VALUES}) > 0 THEN 0::float8 END
+              ELSE sum(${MINUTE_SUM}) / nullif(sum(${MINUTE_VALUES}), 0)::float8 END`;
+
 async function replaceHours(tx: Queryable, schema: string, window: RollupRange): Promise<void> {
   const from = timestampParam(window.fromUs);
   const to = timestampParam(window.toUs);
@@ -179,7 +186,7 @@ async function replaceHours(tx: Queryable, schema: string, window: RollupRange):
             (bucket, signal_id, avg_value, min_value, max_value, last_value, sample_count)
      SELECT date_bin(INTERVAL '${HOUR_ROLLUP.interval}', bucket, ${BUCKET_ORIGIN}) AS hour,
             signal_id,
-            sum(${MINUTE_SUM}) / nullif(sum(${MINUTE_VALUES}), 0)::float8,
+            ${HOUR_AVERAGE},
             min(min_value),
             max(max_value),
             (array_agg(last_value ORDER BY bucket DESC))[1],

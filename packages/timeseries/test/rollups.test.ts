@@ -199,6 +199,18 @@ describe('rollups on plain PostgreSQL', () => {
     expect(await stored('telemetry_1m')).toHaveLength(41 * 4);
   });
 
+  it('rolls up an hour of subnormal values instead of failing its refresh for ever', async () => {
+    // The counterexample of a CI run: the hour's average underflowed, and float8 division raised an error.
+    await clear();
+    const rows = [
+      { signalId: 2, timeUs: T0, value: -6.4e-323 },
+      { signalId: 2, timeUs: T0 + MINUTE + 1, value: 6e-323 },
+    ];
+    await writeRaw(rows);
+    await refreshRollupRanges(db, { schema, backend: 'postgres', ranges: [rangeOf(rows)] });
+    expectSameRollup(await stored('telemetry_1h'), await fromRaw('1 hour'));
+  });
+
   it('refreshes an hour shared by several ranges once, and leaves the minutes between them alone', async () => {
     await clear();
     const rows = [0, 30, 59].map((minute) => ({ signalId: 1, timeUs: T0 + minute * MINUTE, value: minute }));
