@@ -48,6 +48,17 @@ export async function insertedTelemetryRows(client: Client, schema: string): Pro
   return Number(result.rows[0]?.rows ?? 0);
 }
 
+/**
+ * Ranges written that normalization's rollup refresh has not yet recomputed (<schema>.rollup_refresh_pending,
+ * plain PostgreSQL); 0 once the rollups have caught up with every row stored.
+ */
+export async function pendingRollupRanges(client: Client, schema: string): Promise<number> {
+  const result = await client.query<{ pending: string }>(
+    `SELECT count(*)::text AS pending FROM ${quoteIdentifier(schema)}.rollup_refresh_pending`,
+  );
+  return Number(result.rows[0]?.pending ?? 0);
+}
+
 export async function probeSignalIds(client: Client, schema: string): Promise<number[]> {
   const result = await client.query<{ id: number }>(
     `SELECT id FROM ${quoteIdentifier(schema)}.signals WHERE asset_id = $1`,

@@ -91,6 +91,10 @@ export class InProcessTarget implements Target {
     return Promise.resolve(undefined);
   }
 
+  pendingRollups(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
   lag(): Promise<undefined> {
     return Promise.resolve(undefined);
   }

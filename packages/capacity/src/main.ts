@@ -132,16 +132,17 @@ async function runMode(
     measureS: run.options.stepS,
     maxFailedSteps: run.options.maxFailedSteps,
     drainTimeoutS: 120,
+    settleTimeoutS: 300,
   };
   const runner = new StepRunner(target, generator, groups, timing, log);
   try {
     const steps = await runner.stepped(rates);
     const sustainedMaxPerS = sustainedMaximum(steps);
-    await runner.drain();
+    await runner.settle();
     const rate = run.options.latencyRate ?? latencyRate(sustainedMaxPerS ?? rates[0] ?? 2000);
     log(`  latency step at ${rate.toLocaleString('en-US')} samples/s`);
     const latencyStep = await runner.step(rate);
-    await runner.drain();
+    await runner.settle();
     const apiStep = await apiStepOf(run, target, generator, groups, timing, rate);
     if (apiStep) await runner.drain();
     return { mode: label, steps, sustainedMaxPerS, latencyStep, apiStep };

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
-import { insertedTelemetryRows, ProbePoller, probeSignalIds, rowsInWindow, signalIds } from './database';
+import {
+  insertedTelemetryRows,
+  pendingRollupRanges,
+  ProbePoller,
+  probeSignalIds,
+  rowsInWindow,
+  signalIds,
+} from './database';
 import { deleteKeys } from './redis-keys';
 import { committedOffsets, endOffsets, lagOf, sumOffsets } from './kafka-lag';
 import { PLANT_PREFIX, TAG_ROOT } from './plant';
@@ -155,6 +162,10 @@ export class ServicesTarget implements Target {
   async storedOfWindow(fromMs: number, toMs: number): Promise<number> {
     const rows = await rowsInWindow(this.client, this.setup.schema, this.countedIds, fromMs, toMs);
     return (rows * this.setup.loadTagCount) / this.countedIds.length;
+  }
+
+  pendingRollups(): Promise<number> {
+    return pendingRollupRanges(this.client, this.setup.schema);
   }
 
   async lag(): Promise<{ records: number; endOffsetSum: number }> {

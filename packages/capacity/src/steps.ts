@@ -13,6 +13,8 @@ export interface StepTiming {
   readonly maxFailedSteps: number;
   /** How long the pipeline may take to drain a backlog before the latency step. */
   readonly drainTimeoutS: number;
+  /** How long the rollup refresh may take to catch up after a drain (a minute closes 70 s after its start). */
+  readonly settleTimeoutS: number;
 }
 
 export interface StepResult {
@@ -95,6 +97,26 @@ export class StepRunner {
       previous = stored;
     }
     this.log(`  the backlog did not drain within ${this.timing.drainTimeoutS} s`);
+  }
+
+  /**
+   * Drains, then waits until the rollup refresh has recomputed every range written (or the drain timeout): a step
+   * that follows the overloaded ones would otherwise measure the database still catching up on their rollups.
+   */
+  async settle(): Promise<void> {
+    await this.drain();
+    const started = Date.now();
+    const deadline = started + this.timing.settleTimeoutS * 1000;
+    let pending = await this.target.pendingRollups();
+    while (pending !== undefined && pending > 0 && Date.now() < deadline) {
+      await sleep(2000);
+      pending = await this.target.pendingRollups();
+    }
+    if (pending !== undefined && pending > 0) {
+      this.log(`  ${pending} rollup ranges still pending after ${this.timing.settleTimeoutS} s`);
+    } else if (Date.now() - started >= 2000) {
+      this.log(`  rollups caught up in ${Math.round((Date.now() - started) / 1000)} s`);
+    }
   }
 
   async step(rate: number, window?: WindowObserver): Promise<StepResult> {

@@ -33,6 +33,11 @@ export interface Target {
    * same share of the load), or undefined where the database cannot be read directly.
    */
   storedOfWindow(fromMs: number, toMs: number): Promise<number | undefined>;
+  /**
+   * Written ranges the rollup refresh has still to recompute, or undefined where they cannot be read (the
+   * embedded database of the in-process mode).
+   */
+  pendingRollups(): Promise<number | undefined>;
   /** Records the normalization group still has to read, and the sum of the raw topic's end offsets. */
   lag(): Promise<{ records: number; endOffsetSum: number } | undefined>;
   /** Probe samples seen stored, with when. */
