@@ -6,7 +6,14 @@ import { storageBackend } from './migrate';
 import { ROLLUPS, type StorageBackend } from './migrations';
 import type { CanonicalState } from './records';
 import { BUCKET_ORIGIN } from './rollups';
-import { checkedSchema, epochUsOf, InvalidArgumentError, parseBucket, timestampParam } from './sql';
+import {
+  averageOfSums,
+  checkedSchema,
+  epochUsOf,
+  InvalidArgumentError,
+  parseBucket,
+  timestampParam,
+} from './sql';
 
 export type Aggregate = 'avg' | 'min' | 'max' | 'last' | 'count';
 
@@ -151,7 +158,10 @@ export class HistorianQueries {
       columns = [
         pick(
           'avg',
-          'sum(avg_value * sample_count) / nullif(sum(sample_count) FILTER (WHERE avg_value IS NOT NULL), 0)',
+          averageOfSums(
+            'sum(avg_value * sample_count)',
+            'sum(sample_count) FILTER (WHERE avg_value IS NOT NULL)',
+          ),
           'avg_value',
         ),
         pick('min', 'min(min_value)', 'min_value'),

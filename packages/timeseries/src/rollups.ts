@@ -6,7 +6,7 @@
 import type { Database, Queryable } from './database';
 import { storageBackend } from './migrate';
 import { ROLLUP_BRIN_INDEXES, ROLLUPS, type StorageBackend } from './migrations';
-import { ceilUs, checkedSchema, floorUs, InvalidArgumentError, timestampParam } from './sql';
+import { averageOfSums, ceilUs, checkedSchema, floorUs, InvalidArgumentError, timestampParam } from './sql';
 
 export interface RollupRange {
   /** First and last sample time (inclusive) of the data that changed; every bucket touching it is recomputed. */
@@ -170,12 +170,8 @@ async function replaceMinutes(tx: Queryable, schema: string, window: RollupRange
 const MINUTE_SUM = `coalesce(value_sum, avg_value * sample_count)`;
 const MINUTE_VALUES = `coalesce(value_count, CASE WHEN avg_value IS NULL THEN 0 ELSE sample_count END)`;
 
-// PostgreSQL's float8 division raises "value out of range: underflow" when a nonzero quotient rounds to zero:
-// subnormal values (a sensor's 6e-323) would fail every refresh of their hour, and the refresher would retry the
-// range for ever. A sum below the smallest normal double averages to 0 (off by less than 2.3e-308).
-const HOUR_AVERAGE = `CASE WHEN abs(sum(${MINUTE_SUM})) < 2.2250738585072014e-308
-              THEN CASE WHEN sum(${MINUTE_VALUES}) > 0 THEN 0::float8 END
-              ELSE sum(${MINUTE_SUM}) / nullif(sum(${MINUTE_VALUES}), 0)::float8 END`;
+// Guarded against underflow: an hour of subnormal values would otherwise fail its refresh, retried for ever.
+const HOUR_AVERAGE = averageOfSums(`sum(${MINUTE_SUM})`, `sum(${MINUTE_VALUES})`);
 
 async function replaceHours(tx: Queryable, schema: string, window: RollupRange): Promise<void> {
   const from = timestampParam(window.fromUs);

@@ -4,6 +4,18 @@ import { isoFromMicros } from '@kiln/contracts';
 
 export const DEFAULT_SCHEMA = 'kiln';
 
+/**
+ * `sum / count` in SQL as a float8, NULL when `count` is 0. PostgreSQL raises "value out of range: underflow"
+ * where a nonzero quotient rounds to zero (float8 division, or a numeric quotient cast back to float8): subnormal
+ * values, a sensor's 6e-323, would fail every refresh or query of their bucket. A sum below the smallest normal
+ * double averages to 0 (off by less than 2.3e-308).
+ */
+export function averageOfSums(sum: string, count: string): string {
+  return `CASE WHEN abs(${sum}) < 2.2250738585072014e-308
+              THEN CASE WHEN ${count} > 0 THEN 0::float8 END
+              ELSE (${sum})::float8 / nullif(${count}, 0)::float8 END`;
+}
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export class InvalidArgumentError extends Error {

@@ -3,6 +3,7 @@
 // minutes it was given, not the hour around them.
 import fc from 'fast-check';
 import {
+  HistorianQueries,
   migrate,
   PgliteDatabase,
   refreshRollupRanges,
@@ -209,6 +210,32 @@ describe('rollups on plain PostgreSQL', () => {
     await writeRaw(rows);
     await refreshRollupRanges(db, { schema, backend: 'postgres', ranges: [rangeOf(rows)] });
     expectSameRollup(await stored('telemetry_1h'), await fromRaw('1 hour'));
+  });
+
+  it('serves a bucket of several rollup rows of subnormal values instead of failing the query', async () => {
+    // The range query re-averages minutes (or hours) into wider buckets with the same float8 division that failed
+    // the hour refresh: an average that rounds below the smallest normal double raised 'underflow' for the API.
+    await clear();
+    const rows = [
+      { signalId: 3, timeUs: T0, value: 6e-323 },
+      { signalId: 3, timeUs: T0 + MINUTE, value: -6.4e-323 },
+      { signalId: 3, timeUs: T0 + 2 * MINUTE, value: null },
+    ];
+    await writeRaw(rows);
+    await refreshRollupRanges(db, { schema, backend: 'postgres', ranges: [rangeOf(rows)] });
+    const queries = new HistorianQueries(db, { schema });
+    for (const bucket of ['5m', '1h']) {
+      const [fromRollup] = await queries.rangeQuery({
+        signalIds: [3],
+        fromUs: T0,
+        toUs: T0 + HOUR,
+        bucket,
+        source: 'rollup',
+      });
+      expect(fromRollup).toMatchObject({ min: -6.4e-323, max: 6e-323, count: 3 });
+      // The exact mean, -2e-324, is below the least subnormal: 0 (or -0).
+      expect(Math.abs(fromRollup?.avg ?? Infinity)).toBeLessThan(1e-322);
+    }
   });
 
   it('refreshes an hour shared by several ranges once, and leaves the minutes between them alone', async () => {
