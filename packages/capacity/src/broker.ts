@@ -1,5 +1,5 @@
 // The run's own MQTT broker: Mosquitto (the machine's binary) on a free port, configured for a load of tens of
-// thousands of QoS 1 messages a second. Mosquitto's defaults (20 QoS 1 messages in flight to a subscriber, 1,000
+// thousands of QoS 1 messages a second (and of Sparkplug's QoS 0 ones). Mosquitto's defaults (20 QoS 1 messages in flight to a subscriber, 1,000
 // queued for it) cap what one subscriber receives at 20 per round trip and silently drop what queues beyond 1,000:
 // a bench on them measures the broker's defaults, not Kiln. Production brokers need the same settings
 // (docs/ingestion.md). MQTT_URL points the bench at another broker instead.
@@ -16,7 +16,9 @@ export function brokerConfig(port: number): string {
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
     'persistence false',
-    // 0: no limit on QoS 1 messages in flight to a client, nor on those queued for it.
+    // 0: no limit on QoS 1 messages in flight to a client, nor on those queued for it. With both at 0 (and no
+    // byte limits) Mosquitto also hands every QoS 0 message to a connected subscriber however far behind it is
+    // (db__ready_for_flight): the Sparkplug load's DDATA, QoS 0 as Sparkplug 3.0 publishes it, is never dropped.
     'max_inflight_messages 0',
     'max_queued_messages 0',
     '',

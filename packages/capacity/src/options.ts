@@ -1,11 +1,13 @@
 // The bench's settings, from the environment (read by main.ts and handed in here) and `--json`.
 
-export type Channel = 'http' | 'mqtt';
+export type Channel = 'http' | 'mqtt' | 'sparkplug';
 export type Mode = Channel | 'in-process';
 
 export interface BenchOptions {
   readonly httpRates: readonly number[];
   readonly mqttRates: readonly number[];
+  /** Sparkplug B steps, samples/s (messages/s = samples/s / sparkplugMetrics). */
+  readonly sparkplugRates: readonly number[];
   readonly inProcessRates: readonly number[];
   readonly modes: readonly Mode[];
   readonly warmupS: number;
@@ -21,7 +23,10 @@ export interface BenchOptions {
   /** Tags each HTTP source owns (a probe included); a request holds several readings of them. */
   readonly tagsPerSource: number;
   readonly httpConnections: number;
+  /** MQTT connections of the MQTT load; edge nodes (one connection each) of the Sparkplug load. */
   readonly mqttClients: number;
+  /** Metric values per Sparkplug DDATA message: one asset's signals, as an edge node reports a machine. */
+  readonly sparkplugMetrics: number;
   /** Normalization processes in the one consumer group (scale-out on one box). */
   readonly normalizers: number;
   readonly referenceS: number;
@@ -38,7 +43,7 @@ export interface BenchOptions {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const MODES: readonly Mode[] = ['http', 'mqtt', 'in-process'];
+const MODES: readonly Mode[] = ['http', 'mqtt', 'sparkplug', 'in-process'];
 
 function setting(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -80,6 +85,11 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
       [10_000, 20_000, 40_000, 80_000, 120_000, 160_000, 200_000],
     ),
     mqttRates: listSetting(env, 'KILN_E2E_MQTT_RATES', [5_000, 10_000, 20_000, 40_000, 80_000, 100_000]),
+    sparkplugRates: listSetting(
+      env,
+      'KILN_E2E_SPARKPLUG_RATES',
+      [20_000, 40_000, 80_000, 100_000, 120_000, 160_000],
+    ),
     inProcessRates: listSetting(env, 'KILN_E2E_IN_PROCESS_RATES', [5_000, 10_000, 20_000, 30_000, 40_000]),
     modes: modes as Mode[],
     warmupS: numberSetting(env, 'KILN_E2E_WARMUP_SECONDS', 10, 0),
@@ -93,6 +103,7 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     tagsPerSource: Math.floor(numberSetting(env, 'KILN_E2E_TAGS_PER_SOURCE', 100, 2)),
     httpConnections: numberSetting(env, 'KILN_E2E_HTTP_CONNECTIONS', 32, 1),
     mqttClients: numberSetting(env, 'KILN_E2E_MQTT_CLIENTS', 4, 1),
+    sparkplugMetrics: Math.floor(numberSetting(env, 'KILN_E2E_SPARKPLUG_METRICS', 50, 1)),
     normalizers: Math.floor(numberSetting(env, 'KILN_E2E_NORMALIZERS', 1, 1)),
     referenceS: numberSetting(env, 'KILN_E2E_REFERENCE_SECONDS', 5, 0),
     databaseUrl: setting(env, 'KILN_E2E_DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/test',

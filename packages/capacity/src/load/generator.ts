@@ -3,6 +3,7 @@
 import type { FromGenerator, ToGenerator } from './protocol';
 import { HttpLoad } from './http-load';
 import { MqttLoad } from './mqtt-load';
+import { SparkplugLoad } from './sparkplug-load';
 
 const TICK_MS = 5;
 
@@ -10,7 +11,7 @@ function send(message: FromGenerator): void {
   process.send?.(message);
 }
 
-let load: HttpLoad | MqttLoad | undefined;
+let load: HttpLoad | MqttLoad | SparkplugLoad | undefined;
 let ticker: NodeJS.Timeout | undefined;
 let reporter: NodeJS.Timeout | undefined;
 
@@ -25,8 +26,13 @@ process.on('message', (message: ToGenerator) => {
 
 async function handle(message: ToGenerator): Promise<void> {
   if (message.type === 'setup') {
+    const { setup } = message;
     load =
-      message.setup.channel === 'http' ? new HttpLoad(message.setup) : await MqttLoad.connect(message.setup);
+      setup.channel === 'http'
+        ? new HttpLoad(setup)
+        : setup.channel === 'mqtt'
+          ? await MqttLoad.connect(setup)
+          : await SparkplugLoad.connect(setup);
     const running = load;
     ticker = setInterval(() => running.tick(), TICK_MS);
     reporter = setInterval(() => send({ type: 'counts', counts: running.snapshot() }), 100);

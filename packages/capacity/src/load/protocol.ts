@@ -23,7 +23,27 @@ export interface MqttLoadSetup {
   readonly maxInFlightPerClient: number;
 }
 
-export type LoadSetup = HttpLoadSetup | MqttLoadSetup;
+export interface SparkplugLoadSetup {
+  readonly channel: 'sparkplug';
+  readonly url: string;
+  /** The Sparkplug group of the run's edge nodes, the one ingestion's host connector reads. */
+  readonly groupId: string;
+  /** One device per asset, its signals as metrics; device i belongs to edge node i mod edgeNodes. */
+  readonly devices: readonly { readonly deviceId: string; readonly metrics: readonly string[] }[];
+  /** The probe signals: each edge node has a device of this id with every edgeNodes-th of them. */
+  readonly probeDeviceId: string;
+  readonly probeMetrics: readonly string[];
+  /** Metric values (samples) per DDATA message. */
+  readonly metricsPerMessage: number;
+  /** After this many load samples, one probe sample (a DDATA of one probe metric). */
+  readonly probeEvery: number;
+  /** Edge nodes, one MQTT connection each. */
+  readonly edgeNodes: number;
+  /** Messages handed to a connection and not yet written to its socket, at most. */
+  readonly maxInFlightPerNode: number;
+}
+
+export type LoadSetup = HttpLoadSetup | MqttLoadSetup | SparkplugLoadSetup;
 
 export type ToGenerator =
   | { readonly type: 'setup'; readonly setup: LoadSetup }
@@ -36,7 +56,7 @@ export interface LoadCounts {
   readonly atMs: number;
   /** Handed to a request or publish. */
   readonly sent: number;
-  /** Acknowledged: HTTP 202, MQTT PUBACK. */
+  /** Acknowledged: HTTP 202, MQTT PUBACK; for Sparkplug (QoS 0) written to the socket. */
   readonly accepted: number;
   /** Refused or failed. */
   readonly failed: number;
