@@ -20,6 +20,7 @@ import { startKafka } from './kafka-broker';
 import { batchTags } from './load/http-body';
 import { LoadGenerator } from './load/control';
 import type { LoadSetup, MqttLoadSetup } from './load/protocol';
+import { sparkplugLoadNote, sparkplugLoadSetup } from './load/sparkplug-plan';
 import { readOptions, type BenchOptions, type Channel } from './options';
 import { loadTags, plantDocument, PROBE_ASSET, probeSignalName, probeTag } from './plant';
 import { profileProcesses, stopAll } from './processes';
@@ -94,6 +95,20 @@ function loadSetup(run: Run, channel: Channel, target: Target): LoadSetup {
     };
   }
   if (target.mqttTopicPrefix === undefined) throw new Error(`${target.mode} has no MQTT connector`);
+  if (channel === 'sparkplug') {
+    // The run's topic prefix is its Sparkplug group too (services-target.ts).
+    return sparkplugLoadSetup({
+      url: run.mqttUrl,
+      groupId: target.mqttTopicPrefix,
+      tags: run.tags,
+      probeDeviceId: PROBE_ASSET,
+      probeMetrics: run.batches.map((_, i) => probeSignalName(i)),
+      metricsPerMessage: run.options.sparkplugMetrics,
+      probeEvery: run.options.batchSize,
+      edgeNodes: run.options.mqttClients,
+      maxInFlightPerNode: 2000,
+    });
+  }
   return mqttLoadSetup(run, target.mqttTopicPrefix);
 }
 
@@ -118,7 +133,9 @@ async function runMode(
   rates: readonly number[],
   label: string,
 ): Promise<ModeResult> {
-  log(`${label}: ${channel} load`);
+  log(
+    `${label}: ${channel} load${channel === 'sparkplug' ? sparkplugLoadNote(run.options.sparkplugMetrics, rates) : ''}`,
+  );
   const generator = await LoadGenerator.start(loadSetup(run, channel, target));
   cleanups.push(() => generator.stop());
   const groups: CpuGroup[] = [
@@ -256,7 +273,7 @@ async function main(): Promise<number> {
 
   await createSchema(options.databaseUrl, schema);
   cleanups.push(() => dropSchema(options.databaseUrl, schema));
-  const channels = options.modes.filter((mode): mode is Channel => mode === 'http' || mode === 'mqtt');
+  const channels = options.modes.filter((mode): mode is Channel => mode !== 'in-process');
   // The broker first: the MQTT reference runs through it too.
   let brokerPid: number | undefined;
   if (channels.length > 0 && run.mqttUrl === '') {
@@ -306,7 +323,12 @@ async function main(): Promise<number> {
     );
     cleanups.push(() => target.stop());
     for (const channel of channels) {
-      const rates = channel === 'http' ? options.httpRates : options.mqttRates;
+      const rates =
+        channel === 'http'
+          ? options.httpRates
+          : channel === 'mqtt'
+            ? options.mqttRates
+            : options.sparkplugRates;
       const result = await runMode(run, target, channel, rates, `services, ${channel}`);
       results.push(result);
       console.log(

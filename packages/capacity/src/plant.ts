@@ -1,6 +1,7 @@
 // The generated plant of a bench run: `assets` assets of `signals` numeric signals each, plus the probe asset whose
-// signals carry the send time of a sample so the latency poller can find them. One mapping rule covers both,
-// so the tag a generator sends is all normalization needs.
+// signals carry the send time of a sample so the latency poller can find them. One mapping rule covers both for
+// HTTP and MQTT, so the tag a generator sends is all normalization needs; a second one reads the Sparkplug load,
+// where the asset is the device of the source id and the signal the metric name.
 
 export const PLANT_PREFIX = 'e2e/site/area/line';
 export const PROBE_ASSET = 'probe';
@@ -73,6 +74,14 @@ export function plantDocument(shape: PlantShape): unknown {
       {
         name: 'e2e',
         tag: `${TAG_ROOT}/{asset}/{signal}`,
+        asset: `${PLANT_PREFIX}/{asset}`,
+        signal: '{signal}',
+      },
+      {
+        name: 'e2e-sparkplug',
+        // Ingestion's Sparkplug host names the source `sparkplug/<group>/<edge node>/<device>`, the tag the metric.
+        source: 'sparkplug/*/*/{asset}',
+        tag: '{signal}',
         asset: `${PLANT_PREFIX}/{asset}`,
         signal: '{signal}',
       },

@@ -1,7 +1,8 @@
-// The services as separate processes, the way Kubernetes runs Kiln: ingestion (HTTP push and one MQTT
-// connector), normalization and, for the API step, the gateway, each `node services/<name>/dist/main.js --config
-// <file>`, on the real Kafka and PostgreSQL, default configuration otherwise. The run's own schema, consumer group, MQTT topics and Redis key
-// prefix keep it apart from anything else on the same infrastructure.
+// The services as separate processes, the way Kubernetes runs Kiln: ingestion (HTTP push, one MQTT connector and
+// a Sparkplug B host reading the run's group, named like the MQTT topic prefix), normalization and, for the API
+// step, the gateway, each `node services/<name>/dist/main.js --config <file>`, on the real Kafka and PostgreSQL,
+// default configuration otherwise. The run's own schema, consumer group, MQTT topics, Sparkplug group and Redis
+// key prefix keep it apart from anything else on the same infrastructure.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -231,6 +232,15 @@ function writeConfigs(setup: ServicesSetup, groupId: string, mqttTopicPrefix: st
                 timestampFormat: 'epoch-us',
               },
             ],
+          },
+          {
+            kind: 'sparkplug',
+            id: 'e2e-sparkplug',
+            url: setup.mqttUrl,
+            clientId: `kiln-e2e-sparkplug-${setup.runId}`,
+            hostId: `kiln-e2e-${setup.runId}`,
+            // The run's own group: the run's topic prefix, no '/' in it (a Sparkplug id).
+            groups: [mqttTopicPrefix],
           },
         ],
       },

@@ -121,10 +121,10 @@ describe('/proc parsing', () => {
 describe('the generated plant', () => {
   const shape = { assets: 3, signals: 2, probes: 2 };
 
-  it('maps every load tag and probe tag through one rule', () => {
+  it('maps every load tag and probe tag through one rule, and through one more as Sparkplug metrics', () => {
     const plant = parse(JSON.stringify(plantDocument(shape))) as {
       sites: Array<{ areas: Array<{ lines: Array<{ assets: Array<{ id: string; signals: unknown[] }> }> }> }>;
-      mappings: Array<{ tag: string; asset: string; signal: string }>;
+      mappings: Array<{ source?: string; tag: string; asset: string; signal: string }>;
     };
     const assets = plant.sites[0]?.areas[0]?.lines[0]?.assets ?? [];
     expect(assets.map((asset) => [asset.id, asset.signals.length])).toEqual([
@@ -135,6 +135,13 @@ describe('the generated plant', () => {
     ]);
     expect(plant.mappings).toEqual([
       { name: 'e2e', tag: 'e2e/{asset}/{signal}', asset: 'e2e/site/area/line/{asset}', signal: '{signal}' },
+      {
+        name: 'e2e-sparkplug',
+        source: 'sparkplug/*/*/{asset}',
+        tag: '{signal}',
+        asset: 'e2e/site/area/line/{asset}',
+        signal: '{signal}',
+      },
     ]);
     expect(loadTags(shape)).toEqual([
       'e2e/a0/s0',
