@@ -248,7 +248,7 @@ describe('a Sparkplug edge node of the load', () => {
 describe('the Sparkplug plan of the plant', () => {
   const tags = ['e2e/a0/s0', 'e2e/a0/s1', 'e2e/a1/s0', 'e2e/a1/s1', 'e2e/a2/s0', 'e2e/a2/s1'];
 
-  it('makes each asset a device and deals devices and probe metrics out to the edge nodes', () => {
+  it('makes each asset a device, deals the devices out to the edge nodes and gives the first the probes', () => {
     expect(devicesOf(tags)).toEqual([
       { deviceId: 'a0', metrics: ['s0', 's1'] },
       { deviceId: 'a1', metrics: ['s0', 's1'] },
@@ -272,12 +272,12 @@ describe('the Sparkplug plan of the plant', () => {
           { deviceId: 'a0', metrics: ['s0', 's1'] },
           { deviceId: 'a2', metrics: ['s0', 's1'] },
         ],
-        probe: { deviceId: 'probe', metrics: ['p0', 'p2'] },
+        probe: { deviceId: 'probe', metrics: ['p0', 'p1', 'p2'] },
       },
       {
         edgeNodeId: 'node-1',
         devices: [{ deviceId: 'a1', metrics: ['s0', 's1'] }],
-        probe: { deviceId: 'probe', metrics: ['p1'] },
+        probe: undefined,
       },
     ]);
     expect(assignDevices({ ...setup, edgeNodes: 8 })).toHaveLength(3);

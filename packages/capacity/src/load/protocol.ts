@@ -30,7 +30,7 @@ export interface SparkplugLoadSetup {
   readonly groupId: string;
   /** One device per asset, its signals as metrics; device i belongs to edge node i mod edgeNodes. */
   readonly devices: readonly { readonly deviceId: string; readonly metrics: readonly string[] }[];
-  /** The probe signals: each edge node has a device of this id with every edgeNodes-th of them. */
+  /** The probe signals, the metrics of a device of this id on the first edge node. */
   readonly probeDeviceId: string;
   readonly probeMetrics: readonly string[];
   /** Metric values (samples) per DDATA message. */

@@ -1,6 +1,6 @@
 // How the generated plant becomes Sparkplug edge nodes: each asset a device (its id the asset's name, its metrics
-// the signal names), the devices dealt out to a few edge nodes, and on every node a probe device with its share of
-// the probe signals. Normalization maps `sparkplug/<group>/<node>/<device>` + metric back onto the plant (plant.ts).
+// the signal names), the devices dealt out to a few edge nodes, and on the first node a probe device with the probe
+// signals. Normalization maps `sparkplug/<group>/<node>/<device>` + metric back onto the plant (plant.ts).
 import { TAG_ROOT } from '../plant';
 import type { SparkplugLoadSetup } from './protocol';
 import type { SparkplugDevice } from './sparkplug-edge-node';
@@ -44,19 +44,24 @@ export interface EdgeNodePlan {
   readonly probe: SparkplugDevice | undefined;
 }
 
-/** Device i to edge node i mod n, probe metric j to node j mod n; no more nodes than devices. */
+/**
+ * Device i to edge node i mod n, no more nodes than devices. The probe device is on the first node only: one source
+ * id keeps the probes in one partition, in order, so none becomes visible after a later one (the latency poller
+ * reads rows newer than the newest it saw, and would miss it: the late probes, the ones p99 is about).
+ */
 export function assignDevices(
   setup: Pick<SparkplugLoadSetup, 'devices' | 'probeDeviceId' | 'probeMetrics' | 'edgeNodes'>,
 ): EdgeNodePlan[] {
   const count = Math.max(1, Math.min(setup.edgeNodes, setup.devices.length));
-  return Array.from({ length: count }, (_, n) => {
-    const probeMetrics = setup.probeMetrics.filter((_, j) => j % count === n);
-    return {
-      edgeNodeId: `node-${n}`,
-      devices: setup.devices.filter((_, i) => i % count === n),
-      probe: probeMetrics.length === 0 ? undefined : { deviceId: setup.probeDeviceId, metrics: probeMetrics },
-    };
-  });
+  const probe =
+    setup.probeMetrics.length === 0
+      ? undefined
+      : { deviceId: setup.probeDeviceId, metrics: setup.probeMetrics };
+  return Array.from({ length: count }, (_, n) => ({
+    edgeNodeId: `node-${n}`,
+    devices: setup.devices.filter((_, i) => i % count === n),
+    probe: n === 0 ? probe : undefined,
+  }));
 }
 
 /** For the mode's log line: the DDATA size and the message rates the sample rates come to. */
