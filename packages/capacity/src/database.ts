@@ -73,11 +73,23 @@ export interface ProbeSighting {
   readonly visibleMs: number;
 }
 
-/** Polls the newest probe rows every `intervalMs`: each new row is one latency sample (visible - sample time). */
+/**
+ * Finds probe rows as they become visible: each new row is one latency sample (visible - sample time).
+ * Every `intervalMs` it reads, per probe signal, the rows newer than the newest seen of that signal (one probe
+ * signal comes from one source, so its rows become visible in order). Rows of different signals do not: they travel
+ * in different partitions, and a cursor over all of them would pass over a late one, the very samples p99 is
+ * about. Once a second it also reads back over the last SWEEP_S seconds and takes what it missed (a late row of one
+ * signal, behind a later one of the same signal from a request handled first), seen at that moment: if anything, later
+ * than it became visible, never earlier.
+ */
 export class ProbePoller {
   private readonly sightings: ProbeSighting[] = [];
-  private lastUs = 0;
+  /** Probe signal id -> newest sample time seen (epoch us). */
+  private readonly newest = new Map<number, number>();
+  /** `<signal id>:<sample us>` of every sighting still within the sweep's reach. */
+  private readonly seen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private busy = false;
 
   constructor(
@@ -88,12 +100,15 @@ export class ProbePoller {
   ) {}
 
   start(): void {
-    this.lastUs = Date.now() * 1000;
-    this.timer = setInterval(() => void this.poll(), this.intervalMs);
+    const nowUs = Date.now() * 1000;
+    for (const id of this.probeIds) this.newest.set(id, nowUs);
+    this.timer = setInterval(() => void this.poll(false), this.intervalMs);
+    this.sweeper = setInterval(() => void this.poll(true), SWEEP_EVERY_MS);
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.sweeper);
   }
 
   /** Sightings of probes whose sample time lies in [fromMs, toMs). */
@@ -101,28 +116,47 @@ export class ProbePoller {
     return this.sightings.filter((one) => one.sampleMs >= fromMs && one.sampleMs < toMs);
   }
 
-  private async poll(): Promise<void> {
+  private async poll(sweep: boolean): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
-      const result = await this.client.query<{ us: string }>(
-        `SELECT (extract(epoch FROM time) * 1000000)::bigint::text AS us FROM ${quoteIdentifier(this.schema)}.telemetry
-          WHERE signal_id = ANY($1) AND time > to_timestamp($2::double precision / 1000000) ORDER BY time`,
-        [this.probeIds, this.lastUs],
+      const ids = [...this.newest.keys()];
+      const sweepFromUs = (Date.now() - SWEEP_S * 1000) * 1000;
+      const after = sweep ? ids.map(() => sweepFromUs) : ids.map((id) => this.newest.get(id) ?? 0);
+      const result = await this.client.query<{ id: number; us: string }>(
+        `SELECT t.signal_id AS id, (extract(epoch FROM t.time) * 1000000)::bigint::text AS us
+           FROM unnest($1::int4[], $2::int8[]) AS probe(id, after_us)
+           JOIN ${quoteIdentifier(this.schema)}.telemetry AS t
+             ON t.signal_id = probe.id AND t.time > TIMESTAMPTZ 'epoch' + probe.after_us * INTERVAL '1 microsecond'`,
+        [ids, after],
       );
       const visibleMs = Date.now();
       for (const row of result.rows) {
         const us = Number(row.us);
-        this.lastUs = Math.max(this.lastUs, us);
+        const key = `${row.id}:${us}`;
+        if (us > (this.newest.get(row.id) ?? 0)) this.newest.set(row.id, us);
+        if (this.seen.has(key)) continue;
+        this.seen.add(key);
         this.sightings.push({ sampleMs: us / 1000, visibleMs });
       }
+      if (sweep) this.forgetBefore(sweepFromUs - SWEEP_S * 1_000_000);
     } catch {
       /* the next poll tries again */
     } finally {
       this.busy = false;
     }
   }
+
+  private forgetBefore(us: number): void {
+    for (const key of this.seen) {
+      if (Number(key.slice(key.indexOf(':') + 1)) < us) this.seen.delete(key);
+    }
+  }
 }
+
+/** How far back the once-a-second sweep of ProbePoller reads. */
+const SWEEP_S = 10;
+const SWEEP_EVERY_MS = 1000;
 
 /** Ids of the given (asset, signal) pairs. */
 export async function signalIds(
