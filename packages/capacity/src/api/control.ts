@@ -1,45 +1,42 @@
 // The bench's side of the API client: forks it, sets it up, sets its rate and collects a measured window.
-import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { IpcChild } from '../child-process';
 import type { ApiClientSetup, ApiWindowCounts, FromApiClient, ToApiClient } from './protocol';
 
-export class ApiClientProcess {
-  private readonly exited: Promise<void>;
-  private waiting: ((counts: ApiWindowCounts) => void) | undefined;
+/** Who waits for the window the client reports after a `collect`. */
+interface WindowWaiter {
+  take: ((counts: ApiWindowCounts) => void) | undefined;
+}
 
-  private constructor(private readonly child: ChildProcess) {
-    child.on('message', (message: FromApiClient) => {
-      if (message.type === 'window') this.waiting?.(message.counts);
-    });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
+export class ApiClientProcess {
+  private constructor(
+    private readonly child: IpcChild<ToApiClient>,
+    private readonly waiting: WindowWaiter,
+  ) {}
 
   static async start(setup: ApiClientSetup): Promise<ApiClientProcess> {
-    const child = fork(join(__dirname, 'api-client.js'), [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const client = new ApiClientProcess(child);
-    const ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (message: FromApiClient) => {
-        if (message.type === 'ready') resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`the API client exited (code ${code})`)));
-    });
-    client.post({ type: 'setup', setup });
-    await ready;
-    return client;
+    const waiting: WindowWaiter = { take: undefined };
+    const child = await IpcChild.start<ToApiClient, FromApiClient>(
+      join(__dirname, 'api-client.js'),
+      'the API client',
+      { type: 'setup', setup },
+      (message) => {
+        if (message.type === 'window') waiting.take?.(message.counts);
+      },
+    );
+    return new ApiClientProcess(child, waiting);
   }
 
   get pid(): number {
-    return this.child.pid ?? 0;
+    return this.child.pid;
   }
 
   setRate(requestsPerS: number): void {
-    this.post({ type: 'rate', requestsPerS });
+    this.child.post({ type: 'rate', requestsPerS });
   }
 
   mark(): void {
-    this.post({ type: 'mark' });
+    this.child.post({ type: 'mark' });
   }
 
   collect(timeoutMs = 20_000): Promise<ApiWindowCounts> {
@@ -48,24 +45,16 @@ export class ApiClientProcess {
         () => reject(new Error('the API client did not report its window')),
         timeoutMs,
       );
-      this.waiting = (counts) => {
+      this.waiting.take = (counts) => {
         clearTimeout(timer);
-        this.waiting = undefined;
+        this.waiting.take = undefined;
         resolve(counts);
       };
-      this.post({ type: 'collect' });
+      this.child.post({ type: 'collect' });
     });
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    this.post({ type: 'stop' });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  private post(message: ToApiClient): void {
-    this.child.send(message);
+  stop(): Promise<void> {
+    return this.child.stop();
   }
 }
