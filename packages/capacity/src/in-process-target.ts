@@ -19,6 +19,7 @@ export interface InProcessSetup {
 }
 
 const ADMIN_KEY = 'kiln-e2e-bench-admin-key-0123456789';
+const LOOP_P99 = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})?\s+([0-9.e+-]+)/m;
 const INSERTED = /^kiln_normalization_rows_inserted_total\{[^}]*table="telemetry"[^}]*\}\s+([0-9.e+]+)/m;
 
 export class InProcessTarget implements Target {
@@ -33,6 +34,8 @@ export class InProcessTarget implements Target {
   private busy = false;
 
   private stopped = false;
+  /** From the last scrape of /metrics (prom-client's nodejs_eventloop_lag_p99_seconds, reset by each scrape). */
+  private loopP99Ms: number | undefined;
 
   private constructor(
     readonly processes: Array<{ name: string; pid: number; stop(): Promise<void> }>,
@@ -83,12 +86,19 @@ export class InProcessTarget implements Target {
       headers: { authorization: `Bearer ${ADMIN_KEY}` },
       signal: AbortSignal.timeout(10_000),
     });
-    const match = INSERTED.exec(await response.text());
+    const text = await response.text();
+    const loop = LOOP_P99.exec(text)?.[1];
+    this.loopP99Ms = loop === undefined ? undefined : Number(loop) * 1000;
+    const match = INSERTED.exec(text);
     return match?.[1] === undefined ? 0 : Number(match[1]);
   }
 
   storedOfWindow(): Promise<undefined> {
     return Promise.resolve(undefined);
+  }
+
+  eventLoopP99Ms(): number | undefined {
+    return this.loopP99Ms;
   }
 
   pendingRollups(): Promise<undefined> {

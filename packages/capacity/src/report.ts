@@ -2,6 +2,7 @@
 // ratios of the references. Pure: it formats what the run measured.
 import { API_P99_TARGET_MS } from './api/api-result';
 import type { ApiStepResult } from './api/api-step';
+import type { MemorySummary } from './memory-meter';
 import type { LatencySummary } from './percentiles';
 import type { CopyReference, KafkaReference, MqttReference } from './reference';
 import type { StepResult } from './steps';
@@ -51,6 +52,7 @@ export function renderReferences(references: References): string {
 
 export function renderSteps(steps: readonly StepResult[]): string {
   const groups = [...new Set(steps.flatMap((step) => [...step.cpu.keys()]))];
+  const loop = steps.some((step) => step.eventLoopP99Ms !== undefined);
   const header = [
     'offered/s',
     'sent/s',
@@ -64,6 +66,8 @@ export function renderSteps(steps: readonly StepResult[]): string {
     'p99 ms',
     'max ms',
     'refresh s/run',
+    'rss MiB start>end',
+    ...(loop ? ['loop p99 ms'] : []),
     'verdict',
   ];
   const rows = steps.map((step) => [
@@ -79,9 +83,19 @@ export function renderSteps(steps: readonly StepResult[]): string {
     ms(step.latency.p99),
     ms(step.latency.max),
     step.rollups?.meanS === undefined ? '-' : step.rollups.meanS.toFixed(2),
+    rssText(step.memory),
+    ...(loop ? [step.eventLoopP99Ms === undefined ? '-' : ms(step.eventLoopP99Ms)] : []),
     step.verdict.sustained ? 'sustained' : step.verdict.why,
   ]);
   return renderTable(header, rows);
+}
+
+/** The Kiln processes' RSS added up, at the window's start and end. */
+function rssText(memory: readonly MemorySummary[]): string {
+  if (memory.length === 0) return '-';
+  const sum = (pick: (one: MemorySummary) => number) =>
+    Math.round(memory.reduce((total, one) => total + pick(one), 0));
+  return `${sum((one) => one.startMiB)}>${sum((one) => one.endMiB)}`;
 }
 
 function latencyText(latency: LatencySummary | undefined): string {

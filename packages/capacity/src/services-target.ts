@@ -5,7 +5,7 @@
 // key prefix keep it apart from anything else on the same infrastructure.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, KafkaJSDeleteGroupsError, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
 import {
@@ -16,6 +16,7 @@ import {
   rowsInWindow,
   signalIds,
 } from './database';
+import { messageOf, within } from './clean-up';
 import { deleteKeys } from './redis-keys';
 import { committedOffsets, endOffsets, lagOf, sumOffsets } from './kafka-lag';
 import { PLANT_PREFIX, TAG_ROOT } from './plant';
@@ -47,7 +48,7 @@ export interface ServicesSetup {
 export class ServicesTarget implements Target {
   readonly mode = 'services';
 
-  private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     readonly processes: Array<{ name: string; pid: number; stop(): Promise<void> }>,
@@ -165,6 +166,11 @@ export class ServicesTarget implements Target {
     return (rows * this.setup.loadTagCount) / this.countedIds.length;
   }
 
+  /** Several processes, each its own event loop: the step's CPU columns tell more. */
+  eventLoopP99Ms(): undefined {
+    return undefined;
+  }
+
   pendingRollups(): Promise<number> {
     return pendingRollupRanges(this.client, this.setup.schema);
   }
@@ -181,16 +187,66 @@ export class ServicesTarget implements Target {
     return this.poller.between(fromMs, toMs);
   }
 
-  async stop(): Promise<void> {
-    // Called at the end of its mode and again by the run's clean-up.
-    if (this.stopped) return;
-    this.stopped = true;
+  /**
+   * Called at the end of its mode and again by the run's clean-up: the second call waits for the first, so the
+   * clean-up drops the schema only once the services are gone. Each step is bounded in time, the run's own Kafka
+   * broker may be gone already (a terminal's Ctrl-C stops it too), and a step that fails does not keep the next
+   * from running; what is left behind is logged.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.poller.stop();
-    await Promise.all(this.processes.map((one) => one.stop()));
-    await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
-    await this.admin.disconnect();
-    await this.client.end();
-    await deleteKeys(this.setup.redisUrl, redisPrefix(this.setup.runId)).catch(() => undefined);
+    const left: string[] = [];
+    const undo = async (what: string, withinMs: number, step: () => Promise<unknown>) => {
+      try {
+        await within(step(), withinMs, what);
+      } catch (error) {
+        left.push(`${what} (${messageOf(error)})`);
+      }
+    };
+    // Each process is killed 15 s after its SIGTERM (processes.ts).
+    await undo('the services', 20_000, () => Promise.all(this.processes.map((one) => one.stop())));
+    await within(this.admin.disconnect(), 2_000, 'Kafka admin').catch(() => undefined);
+    await undo(`Kafka consumer group ${this.groupId}`, 5_000, () =>
+      deleteGroup(this.setup.kafkaBrokers, this.groupId),
+    );
+    await within(this.client.end(), 5_000, 'PostgreSQL client').catch(() => undefined);
+    await undo(`Redis keys ${redisPrefix(this.setup.runId)}*`, 10_000, () =>
+      deleteKeys(this.setup.redisUrl, redisPrefix(this.setup.runId)),
+    );
+    if (left.length > 0) console.error(`  clean-up: left behind ${left.join('; ')}`);
+  }
+}
+
+/** Kafka's GROUP_ID_NOT_FOUND: a group that never committed has nothing to delete. */
+const GROUP_ID_NOT_FOUND = 69;
+
+/**
+ * Deletes the run's consumer group through a client of its own that hardly retries: on a broker that is gone it
+ * fails within about a second instead of after kafkajs's default retries.
+ */
+export async function deleteGroup(brokers: readonly string[], groupId: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'kiln-e2e-clean-up',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch (error) {
+    const notFound =
+      error instanceof KafkaJSDeleteGroupsError &&
+      error.groups.every((group) => group.errorCode === GROUP_ID_NOT_FOUND);
+    if (!notFound) throw error;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
 

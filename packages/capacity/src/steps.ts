@@ -5,6 +5,7 @@ import type { LoadGenerator } from './load/control';
 import { summarize, type LatencySummary } from './percentiles';
 import { RollupMeter, type RefreshSummary } from './rollup-meter';
 import type { Target } from './target';
+import { MemoryMeter, memoryLine, type MemorySummary } from './memory-meter';
 import { keepStepping, stepVerdict, type StepVerdict } from './verdict';
 
 export interface StepTiming {
@@ -34,6 +35,10 @@ export interface StepResult {
   readonly latency: LatencySummary;
   /** The rollup refreshes that ended in the window (minute by minute), where the target refreshes any. */
   readonly rollups: RefreshSummary | undefined;
+  /** RSS of each Kiln process over the window (start, each minute, end). */
+  readonly memory: readonly MemorySummary[];
+  /** Event-loop delay p99 over the window, where the target reports one (`kiln start`). */
+  readonly eventLoopP99Ms: number | undefined;
   readonly verdict: StepVerdict;
   readonly lastError: string;
 }
@@ -127,11 +132,14 @@ export class StepRunner {
     await sleep(this.timing.warmupS * 1000);
     const meter =
       this.target.rollupMetricsUrls.length > 0 ? new RollupMeter(this.target.rollupMetricsUrls) : undefined;
+    const memoryMeter = new MemoryMeter(this.target.processes);
     const start = await this.snapshot();
     await meter?.start();
+    memoryMeter.start();
     window?.started();
     await sleep(this.timing.measureS * 1000);
     const end = await this.snapshot();
+    const memory = memoryMeter.stop();
     const rollups = await meter?.stop();
     window?.ended();
     // Probes sent in the window but stored after it still count: wait a little for the late ones.
@@ -158,6 +166,8 @@ export class StepRunner {
         this.target.sightings(start.loadAtMs, end.loadAtMs).map((one) => one.visibleMs - one.sampleMs),
       ),
       rollups,
+      memory,
+      eventLoopP99Ms: this.target.eventLoopP99Ms(),
       lastError: this.generator.counts().lastError,
     };
     const verdict = stepVerdict({
@@ -172,6 +182,7 @@ export class StepRunner {
         `${verdict.sustained ? 'sustained' : `not sustained (${verdict.why})`}`,
     );
     if (rollups !== undefined && rollups.intervals.length >= 5) this.log(refreshLine(rollups));
+    if (this.timing.measureS >= 300) for (const one of memory) this.log(`    ${memoryLine(one)}`);
     return { ...result, verdict };
   }
 

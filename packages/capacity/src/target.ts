@@ -40,6 +40,11 @@ export interface Target {
   pendingRollups(): Promise<number | undefined>;
   /** Records the normalization group still has to read, and the sum of the raw topic's end offsets. */
   lag(): Promise<{ records: number; endOffsetSum: number } | undefined>;
+  /**
+   * Event-loop delay p99 (ms) since the previous read of the target's counters (storedRows: the window's start, when
+   * read at its end), where the target reports one; prom-client resets the histogram at each scrape.
+   */
+  eventLoopP99Ms(): number | undefined;
   /** Probe samples seen stored, with when. */
   sightings(fromMs: number, toMs: number): Sighting[];
   stop(): Promise<void>;

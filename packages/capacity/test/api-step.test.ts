@@ -100,6 +100,8 @@ describe('API step report', () => {
     latency: { count: 10, p50: 200, p99: 400, max: 500 },
     verdict: { sustained: true, why: '' },
     rollups: undefined,
+    memory: [],
+    eventLoopP99Ms: undefined,
     lastError: '',
   };
   const api = apiFigures(1000, window);
