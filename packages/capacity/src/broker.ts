@@ -55,7 +55,10 @@ export async function startBroker(runDir: string, port: number): Promise<Broker>
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      // Mosquitto ends at once on SIGTERM; one that does not is killed rather than waited for.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

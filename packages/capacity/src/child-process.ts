@@ -29,6 +29,8 @@ export class IpcChild<ToChild extends Message> {
     onMessage: (message: FromChild) => void,
   ): Promise<IpcChild<ToChild>> {
     const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The bench sees a helper's end by its exit: a failed kill must not end the bench with an unhandled error.
+    child.on('error', () => undefined);
     child.on('message', onMessage);
     const helper = new IpcChild<ToChild>(child);
     const ready = new Promise<void>((resolve, reject) => {
@@ -46,14 +48,30 @@ export class IpcChild<ToChild extends Message> {
     return this.child.pid ?? 0;
   }
 
-  post(message: ToChild | StopMessage): void {
-    this.child.send(message);
+  /**
+   * Sends a message; one to a helper that has exited (a terminal's Ctrl-C reaches the whole process group) is
+   * dropped: without the callback Node would raise ERR_IPC_CHANNEL_CLOSED as an 'error' event and end the bench
+   * before its clean-up.
+   */
+  post(message: ToChild): void {
+    if (!this.child.connected) return;
+    this.child.send(message, () => undefined);
   }
 
-  /** Sends `stop` and waits for the exit; kills the helper when it has not exited after `killAfterMs`. */
+  /**
+   * Sends `stop` and waits for the exit; kills the helper when it has not exited after `killAfterMs`. A helper
+   * ended by a signal has a signalCode and no exitCode; one whose channel is closed gets SIGTERM instead.
+   */
   async stop(killAfterMs = 10_000): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    this.post({ type: 'stop' });
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const stop: StopMessage = { type: 'stop' };
+    if (this.child.connected) {
+      this.child.send(stop, (error) => {
+        if (error) this.child.kill('SIGTERM');
+      });
+    } else {
+      this.child.kill('SIGTERM');
+    }
     const timer = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
     await this.exited;
     clearTimeout(timer);

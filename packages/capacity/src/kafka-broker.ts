@@ -7,6 +7,20 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { processesNaming } from './processes';
+
+/** How long the broker may take to stop on SIGTERM (it flushes its logs), then to die on SIGKILL. */
+const STOP_MS = 30_000;
+const KILL_MS = 5_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone already */
+  }
+}
 
 export interface KafkaBroker {
   readonly brokers: readonly string[];
@@ -45,11 +59,24 @@ export async function startKafka(repoRoot: string, runDir: string): Promise<Kafk
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STOP_MS);
+        void exited.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    // The broker (java) names its directory on its command line; it outlives infra.mjs when that is killed.
+    let left = processesNaming(dir);
+    if (left.length > 0 || (child.exitCode === null && child.signalCode === null)) {
+      child.kill('SIGKILL');
+      for (const pid of left) killQuietly(pid);
+      const deadline = Date.now() + KILL_MS;
+      while ((left = processesNaming(dir)).length > 0 && Date.now() < deadline) await sleep(100);
     }
     rmSync(dir, { recursive: true, force: true });
+    if (left.length > 0) throw new Error(`the run's Kafka broker (pids ${left.join(', ')}) did not exit`);
   };
   const deadline = Date.now() + 120_000;
   for (;;) {

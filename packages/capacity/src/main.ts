@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { API_CLIENT_GROUP, runApiStep, type ApiStepResult } from './api/api-step';
 import { ApiClientProcess } from './api/control';
 import { API_SIGNALS_PER_REQUEST, latestPaths } from './api/latest-request';
+import { CleanUps, messageOf, within } from './clean-up';
 import { infrastructureGroups, type CpuGroup } from './cpu-meter';
 import { createSchema, dropSchema } from './database';
 import { InProcessTarget } from './in-process-target';
@@ -49,7 +50,7 @@ import { latencyRate, sustainedMaximum } from './verdict';
 const log = (line: string) => console.error(line);
 /** Connections the API client may open: far more than 1,000 req/s of few-ms answers keep busy. */
 const API_CONNECTIONS = 64;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new CleanUps(log);
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -137,7 +138,7 @@ async function runMode(
     `${label}: ${channel} load${channel === 'sparkplug' ? sparkplugLoadNote(run.options.sparkplugMetrics, rates) : ''}`,
   );
   const generator = await LoadGenerator.start(loadSetup(run, channel, target));
-  cleanups.push(() => generator.stop());
+  cleanups.add(`the ${channel} load generator (pid ${generator.pid})`, 15_000, () => generator.stop());
   const groups: CpuGroup[] = [
     ...target.processes.map((one) => ({ name: one.name, pids: () => [one.pid] })),
     { name: 'generator', pids: () => [generator.pid] },
@@ -189,7 +190,7 @@ async function apiStepOf(
     maxConnections: API_CONNECTIONS,
     signalsPerRequest: Math.min(run.options.signals, API_SIGNALS_PER_REQUEST),
   });
-  cleanups.push(() => client.stop());
+  cleanups.add(`the API client (pid ${client.pid})`, 15_000, () => client.stop());
   try {
     const runner = new StepRunner(
       target,
@@ -263,7 +264,7 @@ async function main(): Promise<number> {
   if (run.kafkaBrokers.length === 0 && needsKafka) {
     log('  starting a Kafka broker of the run (KAFKA_BROKERS sets another)');
     const kafka = await startKafka(repoRoot, runDir);
-    cleanups.push(() => kafka.stop());
+    cleanups.add(`the run's Kafka broker and its data in ${runDir}/kafka`, 45_000, () => kafka.stop());
     run.kafkaBrokers = kafka.brokers;
     log(`  Kafka broker of the run: ${kafka.brokers.join(',')}`);
   }
@@ -272,13 +273,13 @@ async function main(): Promise<number> {
   );
 
   await createSchema(options.databaseUrl, schema);
-  cleanups.push(() => dropSchema(options.databaseUrl, schema));
+  cleanups.add(`schemas ${schema} and ${schema}_*`, 30_000, () => dropSchema(options.databaseUrl, schema));
   const channels = options.modes.filter((mode): mode is Channel => mode !== 'in-process');
   // The broker first: the MQTT reference runs through it too.
   let brokerPid: number | undefined;
   if (channels.length > 0 && run.mqttUrl === '') {
     const broker = await startBroker(runDir, await freePort());
-    cleanups.push(() => broker.stop());
+    cleanups.add(`the run's MQTT broker (pid ${broker.pid})`, 10_000, () => broker.stop());
     run.mqttUrl = broker.url;
     brokerPid = broker.pid;
     log(
@@ -321,7 +322,11 @@ async function main(): Promise<number> {
       },
       log,
     );
-    cleanups.push(() => target.stop());
+    cleanups.add(
+      `the services (${target.processes.map((one) => `${one.name} pid ${one.pid}`).join(', ')}), their Kafka group and Redis keys`,
+      60_000,
+      () => target.stop(),
+    );
     for (const channel of channels) {
       const rates =
         channel === 'http'
@@ -350,7 +355,7 @@ async function main(): Promise<number> {
       },
       log,
     );
-    cleanups.push(() => target.stop());
+    cleanups.add(`kiln start (pid ${target.processes[0]?.pid}) and its data`, 30_000, () => target.stop());
     const result = await runMode(run, target, 'http', options.inProcessRates, 'in-process, http');
     results.push(result);
     console.log(
@@ -374,16 +379,28 @@ function printApiStep(label: string, step: ApiStepResult | undefined): void {
   );
 }
 
-async function cleanUp(): Promise<void> {
-  for (const cleanup of cleanups.reverse().splice(0)) {
-    await cleanup().catch((error: unknown) =>
-      log(`cleanup: ${error instanceof Error ? error.message : String(error)}`),
-    );
-  }
-  await stopAll();
+let cleaning: Promise<void> | undefined;
+
+/**
+ * Undoes what the run started, once: Ctrl-C and the failure it causes in the run (its generator and services got
+ * the SIGINT too) wait for the same clean-up, and neither exits before it is done.
+ */
+function cleanUp(): Promise<void> {
+  cleaning ??= cleanups
+    .run()
+    .then(() => within(stopAll(), 20_000, 'processes of the run'))
+    .catch((error: unknown) => log(`clean-up: left behind ${messageOf(error)}`));
+  return cleaning;
 }
 
-process.once('SIGINT', () => {
+let interrupted = false;
+process.on('SIGINT', () => {
+  // Once the clean-up runs, a further Ctrl-C would only leave behind what it is removing; every step is bounded.
+  if (interrupted) {
+    log(`clean-up under way, still to undo: ${cleanups.pending().join('; ') || 'the processes of the run'}`);
+    return;
+  }
+  interrupted = true;
   log('interrupted: stopping what this run started');
   void cleanUp().finally(() => process.exit(130));
 });

@@ -1,7 +1,7 @@
 // The Kiln processes of a run: each a `node <script>` child with its output in a log file, ready once its ops
 // endpoint answers, and all stopped at the end of the run, on a failure and on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface ServiceProcess {
@@ -12,6 +12,7 @@ export interface ServiceProcess {
 }
 
 const running = new Set<ServiceProcess>();
+let stopping = false;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function startProcess(
@@ -21,6 +22,8 @@ export function startProcess(
   env: NodeJS.ProcessEnv,
   logFile: string,
 ): ServiceProcess & { readonly child: ChildProcess } {
+  // After stopAll nothing may start: a run that goes on after Ctrl-C would leave what it starts running.
+  if (stopping) throw new Error(`the run is stopping: ${name} not started`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(process.execPath, [...profileArgs(name, logFile), script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,5 +93,24 @@ export async function waitReady(
 }
 
 export async function stopAll(): Promise<void> {
+  stopping = true;
   await Promise.all([...running].map((one) => one.stop().catch(() => undefined)));
+}
+
+/**
+ * The processes (but this one) whose command line contains `text`, from /proc: those of a run name its directory,
+ * and so can be found after their parent is gone (the run's Kafka broker, a java child of infra.mjs).
+ */
+export function processesNaming(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) pids.push(pid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
 }

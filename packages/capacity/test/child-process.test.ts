@@ -47,6 +47,22 @@ describe('IpcChild', () => {
     ).rejects.toThrow('the test helper exited (code 3)');
   });
 
+  it('stops a helper that a Ctrl-C ended already, without an error for the closed channel', async () => {
+    const helper = await IpcChild.start<ToHelper, FromHelper>(
+      HELPER,
+      'the test helper',
+      { type: 'setup', setup: 'well' },
+      () => undefined,
+    );
+    process.kill(helper.pid, 'SIGINT');
+    while (isAlive(helper.pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    helper.post({ type: 'echo', value: 1 });
+    await helper.stop();
+    // Node raises ERR_IPC_CHANNEL_CLOSED on the next tick when a send fails without a callback.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+
   it('kills a helper that does not exit on stop', async () => {
     const helper = await IpcChild.start<ToHelper, FromHelper>(
       HELPER,
