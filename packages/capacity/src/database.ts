@@ -73,6 +73,19 @@ export interface ProbeSighting {
   readonly visibleMs: number;
 }
 
+// LATERAL with a LIMIT: one index range scan per probe signal. As a plain join the planner, which knows neither
+// how many ids come nor (the table is not analyzed yet) how few rows each has, hashes the ids and scans the whole
+// table: seconds per poll at tens of millions of rows, a PostgreSQL core gone to the bench.
+/** Probe rows newer than a time per signal ($1 signal ids, $2 epoch us after which each one's rows are read). */
+export function probeRowsSql(schema: string): string {
+  return `SELECT probe.id, (extract(epoch FROM t.time) * 1000000)::bigint::text AS us
+            FROM unnest($1::int4[], $2::int8[]) AS probe(id, after_us)
+           CROSS JOIN LATERAL (
+                 SELECT time FROM ${quoteIdentifier(schema)}.telemetry
+                  WHERE signal_id = probe.id AND time > TIMESTAMPTZ 'epoch' + probe.after_us * INTERVAL '1 microsecond'
+                  LIMIT 100000) AS t`;
+}
+
 /**
  * Finds probe rows as they become visible: each new row is one latency sample (visible - sample time).
  * Every `intervalMs` it reads, per probe signal, the rows newer than the newest seen of that signal (one probe
@@ -123,13 +136,10 @@ export class ProbePoller {
       const ids = [...this.newest.keys()];
       const sweepFromUs = (Date.now() - SWEEP_S * 1000) * 1000;
       const after = sweep ? ids.map(() => sweepFromUs) : ids.map((id) => this.newest.get(id) ?? 0);
-      const result = await this.client.query<{ id: number; us: string }>(
-        `SELECT t.signal_id AS id, (extract(epoch FROM t.time) * 1000000)::bigint::text AS us
-           FROM unnest($1::int4[], $2::int8[]) AS probe(id, after_us)
-           JOIN ${quoteIdentifier(this.schema)}.telemetry AS t
-             ON t.signal_id = probe.id AND t.time > TIMESTAMPTZ 'epoch' + probe.after_us * INTERVAL '1 microsecond'`,
-        [ids, after],
-      );
+      const result = await this.client.query<{ id: number; us: string }>(probeRowsSql(this.schema), [
+        ids,
+        after,
+      ]);
       const visibleMs = Date.now();
       for (const row of result.rows) {
         const us = Number(row.us);

@@ -1,7 +1,7 @@
 // The latency poller on real PostgreSQL: probe rows of different signals become visible out of time order (they
 // travel in different partitions), and each must still be seen once.
 import { Client } from 'pg';
-import { createSchema, dropSchema, ProbePoller, quoteIdentifier } from '../src/database';
+import { createSchema, dropSchema, ProbePoller, probeRowsSql, quoteIdentifier } from '../src/database';
 
 const url = process.env.KILN_E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `kiln_probe_poller_${process.pid}`;
@@ -53,4 +53,22 @@ it('sees a probe that becomes visible after a later one of another signal, and a
   } finally {
     poller.stop();
   }
+});
+
+it('reads each probe signal by its index, not the whole table, before the table is analyzed', async () => {
+  const table = `${quoteIdentifier(schema)}.telemetry`;
+  await client.query(
+    `INSERT INTO ${table} SELECT s, TIMESTAMPTZ '2026-01-01' + n * INTERVAL '1 second'
+       FROM generate_series(1, 60) AS s, generate_series(1, 5000) AS n`,
+  );
+  const ids = Array.from({ length: 51 }, (_, i) => i + 1);
+  // At tens of millions of rows without statistics the planner prefers to hash the ids and scan the table; at
+  // this test's size it needs to be told to dislike loops to show what it then does.
+  await client.query('SET enable_nestloop = off');
+  const { rows } = await client
+    .query<{ 'QUERY PLAN': string }>(`EXPLAIN ${probeRowsSql(schema)}`, [ids, ids.map(() => 0)])
+    .finally(() => client.query('RESET enable_nestloop'));
+  const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+  expect(plan).not.toMatch(/Seq Scan on telemetry/);
+  expect(plan).toMatch(/Index|Bitmap/);
 });
