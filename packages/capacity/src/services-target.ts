@@ -211,7 +211,9 @@ export class ServicesTarget implements Target {
     // Each process is killed 15 s after its SIGTERM (processes.ts).
     await undo('the services', 20_000, () => Promise.all(this.processes.map((one) => one.stop())));
     await within(this.admin.disconnect(), 2_000, 'Kafka admin').catch(() => undefined);
-    await undo(`Kafka consumer group ${this.groupId}`, 5_000, () =>
+    // On the run's own broker, stopped by the same Ctrl-C, the group goes with the broker's data (kafka-broker.ts).
+    const brokers = this.setup.kafkaBrokers.join(',');
+    await undo(`Kafka consumer group ${this.groupId} on ${brokers}`, 5_000, () =>
       deleteGroup(this.setup.kafkaBrokers, this.groupId),
     );
     await within(this.client.end(), 5_000, 'PostgreSQL client').catch(() => undefined);
