@@ -179,7 +179,10 @@ export class StepRunner {
     });
     this.log(
       `    stored ${Math.round(result.storedPerS).toLocaleString('en-US')}/s, ` +
-        `${verdict.sustained ? 'sustained' : `not sustained (${verdict.why})`}`,
+        `${verdict.sustained ? 'sustained' : `not sustained (${verdict.why})`}` +
+        (result.eventLoopP99Ms === undefined
+          ? ''
+          : `, event-loop delay p99 ${result.eventLoopP99Ms.toFixed(1)} ms`),
     );
     if (rollups !== undefined && rollups.intervals.length >= 5) this.log(refreshLine(rollups));
     if (this.timing.measureS >= 300) for (const one of memory) this.log(`    ${memoryLine(one)}`);
