@@ -34,6 +34,7 @@ import {
   type MqttReference,
 } from './reference';
 import {
+  apiFloorLine,
   renderApiStep,
   renderReferences,
   renderSteps,
@@ -199,16 +200,47 @@ async function apiStepOf(
       timing,
       log,
     );
-    return await runApiStep(runner, client, {
+    const step = await runApiStep(runner, client, {
       ingestRate,
       apiRate,
       signalsPerRequest: Math.min(run.options.signals, API_SIGNALS_PER_REQUEST),
       server: target.api.server,
     });
+    await client.stop();
+    log(`  API floor: ${apiRate.toLocaleString('en-US')} req/s of ${HEALTH_PATH} beside the same ingest`);
+    const floorClient = await ApiClientProcess.start({
+      baseUrl: target.api.baseUrl,
+      apiKey: target.api.apiKey,
+      paths: [HEALTH_PATH],
+      maxConnections: API_CONNECTIONS,
+      signalsPerRequest: 0,
+    });
+    cleanups.add(`the API floor client (pid ${floorClient.pid})`, 15_000, () => floorClient.stop());
+    try {
+      const floorRunner = new StepRunner(
+        target,
+        generator,
+        [...groups, { name: API_CLIENT_GROUP, pids: () => [floorClient.pid] }],
+        timing,
+        log,
+      );
+      const floor = await runApiStep(floorRunner, floorClient, {
+        ingestRate,
+        apiRate,
+        signalsPerRequest: 0,
+        server: target.api.server,
+      });
+      return { ...step, floor: { api: floor.api, serverCpu: floor.serverCpu } };
+    } finally {
+      await floorClient.stop();
+    }
   } finally {
     await client.stop();
   }
 }
+
+/** The gateway's cheapest answer: liveness, no credential, no Redis, no database. */
+const HEALTH_PATH = '/healthz';
 
 async function references(run: Run, brokerPid: number | undefined): Promise<References> {
   const seconds = run.options.referenceS;
@@ -377,6 +409,7 @@ function printApiStep(label: string, step: ApiStepResult | undefined): void {
   console.log(
     `${label}, API step: GET /api/v1/telemetry/latest (${step.signalsPerRequest} signals of one asset) at ${step.apiRatePerS.toLocaleString('en-US')} req/s, open loop, while ingesting ${step.ingest.offeredPerS.toLocaleString('en-US')} samples/s\n${renderApiStep(step)}\n`,
   );
+  if (step.floor !== undefined) console.log(`${apiFloorLine(step.floor, step.server)}\n`);
 }
 
 let cleaning: Promise<void> | undefined;

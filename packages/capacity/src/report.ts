@@ -1,6 +1,6 @@
 // The printed results: the reference limits, one table per mode, and a summary of the sustained maxima as
 // ratios of the references. Pure: it formats what the run measured.
-import { API_P99_TARGET_MS } from './api/api-result';
+import { API_P99_TARGET_MS, type ApiFigures } from './api/api-result';
 import type { ApiStepResult } from './api/api-step';
 import type { MemorySummary } from './memory-meter';
 import type { LatencySummary } from './percentiles';
@@ -182,7 +182,24 @@ export function apiSummaryLine(mode: string, result: ApiStepResult): string {
     `${mode}: API latest-value (${result.signalsPerRequest} signals a request) at ${formatNumber(result.apiRatePerS)} req/s ` +
     `while ingesting ${formatNumber(result.ingest.offeredPerS)} samples/s: p50 ${formatNumber(latency.p50, 1)} ms, ` +
     `p99 ${formatNumber(latency.p99, 1)} ms, max ${formatNumber(latency.max, 1)} ms, ` +
-    `${formatNumber(result.api.answeredPerS)} answered/s, ${result.server} ${formatNumber(result.serverCpu)} % CPU`
+    `${formatNumber(result.api.answeredPerS)} answered/s, ${result.server} ${formatNumber(result.serverCpu)} % CPU` +
+    (result.floor === undefined
+      ? ''
+      : `; GET /healthz beside the same ingest (the floor): p50 ${formatNumber(result.floor.api.latency.p50, 1)} ms, ` +
+        `p99 ${formatNumber(result.floor.api.latency.p99, 1)} ms`)
+  );
+}
+
+/** The floor of the API step: the same client on GET /healthz beside the same ingest. */
+export function apiFloorLine(
+  floor: { readonly api: ApiFigures; readonly serverCpu: number | undefined },
+  server: string,
+): string {
+  const { latency } = floor.api;
+  return (
+    `floor, the same client on GET /healthz (no credential, Redis or database) beside the same ingest: ` +
+    `p50 ${formatNumber(latency.p50, 1)} ms, p99 ${formatNumber(latency.p99, 1)} ms, max ${formatNumber(latency.max, 1)} ms, ` +
+    `${formatNumber(floor.api.answeredPerS)} answered/s, ${server} ${formatNumber(floor.serverCpu)} % CPU`
   );
 }
 

@@ -3,7 +3,7 @@ import type { ApiStepResult } from '../src/api/api-step';
 import { LATEST_PATH, latestPaths, valuesIn } from '../src/api/latest-request';
 import type { ApiWindowCounts } from '../src/api/protocol';
 import { readOptions } from '../src/options';
-import { apiSummaryLine, apiVerdictLine, renderApiStep, resultsJson } from '../src/report';
+import { apiFloorLine, apiSummaryLine, apiVerdictLine, renderApiStep, resultsJson } from '../src/report';
 import type { StepResult } from '../src/steps';
 
 const window: ApiWindowCounts = {
@@ -124,6 +124,17 @@ describe('API step report', () => {
       'services, http: p99 < 10 ms at 1,000 req/s while ingesting: met',
     );
     expect(renderApiStep(step).split('\n')[0]).toContain('gateway %');
+  });
+
+  it('prints the floor beside it, the same client on GET /healthz', () => {
+    const withFloor = { ...step, floor: { api: apiFigures(1000, window), serverCpu: 20 } };
+    expect(apiSummaryLine('services, http', withFloor)).toContain(
+      '; GET /healthz beside the same ingest (the floor): p50 2.0 ms, p99 2.0 ms',
+    );
+    expect(apiSummaryLine('services, http', step)).not.toContain('healthz');
+    expect(apiFloorLine(withFloor.floor, 'gateway')).toMatch(
+      /^floor, the same client on GET \/healthz .*: p50 2\.0 ms, p99 2\.0 ms, .*gateway 20 % CPU$/,
+    );
   });
 
   it('puts the step in --json without the single latencies', () => {

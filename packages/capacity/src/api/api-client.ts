@@ -135,7 +135,7 @@ class ApiClient {
           if (status < 200 || status > 299) {
             window.non2xx += 1;
             window.lastError = `HTTP ${status} ${body.slice(0, 200)}`;
-          } else if (valuesIn(body) < this.setup.signalsPerRequest) {
+          } else if (this.setup.signalsPerRequest > 0 && valuesIn(body) < this.setup.signalsPerRequest) {
             window.incomplete += 1;
           }
         });

@@ -15,6 +15,11 @@ export interface ApiStepResult {
   readonly serverCpu: number | undefined;
   readonly clientCpu: number | undefined;
   readonly api: ApiFigures;
+  /**
+   * The same client at the same rate on `GET /healthz` (no credential, no Redis, no database) beside the same
+   * ingest: what the box itself adds to any answer of the gateway process while the pipeline holds its cores.
+   */
+  readonly floor?: { readonly api: ApiFigures; readonly serverCpu: number | undefined } | undefined;
   /** The ingest side in the same window, as in the other steps. */
   readonly ingest: StepResult;
   readonly verdict: ApiVerdict;
