@@ -154,15 +154,17 @@ async function runMode(
     settleTimeoutS: 300,
   };
   const runner = new StepRunner(target, generator, groups, timing, log);
+  const latencyTiming = { ...timing, measureS: run.options.latencyStepS };
+  const latencyRunner = new StepRunner(target, generator, groups, latencyTiming, log);
   try {
     const steps = await runner.stepped(rates);
     const sustainedMaxPerS = sustainedMaximum(steps);
     await runner.settle();
     const rate = run.options.latencyRate ?? latencyRate(sustainedMaxPerS ?? rates[0] ?? 2000);
     log(`  latency step at ${rate.toLocaleString('en-US')} samples/s`);
-    const latencyStep = await runner.step(rate);
+    const latencyStep = await latencyRunner.step(rate);
     await runner.settle();
-    const apiStep = await apiStepOf(run, target, generator, groups, timing, rate);
+    const apiStep = await apiStepOf(run, target, generator, groups, latencyTiming, rate);
     if (apiStep) await runner.drain();
     return { mode: label, steps, sustainedMaxPerS, latencyStep, apiStep };
   } finally {

@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly modes: readonly Mode[];
   readonly warmupS: number;
   readonly stepS: number;
+  /** Measured window of the latency and API steps (a 30-minute soak step need not make them 30 minutes too). */
+  readonly latencyStepS: number;
   readonly maxFailedSteps: number;
   /** The latency step's rate; undefined: half the sustained maximum of the mode. */
   readonly latencyRate: number | undefined;
@@ -78,6 +80,7 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
   if (badMode !== undefined)
     throw new Error(`KILN_E2E_MODES: '${badMode}' is not one of ${MODES.join(', ')}`);
   const latency = numberSetting(env, 'KILN_E2E_LATENCY_RATE', 0, 0);
+  const stepS = numberSetting(env, 'KILN_E2E_STEP_SECONDS', 30, 1);
   return {
     httpRates: listSetting(
       env,
@@ -93,7 +96,8 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     inProcessRates: listSetting(env, 'KILN_E2E_IN_PROCESS_RATES', [5_000, 10_000, 20_000, 30_000, 40_000]),
     modes: modes as Mode[],
     warmupS: numberSetting(env, 'KILN_E2E_WARMUP_SECONDS', 10, 0),
-    stepS: numberSetting(env, 'KILN_E2E_STEP_SECONDS', 30, 1),
+    stepS,
+    latencyStepS: numberSetting(env, 'KILN_E2E_LATENCY_STEP_SECONDS', Math.min(stepS, 60), 1),
     maxFailedSteps: numberSetting(env, 'KILN_E2E_MAX_FAILED_STEPS', 2, 1),
     latencyRate: latency > 0 ? latency : undefined,
     apiRate: numberSetting(env, 'KILN_E2E_API_RATE', 1000, 0),

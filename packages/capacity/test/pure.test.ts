@@ -279,6 +279,14 @@ describe('options', () => {
     expect(set).toMatchObject({ httpRates: [1000, 2000], stepS: 60, modes: ['http'], json: true });
   });
 
+  it('keeps the latency and API steps at a minute at most unless told, whatever the load steps last', () => {
+    expect(readOptions({}, []).latencyStepS).toBe(30);
+    expect(readOptions({ KILN_E2E_STEP_SECONDS: '1800' }, []).latencyStepS).toBe(60);
+    expect(
+      readOptions({ KILN_E2E_STEP_SECONDS: '1800', KILN_E2E_LATENCY_STEP_SECONDS: '300' }, []).latencyStepS,
+    ).toBe(300);
+  });
+
   it('names the setting it refuses', () => {
     expect(() => readOptions({ KILN_E2E_STEP_SECONDS: 'soon' }, [])).toThrow('KILN_E2E_STEP_SECONDS');
     expect(() => readOptions({ KILN_E2E_MODES: 'opcua' }, [])).toThrow("'opcua' is not one of");
