@@ -52,14 +52,19 @@ function setting(env: Env, name: string): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function numberSetting(env: Env, name: string, fallback: number, min: number): number {
+function numberSetting(env: Env, name: string, fallback: number, min: number, max = Infinity): number {
   const text = setting(env, name);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < min)
-    throw new Error(`${name}: expected a number >= ${min}, got '${text}'`);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new Error(`${name}: expected a number ${range}, got '${text}'`);
+  }
   return value;
 }
+
+/** Most metric values in one Sparkplug DDATA: about 1 MB of payload, far past what an edge node sends. */
+const MAX_SPARKPLUG_METRICS = 50_000;
 
 function listSetting(env: Env, name: string, fallback: readonly number[]): number[] {
   const text = setting(env, name);
@@ -107,7 +112,9 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     tagsPerSource: Math.floor(numberSetting(env, 'KILN_E2E_TAGS_PER_SOURCE', 100, 2)),
     httpConnections: numberSetting(env, 'KILN_E2E_HTTP_CONNECTIONS', 32, 1),
     mqttClients: numberSetting(env, 'KILN_E2E_MQTT_CLIENTS', 4, 1),
-    sparkplugMetrics: Math.floor(numberSetting(env, 'KILN_E2E_SPARKPLUG_METRICS', 50, 1)),
+    sparkplugMetrics: Math.floor(
+      numberSetting(env, 'KILN_E2E_SPARKPLUG_METRICS', 50, 1, MAX_SPARKPLUG_METRICS),
+    ),
     normalizers: Math.floor(numberSetting(env, 'KILN_E2E_NORMALIZERS', 1, 1)),
     referenceS: numberSetting(env, 'KILN_E2E_REFERENCE_SECONDS', 5, 0),
     databaseUrl: setting(env, 'KILN_E2E_DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/test',

@@ -290,6 +290,10 @@ describe('options', () => {
   it('names the setting it refuses', () => {
     expect(() => readOptions({ KILN_E2E_STEP_SECONDS: 'soon' }, [])).toThrow('KILN_E2E_STEP_SECONDS');
     expect(() => readOptions({ KILN_E2E_MODES: 'opcua' }, [])).toThrow("'opcua' is not one of");
+    // A billion values a message would be built in memory by the generator before anything is sent.
+    expect(() => readOptions({ KILN_E2E_SPARKPLUG_METRICS: '1e9' }, [])).toThrow(
+      "KILN_E2E_SPARKPLUG_METRICS: expected a number from 1 to 50000, got '1e9'",
+    );
     expect(() => readOptions({}, ['--fast'])).toThrow("unknown argument '--fast'");
   });
 });
