@@ -4,6 +4,7 @@
 // the noted ranges every few seconds. The cost of a run follows the minutes written since the last one: a range is
 // refreshed only once its minutes have closed (the open minute would otherwise be re-aggregated every run), and
 // ranges are joined only across a gap of a minute, so a run never re-reads an hour of raw rows.
+import { isoFromMicros } from '@kiln/contracts';
 import type { Logger } from '@kiln/service-kit';
 import {
   epochUsOf,
@@ -156,7 +157,7 @@ export class RollupRefresher {
    * pending for a later run. Returns how many merged ranges were refreshed.
    */
   async refreshPending(): Promise<number> {
-    const { db, schema, backend } = this.options;
+    const { db } = this.options;
     const nowUs = (this.options.now?.() ?? Date.now()) * 1000;
     const closedEndUs = closedMinutesEndUs(
       nowUs,
@@ -176,8 +177,12 @@ export class RollupRefresher {
       parts.flatMap(({ closed }) => (closed === undefined ? [] : [closed])),
       REFRESH_JOIN_GAP_US,
     );
-    await refreshRollupRanges(db, { schema, backend, ranges });
-    const open = parts.flatMap(({ open: part }) => (part === undefined ? [] : [part]));
+    const failed = await this.refreshEach(ranges);
+    const open = [
+      ...parts.flatMap(({ open: part }) => (part === undefined ? [] : [part])),
+      // A range that cannot be rolled up stays pending: retried every run, without holding the others back.
+      ...failed,
+    ];
     // Only the rows read: a range noted meanwhile waits for the next round. The open rest of a row is noted again
     // in the same transaction, so a crash in between loses nothing.
     await db.transaction(async (tx) => {
@@ -194,6 +199,42 @@ export class RollupRefresher {
       }
     });
     this.options.onRefreshed?.(ranges.length, Date.now() - started);
-    return ranges.length;
+    return ranges.length - failed.length;
+  }
+
+  /**
+   * Refreshes the ranges in one transaction; where that fails, each on its own, so that one range PostgreSQL
+   * cannot aggregate (a minute whose float8 sum overflows) does not stop the rollups of every other. Returns the
+   * ranges that failed alone.
+   */
+  private async refreshEach(ranges: readonly TimeRange[]): Promise<TimeRange[]> {
+    const { db, schema, backend } = this.options;
+    try {
+      await refreshRollupRanges(db, { schema, backend, ranges });
+      return [];
+    } catch (error) {
+      if (ranges.length === 1) {
+        this.logFailed(ranges[0], error);
+        return [...ranges];
+      }
+    }
+    const failed: TimeRange[] = [];
+    for (const range of ranges) {
+      try {
+        await refreshRollupRanges(db, { schema, backend, ranges: [range] });
+      } catch (error) {
+        this.logFailed(range, error);
+        failed.push(range);
+      }
+    }
+    return failed;
+  }
+
+  private logFailed(range: TimeRange | undefined, error: unknown): void {
+    if (range === undefined) return;
+    this.options.logger.warn(
+      { err: error, from: isoFromMicros(range.fromUs), to: isoFromMicros(range.toUs) },
+      'rollups of this range could not be refreshed; it stays pending, the other ranges went on',
+    );
   }
 }

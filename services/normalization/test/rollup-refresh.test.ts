@@ -137,4 +137,23 @@ describe('the rollup refresher', () => {
     expect(await refresher.refreshPending()).toBe(2);
     expect((await minuteCounts()).length).toBe(41);
   });
+
+  it('refreshes the other ranges when one cannot be, and keeps that one pending', async () => {
+    // Two values near the largest double in one minute: PostgreSQL's float8 avg and sum of the minute overflow
+    // ('value out of range: overflow'), as a Modbus register pair of garbage read as a float64 can give. That
+    // minute's rollup cannot be computed; every other minute's must still be.
+    await write(minute(10), minute(11));
+    await database.db.query(
+      `INSERT INTO "${database.schema}".telemetry (signal_id, time, value)
+       VALUES (2, TIMESTAMPTZ 'epoch' + $1::int8 * INTERVAL '1 microsecond', 1.7e308),
+              (2, TIMESTAMPTZ 'epoch' + ($1::int8 + 1000000) * INTERVAL '1 microsecond', 1.7e308)`,
+      [minute(20)],
+    );
+    await refresher.note({ fromUs: minute(20), toUs: minute(20) + SECOND_US });
+    await write(minute(30), minute(31));
+    nowUs = minute(40);
+    await refresher.refreshPending();
+    expect((await minuteCounts()).map((one) => one.minute)).toEqual([10, 30]);
+    expect(await pending()).toBe(1);
+  });
 });
