@@ -84,6 +84,24 @@ export function splitAtClosed(
   };
 }
 
+/** A range of two or more minutes cut at a minute boundary near its middle; undefined for one within a minute. */
+export function splitAtMinute(range: TimeRange): [TimeRange, TimeRange] | undefined {
+  const firstMinute = Math.floor(range.fromUs / MINUTE_US);
+  const lastMinute = Math.floor(range.toUs / MINUTE_US);
+  if (lastMinute <= firstMinute) return undefined;
+  const cutUs = (firstMinute + Math.ceil((lastMinute - firstMinute + 1) / 2)) * MINUTE_US;
+  return [
+    { fromUs: range.fromUs, toUs: cutUs - 1 },
+    { fromUs: cutUs, toUs: range.toUs },
+  ];
+}
+
+/** A PostgreSQL error about the data (SQLSTATE class 22, e.g. 22003 value out of range): retrying cannot help. */
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 export interface RollupRefresherOptions {
   readonly db: Database;
   readonly schema: string;
@@ -203,38 +221,48 @@ export class RollupRefresher {
   }
 
   /**
-   * Refreshes the ranges in one transaction; where that fails, each on its own, so that one range PostgreSQL
-   * cannot aggregate (a minute whose float8 sum overflows) does not stop the rollups of every other. Returns the
-   * ranges that failed alone.
+   * Refreshes the ranges in one transaction. Where PostgreSQL refuses the data itself (SQLSTATE class 22: a minute
+   * whose float8 sum overflows), the ranges are refreshed again in halves, down to single minutes, so that the one
+   * minute it cannot aggregate does not stop the rollups of every other: at a steady rate the written minutes join
+   * into one range, and retrying it whole would fail for ever. Returns the minutes that failed alone. Any other
+   * failure (a connection lost) is thrown: everything stays pending for the next run.
    */
   private async refreshEach(ranges: readonly TimeRange[]): Promise<TimeRange[]> {
-    const { db, schema, backend } = this.options;
     try {
-      await refreshRollupRanges(db, { schema, backend, ranges });
+      await this.refresh(ranges);
       return [];
     } catch (error) {
-      if (ranges.length === 1) {
-        this.logFailed(ranges[0], error);
-        return [...ranges];
-      }
+      if (!isDataException(error)) throw error;
     }
     const failed: TimeRange[] = [];
-    for (const range of ranges) {
-      try {
-        await refreshRollupRanges(db, { schema, backend, ranges: [range] });
-      } catch (error) {
-        this.logFailed(range, error);
-        failed.push(range);
-      }
-    }
+    for (const range of ranges) failed.push(...(await this.refreshIsolating(range)));
     return failed;
   }
 
-  private logFailed(range: TimeRange | undefined, error: unknown): void {
-    if (range === undefined) return;
+  private async refreshIsolating(range: TimeRange): Promise<TimeRange[]> {
+    try {
+      await this.refresh([range]);
+      return [];
+    } catch (error) {
+      if (!isDataException(error)) throw error;
+      const halves = splitAtMinute(range);
+      if (halves === undefined) {
+        this.logFailed(range, error);
+        return [range];
+      }
+      return [...(await this.refreshIsolating(halves[0])), ...(await this.refreshIsolating(halves[1]))];
+    }
+  }
+
+  private async refresh(ranges: readonly TimeRange[]): Promise<void> {
+    const { db, schema, backend } = this.options;
+    await refreshRollupRanges(db, { schema, backend, ranges });
+  }
+
+  private logFailed(range: TimeRange, error: unknown): void {
     this.options.logger.warn(
       { err: error, from: isoFromMicros(range.fromUs), to: isoFromMicros(range.toUs) },
-      'rollups of this range could not be refreshed; it stays pending, the other ranges went on',
+      'the rollups of this minute cannot be computed from its rows; it stays pending, the other minutes went on',
     );
   }
 }

@@ -1,6 +1,11 @@
 // The rollup refresher on plain PostgreSQL: a run refreshes the minutes written once they have closed, never the
 // open minute, never the unwritten minutes between two noted ranges; late data re-notes a closed minute.
-import { DEFAULT_CLOSE_GRACE_MS, RollupRefresher, type TimeRange } from '../src/rollup-refresh';
+import {
+  DEFAULT_CLOSE_GRACE_MS,
+  RollupRefresher,
+  splitAtMinute,
+  type TimeRange,
+} from '../src/rollup-refresh';
 import { testDatabase, type TestDatabase } from './support/db';
 import { testLogger } from './support/logger';
 
@@ -138,22 +143,41 @@ describe('the rollup refresher', () => {
     expect((await minuteCounts()).length).toBe(41);
   });
 
-  it('refreshes the other ranges when one cannot be, and keeps that one pending', async () => {
+  it('refreshes every other minute when one cannot be rolled up, and keeps that one pending', async () => {
     // Two values near the largest double in one minute: PostgreSQL's float8 avg and sum of the minute overflow
-    // ('value out of range: overflow'), as a Modbus register pair of garbage read as a float64 can give. That
-    // minute's rollup cannot be computed; every other minute's must still be.
-    await write(minute(10), minute(11));
+    // ('value out of range: overflow'), as a Modbus register pair of garbage read as a float64 can give. At a
+    // steady rate the minutes written join into one range; the minutes around the bad one must still be rolled up.
+    await write(minute(10), minute(13));
     await database.db.query(
       `INSERT INTO "${database.schema}".telemetry (signal_id, time, value)
        VALUES (2, TIMESTAMPTZ 'epoch' + $1::int8 * INTERVAL '1 microsecond', 1.7e308),
               (2, TIMESTAMPTZ 'epoch' + ($1::int8 + 1000000) * INTERVAL '1 microsecond', 1.7e308)`,
-      [minute(20)],
+      [minute(11)],
     );
-    await refresher.note({ fromUs: minute(20), toUs: minute(20) + SECOND_US });
+    await refresher.note({ fromUs: minute(11), toUs: minute(11) + SECOND_US });
     await write(minute(30), minute(31));
     nowUs = minute(40);
     await refresher.refreshPending();
-    expect((await minuteCounts()).map((one) => one.minute)).toEqual([10, 30]);
-    expect(await pending()).toBe(1);
+    expect((await minuteCounts()).map((one) => one.minute)).toEqual([10, 12, 30]);
+    const left = await database.db.query<{ from_us: string; to_us: string }>(
+      `SELECT (extract(epoch FROM from_time) * 1e6)::int8::text AS from_us,
+              (extract(epoch FROM to_time) * 1e6)::int8::text AS to_us
+         FROM "${database.schema}".rollup_refresh_pending`,
+    );
+    expect(left.rows.map((row) => [Number(row.from_us), Number(row.to_us)])).toEqual([
+      [minute(11), minute(12) - 1],
+    ]);
+  });
+
+  it('cuts a range of minutes near its middle, at a minute boundary', () => {
+    expect(splitAtMinute({ fromUs: minute(10) + 5, toUs: minute(10) + 50 })).toBeUndefined();
+    expect(splitAtMinute({ fromUs: minute(10) + 5, toUs: minute(11) + 7 })).toEqual([
+      { fromUs: minute(10) + 5, toUs: minute(11) - 1 },
+      { fromUs: minute(11), toUs: minute(11) + 7 },
+    ]);
+    expect(splitAtMinute({ fromUs: minute(10), toUs: minute(14) + 1 })).toEqual([
+      { fromUs: minute(10), toUs: minute(13) - 1 },
+      { fromUs: minute(13), toUs: minute(14) + 1 },
+    ]);
   });
 });
