@@ -186,59 +186,39 @@ async function apiStepOf(
   log(
     `  API step: ${apiRate.toLocaleString('en-US')} latest-value req/s to ${target.api.server} while ingesting ${ingestRate.toLocaleString('en-US')} samples/s`,
   );
-  const client = await ApiClientProcess.start({
-    baseUrl: target.api.baseUrl,
-    apiKey: target.api.apiKey,
-    paths: latestPaths(run.options.assets, run.options.signals, API_SIGNALS_PER_REQUEST),
-    maxConnections: API_CONNECTIONS,
-    signalsPerRequest: Math.min(run.options.signals, API_SIGNALS_PER_REQUEST),
-  });
-  cleanups.add(`the API client (pid ${client.pid})`, 15_000, () => client.stop());
-  try {
-    const runner = new StepRunner(
-      target,
-      generator,
-      [...groups, { name: API_CLIENT_GROUP, pids: () => [client.pid] }],
-      timing,
-      log,
-    );
-    const step = await runApiStep(runner, client, {
-      ingestRate,
-      apiRate,
-      signalsPerRequest: Math.min(run.options.signals, API_SIGNALS_PER_REQUEST),
-      server: target.api.server,
-    });
-    await client.stop();
-    log(`  API floor: ${apiRate.toLocaleString('en-US')} req/s of ${HEALTH_PATH} beside the same ingest`);
-    const floorClient = await ApiClientProcess.start({
-      baseUrl: target.api.baseUrl,
-      apiKey: target.api.apiKey,
-      paths: [HEALTH_PATH],
+  const api = target.api;
+  /** One measured window of a fresh API client on `paths` beside the ingest, its CPU shown apart. */
+  const measure = async (what: string, paths: readonly string[], signalsPerRequest: number) => {
+    const client = await ApiClientProcess.start({
+      baseUrl: api.baseUrl,
+      apiKey: api.apiKey,
+      paths,
       maxConnections: API_CONNECTIONS,
-      signalsPerRequest: 0,
+      signalsPerRequest,
     });
-    cleanups.add(`the API floor client (pid ${floorClient.pid})`, 15_000, () => floorClient.stop());
+    cleanups.add(`the ${what} (pid ${client.pid})`, 15_000, () => client.stop());
     try {
-      const floorRunner = new StepRunner(
+      const runner = new StepRunner(
         target,
         generator,
-        [...groups, { name: API_CLIENT_GROUP, pids: () => [floorClient.pid] }],
+        [...groups, { name: API_CLIENT_GROUP, pids: () => [client.pid] }],
         timing,
         log,
       );
-      const floor = await runApiStep(floorRunner, floorClient, {
-        ingestRate,
-        apiRate,
-        signalsPerRequest: 0,
-        server: target.api.server,
-      });
-      return { ...step, floor: { api: floor.api, serverCpu: floor.serverCpu } };
+      return await runApiStep(runner, client, { ingestRate, apiRate, signalsPerRequest, server: api.server });
     } finally {
-      await floorClient.stop();
+      await client.stop();
     }
-  } finally {
-    await client.stop();
-  }
+  };
+  const signalsPerRequest = Math.min(run.options.signals, API_SIGNALS_PER_REQUEST);
+  const step = await measure(
+    'API client',
+    latestPaths(run.options.assets, run.options.signals, API_SIGNALS_PER_REQUEST),
+    signalsPerRequest,
+  );
+  log(`  API floor: ${apiRate.toLocaleString('en-US')} req/s of ${HEALTH_PATH} beside the same ingest`);
+  const floor = await measure('API floor client', [HEALTH_PATH], 0);
+  return { ...step, floor: { api: floor.api, serverCpu: floor.serverCpu } };
 }
 
 /** The gateway's cheapest answer: liveness, no credential, no Redis, no database. */

@@ -5,18 +5,11 @@ import { TAG_ROOT } from '../plant';
 import type { SparkplugLoadSetup } from './protocol';
 import type { SparkplugDevice } from './sparkplug-edge-node';
 
-export interface SparkplugPlanInput {
-  readonly url: string;
-  readonly groupId: string;
+/** The load's setup, with the plant's load tags in place of the devices built from them. */
+export type SparkplugPlanInput = Omit<SparkplugLoadSetup, 'channel' | 'devices'> & {
   /** The plant's load tags, `<TAG_ROOT>/<asset>/<signal>`, asset by asset (plant.ts loadTags). */
   readonly tags: readonly string[];
-  readonly probeDeviceId: string;
-  readonly probeMetrics: readonly string[];
-  readonly metricsPerMessage: number;
-  readonly probeEvery: number;
-  readonly edgeNodes: number;
-  readonly maxInFlightPerNode: number;
-}
+};
 
 /** Devices from the load tags: one per asset, in the order the tags name them. */
 export function devicesOf(tags: readonly string[]): SparkplugDevice[] {
