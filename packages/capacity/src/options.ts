@@ -58,10 +58,16 @@ function numberSetting(env: Env, name: string, fallback: number, min: number, ma
   const value = Number(text);
   if (!Number.isFinite(value) || value < min || value > max) {
     const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new Error(`${name}: expected a number ${range}, got '${text}'`);
+    throw new Error(`${name}: expected a number ${range}, got '${excerpt(text)}'`);
   }
   return value;
 }
+
+/** A setting as an error quotes it: a megabyte of text is not repeated whole. */
+const excerpt = (text: string): string => (text.length > 80 ? `${text.slice(0, 80)}...` : text);
+
+/** Longest warm-up or measured window: a day (a longer one overflows Node's timers and ends at once). */
+const MAX_WINDOW_S = 86_400;
 
 /** Most metric values in one Sparkplug DDATA: about 1 MB of payload, far past what an edge node sends. */
 const MAX_SPARKPLUG_METRICS = 50_000;
@@ -71,7 +77,9 @@ function listSetting(env: Env, name: string, fallback: readonly number[]): numbe
   if (text === undefined) return [...fallback];
   const values = text.split(',').map((part) => Number(part.trim()));
   if (values.some((value) => !Number.isFinite(value) || value <= 0)) {
-    throw new Error(`${name}: expected comma-separated positive samples/s (10000,20000), got '${text}'`);
+    throw new Error(
+      `${name}: expected comma-separated positive samples/s (10000,20000), got '${excerpt(text)}'`,
+    );
   }
   return values;
 }
@@ -85,7 +93,7 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
   if (badMode !== undefined)
     throw new Error(`KILN_E2E_MODES: '${badMode}' is not one of ${MODES.join(', ')}`);
   const latency = numberSetting(env, 'KILN_E2E_LATENCY_RATE', 0, 0);
-  const stepS = numberSetting(env, 'KILN_E2E_STEP_SECONDS', 30, 1);
+  const stepS = numberSetting(env, 'KILN_E2E_STEP_SECONDS', 30, 1, MAX_WINDOW_S);
   return {
     httpRates: listSetting(
       env,
@@ -100,9 +108,9 @@ export function readOptions(env: Env, argv: readonly string[]): BenchOptions {
     ),
     inProcessRates: listSetting(env, 'KILN_E2E_IN_PROCESS_RATES', [5_000, 10_000, 20_000, 30_000, 40_000]),
     modes: modes as Mode[],
-    warmupS: numberSetting(env, 'KILN_E2E_WARMUP_SECONDS', 10, 0),
+    warmupS: numberSetting(env, 'KILN_E2E_WARMUP_SECONDS', 10, 0, MAX_WINDOW_S),
     stepS,
-    latencyStepS: numberSetting(env, 'KILN_E2E_LATENCY_STEP_SECONDS', Math.min(stepS, 60), 1),
+    latencyStepS: numberSetting(env, 'KILN_E2E_LATENCY_STEP_SECONDS', Math.min(stepS, 60), 1, MAX_WINDOW_S),
     maxFailedSteps: numberSetting(env, 'KILN_E2E_MAX_FAILED_STEPS', 2, 1),
     latencyRate: latency > 0 ? latency : undefined,
     apiRate: numberSetting(env, 'KILN_E2E_API_RATE', 1000, 0),

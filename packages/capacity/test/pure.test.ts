@@ -290,6 +290,9 @@ describe('options', () => {
   it('names the setting it refuses', () => {
     expect(() => readOptions({ KILN_E2E_STEP_SECONDS: 'soon' }, [])).toThrow('KILN_E2E_STEP_SECONDS');
     expect(() => readOptions({ KILN_E2E_MODES: 'opcua' }, [])).toThrow("'opcua' is not one of");
+    // Past a day, a window would overflow Node's timers and end at once; a megabyte of text is not echoed whole.
+    expect(() => readOptions({ KILN_E2E_LATENCY_STEP_SECONDS: '1e308' }, [])).toThrow('from 1 to 86400');
+    expect(() => readOptions({ KILN_E2E_RATES: '1'.repeat(1 << 20) }, [])).toThrow(/got '1{80}\.\.\.'$/);
     // A billion values a message would be built in memory by the generator before anything is sent.
     expect(() => readOptions({ KILN_E2E_SPARKPLUG_METRICS: '1e9' }, [])).toThrow(
       "KILN_E2E_SPARKPLUG_METRICS: expected a number from 1 to 50000, got '1e9'",
