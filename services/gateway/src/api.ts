@@ -3,6 +3,7 @@ import type { EventBus } from '@kiln/bus';
 import type { LiveOee, OeeSection } from '@kiln/oee-store';
 import {
   ErpStore,
+  MemoryHotState,
   MaintenanceStore,
   NormalizerStateStore,
   type Database,
@@ -66,6 +67,8 @@ export interface GatewayApiDependencies {
   readonly authenticator: Authenticator;
   readonly unmapped?: () => UnmappedTagView[];
   readonly now?: () => number;
+  /** Counts where latest values came from (the gateway's metrics). */
+  readonly latestServed?: (fromMemory: number, read: number) => void;
 }
 
 export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
@@ -76,7 +79,13 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
   return {
     authenticator: deps.authenticator,
     assets,
-    telemetry: new TelemetryQueries(deps.db, deps.schema, deps.section.limits.maxBuckets, deps.hotState),
+    telemetry: new TelemetryQueries(
+      deps.db,
+      deps.schema,
+      deps.section.limits.maxBuckets,
+      deps.hotState,
+      latestCacheOf(deps),
+    ),
     oee,
     states: new StateQueries(deps.db, deps.schema, assets, deps.bus, deps.now),
     events: new EventIngest(deps.bus),
@@ -85,6 +94,16 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
     erp: new ErpQueries(new ErpStore(deps.db, deps.schema)),
     unmapped: unmappedTags(deps),
     limits: deps.section.limits,
+  };
+}
+
+/** Redis's answers remembered for a short while; a hot state in this process's memory needs no copy. */
+function latestCacheOf(deps: GatewayApiDependencies) {
+  if (deps.hotState === undefined || deps.hotState instanceof MemoryHotState) return undefined;
+  const { maxAgeMs, refreshAfterMs, cacheSignals } = deps.section.latest;
+  return {
+    settings: { maxAgeMs, refreshAfterMs, maxSignals: cacheSignals },
+    ...(deps.latestServed === undefined ? {} : { options: { onServed: deps.latestServed } }),
   };
 }
 

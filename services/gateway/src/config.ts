@@ -7,6 +7,7 @@ import { oeeSectionEnvMap, oeeSectionSchema } from '@kiln/oee-store';
 import { httpConfigSchema, loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
 import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';
+import { MAX_LATEST_AGE_MS } from './domain/latest-cache';
 
 const tlsSchema = z.strictObject({
   /** PEM files of the server's certificate chain and private key. */
@@ -61,6 +62,19 @@ export const gatewaySectionSchema = z.strictObject({
       windowMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
+  latest: z
+    .strictObject({
+      /**
+       * Latest values (GET /api/v1/telemetry/latest, gRPC GetLatest) read from Redis at most this long ago are
+       * answered from the gateway's memory, unless a request asks for another maxAge; 0: every request reads Redis.
+       */
+      maxAgeMs: z.number().int().min(0).max(MAX_LATEST_AGE_MS).default(500),
+      /** A remembered value at least this old is read again in the background when it is served. */
+      refreshAfterMs: z.number().int().min(0).default(100),
+      /** Signals remembered at most; 0 turns the memory off. */
+      cacheSignals: z.number().int().min(0).max(10_000_000).default(100_000),
+    })
+    .prefault({}),
   limits: z
     .strictObject({
       /** Longest time range of one query. */
@@ -112,6 +126,7 @@ export const gatewaySectionEnvMap = {
   JWT_JWKS_URL: 'gateway.auth.jwt.jwksUrl',
   JWT_AUDIENCE: 'gateway.auth.jwt.audience',
   RATE_LIMIT_MAX: 'gateway.rateLimit.max',
+  LATEST_MAX_AGE_MS: 'gateway.latest.maxAgeMs',
 } as const satisfies Record<string, string>;
 
 export const gatewayEnvMap = {

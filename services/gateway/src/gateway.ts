@@ -52,6 +52,7 @@ export async function startGateway(
     logger.info({ keyId: id }, 'admin API key from the configuration is stored');
   }
   const jwt = section.auth.jwt === undefined ? undefined : new JwtVerifier(section.auth.jwt);
+  const metrics = createGatewayMetrics(deps.registry);
   const api = createGatewayApi({
     db: deps.db,
     schema: deps.schema,
@@ -63,9 +64,9 @@ export async function startGateway(
     authenticator: new Authenticator(keys, jwt),
     ...(deps.unmapped === undefined ? {} : { unmapped: deps.unmapped }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    latestServed: (fromMemory, read) => metrics.latestServed(fromMemory, read),
   });
 
-  const metrics = createGatewayMetrics(deps.registry);
   const rest = await buildRestServer({
     api,
     section,

@@ -7,6 +7,8 @@ export interface GatewayMetrics {
   request(transport: 'rest' | 'grpc', route: string, outcome: string, seconds: number): void;
   /** A request refused as invalid (400 / INVALID_ARGUMENT); `field` as the error names it. */
   invalidInput(transport: 'rest' | 'grpc', route: string, field: string): void;
+  /** Signals of latest-value requests answered from the gateway's memory and read from the hot state. */
+  latestServed(fromMemory: number, read: number): void;
 }
 
 /** `events[12].reasonText` -> `events[].reasonText`: one label value per field, not per index. */
@@ -33,6 +35,15 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     labelNames: ['transport', 'route', 'field'],
     registers,
   });
+  const latest = new Counter({
+    name: 'kiln_gateway_latest_signals_total',
+    help: 'Signals of latest-value requests, by where the answer came from: memory (read from Redis at most gateway.latest.maxAgeMs ago) or hot-state (read on the request).',
+    labelNames: ['from'],
+    registers,
+  });
+  // Bound once: counted on every latest-value request.
+  const fromMemory = latest.labels({ from: 'memory' });
+  const fromHotState = latest.labels({ from: 'hot-state' });
   return {
     request: (transport, route, outcome, seconds) => {
       requests.inc({ transport, route, outcome });
@@ -40,6 +51,10 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     },
     invalidInput: (transport, route, field) => {
       invalid.inc({ transport, route, field: fieldLabelOf(field) });
+    },
+    latestServed: (remembered, read) => {
+      if (remembered > 0) fromMemory.inc(remembered);
+      if (read > 0) fromHotState.inc(read);
     },
   };
 }

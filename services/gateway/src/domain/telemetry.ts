@@ -13,6 +13,7 @@ import {
 import { authorizeAsset, type Principal } from '../auth/principal';
 import { ApiError, invalidArgument } from '../errors';
 import { checkAssetId } from './assets';
+import { LatestValueCache, type LatestCacheOptions, type LatestCacheSettings } from './latest-cache';
 import type { TimeRangeUs } from './range';
 
 export interface SignalPath {
@@ -72,6 +73,7 @@ const MAX_CACHED_SIGNAL_IDS = 100_000;
 export class TelemetryQueries {
   private readonly historian: HistorianQueries;
   private readonly signalIdCache = new Map<string, number>();
+  private readonly cache: LatestValueCache | undefined;
 
   constructor(
     db: Database,
@@ -79,8 +81,17 @@ export class TelemetryQueries {
     private readonly maxBuckets: number,
     /** Normalization's last values; absent: latest values come from the database alone. */
     private readonly hotState?: HotState,
+    /** Remembers the hot state's answers for a short while (a hot state in another process); absent: none. */
+    latestCache?: { readonly settings: LatestCacheSettings; readonly options?: LatestCacheOptions },
   ) {
     this.historian = new HistorianQueries(db, { schema });
+    if (hotState !== undefined && latestCache !== undefined && latestCache.settings.maxSignals > 0) {
+      this.cache = new LatestValueCache(
+        (signals) => hotState.getLastValuesOf(signals),
+        latestCache.settings,
+        latestCache.options,
+      );
+    }
   }
 
   /** `<asset id>/<name>` -> signal id of those that exist; remembered, since an id never changes. */
@@ -159,11 +170,16 @@ export class TelemetryQueries {
    * The newest stored value of each signal, in the order asked; signals without data are left out. Normalization
    * writes a signal's last value to the hot state right after its row is stored, newer wins: the hot state answers
    * in one Redis round trip what the database answers in two queries. Signals it lacks (a flushed Redis, rows
-   * written by another path) and a hot state that fails are read from the database.
+   * written by another path) and a hot state that fails are read from the database. With the latest-value cache,
+   * a hot-state answer read at most `maxAgeMs` ago (default: the cache's setting) is served from memory.
    */
-  async latest(principal: Principal, signals: readonly SignalPath[]): Promise<LatestValue[]> {
+  async latest(
+    principal: Principal,
+    signals: readonly SignalPath[],
+    maxAgeMs?: number,
+  ): Promise<LatestValue[]> {
     this.checkSignals(principal, signals);
-    const hot = await this.hotValues(signals);
+    const hot = await this.hotValues(signals, maxAgeMs);
     const missing = signals.filter((_, index) => hot[index] === undefined);
     const stored = missing.length === 0 ? new Map<string, LatestValue>() : await this.storedLatest(missing);
     return signals.flatMap((signal, index) => {
@@ -177,12 +193,16 @@ export class TelemetryQueries {
     });
   }
 
-  private async hotValues(signals: readonly SignalPath[]): Promise<(LastValueEntry | undefined)[]> {
+  private async hotValues(
+    signals: readonly SignalPath[],
+    maxAgeMs: number | undefined,
+  ): Promise<(LastValueEntry | undefined)[]> {
     if (this.hotState === undefined) return [];
+    const keys = signals.map((signal) => ({ assetId: signal.assetId, signal: signal.name }));
     try {
-      return await this.hotState.getLastValuesOf(
-        signals.map((signal) => ({ assetId: signal.assetId, signal: signal.name })),
-      );
+      return this.cache === undefined
+        ? await this.hotState.getLastValuesOf(keys)
+        : await this.cache.get(keys, maxAgeMs);
     } catch {
       // Redis away: the database still answers (its readiness shows the outage).
       return [];

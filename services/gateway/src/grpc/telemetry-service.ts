@@ -6,6 +6,7 @@ import type { GatewayApi } from '../api';
 import type { Principal } from '../auth/principal';
 import { ApiError, invalidArgument } from '../errors';
 import { checkAssetId } from '../domain/assets';
+import { MAX_LATEST_AGE_MS } from '../domain/latest-cache';
 import { parseSignalPath, type LatestValue, type SignalPath } from '../domain/telemetry';
 import type { TimeRangeUs } from '../domain/range';
 import { pause, serverStream, unary, type GrpcHandlerContext } from './call';
@@ -82,6 +83,16 @@ function bucketOf(duration: api.Duration | undefined, range: TimeRangeUs): { spe
     throw invalidArgument('bucket', 'must be a positive whole number of seconds');
   }
   return { spec: `${duration.seconds}s`, whole: false };
+}
+
+/** GetLatest's max_age in milliseconds; absent: the gateway's setting. */
+function maxAgeMsOf(duration: api.Duration | undefined): number | undefined {
+  if (duration === undefined) return undefined;
+  const ms = duration.seconds * 1000 + duration.nanos / 1e6;
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_LATEST_AGE_MS) {
+    throw invalidArgument('max_age', `must be whole milliseconds from 0 to ${MAX_LATEST_AGE_MS / 1000} s`);
+  }
+  return ms;
 }
 
 interface SignalInfo {
@@ -180,7 +191,7 @@ export function telemetryService(context: GrpcHandlerContext): api.TelemetryServ
 
     getLatest: unary(context, 'GetLatest', async (request: api.GetLatestRequest, principal) => {
       const signals = signalPathsOf(request.signals);
-      const latest = await gateway.telemetry.latest(principal, signals);
+      const latest = await gateway.telemetry.latest(principal, signals, maxAgeMsOf(request.maxAge));
       const info = await signalInfo(gateway, principal, signals);
       const byKey = new Map(latest.map((value) => [keyOf(value.signal), value]));
       return {

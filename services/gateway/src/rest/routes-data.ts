@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayApi } from '../api';
+import { MAX_LATEST_AGE_MS } from '../domain/latest-cache';
 import { checkedRange, parseIsoTime, type TimeRangeUs } from '../domain/range';
 import { parseSignalPath } from '../domain/telemetry';
 import { principalOf } from './authenticate';
@@ -74,13 +75,29 @@ export function dataRoutes(app: FastifyInstance, api: GatewayApi): void {
         tags: ['telemetry'],
         summary: 'The latest stored value of each signal',
         security,
-        querystring: z.strictObject({ signal: signalsQuery }),
+        querystring: z.strictObject({
+          signal: signalsQuery,
+          maxAgeMs: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .max(MAX_LATEST_AGE_MS)
+            .optional()
+            .describe(
+              'How long ago (ms) the value may have been read from the hot state (as OPC UA Read maxAge): 0 reads ' +
+                'it now; absent: the gateway setting gateway.latest.maxAgeMs (500 by default)',
+            ),
+        }),
         response: { 200: z.object({ values: z.array(latestSchema) }), ...errorResponses },
       },
+      // The answer is typed by the schema above; what dashboards poll many times a second is not walked by zod
+      // again on every answer (the schema still documents it and types the handler).
+      serializerCompiler: () => (data) => JSON.stringify(data),
     },
     async (request) => {
       const signals = list(request.query.signal).map((text, i) => parseSignalPath(`signal[${i}]`, text));
-      return { values: (await api.telemetry.latest(principalOf(request), signals)).map(latestJson) };
+      const latest = await api.telemetry.latest(principalOf(request), signals, request.query.maxAgeMs);
+      return { values: latest.map(latestJson) };
     },
   );
   typed.get(

@@ -436,6 +436,30 @@ describeWith(['postgres'], 'gRPC API', () => {
       ]);
     });
 
+    it('takes a max_age of whole milliseconds up to 60 s, and refuses others naming max_age', async () => {
+      const fresh = await invoke(
+        telemetry.getLatest.bind(telemetry),
+        { signals: [temperature], maxAge: { seconds: 0, nanos: 0 } },
+        h.keys.plant1Reader,
+      );
+      expect(fresh.values[0]?.value).toEqual({ kind: { $case: 'numberValue', value: 49.5 } });
+      for (const maxAge of [
+        { seconds: -1, nanos: 0 },
+        { seconds: 61, nanos: 0 },
+        { seconds: 0, nanos: 500 },
+      ]) {
+        const error = await failure(
+          invoke(
+            telemetry.getLatest.bind(telemetry),
+            { signals: [temperature], maxAge },
+            h.keys.plant1Reader,
+          ),
+        );
+        expect(error.code).toBe(status.INVALID_ARGUMENT);
+        expect(error.details).toMatch(/^max_age: /);
+      }
+    });
+
     it('streams the latest values, then only values that changed, until cancelled', async () => {
       const stream = telemetry.streamLive({ signals: [temperature, strokes] }, bearer(h.keys.plant1Reader));
       const messages = messagesOf(stream);

@@ -66,6 +66,36 @@ describeWith(['postgres', 'redis'], 'latest values from the hot state', () => {
     ]);
   });
 
+  it('with the cache, serves what Redis answered at most maxAge ago, and reads it now when asked maxAge 0', async () => {
+    let now = 0;
+    const queries = new TelemetryQueries(database.db, database.schema, 10_000, hot.hotState, {
+      settings: { maxAgeMs: 500, refreshAfterMs: 50, maxSignals: 100 },
+      options: { now: () => now },
+    });
+    const written = (value: number, time: number) =>
+      hot.hotState.setLastValues([
+        { assetId: ASSET, signal: 'pressure', timeUs: T0_US + time, value, valueText: null, quality: 1 },
+      ]);
+    const pressureOf = async (maxAgeMs?: number) =>
+      (await queries.latest(admin, [pressure], maxAgeMs)).map((entry) => entry.value);
+    await written(20, 10);
+    expect(await pressureOf()).toEqual([20]);
+    await written(21, 11);
+    now = 40;
+    expect(await pressureOf()).toEqual([20]); // remembered, younger than refreshAfterMs
+    expect(await pressureOf(0)).toEqual([21]);
+    await written(22, 12);
+    now = 540; // 500 ms after the last read: still served from memory, and read again behind it
+    expect(await pressureOf()).toEqual([21]);
+    for (let tries = 0; tries < 100 && (await pressureOf())[0] !== 22; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await pressureOf()).toEqual([22]);
+    await written(23, 13);
+    now = 1100;
+    expect(await pressureOf()).toEqual([23]); // older than maxAge: read on the path
+  });
+
   it('reads the database when the hot state fails', async () => {
     const failing: HotState = Object.assign(Object.create(hot.hotState) as HotState, {
       getLastValuesOf: () => Promise.reject(new Error('Redis is away')),

@@ -115,6 +115,15 @@ describeWith(['postgres', 'redis'], 'REST telemetry and states', () => {
     expect(badBucket.json()).toMatchObject({ status: 400, field: 'bucket' });
     const badSignal = await h.call('GET', `/api/v1/telemetry/latest?signal=${encodeURIComponent("m1/t'--")}`);
     expect(badSignal.json()).toMatchObject({ status: 400, field: 'signal[0]' });
+    const latestUrl = (maxAge: string) =>
+      `/api/v1/telemetry/latest?signal=${encodeURIComponent(`${ASSET}/temperature`)}&maxAgeMs=${maxAge}`;
+    expect((await h.call('GET', latestUrl('0'))).json()).toEqual(latest.json());
+    for (const maxAge of ['-1', '60001', '1.5', 'soon']) {
+      expect((await h.call('GET', latestUrl(maxAge))).json()).toMatchObject({
+        status: 400,
+        field: 'maxAgeMs',
+      });
+    }
     const badAgg = await h.call(
       'GET',
       telemetryUrl(`from=${iso(T0_US)}&to=${iso(T0_US + SECOND)}&agg=median`),
