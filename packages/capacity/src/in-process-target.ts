@@ -43,7 +43,12 @@ export class InProcessTarget implements Target {
     private readonly setup: InProcessSetup,
   ) {
     // The gateway inside `kiln start` serves the REST API on its one HTTP port, with the rate limit off.
-    this.api = { baseUrl: `http://127.0.0.1:${setup.ports.http}`, apiKey: ADMIN_KEY, server: 'kiln' };
+    this.api = {
+      baseUrl: `http://127.0.0.1:${setup.ports.http}`,
+      apiKey: ADMIN_KEY,
+      server: 'kiln',
+      metricsUrl: `http://127.0.0.1:${setup.ports.http}/metrics`,
+    };
   }
 
   static async start(setup: InProcessSetup, log: (line: string) => void): Promise<InProcessTarget> {

@@ -205,7 +205,13 @@ async function apiStepOf(
         timing,
         log,
       );
-      return await runApiStep(runner, client, { ingestRate, apiRate, signalsPerRequest, server: api.server });
+      return await runApiStep(runner, client, {
+        ingestRate,
+        apiRate,
+        signalsPerRequest,
+        server: api.server,
+        metricsUrl: api.metricsUrl,
+      });
     } finally {
       await client.stop();
     }

@@ -149,6 +149,7 @@ export function renderApiStep(result: ApiStepResult): string {
     'p50 ms',
     'p99 ms',
     'max ms',
+    'from memory %',
     `${result.server} %`,
     'api client %',
     'ingest sent/s',
@@ -165,6 +166,7 @@ export function renderApiStep(result: ApiStepResult): string {
     formatNumber(api.latency.p50, 1),
     formatNumber(api.latency.p99, 1),
     formatNumber(api.latency.max, 1),
+    result.fromMemoryPercent === undefined ? '-' : formatNumber(result.fromMemoryPercent, 1),
     result.serverCpu,
     result.clientCpu,
     ingest.sentPerS,
@@ -183,6 +185,9 @@ export function apiSummaryLine(mode: string, result: ApiStepResult): string {
     `while ingesting ${formatNumber(result.ingest.offeredPerS)} samples/s: p50 ${formatNumber(latency.p50, 1)} ms, ` +
     `p99 ${formatNumber(latency.p99, 1)} ms, max ${formatNumber(latency.max, 1)} ms, ` +
     `${formatNumber(result.api.answeredPerS)} answered/s, ${result.server} ${formatNumber(result.serverCpu)} % CPU` +
+    (result.fromMemoryPercent === undefined
+      ? ''
+      : `, ${formatNumber(result.fromMemoryPercent, 1)} % of signals from the gateway's memory`) +
     (result.floor === undefined
       ? ''
       : `; GET /healthz beside the same ingest (the floor): p50 ${formatNumber(result.floor.api.latency.p50, 1)} ms, ` +

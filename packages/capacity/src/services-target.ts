@@ -146,6 +146,7 @@ export class ServicesTarget implements Target {
             baseUrl: `http://127.0.0.1:${setup.gateway.rest}`,
             apiKey: setup.gateway.adminApiKey,
             server: 'gateway',
+            metricsUrl: `http://127.0.0.1:${setup.gateway.ops}/metrics`,
           },
       setup,
       client,

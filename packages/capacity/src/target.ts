@@ -12,6 +12,8 @@ export interface ApiEndpoint {
   readonly apiKey: string;
   /** The name of the serving process among `processes`, for its CPU. */
   readonly server: string;
+  /** Its Prometheus endpoint (where the latest-value counters are). */
+  readonly metricsUrl: string;
 }
 
 export interface Target {

@@ -1,6 +1,7 @@
 import { apiFigures, apiVerdict } from '../src/api/api-result';
 import type { ApiStepResult } from '../src/api/api-step';
 import { LATEST_PATH, latestPaths, valuesIn } from '../src/api/latest-request';
+import { latestSourcesIn, memoryPercent } from '../src/api/latest-sources';
 import type { ApiWindowCounts } from '../src/api/protocol';
 import { readOptions } from '../src/options';
 import { apiFloorLine, apiSummaryLine, apiVerdictLine, renderApiStep, resultsJson } from '../src/report';
@@ -112,6 +113,7 @@ describe('API step report', () => {
     serverCpu: 41,
     clientCpu: 12,
     api,
+    fromMemoryPercent: undefined,
     ingest,
     verdict: apiVerdict(api, true),
   };
@@ -124,6 +126,16 @@ describe('API step report', () => {
       'services, http: p99 < 10 ms at 1,000 req/s while ingesting: met',
     );
     expect(renderApiStep(step).split('\n')[0]).toContain('gateway %');
+  });
+
+  it('says how many signals the gateway answered from memory, where its counters say', () => {
+    expect(renderApiStep(step).split('\n')[2]).toMatch(/ {2}- {2}/);
+    const remembered = { ...step, fromMemoryPercent: 99.25 };
+    expect(renderApiStep(remembered).split('\n')[2]).toContain('99.3');
+    expect(apiSummaryLine('services, http', remembered)).toContain(
+      ", 99.3 % of signals from the gateway's memory",
+    );
+    expect(apiSummaryLine('services, http', step)).not.toContain('memory');
   });
 
   it('prints the floor beside it, the same client on GET /healthz', () => {
@@ -160,6 +172,32 @@ describe('API step report', () => {
     expect(apiStep?.ingest.cpu['gateway']).toBe(41);
     expect(apiStep?.api['latency']).toEqual({ count: 10_000, p50: 2, p99: 2, max: 30 });
     expect(apiStep?.api['latenciesMs']).toBeUndefined();
+  });
+});
+
+describe("the gateway's latest-value counters", () => {
+  const exposition = (memory: number, hotState: number) =>
+    [
+      '# HELP kiln_gateway_latest_signals_total Signals of latest-value requests, by where the answer came from.',
+      '# TYPE kiln_gateway_latest_signals_total counter',
+      `kiln_gateway_latest_signals_total{from="memory"} ${memory}`,
+      `kiln_gateway_latest_signals_total{from="hot-state"} ${hotState}`,
+      'kiln_gateway_requests_total{transport="rest",route="/healthz",outcome="200"} 7',
+    ].join('\n');
+
+  it('reads both series, zero where one is absent', () => {
+    expect(latestSourcesIn(exposition(900, 100))).toEqual({ memory: 900, hotState: 100 });
+    expect(latestSourcesIn('kiln_gateway_latest_signals_total{from="hot-state"} 5\n')).toEqual({
+      memory: 0,
+      hotState: 5,
+    });
+  });
+
+  it("gives the window's share from memory, unknown when a reading failed or nothing was asked", () => {
+    const before = latestSourcesIn(exposition(900, 100));
+    expect(memoryPercent(before, latestSourcesIn(exposition(10_800, 200)))).toBeCloseTo(99, 9);
+    expect(memoryPercent(before, undefined)).toBeUndefined();
+    expect(memoryPercent(before, before)).toBeUndefined();
   });
 });
 

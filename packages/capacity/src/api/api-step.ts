@@ -4,6 +4,7 @@
 import type { StepResult, StepRunner } from '../steps';
 import { apiFigures, apiVerdict, type ApiFigures, type ApiVerdict } from './api-result';
 import type { ApiClientProcess } from './control';
+import { memoryPercent, readLatestSources, type LatestSources } from './latest-sources';
 
 export interface ApiStepResult {
   /** Latest-value requests per second asked for. */
@@ -15,6 +16,11 @@ export interface ApiStepResult {
   readonly serverCpu: number | undefined;
   readonly clientCpu: number | undefined;
   readonly api: ApiFigures;
+  /**
+   * Percent of the asked signals the server answered from its memory (read from Redis at most
+   * gateway.latest.maxAgeMs before) rather than reading the hot state on the request's path; undefined: unknown.
+   */
+  readonly fromMemoryPercent: number | undefined;
   /**
    * The same client at the same rate on `GET /healthz` (no credential, no Redis, no database) beside the same
    * ingest: what the box itself adds to any answer of the gateway process while the pipeline holds its cores.
@@ -28,16 +34,28 @@ export interface ApiStepResult {
 export async function runApiStep(
   runner: StepRunner,
   client: ApiClientProcess,
-  setup: { ingestRate: number; apiRate: number; signalsPerRequest: number; server: string },
+  setup: {
+    ingestRate: number;
+    apiRate: number;
+    signalsPerRequest: number;
+    server: string;
+    metricsUrl: string;
+  },
 ): Promise<ApiStepResult> {
   client.setRate(setup.apiRate);
   let collected: Promise<Awaited<ReturnType<ApiClientProcess['collect']>>> | undefined;
+  let sourcesBefore: Promise<LatestSources | undefined> = Promise.resolve(undefined);
+  let sourcesAfter: Promise<LatestSources | undefined> = Promise.resolve(undefined);
   let ingest: StepResult;
   try {
     ingest = await runner.step(setup.ingestRate, {
-      started: () => client.mark(),
+      started: () => {
+        client.mark();
+        sourcesBefore = readLatestSources(setup.metricsUrl);
+      },
       ended: () => {
         collected = client.collect();
+        sourcesAfter = readLatestSources(setup.metricsUrl);
       },
     });
   } finally {
@@ -52,6 +70,7 @@ export async function runApiStep(
     serverCpu: ingest.cpu.get(setup.server),
     clientCpu: ingest.cpu.get(API_CLIENT_GROUP),
     api,
+    fromMemoryPercent: memoryPercent(await sourcesBefore, await sourcesAfter),
     ingest,
     verdict: apiVerdict(api, ingest.verdict.sustained),
   };
