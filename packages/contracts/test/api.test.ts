@@ -99,7 +99,10 @@ const cases: readonly ApiCase[] = [
     ],
   }),
   roundTrip('QueryRangeResponse', api.QueryRangeResponse, { series: [fx.temperatureSeries] }),
-  roundTrip('GetLatestRequest', api.GetLatestRequest, { signals: [fx.oilTemperatureRef, fx.alarmTextRef] }),
+  roundTrip('GetLatestRequest', api.GetLatestRequest, {
+    signals: [fx.oilTemperatureRef, fx.alarmTextRef],
+    maxAge: { seconds: 1, nanos: 250_000_000 },
+  }),
   roundTrip('GetLatestResponse', api.GetLatestResponse, {
     values: [fx.latestTemperature, fx.latestAlarmText],
   }),

@@ -89,6 +89,7 @@ const CASES: readonly Case[] = [
             { assetId: PRESS, signal: 'temperature' },
             { assetId: PRESS, signal: '-temperature' },
           ],
+          maxAge: undefined,
         },
         key,
       ),

@@ -408,7 +408,7 @@ describeWith(['postgres'], 'gRPC API', () => {
     it('gets the latest value of each signal in request order, typed by the signal', async () => {
       const { values } = await invoke(
         telemetry.getLatest.bind(telemetry),
-        { signals: [strokes, { assetId: PRESS, signal: 'pressure' }, temperature] },
+        { signals: [strokes, { assetId: PRESS, signal: 'pressure' }, temperature], maxAge: undefined },
         h.keys.plant1Reader,
       );
       expect(values).toEqual([
