@@ -12,6 +12,7 @@ export {
   type Queryable,
   type QueryResult,
 } from './database';
+export { PgliteThreadDatabase, type PgliteThreadOptions } from './pglite-thread';
 export {
   ceilUs,
   checkedSchema,

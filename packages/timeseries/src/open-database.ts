@@ -3,7 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { PgDatabase, PgliteDatabase, type Database } from './database';
+import { PgDatabase, type Database } from './database';
+import { PgliteThreadDatabase } from './pglite-thread';
 import { migrate } from './migrate';
 
 export const databaseConfigSchema = z.strictObject({
@@ -71,7 +72,7 @@ export async function openDatabase(
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   const db: Database =
     config.url === undefined
-      ? await PgliteDatabase.create({
+      ? await PgliteThreadDatabase.create({
           ...(dataDir === undefined ? {} : { dataDir }),
           timescale: config.embedded.timescale,
         })
