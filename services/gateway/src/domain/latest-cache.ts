@@ -1,8 +1,8 @@
 // Latest values remembered for a short while, as an OPC UA server answers a Read with its maxAge: a value read
 // from the hot state at most `maxAgeMs` ago is served from memory, and one older than `refreshAfterMs` is read
 // again in the background as it is served (gathered for a few milliseconds: one read for many), so that a signal
-// many clients watch is answered without a round trip to Redis on the request's path. A value older than the request's maxAge, or not remembered, is read on the
-// path, as before. Pure: the reader and the clock are given.
+// many clients watch is answered without a round trip to Redis on the request's path. A value older than the
+// request's maxAge, or not remembered, is read on the path, as before. Pure: the reader and the clock are given.
 import type { LastValueEntry } from '@kiln/timeseries';
 
 export interface SignalKey {
