@@ -4,17 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HistorianWriter, migrate, PgliteDatabase } from '../src';
+import { temperatureSample as sample } from './support';
 
 jest.setTimeout(120_000);
-
-const T0_US = Date.UTC(2026, 2, 2, 6) * 1000;
-const sample = (i: number) => ({
-  signal: { assetId: 'acme/p1/m1', name: 'temperature', unit: 'Cel' },
-  timeUs: T0_US + i * 1_000_000,
-  value: 20 + i,
-  valueText: null,
-  quality: 1,
-});
 
 it('keeps the history and stores new telemetry after the data directory is opened again', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'kiln-pglite-'));

@@ -6,17 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HistorianWriter, migrate, PgliteThreadDatabase } from '../src';
+import { temperatureSample as sample } from './support';
 
 jest.setTimeout(180_000);
-
-const T0_US = Date.UTC(2026, 2, 2, 6) * 1000;
-const sample = (i: number) => ({
-  signal: { assetId: 'acme/p1/m1', name: 'temperature', unit: 'Cel' },
-  timeUs: T0_US + i * 1_000_000,
-  value: 20 + i,
-  valueText: null,
-  quality: 1,
-});
 
 describe('PgliteThreadDatabase', () => {
   let dataDir: string;

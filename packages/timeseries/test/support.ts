@@ -23,3 +23,12 @@ export const T0 = Date.UTC(2026, 0, 5) * 1000;
 export const SECOND = 1_000_000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
+
+/** The i-th second's temperature of one machine, from 2026-03-02 06:00 UTC: the embedded-database tests' sample. */
+export const temperatureSample = (i: number) => ({
+  signal: { assetId: 'acme/p1/m1', name: 'temperature', unit: 'Cel' },
+  timeUs: Date.UTC(2026, 2, 2, 6) * 1000 + i * SECOND,
+  value: 20 + i,
+  valueText: null,
+  quality: 1,
+});
