@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { API_CLIENT_GROUP, runApiStep, type ApiStepResult } from './api/api-step';
-import { ApiClientProcess } from './api/control';
+import { ApiClientProcess, BareServerProcess } from './api/control';
 import { API_SIGNALS_PER_REQUEST, latestPaths } from './api/latest-request';
 import { CleanUps, messageOf, within } from './clean-up';
 import { infrastructureGroups, type CpuGroup } from './cpu-meter';
@@ -34,6 +34,7 @@ import {
   type MqttReference,
 } from './reference';
 import {
+  apiBoxFloorLine,
   apiFloorLine,
   renderApiStep,
   renderReferences,
@@ -187,10 +188,15 @@ async function apiStepOf(
     `  API step: ${apiRate.toLocaleString('en-US')} latest-value req/s to ${target.api.server} while ingesting ${ingestRate.toLocaleString('en-US')} samples/s`,
   );
   const api = target.api;
-  /** One measured window of a fresh API client on `paths` beside the ingest, its CPU shown apart. */
-  const measure = async (what: string, paths: readonly string[], signalsPerRequest: number) => {
+  /** One measured window of a fresh API client on `paths` of `server` beside the ingest, its CPU shown apart. */
+  const measure = async (
+    what: string,
+    server: { baseUrl: string; name: string; pids?: () => number[]; metricsUrl?: string },
+    paths: readonly string[],
+    signalsPerRequest: number,
+  ) => {
     const client = await ApiClientProcess.start({
-      baseUrl: api.baseUrl,
+      baseUrl: server.baseUrl,
       apiKey: api.apiKey,
       paths,
       maxConnections: API_CONNECTIONS,
@@ -198,10 +204,11 @@ async function apiStepOf(
     });
     cleanups.add(`the ${what} (pid ${client.pid})`, 15_000, () => client.stop());
     try {
+      const extra = server.pids === undefined ? [] : [{ name: server.name, pids: server.pids }];
       const runner = new StepRunner(
         target,
         generator,
-        [...groups, { name: API_CLIENT_GROUP, pids: () => [client.pid] }],
+        [...groups, ...extra, { name: API_CLIENT_GROUP, pids: () => [client.pid] }],
         timing,
         log,
       );
@@ -209,23 +216,46 @@ async function apiStepOf(
         ingestRate,
         apiRate,
         signalsPerRequest,
-        server: api.server,
-        metricsUrl: api.metricsUrl,
+        server: server.name,
+        metricsUrl: server.metricsUrl,
       });
     } finally {
       await client.stop();
     }
   };
+  const gateway = { baseUrl: api.baseUrl, name: api.server };
   const signalsPerRequest = Math.min(run.options.signals, API_SIGNALS_PER_REQUEST);
   const step = await measure(
     'API client',
+    { ...gateway, metricsUrl: api.metricsUrl },
     latestPaths(run.options.assets, run.options.signals, API_SIGNALS_PER_REQUEST),
     signalsPerRequest,
   );
-  log(`  API floor: ${apiRate.toLocaleString('en-US')} req/s of ${HEALTH_PATH} beside the same ingest`);
-  const floor = await measure('API floor client', [HEALTH_PATH], 0);
-  return { ...step, floor: { api: floor.api, serverCpu: floor.serverCpu } };
+  const rate = apiRate.toLocaleString('en-US');
+  log(`  API floor: ${rate} req/s of ${HEALTH_PATH} beside the same ingest`);
+  const floor = await measure('API floor client', gateway, [HEALTH_PATH], 0);
+  log(`  API box floor: ${rate} req/s of a bare Node HTTP server beside the same ingest`);
+  const bare = await BareServerProcess.start();
+  cleanups.add(`the bare server (pid ${bare.pid})`, 15_000, () => bare.stop());
+  try {
+    const boxFloor = await measure(
+      'API box floor client',
+      { baseUrl: bare.baseUrl, name: BARE_SERVER_GROUP, pids: () => [bare.pid] },
+      ['/'],
+      0,
+    );
+    return {
+      ...step,
+      floor: { api: floor.api, serverCpu: floor.serverCpu },
+      boxFloor: { api: boxFloor.api, serverCpu: boxFloor.serverCpu },
+    };
+  } finally {
+    await bare.stop();
+  }
 }
+
+/** The CPU group of the box floor's bare server. */
+const BARE_SERVER_GROUP = 'bare server';
 
 /** The gateway's cheapest answer: liveness, no credential, no Redis, no database. */
 const HEALTH_PATH = '/healthz';
@@ -398,6 +428,7 @@ function printApiStep(label: string, step: ApiStepResult | undefined): void {
     `${label}, API step: GET /api/v1/telemetry/latest (${step.signalsPerRequest} signals of one asset) at ${step.apiRatePerS.toLocaleString('en-US')} req/s, open loop, while ingesting ${step.ingest.offeredPerS.toLocaleString('en-US')} samples/s\n${renderApiStep(step)}\n`,
   );
   if (step.floor !== undefined) console.log(`${apiFloorLine(step.floor, step.server)}\n`);
+  if (step.boxFloor !== undefined) console.log(`${apiBoxFloorLine(step.boxFloor)}\n`);
 }
 
 let cleaning: Promise<void> | undefined;

@@ -1,7 +1,7 @@
 // The printed results: the reference limits, one table per mode, and a summary of the sustained maxima as
 // ratios of the references. Pure: it formats what the run measured.
-import { API_P99_TARGET_MS, type ApiFigures } from './api/api-result';
-import type { ApiStepResult } from './api/api-step';
+import { API_P99_TARGET_MS } from './api/api-result';
+import type { ApiStepResult, FloorFigures } from './api/api-step';
 import type { MemorySummary } from './memory-meter';
 import type { LatencySummary } from './percentiles';
 import type { CopyReference, KafkaReference, MqttReference } from './reference';
@@ -191,26 +191,49 @@ export function apiSummaryLine(mode: string, result: ApiStepResult): string {
     (result.floor === undefined
       ? ''
       : `; GET /healthz beside the same ingest (the floor): p50 ${formatNumber(result.floor.api.latency.p50, 1)} ms, ` +
-        `p99 ${formatNumber(result.floor.api.latency.p99, 1)} ms`)
+        `p99 ${formatNumber(result.floor.api.latency.p99, 1)} ms`) +
+    (result.boxFloor === undefined
+      ? ''
+      : `; a bare Node HTTP server beside the same ingest (the box floor): ` +
+        `p50 ${formatNumber(result.boxFloor.api.latency.p50, 1)} ms, p99 ${formatNumber(result.boxFloor.api.latency.p99, 1)} ms`)
   );
 }
 
 /** The floor of the API step: the same client on GET /healthz beside the same ingest. */
-export function apiFloorLine(
-  floor: { readonly api: ApiFigures; readonly serverCpu: number | undefined },
-  server: string,
-): string {
+export function apiFloorLine(floor: FloorFigures, server: string): string {
+  return floorLine(
+    'floor, the same client on GET /healthz (no credential, Redis or database) beside the same ingest',
+    floor,
+    server,
+  );
+}
+
+/** The box floor of the API step: the same client on a bare Node HTTP server beside the same ingest. */
+export function apiBoxFloorLine(floor: FloorFigures): string {
+  return floorLine(
+    'box floor, the same client on a bare Node HTTP server (no framework) beside the same ingest',
+    floor,
+    'bare server',
+  );
+}
+
+function floorLine(what: string, floor: FloorFigures, server: string): string {
   const { latency } = floor.api;
   return (
-    `floor, the same client on GET /healthz (no credential, Redis or database) beside the same ingest: ` +
-    `p50 ${formatNumber(latency.p50, 1)} ms, p99 ${formatNumber(latency.p99, 1)} ms, max ${formatNumber(latency.max, 1)} ms, ` +
-    `${formatNumber(floor.api.answeredPerS)} answered/s, ${server} ${formatNumber(floor.serverCpu)} % CPU`
+    `${what}: p50 ${formatNumber(latency.p50, 1)} ms, p99 ${formatNumber(latency.p99, 1)} ms, ` +
+    `max ${formatNumber(latency.max, 1)} ms, ${formatNumber(floor.api.answeredPerS)} answered/s, ` +
+    `${server} ${formatNumber(floor.serverCpu)} % CPU`
   );
 }
 
 export function apiVerdictLine(mode: string, result: ApiStepResult): string {
   const target = `p99 < ${API_P99_TARGET_MS} ms at ${formatNumber(result.apiRatePerS)} req/s while ingesting`;
-  return `${mode}: ${target}: ${result.verdict.met ? 'met' : `NOT met (${result.verdict.why})`}`;
+  const verdict = `${mode}: ${target}: ${result.verdict.met ? 'met' : `NOT met (${result.verdict.why})`}`;
+  // A box whose bare server misses the target too cannot show whether the gateway would meet it.
+  const box = result.boxFloor?.api.latency;
+  return box !== undefined && box.count > 0 && !(box.p99 < API_P99_TARGET_MS)
+    ? `${verdict}; the box floor missed it too (bare server p99 ${formatNumber(box.p99, 1)} ms)`
+    : verdict;
 }
 
 /** The results as plain data for --json (maps become objects). */

@@ -4,7 +4,14 @@ import { LATEST_PATH, latestPaths, valuesIn } from '../src/api/latest-request';
 import { latestSourcesIn, memoryPercent } from '../src/api/latest-sources';
 import type { ApiWindowCounts } from '../src/api/protocol';
 import { readOptions } from '../src/options';
-import { apiFloorLine, apiSummaryLine, apiVerdictLine, renderApiStep, resultsJson } from '../src/report';
+import {
+  apiBoxFloorLine,
+  apiFloorLine,
+  apiSummaryLine,
+  apiVerdictLine,
+  renderApiStep,
+  resultsJson,
+} from '../src/report';
 import type { StepResult } from '../src/steps';
 
 const window: ApiWindowCounts = {
@@ -146,6 +153,27 @@ describe('API step report', () => {
     expect(apiSummaryLine('services, http', step)).not.toContain('healthz');
     expect(apiFloorLine(withFloor.floor, 'gateway')).toMatch(
       /^floor, the same client on GET \/healthz .*: p50 2\.0 ms, p99 2\.0 ms, .*gateway 20 % CPU$/,
+    );
+  });
+
+  it('prints the box floor, a bare server beside the same ingest, and says when it missed the target too', () => {
+    const slowWindow = { ...window, latenciesMs: window.latenciesMs.map((ms, i) => (i >= 9_800 ? 40 : ms)) };
+    const slow = apiFigures(1000, slowWindow);
+    const missed = { ...step, api: slow, verdict: apiVerdict(slow, true) };
+    const quietBox = { ...missed, boxFloor: { api: apiFigures(1000, window), serverCpu: 5 } };
+    const busyBox = { ...missed, boxFloor: { api: slow, serverCpu: 5 } };
+    expect(apiSummaryLine('services, http', quietBox)).toContain(
+      '; a bare Node HTTP server beside the same ingest (the box floor): p50 2.0 ms, p99 2.0 ms',
+    );
+    expect(apiVerdictLine('services, http', quietBox)).toBe(
+      'services, http: p99 < 10 ms at 1,000 req/s while ingesting: NOT met (p99 >= 10 ms)',
+    );
+    expect(apiVerdictLine('services, http', busyBox)).toBe(
+      'services, http: p99 < 10 ms at 1,000 req/s while ingesting: NOT met (p99 >= 10 ms); ' +
+        'the box floor missed it too (bare server p99 40.0 ms)',
+    );
+    expect(apiBoxFloorLine(quietBox.boxFloor)).toMatch(
+      /^box floor, the same client on a bare Node HTTP server .*: p50 2\.0 ms, p99 2\.0 ms, .*bare server 5 % CPU$/,
     );
   });
 

@@ -25,10 +25,21 @@ export interface ApiStepResult {
    * The same client at the same rate on `GET /healthz` (no credential, no Redis, no database) beside the same
    * ingest: what the box itself adds to any answer of the gateway process while the pipeline holds its cores.
    */
-  readonly floor?: { readonly api: ApiFigures; readonly serverCpu: number | undefined } | undefined;
+  readonly floor?: FloorFigures | undefined;
+  /**
+   * The same client at the same rate on a bare Node HTTP server of the bench's own (no framework), beside the
+   * same ingest: what the box gives the answers of any Node process then, the reference for the target itself.
+   */
+  readonly boxFloor?: FloorFigures | undefined;
   /** The ingest side in the same window, as in the other steps. */
   readonly ingest: StepResult;
   readonly verdict: ApiVerdict;
+}
+
+/** A floor's window: the client's figures and the CPU of the process that answered. */
+export interface FloorFigures {
+  readonly api: ApiFigures;
+  readonly serverCpu: number | undefined;
 }
 
 export async function runApiStep(
@@ -39,7 +50,8 @@ export async function runApiStep(
     apiRate: number;
     signalsPerRequest: number;
     server: string;
-    metricsUrl: string;
+    /** The server's Prometheus metrics, for the share answered from memory; undefined: not a gateway. */
+    metricsUrl: string | undefined;
   },
 ): Promise<ApiStepResult> {
   client.setRate(setup.apiRate);
@@ -51,11 +63,11 @@ export async function runApiStep(
     ingest = await runner.step(setup.ingestRate, {
       started: () => {
         client.mark();
-        sourcesBefore = readLatestSources(setup.metricsUrl);
+        if (setup.metricsUrl !== undefined) sourcesBefore = readLatestSources(setup.metricsUrl);
       },
       ended: () => {
         collected = client.collect();
-        sourcesAfter = readLatestSources(setup.metricsUrl);
+        if (setup.metricsUrl !== undefined) sourcesAfter = readLatestSources(setup.metricsUrl);
       },
     });
   } finally {

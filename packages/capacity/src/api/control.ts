@@ -1,7 +1,15 @@
-// The bench's side of the API client: forks it, sets it up, sets its rate and collects a measured window.
+// The bench's side of the API client (forks it, sets it up, sets its rate and collects a measured window) and of
+// the bare server of the box floor.
 import { join } from 'node:path';
 import { IpcChild } from '../child-process';
-import type { ApiClientSetup, ApiWindowCounts, FromApiClient, ToApiClient } from './protocol';
+import type {
+  ApiClientSetup,
+  ApiWindowCounts,
+  FromApiClient,
+  FromBareServer,
+  ToApiClient,
+  ToBareServer,
+} from './protocol';
 
 /** Who waits for the window the client reports after a `collect`. */
 interface WindowWaiter {
@@ -52,6 +60,36 @@ export class ApiClientProcess {
       };
       this.child.post({ type: 'collect' });
     });
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
+}
+
+/** The bare Node HTTP server of the box floor, in a process of its own so that its CPU shows apart. */
+export class BareServerProcess {
+  private constructor(
+    private readonly child: IpcChild<ToBareServer>,
+    readonly baseUrl: string,
+  ) {}
+
+  /** `script`: the compiled server (a test running the sources passes the built one). */
+  static async start(script = join(__dirname, 'bare-server.js')): Promise<BareServerProcess> {
+    let port = 0;
+    const child = await IpcChild.start<ToBareServer, FromBareServer>(
+      script,
+      'the bare server',
+      { type: 'setup' },
+      (message) => {
+        port = message.port;
+      },
+    );
+    return new BareServerProcess(child, `http://127.0.0.1:${port}`);
+  }
+
+  get pid(): number {
+    return this.child.pid;
   }
 
   stop(): Promise<void> {

@@ -43,3 +43,8 @@ export interface ApiWindowCounts {
 
 export type FromApiClient =
   { readonly type: 'ready' } | { readonly type: 'window'; readonly counts: ApiWindowCounts };
+
+/** The bare server (the box floor) is sent `setup` and answers `ready` with the port it listens on. */
+export type ToBareServer = { readonly type: 'setup' } | { readonly type: 'stop' };
+
+export type FromBareServer = { readonly type: 'ready'; readonly port: number };
