@@ -41,6 +41,16 @@ export const REFRESH_JOIN_GAP_US = MINUTE_US;
 export const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
 /**
+ * A closed minute is refreshed once no range touching it was noted for this long: normalization behind the wall
+ * clock (a backlog in Kafka, past the maximum or after an outage) writes minutes that closed long ago, and each
+ * would be re-read from its raw rows at every run while it fills. Live data is quiet in its closed minutes by then.
+ */
+export const DEFAULT_QUIET_MS = 5_000;
+
+/** The longest a closed minute still being written waits for its refresh (a source whose clock is stuck). */
+export const DEFAULT_MAX_DEFER_MS = 300_000;
+
+/**
  * Sorted, overlapping or close (within `gapUs`) ranges joined, so one refresh covers each cluster. Unlike the OEE
  * engine's mergeOverlappingRanges (@kiln/oee-store), it also joins ranges that are apart: the gap between them is
  * refreshed too, which only costs time.
@@ -84,6 +94,53 @@ export function splitAtClosed(
   };
 }
 
+/** The whole minutes a range touches. */
+export function minutesOf(range: TimeRange): TimeRange {
+  return {
+    fromUs: Math.floor(range.fromUs / MINUTE_US) * MINUTE_US,
+    toUs: (Math.floor(range.toUs / MINUTE_US) + 1) * MINUTE_US - 1,
+  };
+}
+
+/** The parts of `range` outside and inside `busy` (sorted, not overlapping). */
+export function splitByBusy(
+  range: TimeRange,
+  busy: readonly TimeRange[],
+): { outside: TimeRange[]; inside: TimeRange[] } {
+  const outside: TimeRange[] = [];
+  const inside: TimeRange[] = [];
+  let fromUs = range.fromUs;
+  for (const one of busy) {
+    if (one.toUs < fromUs) continue;
+    if (one.fromUs > range.toUs) break;
+    if (one.fromUs > fromUs) outside.push({ fromUs, toUs: one.fromUs - 1 });
+    inside.push({ fromUs: Math.max(fromUs, one.fromUs), toUs: Math.min(range.toUs, one.toUs) });
+    fromUs = one.toUs + 1;
+    if (fromUs > range.toUs) break;
+  }
+  if (fromUs <= range.toUs) outside.push({ fromUs, toUs: range.toUs });
+  return { outside, inside };
+}
+
+/**
+ * What a run does with one pending range: the part to refresh now, and what stays pending, the part in a minute
+ * still open and the part in a closed minute still being written (`busy`, whole minutes) unless it has waited
+ * `maxDeferUs` since it was noted.
+ */
+export function planRange(
+  range: TimeRange & { readonly notedUs: number },
+  closedEndUs: number,
+  busy: readonly TimeRange[],
+  deferredSinceUs: number,
+): { now: TimeRange[]; keep: TimeRange[] } {
+  const { closed, open } = splitAtClosed(range, closedEndUs);
+  const keep = open === undefined ? [] : [open];
+  if (closed === undefined) return { now: [], keep };
+  if (range.notedUs <= deferredSinceUs) return { now: [closed], keep };
+  const { outside, inside } = splitByBusy(closed, busy);
+  return { now: outside, keep: [...inside, ...keep] };
+}
+
 /** A range of two or more minutes cut at a minute boundary near its middle; undefined for one within a minute. */
 export function splitAtMinute(range: TimeRange): [TimeRange, TimeRange] | undefined {
   const firstMinute = Math.floor(range.fromUs / MINUTE_US);
@@ -112,6 +169,10 @@ export interface RollupRefresherOptions {
   readonly now?: () => number;
   /** How long after its end a minute is refreshed (default DEFAULT_CLOSE_GRACE_MS). */
   readonly closeGraceMs?: number;
+  /** How long a minute must go unwritten before its refresh (default DEFAULT_QUIET_MS). */
+  readonly quietMs?: number;
+  /** The longest a minute still being written waits (default DEFAULT_MAX_DEFER_MS). */
+  readonly maxDeferMs?: number;
   readonly onRefreshed?: (ranges: number, durationMs: number) => void;
 }
 
@@ -136,16 +197,17 @@ export class RollupRefresher {
   /** Whether rows written over this range leave rollups that only an explicit refresh corrects. */
   needsRefresh(range: TimeRange): boolean {
     if (this.options.backend === 'postgres') return true;
-    const nowUs = (this.options.now?.() ?? Date.now()) * 1000;
-    return range.fromUs < nowUs - TIMESCALE_POLICY_REACH_US;
+    return range.fromUs < this.nowUs() - TIMESCALE_POLICY_REACH_US;
   }
 
   /** Records a written range for the next refresh; durable when it resolves. */
   async note(range: TimeRange): Promise<void> {
     if (!this.needsRefresh(range)) return;
+    // Noted by this process's clock, the one the refresh compares with (and a test's own).
     await this.options.db.query(
-      `INSERT INTO ${this.table} (from_time, to_time) VALUES ($1::timestamptz, $2::timestamptz)`,
-      [timestampParam(range.fromUs), timestampParam(range.toUs)],
+      `INSERT INTO ${this.table} (from_time, to_time, noted_at)
+       VALUES ($1::timestamptz, $2::timestamptz, $3::timestamptz)`,
+      [timestampParam(range.fromUs), timestampParam(range.toUs), timestampParam(this.nowUs())],
     );
   }
 
@@ -171,53 +233,79 @@ export class RollupRefresher {
   }
 
   /**
-   * Refreshes every pending range as far as its minutes have closed; the part in a minute still open stays
+   * Refreshes every pending range as far as its minutes have closed and are no longer written; the part in a
+   * minute still open, or still written (noted within the quiet time, for at most the longest deferral), stays
    * pending for a later run. Returns how many merged ranges were refreshed.
    */
   async refreshPending(): Promise<number> {
     const { db } = this.options;
-    const nowUs = (this.options.now?.() ?? Date.now()) * 1000;
+    const nowUs = this.nowUs();
     const closedEndUs = closedMinutesEndUs(
       nowUs,
       (this.options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS) * 1000,
     );
-    const { rows } = await db.query<{ id: string; from_us: number; to_us: number }>(
-      `SELECT id::text AS id, ${epochUsOf('from_time')} AS from_us, ${epochUsOf('to_time')} AS to_us
+    const { rows } = await db.query<{ id: string; from_us: number; to_us: number; noted_us: number }>(
+      `SELECT id::text AS id, ${epochUsOf('from_time')} AS from_us, ${epochUsOf('to_time')} AS to_us,
+              ${epochUsOf('noted_at')} AS noted_us
          FROM ${this.table} WHERE from_time < $1::timestamptz ORDER BY id LIMIT 10000`,
       [timestampParam(closedEndUs)],
     );
     if (rows.length === 0) return 0;
     const started = Date.now();
-    const parts = rows.map((row) =>
-      splitAtClosed({ fromUs: Number(row.from_us), toUs: Number(row.to_us) }, closedEndUs),
+    const pending = rows.map((row) => ({
+      id: row.id,
+      fromUs: Number(row.from_us),
+      toUs: Number(row.to_us),
+      notedUs: Number(row.noted_us),
+    }));
+    const quietSinceUs = nowUs - (this.options.quietMs ?? DEFAULT_QUIET_MS) * 1000;
+    const busy = mergeNearbyRanges(pending.filter((one) => one.notedUs > quietSinceUs).map(minutesOf), 1);
+    const deferredSinceUs = nowUs - (this.options.maxDeferMs ?? DEFAULT_MAX_DEFER_MS) * 1000;
+    const plans = pending.map((one) => ({
+      row: one,
+      ...planRange(one, closedEndUs, busy, deferredSinceUs),
+    }));
+    // A row left whole stays as it is: during a backlog most rows wait, and are not rewritten at every run.
+    const changed = plans.filter(
+      ({ row, now, keep }) =>
+        now.length > 0 || keep.length !== 1 || keep[0]?.fromUs !== row.fromUs || keep[0]?.toUs !== row.toUs,
     );
+    if (changed.length === 0) return 0;
     const ranges = mergeNearbyRanges(
-      parts.flatMap(({ closed }) => (closed === undefined ? [] : [closed])),
+      changed.flatMap(({ now }) => now),
       REFRESH_JOIN_GAP_US,
     );
     const failed = await this.refreshEach(ranges);
-    const open = [
-      ...parts.flatMap(({ open: part }) => (part === undefined ? [] : [part])),
-      // A range that cannot be rolled up stays pending: retried every run, without holding the others back.
-      ...failed,
+    // What stays keeps the time it was noted (the longest deferral counts from there); a range that failed is
+    // noted anew: it is retried once the quiet time has passed.
+    const kept = [
+      ...changed.flatMap(({ row, keep }) => keep.map((range) => ({ ...range, notedUs: row.notedUs }))),
+      ...failed.map((range) => ({ ...range, notedUs: nowUs })),
     ];
-    // Only the rows read: a range noted meanwhile waits for the next round. The open rest of a row is noted again
-    // in the same transaction, so a crash in between loses nothing.
+    // Only the rows read: a range noted meanwhile waits for the next round. The rest of a row is noted again in
+    // the same transaction, so a crash in between loses nothing.
     await db.transaction(async (tx) => {
-      await tx.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
-      if (open.length > 0) {
+      await tx.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [
+        changed.map(({ row }) => row.id),
+      ]);
+      if (kept.length > 0) {
         await tx.query(
-          `INSERT INTO ${this.table} (from_time, to_time)
-           SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[])`,
+          `INSERT INTO ${this.table} (from_time, to_time, noted_at)
+           SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::timestamptz[])`,
           [
-            open.map((range) => timestampParam(range.fromUs)),
-            open.map((range) => timestampParam(range.toUs)),
+            kept.map((range) => timestampParam(range.fromUs)),
+            kept.map((range) => timestampParam(range.toUs)),
+            kept.map((range) => timestampParam(range.notedUs)),
           ],
         );
       }
     });
-    this.options.onRefreshed?.(ranges.length, Date.now() - started);
+    if (ranges.length > 0) this.options.onRefreshed?.(ranges.length, Date.now() - started);
     return ranges.length - failed.length;
+  }
+
+  private nowUs(): number {
+    return (this.options.now?.() ?? Date.now()) * 1000;
   }
 
   /**

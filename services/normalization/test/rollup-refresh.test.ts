@@ -2,8 +2,12 @@
 // open minute, never the unwritten minutes between two noted ranges; late data re-notes a closed minute.
 import {
   DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_MAX_DEFER_MS,
+  DEFAULT_QUIET_MS,
+  minutesOf,
   RollupRefresher,
   splitAtMinute,
+  splitByBusy,
   type TimeRange,
 } from '../src/rollup-refresh';
 import { testDatabase, type TestDatabase } from './support/db';
@@ -82,6 +86,7 @@ describe('the rollup refresher', () => {
     expect(await minuteCounts()).toEqual([]);
     expect(await pending()).toBe(1);
 
+    nowUs = minute(6) + SECOND_US;
     await write(minute(5) + 30 * SECOND_US, minute(6));
     nowUs = minute(6) + graceUs;
     expect(await refresher.refreshPending()).toBe(1);
@@ -120,6 +125,9 @@ describe('the rollup refresher', () => {
       [minute(1) + 500_000],
     );
     await refresher.note({ fromUs: minute(1) + 500_000, toUs: minute(1) + 500_000 });
+    // Noted just now: the minute may still be written; once it has been quiet for a while it is refreshed.
+    expect(await refresher.refreshPending()).toBe(0);
+    nowUs += DEFAULT_QUIET_MS * 1000 + 1;
     expect(await refresher.refreshPending()).toBe(1);
     expect(await minuteCounts()).toEqual([
       { minute: 1, count: 61 },
@@ -147,6 +155,7 @@ describe('the rollup refresher', () => {
     // Two values near the largest double in one minute: PostgreSQL's float8 avg and sum of the minute overflow
     // ('value out of range: overflow'), as a Modbus register pair of garbage read as a float64 can give. At a
     // steady rate the minutes written join into one range; the minutes around the bad one must still be rolled up.
+    nowUs = minute(31) + SECOND_US;
     await write(minute(10), minute(13));
     await database.db.query(
       `INSERT INTO "${database.schema}".telemetry (signal_id, time, value)
@@ -167,6 +176,73 @@ describe('the rollup refresher', () => {
     expect(left.rows.map((row) => [Number(row.from_us), Number(row.to_us)])).toEqual([
       [minute(11), minute(12) - 1],
     ]);
+  });
+
+  it('refreshes a minute once its writes have moved past it, not at every run while a backlog fills it', async () => {
+    // Normalization 20 minutes behind (a backlog in Kafka, past the maximum or after an outage): every minute it
+    // writes has closed by the wall clock. Refreshed at every run while it fills, a minute of 100,000 samples/s
+    // would be re-read from 6 million raw rows four times or more, and the stored rate falls as the backlog grows.
+    const step = async (fromS: number, toS: number) => {
+      nowUs += 15 * SECOND_US;
+      await write(minute(5) + fromS * SECOND_US, minute(5) + toS * SECOND_US);
+      return refresher.refreshPending();
+    };
+    nowUs = minute(25);
+    expect(await step(0, 20)).toBe(0);
+    expect(await step(20, 40)).toBe(0);
+    expect(await step(40, 80)).toBe(0);
+    expect(await minuteCounts()).toEqual([]);
+    // The writes are in minute 6 now: minute 5 is whole, and refreshed once.
+    expect(await step(80, 120)).toBe(1);
+    expect(await minuteCounts()).toEqual([{ minute: 5, count: 60 }]);
+    nowUs += 15 * SECOND_US;
+    expect(await refresher.refreshPending()).toBe(1);
+    expect(await minuteCounts()).toEqual([
+      { minute: 5, count: 60 },
+      { minute: 6, count: 60 },
+    ]);
+    expect(await pending()).toBe(0);
+  });
+
+  it('refreshes a minute that is written without pause once it has waited the longest deferral', async () => {
+    // A source whose clock is stuck writes into one closed minute for ever: its rollup still follows, at this pace.
+    nowUs = minute(25);
+    let refreshed = 0;
+    for (let run = 0; run * 15 * SECOND_US <= DEFAULT_MAX_DEFER_MS * 1000; run += 1) {
+      await write(minute(5) + (run % 60) * SECOND_US, minute(5) + ((run % 60) + 1) * SECOND_US);
+      refreshed += await refresher.refreshPending();
+      nowUs += 15 * SECOND_US;
+    }
+    expect(refreshed).toBe(1);
+    expect((await minuteCounts()).map((one) => one.minute)).toEqual([5]);
+  });
+
+  it('splits a range into the parts outside and inside the minutes still written', () => {
+    const busy = [
+      minutesOf({ fromUs: minute(2) + 5, toUs: minute(3) + 5 }),
+      minutesOf({ fromUs: minute(6), toUs: minute(6) }),
+    ];
+    expect(busy).toEqual([
+      { fromUs: minute(2), toUs: minute(4) - 1 },
+      { fromUs: minute(6), toUs: minute(7) - 1 },
+    ]);
+    expect(splitByBusy({ fromUs: minute(0), toUs: minute(9) - 1 }, busy)).toEqual({
+      outside: [
+        { fromUs: minute(0), toUs: minute(2) - 1 },
+        { fromUs: minute(4), toUs: minute(6) - 1 },
+        { fromUs: minute(7), toUs: minute(9) - 1 },
+      ],
+      inside: busy,
+    });
+    expect(splitByBusy({ fromUs: minute(2) + 9, toUs: minute(5) }, busy)).toEqual({
+      outside: [{ fromUs: minute(4), toUs: minute(5) }],
+      inside: [{ fromUs: minute(2) + 9, toUs: minute(4) - 1 }],
+    });
+    expect(splitByBusy({ fromUs: minute(6) + 1, toUs: minute(6) + 2 }, busy)).toEqual({
+      outside: [],
+      inside: [{ fromUs: minute(6) + 1, toUs: minute(6) + 2 }],
+    });
+    expect(splitByBusy({ fromUs: minute(8), toUs: minute(8) + 2 }, busy).inside).toEqual([]);
   });
 
   it('cuts a range of minutes near its middle, at a minute boundary', () => {
