@@ -270,7 +270,10 @@ export class RollupRefresher {
       ({ row, now, keep }) =>
         now.length > 0 || keep.length !== 1 || keep[0]?.fromUs !== row.fromUs || keep[0]?.toUs !== row.toUs,
     );
-    if (changed.length === 0) return 0;
+    if (changed.length === 0) {
+      this.options.onRefreshed?.(0, Date.now() - started);
+      return 0;
+    }
     const ranges = mergeNearbyRanges(
       changed.flatMap(({ now }) => now),
       REFRESH_JOIN_GAP_US,
@@ -300,7 +303,7 @@ export class RollupRefresher {
         );
       }
     });
-    if (ranges.length > 0) this.options.onRefreshed?.(ranges.length, Date.now() - started);
+    this.options.onRefreshed?.(ranges.length, Date.now() - started);
     return ranges.length - failed.length;
   }
 
