@@ -80,7 +80,12 @@ export async function startGateway(
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   await rest.listen({ host: section.http.host, port: section.http.port });
-  lifecycle.add({ name: 'gateway rest', stop: () => rest.close() });
+  lifecycle.add({
+    name: 'gateway rest',
+    // Its public /readyz answers 503 from the start of shutdown, as the ops server's does, while requests drain.
+    markShuttingDown: () => rest.markShuttingDown(),
+    stop: () => rest.close(),
+  });
   const address = rest.server.address();
   const httpPort = typeof address === 'object' && address !== null ? address.port : section.http.port;
   const httpUrl = `${section.http.tls === undefined ? 'http' : 'https'}://${section.http.host}:${httpPort}`;

@@ -51,7 +51,10 @@ function readPem(file: string, key: 'certFile' | 'keyFile'): Buffer {
   }
 }
 
-export async function buildRestServer(options: RestServerOptions): Promise<FastifyInstance> {
+/** The REST server, and what turns its `/readyz` to 503 once shutdown begins (load balancers stop sending). */
+export type RestServer = FastifyInstance & { readonly markShuttingDown: () => void };
+
+export async function buildRestServer(options: RestServerOptions): Promise<RestServer> {
   const { api, section } = options;
   const tls = section.http.tls;
   const metrics = options.metrics ?? createGatewayMetrics(options.registry);
@@ -149,5 +152,5 @@ export async function buildRestServer(options: RestServerOptions): Promise<Fasti
   alertRoutes(app, api);
   erpRoutes(app, api);
   streamRoutes(app, api, options.now);
-  return app;
+  return Object.assign(app, { markShuttingDown: readiness.markShuttingDown });
 }

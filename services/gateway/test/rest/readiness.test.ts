@@ -5,17 +5,19 @@ import { InProcessBus } from '@kiln/bus';
 import {
   createLogger,
   createMetricsRegistry,
+  manualLifecycle,
   startOpsServer,
   type OpsServer,
   type ReadinessCheck,
+  type Stoppable,
 } from '@kiln/service-kit';
 import { describeWith } from '@kiln/test-infra';
-import type { FastifyInstance } from 'fastify';
 import { createGatewayApi } from '../../src/api';
 import { ApiKeyStore } from '../../src/auth/api-keys';
 import { Authenticator } from '../../src/auth/authenticator';
 import { gatewayConfigSchema } from '../../src/config';
-import { buildRestServer } from '../../src/rest/server';
+import { startGateway } from '../../src/gateway';
+import { buildRestServer, type RestServer } from '../../src/rest/server';
 import { testDatabase, type TestDatabase } from '../support/db';
 
 interface Answer {
@@ -50,7 +52,7 @@ describeWith(['postgres'], 'REST /readyz', () => {
   const logger = createLogger({ service: 'gateway-test', level: 'silent' });
   let database: TestDatabase;
   let bus: InProcessBus;
-  let app: FastifyInstance;
+  let app: RestServer;
   let gateway: string;
   let ops: OpsServer;
 
@@ -122,5 +124,47 @@ describeWith(['postgres'], 'REST /readyz', () => {
       status: 200,
       body: { status: 'ready', checks: { database: 'ok', 'live-oee': 'ok', clock: 'ok' } },
     });
+  });
+});
+
+describeWith(['postgres'], 'REST /readyz during shutdown', () => {
+  it('answers 503 from the moment shutdown begins, with every check passing, as the ops server does', async () => {
+    const database = await testDatabase();
+    const bus = new InProcessBus({ service: 'gateway-test', drainTimeoutMs: 1_000 });
+    const registry = createMetricsRegistry({ service: 'gateway', processMetrics: false });
+    const logger = createLogger({ service: 'gateway-test', level: 'silent' });
+    const config = gatewayConfigSchema.parse({
+      gateway: { http: { host: '127.0.0.1', port: 0 }, grpc: { host: '127.0.0.1', port: 0 } },
+    });
+    const added: Stoppable[] = [];
+    const inner = manualLifecycle();
+    const lifecycle = {
+      ...inner,
+      add: <T extends Stoppable>(component: T) => (added.push(component), inner.add(component)),
+    };
+    try {
+      const gateway = await startGateway(lifecycle, config.gateway, {
+        db: database.db,
+        schema: database.schema,
+        bus,
+        live: undefined,
+        oeeSection: config.oee,
+        logger,
+        registry,
+        version: '0.0.0-test',
+        readiness: [{ name: 'database', check: async () => undefined }],
+      });
+      expect((await readyz(gateway.httpUrl)).status).toBe(200);
+      // What runService does on SIGTERM first, to every component, before any of them stops.
+      for (const component of added) component.markShuttingDown?.();
+      expect(await readyz(gateway.httpUrl)).toEqual({
+        status: 503,
+        body: { status: 'not-ready', reason: 'shutting down', checks: {} },
+      });
+    } finally {
+      await lifecycle.stopAll();
+      await bus.close();
+      await database.drop();
+    }
   });
 });
