@@ -18,6 +18,8 @@ export interface ResourceContext {
   /** The service opening it: the database's application_name. */
   readonly service: string;
   readonly logger: Logger;
+  /** The resource is gone for good (an embedded database's thread died): the process fails, exit code 1. */
+  lost(error: Error): void;
 }
 
 export interface OpenedResource<V> {

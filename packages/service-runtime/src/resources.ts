@@ -11,7 +11,7 @@ export class ResourceScope {
   constructor(
     private readonly lifecycle: ServiceLifecycle,
     private readonly config: unknown,
-    private readonly context: ResourceContext,
+    private readonly context: Omit<ResourceContext, 'lost'>,
   ) {}
 
   /** The view a service gets: it may use only what its definition declares. */
@@ -39,7 +39,10 @@ export class ResourceScope {
     if (existing !== undefined) return existing as Promise<V>;
     const opening = (async () => {
       // The host built the configuration from the sections its services declared, the resources' among them.
-      const opened = await resource.open(this.config as C, this.context);
+      const opened = await resource.open(this.config as C, {
+        ...this.context,
+        lost: (error) => this.lifecycle.fail(new Error(`the ${resource.id} is lost: ${error.message}`)),
+      });
       this.lifecycle.add({ name: resource.id, stop: () => opened.close() });
       this.checks.push({ name: resource.id, check: () => opened.ping() });
       return opened.value;

@@ -1,5 +1,5 @@
 import { createLogger, manualLifecycle } from '@kiln/service-kit';
-import { defineResource } from '../src/definition';
+import { defineResource, type ResourceContext } from '../src/definition';
 import { ResourceScope } from '../src/resources';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -57,5 +57,26 @@ describe('ResourceScope', () => {
     ]);
     await expect(scope.use(flaky)).rejects.toThrow('connection refused');
     await expect(scope.use(flaky)).resolves.toBe(2);
+  });
+
+  it('fails the process when an opened resource is lost for good, naming it', async () => {
+    let lose: (error: Error) => void = () => undefined;
+    const embedded = defineResource({
+      id: 'database',
+      open: async (_config: unknown, context: ResourceContext) => {
+        lose = context.lost;
+        return { value: 1, ping: async () => undefined, close: async () => undefined };
+      },
+    });
+    const failures: unknown[] = [];
+    const lifecycle = { ...manualLifecycle(), fail: (error: unknown) => void failures.push(error) };
+    await new ResourceScope(lifecycle, {}, { service: 'kiln', logger })
+      .forService('a', [embedded])
+      .use(embedded);
+    expect(failures).toEqual([]);
+    lose(new Error('the embedded database thread exited (code 1)'));
+    expect(failures.map((error) => (error as Error).message)).toEqual([
+      'the database is lost: the embedded database thread exited (code 1)',
+    ]);
   });
 });

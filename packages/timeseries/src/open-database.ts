@@ -60,6 +60,8 @@ export interface OpenedDatabase {
 export interface OpenDatabaseOptions {
   /** Told of every connection the server dropped outside a statement (PostgreSQL only); see PgDatabase. */
   readonly onConnectionError?: (error: Error) => void;
+  /** Told when the embedded database is gone for good (its thread stopped); see PgliteThreadDatabase. */
+  readonly onLost?: (error: Error) => void;
 }
 
 /** Opens the configured database and, unless told not to, applies the migrations. */
@@ -75,6 +77,7 @@ export async function openDatabase(
       ? await PgliteThreadDatabase.create({
           ...(dataDir === undefined ? {} : { dataDir }),
           timescale: config.embedded.timescale,
+          ...(options.onLost === undefined ? {} : { onLost: options.onLost }),
         })
       : new PgDatabase({
           connectionString: config.url,

@@ -22,6 +22,11 @@ export interface PgliteThreadOptions {
   readonly dataDir?: string;
   /** Load and create the TimescaleDB extension (default true). */
   readonly timescale?: boolean;
+  /**
+   * Told once when the thread stops without close() (a crash, out of memory): the database is gone for the rest
+   * of the process, whose owner should end it so that its supervisor starts it again.
+   */
+  readonly onLost?: (error: Error) => void;
 }
 
 export class PgliteThreadDatabase implements Database {
@@ -30,8 +35,12 @@ export class PgliteThreadDatabase implements Database {
   private nextId = 1;
   /** Set once the thread has stopped: every later call fails with it. */
   private stopped: Error | undefined;
+  private closing = false;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly onLost: ((error: Error) => void) | undefined,
+  ) {
     worker.on('message', (message: FromWorker) => this.answer(message));
     worker.on('error', (error) =>
       this.stop(new Error(`the embedded database thread failed: ${error.message}`)),
@@ -67,7 +76,7 @@ export class PgliteThreadDatabase implements Database {
       await worker.terminate();
       throw error;
     }
-    return new PgliteThreadDatabase(worker);
+    return new PgliteThreadDatabase(worker, options.onLost);
   }
 
   query<T extends object = Record<string, unknown>>(
@@ -102,6 +111,7 @@ export class PgliteThreadDatabase implements Database {
 
   async close(): Promise<void> {
     if (this.stopped !== undefined) return;
+    this.closing = true;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     await this.call({ op: 'close' }).catch(() => undefined);
     await this.worker.terminate();
@@ -147,7 +157,9 @@ export class PgliteThreadDatabase implements Database {
   }
 
   private stop(error: Error): void {
+    const first = this.stopped === undefined;
     this.stopped ??= error;
+    if (first && !this.closing) this.onLost?.(error);
     for (const [id, pending] of this.pending) {
       this.settled(id);
       pending.reject(this.stopped);

@@ -8,8 +8,14 @@ import { openDatabase, openRedis, type DatabaseConfig, type RedisConfig } from '
 /** The database (PostgreSQL / TimescaleDB, or the embedded PGlite), migrated unless configured otherwise. */
 export const databaseResource = {
   id: 'database',
-  async open(config: { readonly database: DatabaseConfig }, context: { readonly service: string }) {
-    const opened = await openDatabase(config.database, context.service);
+  async open(
+    config: { readonly database: DatabaseConfig },
+    context: { readonly service: string; lost(error: Error): void },
+  ) {
+    // The embedded database's thread gone ends the process: up but never ready again would serve nobody.
+    const opened = await openDatabase(config.database, context.service, {
+      onLost: (error) => context.lost(error),
+    });
     return { value: opened.db as Database, ping: opened.ping, close: () => opened.db.close() };
   },
 };

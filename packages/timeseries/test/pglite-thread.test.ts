@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
 import { HistorianWriter, migrate, PgliteThreadDatabase } from '../src';
 import { temperatureSample as sample } from './support';
 
@@ -83,5 +84,24 @@ describe('PgliteThreadDatabase', () => {
     await new HistorianWriter(db).writeNamedTelemetry([sample(2)]);
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM kiln.telemetry');
     expect(rows[0]?.n).toBe(3);
+  });
+
+  it('tells its owner once when the thread stops without close(), and not when it is closed', async () => {
+    const lost: Error[] = [];
+    const crashed = await PgliteThreadDatabase.create({
+      timescale: false,
+      onLost: (error) => lost.push(error),
+    });
+    // A crash of the thread (out of memory, a WASM trap) as the process sees it: the worker ends unasked.
+    await (crashed as unknown as { worker: Worker }).worker.terminate();
+    await expect(crashed.query('SELECT 1')).rejects.toThrow('the embedded database thread exited');
+    expect(lost.map((error) => error.message)).toEqual(['the embedded database thread exited (code 1)']);
+
+    const closed = await PgliteThreadDatabase.create({
+      timescale: false,
+      onLost: (error) => lost.push(error),
+    });
+    await closed.close();
+    expect(lost).toHaveLength(1);
   });
 });
