@@ -38,7 +38,12 @@ export const redisConfigSchema = z.strictObject({
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
     .optional(),
-  keyPrefix: z.string().default('kiln:'),
+  /** Before every key Kiln writes: several deployments may share one Redis. */
+  keyPrefix: z
+    .string()
+    .max(64, 'at most 64 characters')
+    .regex(/^[!-~]*$/, 'printable ASCII without spaces or control characters')
+    .default('kiln:'),
 });
 
 export type RedisConfig = z.output<typeof redisConfigSchema>;
