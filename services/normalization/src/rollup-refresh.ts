@@ -252,11 +252,14 @@ export class RollupRefresher {
     );
     if (rows.length === 0) return 0;
     const started = Date.now();
+    // A note from the future (another instance's clock ahead) counts as noted now and is stored so: left as it
+    // was, it would look just written at every run and hold its minutes for ever.
     const pending = rows.map((row) => ({
       id: row.id,
       fromUs: Number(row.from_us),
       toUs: Number(row.to_us),
-      notedUs: Number(row.noted_us),
+      notedUs: Math.min(Number(row.noted_us), nowUs),
+      ahead: Number(row.noted_us) > nowUs,
     }));
     const quietSinceUs = nowUs - (this.options.quietMs ?? DEFAULT_QUIET_MS) * 1000;
     const busy = mergeNearbyRanges(pending.filter((one) => one.notedUs > quietSinceUs).map(minutesOf), 1);
@@ -268,7 +271,11 @@ export class RollupRefresher {
     // A row left whole stays as it is: during a backlog most rows wait, and are not rewritten at every run.
     const changed = plans.filter(
       ({ row, now, keep }) =>
-        now.length > 0 || keep.length !== 1 || keep[0]?.fromUs !== row.fromUs || keep[0]?.toUs !== row.toUs,
+        row.ahead ||
+        now.length > 0 ||
+        keep.length !== 1 ||
+        keep[0]?.fromUs !== row.fromUs ||
+        keep[0]?.toUs !== row.toUs,
     );
     if (changed.length === 0) {
       this.options.onRefreshed?.(0, Date.now() - started);

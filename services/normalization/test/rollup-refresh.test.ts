@@ -217,6 +217,20 @@ describe('the rollup refresher', () => {
     expect((await minuteCounts()).map((one) => one.minute)).toEqual([5]);
   });
 
+  it('does not let a range noted by a clock years ahead hold its minute for ever', async () => {
+    // Another normalization instance on a host whose clock is wrong: its note looks "just written" at every run.
+    nowUs = minute(25);
+    await write(minute(5), minute(5) + SECOND_US);
+    await database.db.query(
+      `UPDATE "${database.schema}".rollup_refresh_pending SET noted_at = TIMESTAMPTZ '3000-01-01 00:00:00+00'`,
+    );
+    expect(await refresher.refreshPending()).toBe(0);
+    nowUs += DEFAULT_MAX_DEFER_MS * 1000 + 1;
+    expect(await refresher.refreshPending()).toBe(1);
+    expect(await minuteCounts()).toEqual([{ minute: 5, count: 1 }]);
+    expect(await pending()).toBe(0);
+  });
+
   it('splits a range into the parts outside and inside the minutes still written', () => {
     const busy = [
       minutesOf({ fromUs: minute(2) + 5, toUs: minute(3) + 5 }),
