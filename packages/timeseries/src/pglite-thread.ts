@@ -10,6 +10,8 @@ import { errorOf, type FromWorker, type PgliteThreadSetup, type ToWorker } from 
 /** The compiled worker: from dist/ itself, and from src/ when tests run the sources (the package is built first). */
 const WORKER_FILE = join(__dirname, '..', 'dist', 'pglite-thread-worker.js');
 
+const exitedError = (code: number): Error => new Error(`the embedded database thread exited (code ${code})`);
+
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 interface Pending {
@@ -45,7 +47,7 @@ export class PgliteThreadDatabase implements Database {
     worker.on('error', (error) =>
       this.stop(new Error(`the embedded database thread failed: ${error.message}`)),
     );
-    worker.on('exit', (code) => this.stop(new Error(`the embedded database thread exited (code ${code})`)));
+    worker.on('exit', (code) => this.stop(exitedError(code)));
     // Only calls under way keep the process alive, as with a database in this thread.
     worker.unref();
   }
@@ -62,7 +64,7 @@ export class PgliteThreadDatabase implements Database {
         else if (message.op === 'failed') done(errorOf(message.error));
       };
       const onError = (error: Error) => done(error);
-      const onExit = (code: number) => done(new Error(`the embedded database thread exited (code ${code})`));
+      const onExit = (code: number) => done(exitedError(code));
       const done = (error?: Error) => {
         worker.off('message', onMessage).off('error', onError).off('exit', onExit);
         if (error === undefined) resolve();
