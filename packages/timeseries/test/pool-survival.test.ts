@@ -86,11 +86,18 @@ describe('a PgDatabase whose connections the server terminates', () => {
     await admin.connect();
     try {
       await until(() => db.connectionStats().open === 1, 'the statement to start');
-      const { rows } = await admin.query<{ terminated: boolean }>(
-        `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
-          WHERE application_name = $1 AND query LIKE 'SELECT pg_sleep%'`,
-        [applicationName],
-      );
+      // The server shows the statement only once it has read it: on a loaded machine that is later than the pool
+      // opened its connection, and a single look found nothing to terminate (a red CI run).
+      const deadline = Date.now() + 5_000;
+      let rows: { terminated: boolean }[] = [];
+      while (rows.length === 0 && Date.now() < deadline) {
+        ({ rows } = await admin.query<{ terminated: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+            WHERE application_name = $1 AND query LIKE 'SELECT pg_sleep%'`,
+          [applicationName],
+        ));
+        if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       expect(rows).toEqual([{ terminated: true }]);
     } finally {
       await admin.end();
