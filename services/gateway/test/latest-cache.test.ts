@@ -195,6 +195,31 @@ describe('LatestValueCache', () => {
     expect(none.cache.size).toBe(0);
   });
 
+  it('when full, forgets at once every signal no request may be served any more (read over 60 s ago)', async () => {
+    const D = { assetId: 'acme/plant-1/line-1/m3', signal: 'speed' };
+    const { hot, cache, advance } = setup({ maxSignals: 3 });
+    await cache.get([C, D]);
+    advance(60_001);
+    await cache.get([A]);
+    await cache.get([B]); // full: C and D are past any maxAge a request may ask, and both go
+    expect(cache.size).toBe(2);
+    await cache.get([A, B]);
+    expect(hot.reads).toHaveLength(3);
+    await cache.get([D]);
+    expect(hot.reads).toHaveLength(4);
+  });
+
+  it('an answer already given stays as it was when the signal is read again', async () => {
+    const { hot, cache, advance } = setup();
+    hot.set(A, 1);
+    const [first] = await cache.get([A]);
+    hot.set(A, 2);
+    advance(10);
+    await cache.get([A], 0);
+    expect(first?.value).toBe(1);
+    expect(valuesOf(await cache.get([A]))).toEqual([2]);
+  });
+
   it('refuses settings that are not whole numbers >= 0, naming the setting', () => {
     const read = new FakeHotState().read;
     expect(() => new LatestValueCache(read, { ...settings, maxAgeMs: -1 })).toThrow(/maxAgeMs/);
