@@ -235,14 +235,14 @@ async function apiStepOf(
   log(`  API floor: ${rate} req/s of ${HEALTH_PATH} beside the same ingest`);
   const floor = await measure('API floor client', gateway, [HEALTH_PATH], 0);
   log(`  API box floor: ${rate} req/s of a bare Node HTTP server beside the same ingest`);
-  const bare = await BareServerProcess.start();
+  const bare = await BareServerProcess.start(signalsPerRequest);
   cleanups.add(`the bare server (pid ${bare.pid})`, 15_000, () => bare.stop());
   try {
     const boxFloor = await measure(
       'API box floor client',
       { baseUrl: bare.baseUrl, name: BARE_SERVER_GROUP, pids: () => [bare.pid] },
       ['/'],
-      0,
+      signalsPerRequest,
     );
     return {
       ...step,

@@ -211,7 +211,7 @@ export function apiFloorLine(floor: FloorFigures, server: string): string {
 /** The box floor of the API step: the same client on a bare Node HTTP server beside the same ingest. */
 export function apiBoxFloorLine(floor: FloorFigures): string {
   return floorLine(
-    'box floor, the same client on a bare Node HTTP server (no framework) beside the same ingest',
+    'box floor, the same client on a bare Node HTTP server (no framework, a pre-encoded answer of the same size) beside the same ingest',
     floor,
     'bare server',
   );

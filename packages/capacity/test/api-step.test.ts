@@ -1,6 +1,6 @@
 import { apiFigures, apiVerdict } from '../src/api/api-result';
 import type { ApiStepResult } from '../src/api/api-step';
-import { LATEST_PATH, latestPaths, valuesIn } from '../src/api/latest-request';
+import { LATEST_PATH, latestAnswer, latestPaths, valuesIn } from '../src/api/latest-request';
 import { latestSourcesIn, memoryPercent } from '../src/api/latest-sources';
 import type { ApiWindowCounts } from '../src/api/protocol';
 import { readOptions } from '../src/options';
@@ -48,6 +48,15 @@ describe('latest-value requests of the API step', () => {
     expect(valuesIn('{"values":[]}')).toBe(0);
     expect(valuesIn('{"type":"about:blank"}')).toBe(-1);
     expect(valuesIn('<html>')).toBe(-1);
+  });
+
+  it("builds the box floor's answer in the gateway's shape, as long as the gateway's of as many values", () => {
+    expect(valuesIn(latestAnswer(10))).toBe(10);
+    expect(latestAnswer(0)).toBe('{"values":[]}');
+    const [value] = (JSON.parse(latestAnswer(1)) as { values: Record<string, unknown>[] }).values;
+    expect(Object.keys(value ?? {})).toEqual(['signal', 'time', 'value', 'valueText', 'quality']);
+    // A gateway answer of 10 signals of a generated asset is ~1 KB: the floor carries the same bytes.
+    expect(latestAnswer(10).length).toBeGreaterThan(900);
   });
 });
 

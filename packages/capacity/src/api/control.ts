@@ -74,13 +74,16 @@ export class BareServerProcess {
     readonly baseUrl: string,
   ) {}
 
-  /** `script`: the compiled server (a test running the sources passes the built one). */
-  static async start(script = join(__dirname, 'bare-server.js')): Promise<BareServerProcess> {
+  /**
+   * `values`: the values in each answer (a latest-value answer's); `script`: the compiled server (a test running
+   * the sources passes the built one).
+   */
+  static async start(values: number, script = join(__dirname, 'bare-server.js')): Promise<BareServerProcess> {
     let port = 0;
     const child = await IpcChild.start<ToBareServer, FromBareServer>(
       script,
       'the bare server',
-      { type: 'setup' },
+      { type: 'setup', values },
       (message) => {
         port = message.port;
       },

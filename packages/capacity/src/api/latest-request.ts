@@ -26,5 +26,23 @@ export function valuesIn(body: string): number {
   }
 }
 
+/**
+ * A latest-value answer of `count` values shaped as the gateway's (`{ values: [{ signal, time, value, valueText,
+ * quality }] }`): what the box floor's bare server sends, so that the bytes on the wire and the client's work on
+ * them are the gateway's and only the serving differs.
+ */
+export function latestAnswer(count: number): string {
+  const time = new Date(Date.UTC(2026, 0, 5, 6, 0, 0, 123)).toISOString();
+  return JSON.stringify({
+    values: Array.from({ length: count }, (_, s) => ({
+      signal: `${PLANT_PREFIX}/${assetName(0)}/${signalName(s)}`,
+      time,
+      value: 1234.5678 + s,
+      valueText: null,
+      quality: 'good',
+    })),
+  });
+}
+
 /** Signals a request asks for: a machine's tile on a dashboard. */
 export const API_SIGNALS_PER_REQUEST = 10;

@@ -45,6 +45,8 @@ export type FromApiClient =
   { readonly type: 'ready' } | { readonly type: 'window'; readonly counts: ApiWindowCounts };
 
 /** The bare server (the box floor) is sent `setup` and answers `ready` with the port it listens on. */
-export type ToBareServer = { readonly type: 'setup' } | { readonly type: 'stop' };
+export type ToBareServer =
+  /** `values`: the values in every answer (those the step asks the gateway for). */
+  { readonly type: 'setup'; readonly values: number } | { readonly type: 'stop' };
 
 export type FromBareServer = { readonly type: 'ready'; readonly port: number };
