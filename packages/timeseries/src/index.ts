@@ -161,6 +161,7 @@ export {
   type OpenedDatabase,
   type OpenDatabaseOptions,
   type OpenRedisOptions,
+  type RedisConfig,
   type RedisConnection,
 } from './open-database';
 export { databaseResource, hotStateResource, openHotState, type OpenedHotState } from './resources';

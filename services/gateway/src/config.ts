@@ -44,6 +44,18 @@ export const gatewaySectionSchema = z.strictObject({
       keyCacheMs: z.number().int().min(0).default(30_000),
       /** Serve /openapi.json and /docs without credentials (they describe the API, not data). */
       publicDocs: z.boolean().default(true),
+      /**
+       * Failed authentications per client address (shared by the replicas through Redis when it is configured):
+       * past `max` in `windowMs` the address is refused with 429 before any lookup; from the fourth failure each
+       * refusal waits `slowDownMs`, doubled at each further one up to 4 s. `max` 0 turns it off.
+       */
+      failures: z
+        .strictObject({
+          max: z.number().int().min(0).default(20),
+          windowMs: z.number().int().positive().default(300_000),
+          slowDownMs: z.number().int().min(0).max(4_000).default(250),
+        })
+        .prefault({}),
       jwt: z
         .strictObject({
           issuer: z.string().min(1),
@@ -126,6 +138,7 @@ export const gatewaySectionEnvMap = {
   JWT_JWKS_URL: 'gateway.auth.jwt.jwksUrl',
   JWT_AUDIENCE: 'gateway.auth.jwt.audience',
   RATE_LIMIT_MAX: 'gateway.rateLimit.max',
+  AUTH_FAILURES_MAX: 'gateway.auth.failures.max',
   LATEST_MAX_AGE_MS: 'gateway.latest.maxAgeMs',
 } as const satisfies Record<string, string>;
 

@@ -6,6 +6,7 @@ import { topics } from '@kiln/contracts';
 import { liveOeeResource, oeeSectionEnvMap, oeeSectionSchema } from '@kiln/oee-store';
 import { defineService } from '@kiln/service-runtime';
 import { databaseResource, hotStateResource } from '@kiln/timeseries';
+import { authFailureStoreResource } from './auth/failure-resource';
 import { gatewaySectionEnvMap, gatewaySectionSchema, loadGatewayConfig, type GatewayConfig } from './config';
 import { startGateway, type Gateway, type GatewayDependencies } from './gateway';
 
@@ -34,7 +35,7 @@ export const gatewayService = defineService<GatewayConfig, Gateway, GatewayExtra
     topics.erpShift,
     topics.maintenanceAlert,
   ],
-  uses: [databaseResource, liveOeeResource, hotStateResource],
+  uses: [databaseResource, liveOeeResource, hotStateResource, authFailureStoreResource],
   start: async ({ lifecycle, config, logger, bus, registry, version, resources }, extras) => {
     const gateway = await startGateway(lifecycle, config.gateway, {
       bus,
@@ -44,6 +45,7 @@ export const gatewayService = defineService<GatewayConfig, Gateway, GatewayExtra
       schema: config.database.schema,
       live: await resources.use(liveOeeResource),
       hotState: await resources.use(hotStateResource),
+      failureStore: await resources.use(authFailureStoreResource),
       oeeSection: config.oee,
       version,
       // Alone: its REST /readyz checks what its ops server checks, the database and live OEE.

@@ -7,6 +7,7 @@ import type { Database, HotState } from '@kiln/timeseries';
 import { createGatewayApi, type GatewayApi, type UnmappedTagView } from './api';
 import { ApiKeyStore } from './auth/api-keys';
 import { Authenticator } from './auth/authenticator';
+import { AuthFailureLimiter, MemoryFailureStore, type FailureStore } from './auth/failure-limiter';
 import { JwtVerifier } from './auth/jwt';
 import type { GatewaySection } from './config';
 import { startGrpcServer } from './grpc/server';
@@ -29,6 +30,8 @@ export interface GatewayDependencies {
   readonly version: string;
   readonly unmapped?: () => UnmappedTagView[];
   readonly readiness?: readonly ReadinessCheck[];
+  /** Where failed authentications are counted (Redis: shared by the replicas); absent: this process's memory. */
+  readonly failureStore?: FailureStore;
   readonly now?: () => number;
 }
 
@@ -52,6 +55,10 @@ export async function startGateway(
     logger.info({ keyId: id }, 'admin API key from the configuration is stored');
   }
   const jwt = section.auth.jwt === undefined ? undefined : new JwtVerifier(section.auth.jwt);
+  const failures = new AuthFailureLimiter(
+    deps.failureStore ?? new MemoryFailureStore(),
+    section.auth.failures,
+  );
   const metrics = createGatewayMetrics(deps.registry);
   const api = createGatewayApi({
     db: deps.db,
@@ -61,7 +68,7 @@ export async function startGateway(
     ...(deps.hotState === undefined ? {} : { hotState: deps.hotState }),
     oeeSection: deps.oeeSection,
     section,
-    authenticator: new Authenticator(keys, jwt),
+    authenticator: new Authenticator(keys, jwt, failures),
     ...(deps.unmapped === undefined ? {} : { unmapped: deps.unmapped }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
     latestServed: (fromMemory, read) => metrics.latestServed(fromMemory, read),

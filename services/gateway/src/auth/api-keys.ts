@@ -8,6 +8,8 @@ import { invalidArgument } from '../errors';
 import { isSiteScope, ROLES, type Principal, type Role } from './principal';
 
 export const MIN_SEEDED_KEY_LENGTH = 24;
+/** Verified keys remembered at most; past it the one verified longest ago is forgotten. */
+const MAX_CACHED_KEYS = 10_000;
 const TOKEN_PREFIX = 'kiln_';
 
 export interface ApiKeyInfo {
@@ -40,7 +42,7 @@ function checkRole(role: string): Role {
 
 export class ApiKeyStore {
   private readonly table: string;
-  private readonly cache = new Map<string, { principal: Principal | undefined; until: number }>();
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
     private readonly db: Database,
@@ -95,23 +97,40 @@ export class ApiKeyStore {
     return rowCount > 0;
   }
 
-  /** The principal of a presented token, or undefined when it is unknown or revoked. */
-  async verify(token: string): Promise<Principal | undefined> {
+  /**
+   * The principal of a presented token, or undefined when it is unknown or revoked. `beforeLookup` runs (and may
+   * refuse by throwing) only when the database must be asked: a key verified within `cacheMs` costs nothing.
+   */
+  async verify(token: string, beforeLookup?: () => Promise<void>): Promise<Principal | undefined> {
     const now = (this.options.now ?? Date.now)();
     const hash = hashOf(token);
     const cached = this.cache.get(hash);
     if (cached !== undefined && cached.until > now) return cached.principal;
+    await beforeLookup?.();
     const { rows } = await this.db.query<{ id: string; site: string; role: string }>(
       `SELECT id, site, role FROM ${this.table} WHERE token_hash = $1 AND revoked_at IS NULL`,
       [hash],
     );
     const row = rows[0];
-    const principal: Principal | undefined =
-      row === undefined
-        ? undefined
-        : { subject: `key:${row.id}`, site: row.site, role: checkRole(row.role), via: 'api-key' };
-    if (this.cache.size >= 10_000) this.cache.clear();
+    if (row === undefined) {
+      // Unknown keys are not remembered: a flood of them would push out the keys in use (the failure limiter
+      // bounds what they cost).
+      this.cache.delete(hash);
+      return undefined;
+    }
+    const principal: Principal = {
+      subject: `key:${row.id}`,
+      site: row.site,
+      role: checkRole(row.role),
+      via: 'api-key',
+    };
+    // Deleted and set again: the map's order is the order of verification, the oldest first, forgotten first.
+    this.cache.delete(hash);
     this.cache.set(hash, { principal, until: now + (this.options.cacheMs ?? 30_000) });
+    for (const oldest of this.cache.keys()) {
+      if (this.cache.size <= MAX_CACHED_KEYS) break;
+      this.cache.delete(oldest);
+    }
     return principal;
   }
 

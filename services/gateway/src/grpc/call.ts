@@ -77,9 +77,21 @@ function authorizationOf(metadata: Metadata): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The client's address without its port: `ipv4:10.0.0.7:51234` -> `10.0.0.7`, `ipv6:[::1]:5` -> `::1`. */
+export function peerAddressOf(peer: string): string {
+  const bare = peer.replace(/^(ipv4|ipv6|unix):/, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(bare);
+  if (bracketed?.[1] !== undefined) return bracketed[1];
+  const withPort = /^([^:]+):\d+$/.exec(bare);
+  return withPort?.[1] ?? bare;
+}
+
 /** The caller's principal, counted against its rate limit (RateLimitedError past it). */
-async function admit(context: GrpcHandlerContext, metadata: Metadata): Promise<Principal> {
-  const principal = await context.api.authenticator.authenticate(authorizationOf(metadata));
+async function admit(context: GrpcHandlerContext, metadata: Metadata, peer: string): Promise<Principal> {
+  const principal = await context.api.authenticator.authenticate(
+    authorizationOf(metadata),
+    peerAddressOf(peer),
+  );
   context.rateLimiter?.consume(principal.subject);
   return principal;
 }
@@ -119,7 +131,7 @@ export function unary<Request, Response>(
       context.metrics?.request('grpc', method, outcome, (performance.now() - started) / 1000);
     const run = async (): Promise<Response> => {
       if (deadlinePassed(call)) throw DEADLINE;
-      const principal = await admit(context, call.metadata);
+      const principal = await admit(context, call.metadata, call.getPeer());
       const response = await work(checkRequest(call.request), principal);
       if (deadlinePassed(call)) throw DEADLINE;
       return response;
@@ -164,7 +176,7 @@ export function serverStream<Request, Response>(
     };
     const run = async (): Promise<void> => {
       if (deadlinePassed(call)) throw DEADLINE;
-      const principal = await admit(context, call.metadata);
+      const principal = await admit(context, call.metadata, call.getPeer());
       await work(checkRequest(call.request), principal, send, signal);
     };
     run().then(

@@ -26,7 +26,7 @@ export function authenticateRequests(
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
     if (isPublic(request.url, publicDocs)) return;
-    request.principal = await authenticator.authenticate(request.headers.authorization);
+    request.principal = await authenticator.authenticate(request.headers.authorization, request.ip);
   });
 }
 

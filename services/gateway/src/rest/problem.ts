@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '@kiln/timeseries';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { RateLimitedError } from '../auth/rate-limiter';
 import { ApiError, type ApiErrorKind } from '../errors';
 
 export const PROBLEM_TYPE_BASE = 'https://kiln.dev/problems/';
@@ -91,6 +92,11 @@ export function problemHandler(onInvalid: InvalidInputListener = () => undefined
     return sendProblem(reply, request, 400, kind, detail, { field, ...extra });
   };
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    // Refused before authentication (too many failures from the address): the wait goes in Retry-After.
+    if (error instanceof RateLimitedError) {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+      return sendProblem(reply, request, 429, 'rate-limited', error.message);
+    }
     if (error instanceof ApiError) {
       const status = STATUS[error.kind];
       if (status === 400 && error.field !== undefined) {

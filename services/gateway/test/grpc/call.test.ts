@@ -16,7 +16,12 @@ function contextWith(authenticate: jest.Mock): GrpcHandlerContext {
 function fakeCall(deadline: Date | number): ServerUnaryCall<object, string> {
   const metadata = new Metadata();
   metadata.set('authorization', 'Bearer kiln_test');
-  return { request: {}, metadata, getDeadline: () => deadline } as unknown as ServerUnaryCall<object, string>;
+  return {
+    request: {},
+    metadata,
+    getDeadline: () => deadline,
+    getPeer: () => 'ipv4:127.0.0.1:50000',
+  } as unknown as ServerUnaryCall<object, string>;
 }
 
 function answer(
@@ -57,7 +62,7 @@ describe('gRPC unary calls', () => {
     );
     expect(error).toBeNull();
     expect(value).toBe('done');
-    expect(authenticate).toHaveBeenCalledWith('Bearer kiln_test');
+    expect(authenticate).toHaveBeenCalledWith('Bearer kiln_test', '127.0.0.1');
   });
 
   it.each([
