@@ -14,10 +14,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayApi } from '../api';
-import { invalidArgument } from '../errors';
+import { invalidArgument, permissionDenied } from '../errors';
 import { windowOf } from '../domain/input-rules';
 import { isoOf, parseIsoTime } from '../domain/range';
-import { requireRole } from '../auth/principal';
+import { ALL_SITES, requireRole } from '../auth/principal';
 import { principalOf } from './authenticate';
 import {
   acceptedSchema,
@@ -182,7 +182,7 @@ export function eventRoutes(app: FastifyInstance, api: GatewayApi, now: () => nu
     {
       schema: {
         tags: ['assets'],
-        summary: 'Tags seen without a mapping rule (admin)',
+        summary: 'Tags seen without a mapping rule (admin of every site)',
         security,
         response: {
           200: z.object({
@@ -208,7 +208,15 @@ export function eventRoutes(app: FastifyInstance, api: GatewayApi, now: () => nu
       },
     },
     async (request) => {
-      requireRole(principalOf(request), 'admin');
+      const principal = principalOf(request);
+      requireRole(principal, 'admin');
+      // An unmapped tag belongs to no site yet (no rule maps it to an asset): a site's admin would see the tag
+      // names of every site.
+      if (principal.site !== ALL_SITES) {
+        throw permissionDenied(
+          `unmapped tags belong to no site until a rule maps them; listing them takes an admin key of every site (*), this one is of ${principal.site}`,
+        );
+      }
       const { source, tags } = await api.unmapped();
       return {
         source,

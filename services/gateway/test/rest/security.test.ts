@@ -150,6 +150,12 @@ describeWith(['postgres', 'redis'], 'REST security and description', () => {
         },
       ],
     });
+    // Issue 18: a site's admin saw the tag names of every site. An unmapped tag belongs to no site yet (no rule
+    // maps it to an asset), so only an admin of every site lists them.
+    const siteAdmin = (await h.keys.create('acme/plant-1', 'admin')).token;
+    const refused = await h.call('GET', '/api/v1/unmapped', { key: siteAdmin });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<{ detail: string }>().detail).toMatch(/admin key of every site/);
 
     const withNormalization = await restHarness({ unmapped: () => [tag] });
     try {
