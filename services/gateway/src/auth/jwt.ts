@@ -40,7 +40,9 @@ export class JwtVerifier {
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
         issuer: this.settings.issuer,
-        requiredClaims: ['exp'],
+        // `sub` names the caller (logs, audit fields, its own rate-limit budget): without it every such token
+        // would be one caller.
+        requiredClaims: ['exp', 'sub'],
         ...(this.settings.audience === undefined ? {} : { audience: this.settings.audience }),
       }));
     } catch (error) {
@@ -56,7 +58,11 @@ export class JwtVerifier {
     if (role === undefined) {
       throw new JwtRefusedError(`its claim "${this.settings.roleClaim}" is not one of ${ROLES.join(', ')}`);
     }
-    return { subject: `jwt:${payload.sub ?? 'unknown'}`, site, role, via: 'jwt' };
+    const subject: unknown = payload.sub;
+    if (typeof subject !== 'string' || subject.trim() === '') {
+      throw new JwtRefusedError('its "sub" claim is empty or not a string');
+    }
+    return { subject: `jwt:${subject}`, site, role, via: 'jwt' };
   }
 
   private explain(error: unknown): Error {

@@ -48,6 +48,26 @@ describeWith(['postgres'], 'gRPC input validation', () => {
     expect(published(topics.machineState.name)).toBe(before);
   });
 
+  it('caps SetStopReason as REST does: reason_code 64 characters, reason_text 500 (issue 18)', async () => {
+    const before = published(topics.machineState.name);
+    const stopId = `${PRESS}@${us('2026-03-02T12:00:00Z')}`;
+    for (const [request, field] of [
+      [{ stopId, reasonCode: 'B'.repeat(65) }, 'reason_code'],
+      [{ stopId, reasonCode: 'B-07', reasonText: 'x'.repeat(501) }, 'reason_text'],
+    ] as const) {
+      const error = await failure(
+        invoke(
+          states.setStopReason.bind(states),
+          api.SetStopReasonRequest.fromPartial(request),
+          h.keys.plant1Operator,
+        ),
+      );
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.metadata.get('kiln-field')).toEqual([field]);
+    }
+    expect(published(topics.machineState.name)).toBe(before);
+  });
+
   const fieldOf = (error: ServiceError): unknown => error.metadata.get('kiln-field')[0];
 
   it('refuses a line break in an id and a time past 9999, naming the proto field', async () => {

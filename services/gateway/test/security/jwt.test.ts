@@ -32,6 +32,8 @@ interface TokenOptions {
   readonly expiresInS?: number | null;
   readonly key?: KeyLike;
   readonly kid?: string;
+  /** null: no `sub` claim. */
+  readonly subject?: string | null;
 }
 
 function listen(server: Server): Promise<number> {
@@ -116,10 +118,10 @@ describeWith(['postgres'], 'JWT bearer tokens', () => {
   function token(site: string, role: string, options: TokenOptions = {}): Promise<string> {
     const jwt = new SignJWT({ kiln_site: site, kiln_role: role, ...options.claims })
       .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'kiln-test-1' })
-      .setSubject(`user-${role}@${site}`)
       .setIssuer(options.issuer ?? ISSUER)
       .setAudience(options.audience ?? AUDIENCE)
       .setIssuedAt();
+    if (options.subject !== null) jwt.setSubject(options.subject ?? `user-${role}@${site}`);
     const expiresInS = options.expiresInS === undefined ? 300 : options.expiresInS;
     if (expiresInS !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expiresInS);
     return jwt.sign(options.key ?? signingKey);
@@ -200,6 +202,22 @@ describeWith(['postgres'], 'JWT bearer tokens', () => {
       'a token that never expires',
       () => token('acme/plant-1', 'reader', { expiresInS: null }),
       /the token was refused: it has no "exp" claim/,
+    ],
+    [
+      // Issue 18: tokens without a subject shared one identity ("jwt:unknown") and one rate-limit budget.
+      'a token without a subject',
+      () => token('acme/plant-1', 'reader', { subject: null }),
+      /the token was refused: it has no "sub" claim/,
+    ],
+    [
+      'a token with an empty subject',
+      () => token('acme/plant-1', 'reader', { subject: '' }),
+      /the token was refused: its "sub" claim is empty or not a string/,
+    ],
+    [
+      'a token whose subject is not a string',
+      () => token('acme/plant-1', 'reader', { subject: null, claims: { sub: 42 as unknown as string } }),
+      /the token was refused: (its "sub" claim is empty or not a string|.*"sub")/,
     ],
     [
       'a token without a valid site',
