@@ -47,10 +47,17 @@ export class Authenticator {
       return principal;
     }
     let attempt: AuthAttempt | undefined;
-    const principal = await this.keys.verify(
-      token,
-      limiter === undefined ? undefined : async () => void (attempt = await limiter.attempt(address)),
-    );
+    let principal: Principal | undefined;
+    try {
+      principal = await this.keys.verify(
+        token,
+        limiter === undefined ? undefined : async () => void (attempt = await limiter.attempt(address)),
+      );
+    } catch (error) {
+      // The database did not answer: not the caller's failure (an outage must not lock clients out).
+      await attempt?.succeeded();
+      throw error;
+    }
     if (principal === undefined) {
       await attempt?.failed();
       throw unauthenticated('the API key is not valid (unknown or revoked)');

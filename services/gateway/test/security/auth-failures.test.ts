@@ -201,6 +201,39 @@ describeWith(['postgres', 'redis'], 'failed authentications', () => {
     }
   });
 
+  it('a lookup the database does not answer is not counted as a failure', async () => {
+    const store = new MemoryFailureStore();
+    let down = true;
+    const failing = new Proxy(database.db, {
+      get(target, property, receiver) {
+        if (property === 'query' && down) {
+          return () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+        }
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    const keys = new ApiKeyStore(failing, database.schema);
+    const authenticator = new Authenticator(
+      keys,
+      undefined,
+      new AuthFailureLimiter(store, { max: 3, windowMs: 60_000, slowDownMs: 0 }),
+    );
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      await expect(authenticator.authenticate(`Bearer ${badKey()}`, '10.0.0.11')).rejects.toThrow(
+        'ECONNREFUSED',
+      );
+    }
+    down = false;
+    const good = await new ApiKeyStore(database.db, database.schema).create(
+      '*',
+      'reader',
+      'after the outage',
+    );
+    await expect(authenticator.authenticate(`Bearer ${good.token}`, '10.0.0.11')).resolves.toEqual(
+      expect.objectContaining({ role: 'reader' }),
+    );
+  });
+
   it('a flood of unknown keys does not push the keys in use out of the cache', async () => {
     const counting = countingLookups(database.db);
     const keys = new ApiKeyStore(counting.db, database.schema);
