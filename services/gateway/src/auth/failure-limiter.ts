@@ -178,6 +178,7 @@ export class RedisFailureStore implements FailureStore {
     options: { readonly fallback?: FailureStore } = {},
   ) {
     this.fallback = options.fallback ?? new MemoryFailureStore();
+    redis.defineCommand('kilnAuthAttempt', { numberOfKeys: 1, lua: ATTEMPT });
     redis.defineCommand('kilnAuthTakeBack', { numberOfKeys: 1, lua: TAKE_BACK });
   }
 
@@ -187,18 +188,19 @@ export class RedisFailureStore implements FailureStore {
 
   async remove(address: string): Promise<void> {
     try {
-      await (this.redis as unknown as TakeBack).kilnAuthTakeBack(this.keyOf(address));
+      await (this.redis as unknown as FailureCommands).kilnAuthTakeBack(this.keyOf(address));
     } catch {
       await this.fallback.remove(address);
     }
   }
 
   async add(address: string, windowMs: number): Promise<FailureCount> {
-    const key = this.keyOf(address);
     try {
-      // The window opens with the first failure: the expiry is set only where the key has none.
-      const [count, , ttl] = numbersOf(
-        await this.redis.multi().incr(key).pexpire(key, Math.ceil(windowMs), 'NX').pttl(key).exec(),
+      const [count, ttl] = numbersOf(
+        await (this.redis as unknown as FailureCommands).kilnAuthAttempt(
+          this.keyOf(address),
+          Math.ceil(windowMs),
+        ),
       );
       return { count: count ?? 0, resetInMs: Math.max(0, ttl ?? 0) };
     } catch {
@@ -207,20 +209,25 @@ export class RedisFailureStore implements FailureStore {
   }
 }
 
+/** Counts an attempt; the window (the key's expiry) opens with the first one. Any Redis with scripting. */
+const ATTEMPT = `
+local count = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}`;
+
 /** Decrements a count that still exists and is positive: a window that ended is not opened again without expiry. */
 const TAKE_BACK = `
 if (tonumber(redis.call('GET', KEYS[1]) or '0') > 0) then return redis.call('DECR', KEYS[1]) end
 return 0`;
 
-interface TakeBack {
+interface FailureCommands {
+  kilnAuthAttempt(key: string, windowMs: number): Promise<unknown[]>;
   kilnAuthTakeBack(key: string): Promise<unknown>;
 }
 
-/** The replies of a MULTI as numbers (a missing key's GET: 0); throws the first error. */
-function numbersOf(results: [Error | null, unknown][] | null): number[] {
-  if (results === null) throw new Error('the Redis transaction was discarded');
-  return results.map(([error, value]) => {
-    if (error) throw error;
+/** A script's reply as numbers. */
+function numbersOf(reply: unknown[]): number[] {
+  return reply.map((value) => {
     const number = Number(value ?? 0);
     return Number.isFinite(number) ? number : 0;
   });
