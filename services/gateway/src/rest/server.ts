@@ -28,6 +28,10 @@ import { operationRoutes } from './routes-operations';
 
 export type { ReadinessCheck } from '@kiln/service-kit';
 
+const DOCS_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; " +
+  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
+
 export interface RestServerOptions {
   readonly api: GatewayApi;
   readonly section: GatewaySection;
@@ -114,7 +118,9 @@ export async function buildRestServer(options: RestServerOptions): Promise<RestS
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // /docs shares the dashboard's origin (and what it keeps there): its pages get a policy as strict as the
+  // dashboard's, which swagger-ui's own files and the API description satisfy (no inline script, same origin).
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CONTENT_SECURITY_POLICY });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook('onResponse', async (request, reply) => {

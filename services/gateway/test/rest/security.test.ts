@@ -224,6 +224,17 @@ describeWith(['postgres', 'redis'], 'REST security and description', () => {
     const ui = await h.call('GET', '/docs/', { key: null });
     expect(ui.statusCode).toBe(200);
     expect(ui.body).toMatch(/swagger/i);
+    // Issue 18: /docs had no content security policy although it shares the dashboard's origin.
+    for (const path of ['/docs/', '/docs/static/swagger-initializer.js', '/docs/static/index.css']) {
+      const answer = await h.call('GET', path, { key: null });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self';/);
+      expect(answer.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    }
+    // Everything the page loads comes from the same origin, with no inline script.
+    const page = (await h.call('GET', '/docs/', { key: null })).body;
+    expect(page).not.toMatch(/<script>(?!\s*<\/script>)/);
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 
   it('answers 429 once a key has used its requests of the window, other keys unaffected', async () => {
