@@ -6,7 +6,8 @@
 // configured, so every gateway replica sees the failures of the others; else in the process's memory.
 import { isIPv6 } from 'node:net';
 import type { Redis } from 'ioredis';
-import { RateLimitedError } from './rate-limiter';
+import { FixedWindows } from './fixed-windows';
+import { formatSeconds, RateLimitedError } from './rate-limiter';
 
 export interface AuthFailureSettings {
   /** Failed authentications per client address and window before the address is refused; 0 turns it off. */
@@ -69,11 +70,12 @@ export function slowDownOf(failures: number, baseMs: number): number {
 /** Refused before authentication: the address failed too often. Transports answer it as any rate limit. */
 export class TooManyFailuresError extends RateLimitedError {
   constructor(max: number, windowMs: number, retryAfterMs: number) {
-    super(max, windowMs, retryAfterMs);
-    const seconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))} s`;
-    this.message =
-      `too many failed authentications from this address (${max} per ${seconds(windowMs)}); ` +
-      `retry in ${seconds(retryAfterMs)}`;
+    super(
+      max,
+      windowMs,
+      retryAfterMs,
+      `too many failed authentications from this address (${max} per ${formatSeconds(windowMs)})`,
+    );
     this.name = 'TooManyFailuresError';
   }
 }
@@ -123,44 +125,28 @@ const NO_ATTEMPT: AuthAttempt = { succeeded: async () => undefined, failed: asyn
 
 /** Failures in this process's memory, bounded: past `maxAddresses` the oldest windows are forgotten. */
 export class MemoryFailureStore implements FailureStore {
-  /** Insertion order is the order windows opened, so those that ended are at the front. */
-  private readonly windows = new Map<string, { endsAtMs: number; count: number }>();
+  private readonly windows: FixedWindows;
 
   constructor(
     private readonly options: { readonly now?: () => number; readonly maxAddresses?: number } = {},
-  ) {}
+  ) {
+    this.windows = new FixedWindows(options.maxAddresses);
+  }
 
   private get nowMs(): number {
     return (this.options.now ?? Date.now)();
   }
 
   async remove(address: string): Promise<void> {
-    const window = this.windows.get(address);
-    if (window !== undefined && window.endsAtMs > this.nowMs && window.count > 0) window.count -= 1;
+    const window = this.windows.current(address, this.nowMs);
+    if (window !== undefined && window.count > 0) window.count -= 1;
   }
 
   async add(address: string, windowMs: number): Promise<FailureCount> {
     const nowMs = this.nowMs;
-    this.dropEnded(nowMs);
-    let window = this.windows.get(address);
-    if (window === undefined) {
-      window = { endsAtMs: nowMs + windowMs, count: 0 };
-      this.windows.set(address, window);
-      const max = this.options.maxAddresses ?? 100_000;
-      for (const key of this.windows.keys()) {
-        if (this.windows.size <= max) break;
-        this.windows.delete(key);
-      }
-    }
+    const window = this.windows.open(address, nowMs, windowMs);
     window.count += 1;
     return { count: window.count, resetInMs: window.endsAtMs - nowMs };
-  }
-
-  private dropEnded(nowMs: number): void {
-    for (const [key, window] of this.windows) {
-      if (window.endsAtMs > nowMs) return;
-      this.windows.delete(key);
-    }
   }
 }
 

@@ -1,8 +1,7 @@
 // Per-credential rate limiting independent of the transport (gRPC uses it; REST has @fastify/rate-limit with the
 // same settings): a fixed window per key that opens with the key's first request, as @fastify/rate-limit's does,
-// so that both transports behave alike. Memory stays bounded: windows that have ended are dropped as time
-// passes, and past `maxKeys` the oldest windows are forgotten (those keys start afresh, which errs towards
-// letting a request through rather than refusing one).
+// so that both transports behave alike (the windows, and how their memory stays bounded: fixed-windows.ts).
+import { FixedWindows } from './fixed-windows';
 
 export interface RateLimitSettings {
   /** Requests per key and window; 0 turns limiting off. */
@@ -16,31 +15,26 @@ export type RateDecision =
 
 /** Thrown when a key has used its requests of the window; transports map it to 429 / RESOURCE_EXHAUSTED. */
 export class RateLimitedError extends Error {
+  /** `limit`: what was reached, in words (default: this credential's requests per window). */
   constructor(
     readonly max: number,
     readonly windowMs: number,
     readonly retryAfterMs: number,
+    limit = `rate limit of ${max} requests per ${formatSeconds(windowMs)} reached for this credential`,
   ) {
-    super(
-      `rate limit of ${max} requests per ${formatSeconds(windowMs)} reached for this credential; ` +
-        `retry in ${formatSeconds(retryAfterMs)}`,
-    );
+    super(`${limit}; retry in ${formatSeconds(retryAfterMs)}`);
     this.name = 'RateLimitedError';
   }
 }
 
-const formatSeconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))} s`;
-
-interface Window {
-  readonly endsAtMs: number;
-  count: number;
+/** A duration as whole seconds, at least 1 (`42 s`). */
+export function formatSeconds(ms: number): string {
+  return `${Math.max(1, Math.ceil(ms / 1000))} s`;
 }
 
 export class FixedWindowRateLimiter {
-  /** Insertion order is the order windows opened, so those that ended are at the front. */
-  private readonly windows = new Map<string, Window>();
+  private readonly windows: FixedWindows;
   private readonly now: () => number;
-  private readonly maxKeys: number;
 
   constructor(
     private readonly settings: RateLimitSettings,
@@ -53,7 +47,7 @@ export class FixedWindowRateLimiter {
       throw new RangeError(`rateLimit.windowMs: expected a positive number, got ${settings.windowMs}`);
     }
     this.now = options.now ?? Date.now;
-    this.maxKeys = options.maxKeys ?? 100_000;
+    this.windows = new FixedWindows(options.maxKeys);
   }
 
   get enabled(): boolean {
@@ -69,13 +63,7 @@ export class FixedWindowRateLimiter {
   take(key: string): RateDecision {
     if (!this.enabled) return { allowed: true, remaining: Number.POSITIVE_INFINITY };
     const nowMs = this.now();
-    this.dropEnded(nowMs);
-    let window = this.windows.get(key);
-    if (window === undefined) {
-      window = { endsAtMs: nowMs + this.settings.windowMs, count: 0 };
-      this.windows.set(key, window);
-      this.dropOldestBeyondCapacity();
-    }
+    const window = this.windows.open(key, nowMs, this.settings.windowMs);
     if (window.count >= this.settings.max) {
       return { allowed: false, retryAfterMs: window.endsAtMs - nowMs };
     }
@@ -88,20 +76,6 @@ export class FixedWindowRateLimiter {
     const decision = this.take(key);
     if (!decision.allowed) {
       throw new RateLimitedError(this.settings.max, this.settings.windowMs, decision.retryAfterMs);
-    }
-  }
-
-  private dropEnded(nowMs: number): void {
-    for (const [key, window] of this.windows) {
-      if (window.endsAtMs > nowMs) return;
-      this.windows.delete(key);
-    }
-  }
-
-  private dropOldestBeyondCapacity(): void {
-    for (const key of this.windows.keys()) {
-      if (this.windows.size <= this.maxKeys) return;
-      this.windows.delete(key);
     }
   }
 }
