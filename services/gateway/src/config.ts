@@ -7,6 +7,7 @@ import { oeeSectionEnvMap, oeeSectionSchema } from '@kiln/oee-store';
 import { httpConfigSchema, loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
 import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';
+import { MAX_FAILURE_WINDOW_MS } from './auth/failure-limiter';
 import { MAX_LATEST_AGE_MS } from './domain/latest-cache';
 
 const tlsSchema = z.strictObject({
@@ -52,7 +53,7 @@ export const gatewaySectionSchema = z.strictObject({
       failures: z
         .strictObject({
           max: z.number().int().min(0).default(20),
-          windowMs: z.number().int().positive().default(300_000),
+          windowMs: z.number().int().positive().max(MAX_FAILURE_WINDOW_MS).default(300_000),
           slowDownMs: z.number().int().min(0).max(4_000).default(250),
         })
         .prefault({}),

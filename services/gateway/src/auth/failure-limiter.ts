@@ -40,6 +40,8 @@ export interface AuthAttempt {
 }
 
 export const MAX_SLOW_DOWN_MS = 4_000;
+/** The longest window: a typo of a few zeros must not refuse an address for years. */
+export const MAX_FAILURE_WINDOW_MS = 86_400_000;
 /** Failures answered at once before the slower path begins. */
 const FREE_FAILURES = 3;
 
@@ -88,9 +90,9 @@ export class AuthFailureLimiter {
     if (!Number.isInteger(settings.max) || settings.max < 0) {
       throw new RangeError(`gateway.auth.failures.max: expected a whole number >= 0, got ${settings.max}`);
     }
-    if (!(settings.windowMs > 0)) {
+    if (!(settings.windowMs > 0 && settings.windowMs <= MAX_FAILURE_WINDOW_MS)) {
       throw new RangeError(
-        `gateway.auth.failures.windowMs: expected a positive number, got ${settings.windowMs}`,
+        `gateway.auth.failures.windowMs: expected a positive number of ms up to one day, got ${settings.windowMs}`,
       );
     }
   }

@@ -285,5 +285,11 @@ describe('failed authentication, pure parts', () => {
     expect(() => new AuthFailureLimiter(store, { max: 1, windowMs: 0, slowDownMs: 0 })).toThrow(
       /gateway\.auth\.failures\.windowMs/,
     );
+    expect(() => new AuthFailureLimiter(store, { max: 1, windowMs: 1e15, slowDownMs: 0 })).toThrow(
+      /gateway\.auth\.failures\.windowMs: expected a positive number of ms up to one day, got 1000000000000000/,
+    );
+    expect(() => gatewayConfigSchema.parse({ gateway: { auth: { failures: { windowMs: 1e15 } } } })).toThrow(
+      /too big/i,
+    );
   });
 });
