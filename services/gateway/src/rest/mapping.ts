@@ -81,13 +81,42 @@ export const seriesJson = (series: Series) => ({
   buckets: series.buckets.map(({ startUs, ...values }) => ({ start: isoOf(startUs), ...values })),
 });
 
-export const latestJson = (value: LatestValue) => ({
-  signal: `${value.signal.assetId}/${value.signal.name}`,
-  time: isoOf(value.timeUs),
-  value: value.value,
-  valueText: value.valueText,
-  quality: QUALITY[value.quality] ?? 'unknown',
-});
+/** The second last formatted by `latestTime`, and its ISO text up to the milliseconds ("...T06:00:00."). */
+let isoSecond = NaN;
+let isoSecondText = '';
+
+/**
+ * isoOf for latest values: the values of a request (and of consecutive requests) mostly fall in the same second,
+ * whose text is kept; the milliseconds are appended. Years 1970-9999 only (isoOf elsewhere).
+ */
+function latestTime(timeUs: number): string {
+  const ms = Math.floor(timeUs / 1000);
+  if (!(ms >= 0 && ms < 253_402_300_800_000)) return isoOf(timeUs);
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoSecondText = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const millis = ms - second * 1000;
+  return `${isoSecondText}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+}
+
+/**
+ * The latest-value answer (`{ values: [...] }`) as JSON text, written field by field in the order and form that
+ * JSON.stringify of the object { signal, time, value, valueText, quality } gives: dashboards poll it a thousand times a second, and the objects, Dates and
+ * the serializer's walk made per value were a fifth of the route's work per request.
+ */
+export function latestBody(values: readonly LatestValue[]): string {
+  let body = '{"values":[';
+  for (let i = 0; i < values.length; i += 1) {
+    const value = values[i] as LatestValue;
+    body +=
+      `${i > 0 ? ',' : ''}{"signal":${JSON.stringify(`${value.signal.assetId}/${value.signal.name}`)}` +
+      `,"time":"${latestTime(value.timeUs)}","value":${JSON.stringify(value.value)}` +
+      `,"valueText":${JSON.stringify(value.valueText)},"quality":"${QUALITY[value.quality] ?? 'unknown'}"}`;
+  }
+  return `${body}]}`;
+}
 
 /** CSV (RFC 4180) of bucketed series: one row per signal and bucket. */
 export function seriesCsv(series: readonly Series[]): string {

@@ -1,13 +1,14 @@
 // Reads of telemetry (JSON or CSV), OEE, machine states and stops, and an operator's stop reason.
 import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayApi } from '../api';
 import { MAX_LATEST_AGE_MS } from '../domain/latest-cache';
 import { checkedRange, parseIsoTime, type TimeRangeUs } from '../domain/range';
-import { parseSignalPath } from '../domain/telemetry';
+import { parseSignalPath, type SignalPath } from '../domain/telemetry';
 import { principalOf } from './authenticate';
-import { intervalJson, latestJson, oeeJson, seriesCsv, seriesJson, stopJson } from './mapping';
+import { intervalJson, latestBody, oeeJson, seriesCsv, seriesJson, stopJson } from './mapping';
+import { memoizedValidatorCompiler } from './query-memo';
 import { lineText } from './input-schemas';
 import {
   errorResponses,
@@ -26,6 +27,17 @@ import {
 
 const security = [{ bearer: [] }];
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Signals of a validated query, parsed once per query object (a remembered one is frozen and served again). */
+const parsedSignals = new WeakMap<object, readonly SignalPath[]>();
+
+function signalsOf(query: { readonly signal: string | string[] }): readonly SignalPath[] {
+  const known = parsedSignals.get(query);
+  if (known !== undefined) return known;
+  const signals = list(query.signal).map((text, i) => parseSignalPath(`signal[${i}]`, text));
+  if (Object.isFrozen(query)) parsedSignals.set(query, signals);
+  return signals;
+}
 
 export function rangeOf(api: GatewayApi, query: { from: string; to: string }): TimeRangeUs {
   return checkedRange(
@@ -90,14 +102,20 @@ export function dataRoutes(app: FastifyInstance, api: GatewayApi): void {
         }),
         response: { 200: z.object({ values: z.array(latestSchema) }), ...errorResponses },
       },
-      // The answer is typed by the schema above; what dashboards poll many times a second is not walked by zod
-      // again on every answer (the schema still documents it and types the handler).
-      serializerCompiler: () => (data) => JSON.stringify(data),
+      // What dashboards poll many times a second: a query text seen before is validated once (query-memo.ts),
+      // and the answer is written as JSON text made of each value's remembered text (latestBody), not walked by
+      // zod again (the schema still documents it and types the handler).
+      validatorCompiler: memoizedValidatorCompiler(validatorCompiler),
+      serializerCompiler: () => (data) => (typeof data === 'string' ? data : JSON.stringify(data)),
     },
-    async (request) => {
-      const signals = list(request.query.signal).map((text, i) => parseSignalPath(`signal[${i}]`, text));
-      const latest = await api.telemetry.latest(principalOf(request), signals, request.query.maxAgeMs);
-      return { values: latest.map(latestJson) };
+    async (request, reply) => {
+      const latest = await api.telemetry.latest(
+        principalOf(request),
+        signalsOf(request.query),
+        request.query.maxAgeMs,
+      );
+      const body: unknown = latestBody(latest);
+      return reply.type('application/json; charset=utf-8').send(body as { values: [] });
     },
   );
   typed.get(

@@ -19,6 +19,7 @@ import { dashboardPage, streamRoutes } from '../dashboard';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { authenticateRequests, isPublic } from './authenticate';
 import { problemHandler, routerProblemHandler, sendProblem } from './problem';
+import { memoizedQuerystringParser } from './query-memo';
 import { alertRoutes } from './routes-alerts';
 import { assetRoutes } from './routes-assets';
 import { dataRoutes } from './routes-data';
@@ -73,7 +74,8 @@ export async function buildRestServer(options: RestServerOptions): Promise<RestS
     // Warnings and errors only: fastify's own two lines per request would drown the service's log.
     loggerInstance: options.logger.child({ component: 'rest' }, { level: 'warn' }),
     bodyLimit: 16 * 1024 * 1024,
-    routerOptions: { maxParamLength: 600 },
+    // Query texts parsed once while they repeat (a dashboard's poll): see query-memo.ts.
+    routerOptions: { maxParamLength: 600, querystringParser: memoizedQuerystringParser() },
     frameworkErrors: routerProblemHandler(countInvalid),
     ...(tls === undefined
       ? {}
