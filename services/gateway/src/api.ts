@@ -10,6 +10,7 @@ import {
   type HotState,
 } from '@kiln/timeseries';
 import type { Authenticator } from './auth/authenticator';
+import { StreamSlots } from './auth/stream-guard';
 import type { GatewaySection } from './config';
 import { AlertOperations } from './domain/alerts';
 import { AssetQueries } from './domain/assets';
@@ -53,6 +54,8 @@ export interface GatewayApi {
    */
   readonly unmapped: () => Promise<UnmappedTags>;
   readonly limits: GatewaySection['limits'];
+  /** The open live streams (REST server-sent events and gRPC streams together), under gateway.streams' caps. */
+  readonly streams: StreamSlots;
 }
 
 export interface GatewayApiDependencies {
@@ -75,7 +78,15 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
   // The OEE settings cache forgets an asset as soon as the API changes it (the OEE service's within 30 s).
   const assets = new AssetQueries(deps.db, deps.schema, (assetId) => oee.forget(assetId));
   const maintenance = new MaintenanceStore(deps.db, deps.schema);
-  const oee = new OeeQueries(deps.db, deps.schema, deps.oeeSection, assets, deps.live, deps.now);
+  const oee = new OeeQueries(
+    deps.db,
+    deps.schema,
+    deps.oeeSection,
+    assets,
+    deps.live,
+    deps.now,
+    deps.section.limits.maxOeeWindows,
+  );
   return {
     authenticator: deps.authenticator,
     assets,
@@ -94,6 +105,7 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
     erp: new ErpQueries(new ErpStore(deps.db, deps.schema)),
     unmapped: unmappedTags(deps),
     limits: deps.section.limits,
+    streams: new StreamSlots(deps.section.streams),
   };
 }
 

@@ -9,6 +9,7 @@ import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/ti
 import { z } from 'zod';
 import { MAX_FAILURE_WINDOW_MS } from './auth/failure-limiter';
 import { MAX_LATEST_AGE_MS } from './domain/latest-cache';
+import { MAX_WINDOWS } from './domain/oee';
 
 const tlsSchema = z.strictObject({
   /** PEM files of the server's certificate chain and private key. */
@@ -75,6 +76,17 @@ export const gatewaySectionSchema = z.strictObject({
       windowMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
+  streams: z
+    .strictObject({
+      /**
+       * Live streams (GET /api/v1/stream, gRPC StreamLive and StreamLiveOee) open at most, all credentials
+       * together; each polls the database or Redis every interval while it is open.
+       */
+      max: z.number().int().min(0).default(500),
+      /** Live streams one credential (key or token subject) may hold open at once. */
+      maxPerCredential: z.number().int().min(1).default(20),
+    })
+    .prefault({}),
   latest: z
     .strictObject({
       /**
@@ -94,6 +106,11 @@ export const gatewaySectionSchema = z.strictObject({
       maxRangeDays: z.number().positive().default(366),
       /** Most telemetry buckets (signals x buckets) of one query. */
       maxBuckets: z.number().int().positive().default(200_000),
+      /**
+       * Most OEE windows one query computes, all its machines together (windows x machines): a site's hourly
+       * OEE over a month is 720 x its machines.
+       */
+      maxOeeWindows: z.number().int().positive().max(1_000_000).default(MAX_WINDOWS),
       /**
        * How far from the gateway's clock posted machine states and production counts may be stamped: older or
        * later is refused (400) as a broken clock or a typo, before it reaches the OEE service.

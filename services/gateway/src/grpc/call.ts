@@ -1,8 +1,8 @@
 // What every kiln.v1 call goes through: the deadline (answered with DEADLINE_EXCEEDED when it has passed before
 // or after the work), authentication from the `authorization` metadata, the credential's rate limit (one request
 // per call, a stream counting once when it opens), the request's checks (request-checks.ts), and errors mapped to
-// statuses (a refused argument counted by its field). Server streams run until the
-// client cancels or the server stops (LiveStreams ends them all).
+// statuses (a refused argument counted by its field). Server streams run until the client cancels, the server
+// stops (LiveStreams ends them all) or their credential no longer passes (stream-guard.ts).
 import { status as Status } from '@grpc/grpc-js';
 import type {
   handleServerStreamingCall,
@@ -15,6 +15,8 @@ import type {
 import type { Logger } from '@kiln/service-kit';
 import type { GatewayApi } from '../api';
 import type { Principal } from '../auth/principal';
+import { streamCredentialProblem } from '../auth/stream-guard';
+import { unauthenticated, type ApiError } from '../errors';
 import type { GatewayMetrics } from '../metrics';
 import type { FixedWindowRateLimiter } from '../auth/rate-limiter';
 import type { FieldNames } from './field-names';
@@ -151,9 +153,13 @@ export function unary<Request, Response>(
 }
 
 /**
- * A server-streaming handler: authenticates and counts the call against the rate limit, then `work` writes until
- * the signal aborts (client cancelled, server stopping) or it returns; the stream then ends with OK. An error ends
- * it with its status (fields named as for unary).
+ * A server-streaming handler: authenticates and counts the call against the rate limit, takes a stream slot
+ * (RESOURCE_EXHAUSTED past gateway.streams' caps), then `work` sends until the signal aborts (client cancelled,
+ * server stopping) or it returns; the stream then ends with OK. An error ends it with its status (fields named as
+ * for unary). `send` presents the credential again first: revoked, expired or granting another scope ends the
+ * stream with UNAUTHENTICATED and the reason. It resolves false when the message was not written (the stream
+ * ended, or the client has not read what was written before: nothing queues behind a slow reader, and `work`
+ * sends its news again at the next turn).
  */
 export function serverStream<Request, Response>(
   context: GrpcHandlerContext,
@@ -161,7 +167,7 @@ export function serverStream<Request, Response>(
   work: (
     request: Request,
     principal: Principal,
-    send: (message: Response) => void,
+    send: (message: Response) => Promise<boolean>,
     signal: AbortSignal,
   ) => Promise<void>,
   names: FieldNames = {},
@@ -170,30 +176,58 @@ export function serverStream<Request, Response>(
     const started = performance.now();
     const done = (outcome: string): void =>
       context.metrics?.request('grpc', method, outcome, (performance.now() - started) / 1000);
-    const signal = context.streams.register(call as ServerWritableStream<unknown, unknown>);
-    const send = (message: Response): void => {
-      if (!signal.aborted) call.write(message);
-    };
+    const ended = new AbortController();
+    const stopped = context.streams.register(call as ServerWritableStream<unknown, unknown>);
+    if (stopped.aborted) ended.abort();
+    else stopped.addEventListener('abort', () => ended.abort(), { once: true });
+    const signal = ended.signal;
+    let refused: ApiError | undefined;
+    let release: (() => void) | undefined;
+    let readerKeepsUp = true;
+    call.on('drain', () => {
+      readerKeepsUp = true;
+    });
     const run = async (): Promise<void> => {
       if (deadlinePassed(call)) throw DEADLINE;
       const principal = await admit(context, call.metadata, call.getPeer());
-      await work(checkRequest(call.request), principal, send, signal);
-    };
-    run().then(
-      () => {
-        done(call.cancelled ? 'CANCELLED' : 'OK');
-        if (!call.cancelled) call.end();
-      },
-      (error: unknown) => {
-        if (call.cancelled) {
-          done('CANCELLED');
-          return;
+      release = context.api.streams.take(principal.subject);
+      const send = async (message: Response): Promise<boolean> => {
+        if (signal.aborted) return false;
+        const problem = await streamCredentialProblem(
+          context.api.authenticator,
+          authorizationOf(call.metadata),
+          peerAddressOf(call.getPeer()),
+          principal,
+        );
+        if (problem !== undefined) {
+          refused = unauthenticated(problem);
+          ended.abort();
+          return false;
         }
-        const status = answerOf(context, method, error, names);
-        done(Status[status.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
-        call.emit('error', status);
-      },
-    );
+        if (signal.aborted || !readerKeepsUp) return false;
+        readerKeepsUp = call.write(message);
+        return true;
+      };
+      await work(checkRequest(call.request), principal, send, signal);
+      if (refused !== undefined) throw refused;
+    };
+    run()
+      .then(
+        () => {
+          done(call.cancelled ? 'CANCELLED' : 'OK');
+          if (!call.cancelled) call.end();
+        },
+        (error: unknown) => {
+          if (call.cancelled) {
+            done('CANCELLED');
+            return;
+          }
+          const status = answerOf(context, method, error, names);
+          done(Status[status.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
+          call.emit('error', status);
+        },
+      )
+      .finally(() => release?.());
   };
 }
 

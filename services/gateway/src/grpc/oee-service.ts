@@ -80,13 +80,16 @@ export function oeeService(context: GrpcHandlerContext): api.OeeServiceServer {
             for (const result of results) {
               const key = `${result.assetId}:${result.windowKind}`;
               if (!kinds.has(result.windowKind) || sent.get(key) === result.computedTimeUs) continue;
-              sent.set(key, result.computedTimeUs);
               changed.push(result);
             }
           }
-          // The first message goes out even when empty: the client then knows the stream is live.
-          if (first || changed.length > 0) send({ results: changed });
-          first = false;
+          // The first message goes out even when empty: the client then knows the stream is live. Results not
+          // written (a reader behind) are sent at the next turn, as they are then.
+          if ((first || changed.length > 0) && (await send({ results: changed }))) {
+            for (const result of changed)
+              sent.set(`${result.assetId}:${result.windowKind}`, result.computedTimeUs);
+            first = false;
+          }
           await pause(pollMs, signal);
         }
       },

@@ -220,12 +220,17 @@ export function telemetryService(context: GrpcHandlerContext): api.TelemetryServ
         while (!signal.aborted) {
           const latest = await gateway.telemetry.latest(principal, signals);
           const changed = latest.filter((value) => sent.get(keyOf(value.signal)) !== fingerprintOf(value));
-          for (const value of changed) sent.set(keyOf(value.signal), fingerprintOf(value));
-          // The first message goes out even when empty: the client then knows the stream is live.
-          if (first || changed.length > 0) {
-            send({ values: changed.map((value) => signalValueOf(value, info.get(keyOf(value.signal)))) });
+          // The first message goes out even when empty: the client then knows the stream is live. A change not
+          // written (a reader behind) is sent at the next turn, with whatever changed since.
+          if (
+            (first || changed.length > 0) &&
+            (await send({
+              values: changed.map((value) => signalValueOf(value, info.get(keyOf(value.signal)))),
+            }))
+          ) {
+            for (const value of changed) sent.set(keyOf(value.signal), fingerprintOf(value));
+            first = false;
           }
-          first = false;
           await pause(pollMs, signal);
         }
       },

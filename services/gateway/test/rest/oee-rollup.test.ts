@@ -155,4 +155,26 @@ describeWith(['postgres', 'redis'], 'a line of a 0.5 s and a 2 s machine through
     expect(hours[6]?.oee).toBeCloseTo(37_800 / 7_200, 12);
     expect(hours[6]?.quality).toBeCloseTo(0.945, 12);
   });
+
+  it('caps the windows of a request, its machines together, with a 400 naming the limit', async () => {
+    // Issue 18: the cap was per machine (10,000 windows), so a roll-up cost windows x machines, growing with the
+    // plant. A year of hours is 8,760 windows: one machine's pass, the line's two machines' 17,520 do not.
+    const year = `from=${new Date(START_MS - 365 * 24 * HOUR_MS).toISOString()}&to=${at(8)}&granularity=hour`;
+    const one = await h.call('GET', `/api/v1/oee?assetId=${encodeURIComponent(FAST)}&${year}`);
+    expect(one.statusCode).toBe(200);
+    const line = await h.call('GET', `/api/v1/oee?assetId=${encodeURIComponent(LINE)}&${year}`);
+    expect(line.statusCode).toBe(400);
+    expect(line.json()).toMatchObject({
+      field: 'granularity',
+      detail:
+        'the hour OEE of 2 machines over this range needs more than 10000 windows (windows x machines, ' +
+        'gateway.limits.maxOeeWindows): ask a shorter range, a coarser granularity or a smaller part of the plant',
+    });
+    // Per day the same year is 730 windows.
+    const days = await h.call(
+      'GET',
+      `/api/v1/oee?assetId=${encodeURIComponent(LINE)}&${year.replace('hour', 'day')}`,
+    );
+    expect(days.statusCode).toBe(200);
+  });
 });
