@@ -49,6 +49,7 @@ export {
 export {
   createReadinessEndpoint,
   readinessBodySchema,
+  withoutCheckDetails,
   type ReadinessAnswer,
   type ReadinessBody,
   type ReadinessEndpoint,

@@ -20,6 +20,19 @@ export const readinessBodySchema = z.object({
 
 export type ReadinessBody = z.infer<typeof readinessBodySchema>;
 
+/**
+ * The answer for a caller who may not read the checks' reasons (the gateway's public REST port without a key):
+ * each check `ok` or `failing`. A reason names hosts, ports and the errors of internal systems.
+ */
+export function withoutCheckDetails(body: ReadinessBody): ReadinessBody {
+  return {
+    ...body,
+    checks: Object.fromEntries(
+      Object.entries(body.checks).map(([name, outcome]) => [name, outcome === 'ok' ? 'ok' : 'failing']),
+    ),
+  };
+}
+
 export interface ReadinessAnswer {
   readonly statusCode: 200 | 503;
   readonly body: ReadinessBody;

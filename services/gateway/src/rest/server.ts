@@ -153,7 +153,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<RestS
     });
   }
 
-  operationRoutes(app, options.registry, readiness);
+  operationRoutes(app, options.registry, readiness, api.authenticator);
   assetRoutes(app, api);
   dataRoutes(app, api);
   eventRoutes(app, api, options.now);

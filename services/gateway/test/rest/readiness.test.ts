@@ -25,8 +25,10 @@ interface Answer {
   readonly body: unknown;
 }
 
-async function readyz(base: string): Promise<Answer> {
-  const response = await fetch(`${base}/readyz`);
+async function readyz(base: string, key?: string): Promise<Answer> {
+  const response = await fetch(`${base}/readyz`, {
+    headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -55,11 +57,15 @@ describeWith(['postgres'], 'REST /readyz', () => {
   let app: RestServer;
   let gateway: string;
   let ops: OpsServer;
+  /** A reader's key: the gateway's REST port gives the checks' reasons only to a caller with a credential. */
+  let key: string;
 
   beforeAll(async () => {
     database = await testDatabase();
     bus = new InProcessBus({ service: 'gateway-test', drainTimeoutMs: 1_000 });
     const config = gatewayConfigSchema.parse({});
+    const keys = new ApiKeyStore(database.db, database.schema);
+    key = (await keys.create('acme/plant-1', 'reader')).token;
     const api = createGatewayApi({
       db: database.db,
       schema: database.schema,
@@ -67,7 +73,7 @@ describeWith(['postgres'], 'REST /readyz', () => {
       live: undefined,
       oeeSection: config.oee,
       section: config.gateway,
-      authenticator: new Authenticator(new ApiKeyStore(database.db, database.schema)),
+      authenticator: new Authenticator(keys),
     });
     app = await buildRestServer({
       api,
@@ -90,7 +96,7 @@ describeWith(['postgres'], 'REST /readyz', () => {
   it('answers 503 with the same body as a service ops server, naming each failing check', async () => {
     redisAway = true;
     clockHung = true;
-    const fromGateway = await readyz(gateway);
+    const fromGateway = await readyz(gateway, key);
     expect(fromGateway).toEqual(await readyz(ops.address));
     expect(fromGateway).toEqual({
       status: 503,
@@ -103,6 +109,44 @@ describeWith(['postgres'], 'REST /readyz', () => {
         },
       },
     });
+  });
+
+  it('tells a caller without a credential which checks fail, not why', async () => {
+    // Issue 18: the public port answered anyone with the reasons, which name internal hosts, ports and errors.
+    redisAway = true;
+    clockHung = true;
+    expect(await readyz(gateway)).toEqual({
+      status: 503,
+      body: { status: 'not-ready', checks: { database: 'ok', 'live-oee': 'failing', clock: 'failing' } },
+    });
+    // A wrong credential is refused as on any route, not answered without details.
+    const wrong = await fetch(`${gateway}/readyz`, { headers: { authorization: 'Bearer not-a-key' } });
+    expect(wrong.status).toBe(401);
+    // The ops port (not published; kubelet's and Prometheus's) keeps the reasons.
+    expect(
+      ((await readyz(ops.address)).body as { checks: Record<string, string> }).checks['live-oee'],
+    ).toMatch(/^Redis at /);
+  });
+
+  it('runs the checks once for callers who ask at the same time', async () => {
+    redisAway = false;
+    clockHung = false;
+    let runs = 0;
+    // A check that takes a while, as a database round trip under load does: the callers overlap it.
+    checks.push({
+      name: 'counted',
+      check: async () => {
+        runs += 1;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      },
+    });
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => readyz(gateway)));
+      expect(answers.every((one) => one.status === 200)).toBe(true);
+      expect(runs).toBeLessThanOrEqual(2);
+    } finally {
+      checks.pop();
+    }
   });
 
   it('sets kiln_readiness_check_up at each probe, as every ops server does', async () => {
@@ -118,7 +162,7 @@ describeWith(['postgres'], 'REST /readyz', () => {
   it('answers 200 with the same body once every check passes', async () => {
     redisAway = false;
     clockHung = false;
-    const fromGateway = await readyz(gateway);
+    const fromGateway = await readyz(gateway, key);
     expect(fromGateway).toEqual(await readyz(ops.address));
     expect(fromGateway).toEqual({
       status: 200,
