@@ -8,6 +8,7 @@ import { httpConfigSchema, loadConfig, serviceConfigSchema, serviceEnvMap } from
 import { databaseConfigSchema, redisConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';
 import { MAX_FAILURE_WINDOW_MS } from './auth/failure-limiter';
+import { jwksUrlProblem } from './auth/jwt';
 import { MAX_LATEST_AGE_MS } from './domain/latest-cache';
 import { MAX_WINDOWS } from './domain/oee';
 
@@ -61,8 +62,13 @@ export const gatewaySectionSchema = z.strictObject({
       jwt: z
         .strictObject({
           issuer: z.string().min(1),
-          jwksUrl: z.url(),
-          audience: z.string().min(1).optional(),
+          /** https (http only to a loopback address): the keys that decide who may call. */
+          jwksUrl: z.url().superRefine((url, context) => {
+            const problem = jwksUrlProblem(url);
+            if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+          }),
+          /** The audience (`aud`) tokens must name: required, or a token for any application of the issuer passes. */
+          audience: z.string().min(1),
           siteClaim: z.string().min(1).default('kiln_site'),
           roleClaim: z.string().min(1).default('kiln_role'),
         })

@@ -8,8 +8,10 @@ import { isSiteScope, ROLES, type Principal } from './principal';
 
 export interface JwtSettings {
   readonly issuer: string;
+  /** https, or http to this host only (loopback): see jwksUrlProblem. */
   readonly jwksUrl: string;
-  readonly audience?: string;
+  /** Required: a token the identity provider issued for another application must not pass here. */
+  readonly audience: string;
   /** Claim holding the site id (`acme/plant-1`) or `*`. */
   readonly siteClaim: string;
   /** Claim holding the role (reader, operator, admin). */
@@ -24,10 +26,32 @@ export class JwtRefusedError extends Error {
   }
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Why a JWKS URL is refused, or undefined: the keys that decide who may call must not come over a network in
+ * clear, where anyone on the path could swap in their own. http is accepted to a loopback address only (an
+ * identity provider's sidecar, a test), where there is no network path.
+ */
+export function jwksUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text.slice(0, 200)}" is not a URL`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  return `must be an https URL (http only to 127.0.0.1, [::1] or localhost), got ${url.protocol}//${url.host}`;
+}
+
 export class JwtVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(private readonly settings: JwtSettings) {
+    const problem = jwksUrlProblem(settings.jwksUrl);
+    if (problem !== undefined) throw new Error(`gateway.auth.jwt.jwksUrl ${problem}`);
+    if (settings.audience.trim() === '') throw new Error('gateway.auth.jwt.audience must name this API');
     this.keys = createRemoteJWKSet(new URL(settings.jwksUrl));
   }
 
@@ -43,7 +67,7 @@ export class JwtVerifier {
         // `sub` names the caller (logs, audit fields, its own rate-limit budget): without it every such token
         // would be one caller.
         requiredClaims: ['exp', 'sub'],
-        ...(this.settings.audience === undefined ? {} : { audience: this.settings.audience }),
+        audience: this.settings.audience,
       }));
     } catch (error) {
       throw this.explain(error);
