@@ -67,3 +67,4 @@ export {
 } from './lifecycle';
 export { configFileFrom, packageVersion } from './config-file';
 export { manualLifecycle, type ManualLifecycle } from './manual-lifecycle';
+export { isLoopbackHost } from './network';

@@ -18,3 +18,4 @@ export {
   type TcpProxyOptions,
   type TcpProxyTarget,
 } from './tcp-proxy';
+export { makeTestCertificates, type TestCertificates } from './certificates';

@@ -2,7 +2,7 @@
 // (which ERP and how to reach it, the work-center map, inbound schedule, webhook, outbound decisions and sender).
 // Precedence: defaults < YAML (KILN_CONFIG / --config) < KILN_* env.
 import { busConfigSchema, busEnvMap } from '@kiln/bus';
-import { loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
+import { isLoopbackHost, loadConfig, serviceConfigSchema, serviceEnvMap } from '@kiln/service-kit';
 import { databaseConfigSchema, storageEnvMap } from '@kiln/timeseries';
 import { z } from 'zod';
 import { csvAdapterOptionsSchema } from './adapters/csv';
@@ -35,12 +35,33 @@ export const erpSyncSectionSchema = z
     webhook: z
       .strictObject({
         enabled: z.boolean().default(false),
+        /** This machine only by default; another address (`0.0.0.0`) needs a token, or insecure. */
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8090),
         /** Required as `Authorization: Bearer <token>` when set. */
         token: z.string().min(16).optional(),
+        /** Listen beyond this machine without a token: anyone who reaches the port may push orders and shifts. */
+        insecure: z.boolean().default(false),
       })
-      .prefault({}),
+      .prefault({})
+      .superRefine((webhook, context) => {
+        if (
+          !webhook.enabled ||
+          webhook.token !== undefined ||
+          webhook.insecure ||
+          isLoopbackHost(webhook.host)
+        ) {
+          return;
+        }
+        context.addIssue({
+          code: 'custom',
+          path: ['token'],
+          message:
+            `the webhook listens on ${webhook.host} (beyond this machine) and needs a token: anyone who reaches ` +
+            'the port could push orders and shifts or run syncs; set erpSync.webhook.token (KILN_ERP_WEBHOOK_TOKEN), ' +
+            'or insecure: true to accept that',
+        });
+      }),
     outbound: outboundSectionSchema.prefault({}),
   })
   .superRefine((section, context) => {

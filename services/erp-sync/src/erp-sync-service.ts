@@ -2,7 +2,7 @@
 // (webhook endpoint), outbound decisions and the outbox sender, over one ERP adapter and the work-center map.
 import { describeError, type EventBus } from '@kiln/bus';
 import { topics, type TopicSpec } from '@kiln/contracts';
-import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
+import { isLoopbackHost, type Logger, type Registry, type ServiceLifecycle } from '@kiln/service-kit';
 import { ErpStore, type Database } from '@kiln/timeseries';
 import type { ErpAdapter } from './adapters/types';
 import type { ErpSyncSection } from './config';
@@ -120,6 +120,12 @@ export async function startErpSync(
       ...deps.mapPushed,
     });
     lifecycle.add({ name: 'erp webhook', stop: () => app.close() });
+    if (section.webhook.token === undefined && !isLoopbackHost(section.webhook.host)) {
+      logger.warn(
+        { host: section.webhook.host, port: section.webhook.port },
+        'the ERP webhook takes pushes and syncs from the network without a token (erpSync.webhook.insecure: true)',
+      );
+    }
     const bound = app.server.address();
     webhookUrl =
       typeof bound === 'object' && bound !== null

@@ -2,6 +2,7 @@
 // cached by jose), issuer, audience and expiry checked (a token without `exp` is refused: it would never expire),
 // site and role read from configurable claims. A refused token says why in words a client can act on; a JWKS
 // that cannot be fetched is the identity provider's outage, not the caller's fault, and answers "unavailable".
+import { isLoopbackHost } from '@kiln/service-kit';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ApiError } from '../errors';
 import { isSiteScope, ROLES, type Principal } from './principal';
@@ -26,8 +27,6 @@ export class JwtRefusedError extends Error {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
  * Why a JWKS URL is refused, or undefined: the keys that decide who may call must not come over a network in
  * clear, where anyone on the path could swap in their own. http is accepted to a loopback address only (an
@@ -41,8 +40,8 @@ export function jwksUrlProblem(text: string): string | undefined {
     return `"${text.slice(0, 200)}" is not a URL`;
   }
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
-  return `must be an https URL (http only to 127.0.0.1, [::1] or localhost), got ${url.protocol}//${url.host}`;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return `must be an https URL (http only to a loopback address: 127.0.0.0/8, [::1], localhost), got ${url.protocol}//${url.host}`;
 }
 
 export class JwtVerifier {

@@ -32,7 +32,7 @@ describe('JWT settings', () => {
       expect(problems(jwt({ jwksUrl: url }))).toEqual([]);
     }
     expect(problems(jwt({ jwksUrl: 'http://idp.example.com/.well-known/jwks.json' }))).toEqual([
-      'auth.jwt.jwksUrl: must be an https URL (http only to 127.0.0.1, [::1] or localhost), got http://idp.example.com',
+      'auth.jwt.jwksUrl: must be an https URL (http only to a loopback address: 127.0.0.0/8, [::1], localhost), got http://idp.example.com',
     ]);
     // A name that only starts like a loopback one is another host.
     expect(problems(jwt({ jwksUrl: 'http://127.0.0.1.evil.example/jwks' }))).toHaveLength(1);

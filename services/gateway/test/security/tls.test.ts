@@ -7,14 +7,13 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { credentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { api } from '@kiln/contracts';
 import { createMetricsRegistry } from '@kiln/service-kit';
-import { describeWith } from '@kiln/test-infra';
+import { describeWith, makeTestCertificates, type TestCertificates } from '@kiln/test-infra';
 import type { FastifyInstance } from 'fastify';
 import { gatewaySectionSchema } from '../../src/config';
 import { startGrpcServer, type GrpcServer, type GrpcTlsOptions } from '../../src/grpc/server';
 import { buildRestServer } from '../../src/rest/server';
 import { PRESS, seedPlant } from '../grpc/fixture';
 import { failure, grpcHarness, insecure, invoke, quietLogger, type GrpcHarness } from '../grpc/support';
-import { makeTestCertificates, type TestCertificates } from './certificates';
 
 interface Answer {
   readonly status: number;

@@ -14,6 +14,8 @@
 //   401                          missing or wrong bearer token; not dead-lettered (the body is not read)
 //   413 / 415                    body over maxBodyBytes / not application/json; not dead-lettered
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isLoopbackHost } from '@kiln/service-kit';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -75,7 +77,22 @@ export function createHttpConnector(config: HttpConnectorConfig): HttpConnector 
         address !== null && typeof address === 'object'
           ? { host: address.address, port: address.port }
           : { host: config.host, port: config.port };
-      ctx.logger.info({ connector: config.id, ...bound, path: config.path }, 'http connector listening');
+      ctx.logger.info(
+        { connector: config.id, ...bound, path: config.path, tls: config.tls !== undefined },
+        'http connector listening',
+      );
+      if (config.insecure && !isLoopbackHost(config.host)) {
+        ctx.logger.warn(
+          {
+            connector: config.id,
+            host: config.host,
+            token: config.authToken !== undefined,
+            tls: config.tls !== undefined,
+          },
+          `http connector ${config.id} takes posts from the network ${config.authToken === undefined ? 'without a token' : 'with its token'}` +
+            `${config.tls === undefined ? ' in clear' : ''} (insecure: true)`,
+        );
+      }
       ctx.setState('connected');
     },
 
@@ -96,7 +113,13 @@ export function createHttpConnector(config: HttpConnectorConfig): HttpConnector 
 }
 
 function buildServer(config: HttpConnectorConfig, context: ConnectorContext): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.maxBodyBytes,
+    ...(config.tls === undefined
+      ? {}
+      : { https: { cert: readPem(config, 'certFile'), key: readPem(config, 'keyFile') } }),
+  }) as unknown as FastifyInstance;
 
   // The raw bytes are kept: a refused body is dead-lettered exactly as it came.
   app.removeAllContentTypeParsers();
@@ -291,4 +314,20 @@ function sourceIdOf(body: unknown, config: HttpConnectorConfig): string {
 // Hashing first gives equal lengths, which timingSafeEqual needs, and hides the token's length.
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
+}
+
+/** A PEM file of the connector's TLS settings; an unreadable one names the setting. */
+function readPem(config: HttpConnectorConfig, field: 'certFile' | 'keyFile'): Buffer {
+  const file = config.tls?.[field] ?? '';
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const reason = (error as { message?: unknown } | null)?.message ?? String(error);
+    throw new Error(
+      `http connector ${config.id} cannot read connectors.${config.id}.tls.${field} (${file}): ${reason}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
