@@ -112,6 +112,7 @@ async function main(): Promise<void> {
       connector: {
         kind: 'opcua',
         id: 'bench',
+        securityMode: 'None',
         endpointUrl: 'opc.tcp://127.0.0.1:48400',
         pki: { folder: join(dir, 'client-pki') },
         subscription: { publishingIntervalMs: 200, samplingIntervalMs: 0, queueSize: 1000 },

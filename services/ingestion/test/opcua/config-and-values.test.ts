@@ -13,10 +13,11 @@ const minimal = {
 };
 
 describe('OPC UA connector configuration', () => {
-  it('fills in anonymous access, no security and the subscription defaults', () => {
+  it('fills in anonymous access, signed and encrypted messages and the subscription defaults', () => {
     const config = opcuaConnectorConfigSchema.parse(minimal);
+    // Issue 18: the default was None, values (and a password) in clear on the plant network.
     expect(config).toMatchObject({
-      securityMode: 'None',
+      securityMode: 'SignAndEncrypt',
       auth: { type: 'anonymous' },
       pki: { trustedServerCertificates: [], automaticallyAcceptUnknownCertificate: false },
       subscription: {
@@ -28,8 +29,19 @@ describe('OPC UA connector configuration', () => {
       },
       reconnect: { initialDelayMs: 1000, maxDelayMs: 30_000 },
     });
-    expect(effectiveSecurityPolicy(config)).toBe('None');
-    expect(effectiveSecurityPolicy({ securityMode: 'SignAndEncrypt' })).toBe('Basic256Sha256');
+    expect(effectiveSecurityPolicy(config)).toBe('Basic256Sha256');
+    expect(effectiveSecurityPolicy({ securityMode: 'None' })).toBe('None');
+  });
+
+  it('refuses a password over security mode None', () => {
+    const auth = { type: 'username', username: 'kiln', password: 'plc-secret' };
+    const refused = opcuaConnectorConfigSchema.safeParse({ ...minimal, securityMode: 'None', auth });
+    expect(refused.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)).toEqual([
+      'auth: a user name and password over security mode None may cross the network in clear: use securityMode ' +
+        'Sign or SignAndEncrypt, or another identity (anonymous, certificate)',
+    ]);
+    expect(opcuaConnectorConfigSchema.safeParse({ ...minimal, auth }).success).toBe(true);
+    expect(opcuaConnectorConfigSchema.safeParse({ ...minimal, securityMode: 'None' }).success).toBe(true);
   });
 
   it('asks for exactly one of nodeId, browsePath and browse per node', () => {

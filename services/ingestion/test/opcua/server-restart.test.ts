@@ -36,6 +36,7 @@ describe('OPC UA connector across a server restart', () => {
   function config(endpointUrl: string) {
     return opcuaConnectorConfigSchema.parse({
       kind: 'opcua',
+      securityMode: 'None',
       id: 'restart',
       endpointUrl,
       pki: { folder: join(TEST_PKI_ROOT, 'client-none') },

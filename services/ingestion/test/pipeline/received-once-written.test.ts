@@ -89,6 +89,7 @@ describe('samples counted as received', () => {
       connectors: [
         {
           kind: 'opcua',
+          securityMode: 'None',
           id: 'line-1',
           endpointUrl: plant.endpointUrl,
           pki: { folder: join(TEST_PKI_ROOT, 'client-none') },

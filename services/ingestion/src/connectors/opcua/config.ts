@@ -140,7 +140,12 @@ export const opcuaConnectorConfigSchema = z
     endpointUrl: z
       .string()
       .regex(/^opc\.tcp:\/\/[^/:]+(:\d+)?(\/.*)?$/, 'expected opc.tcp://host[:port][/path]'),
-    securityMode: z.enum(OPCUA_SECURITY_MODES).default('None'),
+    /**
+     * Signed and encrypted by default: a plant network is not trusted to carry values (or a password) in clear.
+     * `None` must be asked for (a PLC that offers nothing else, the embedded simulator), and is warned about at
+     * start for an endpoint beyond this machine.
+     */
+    securityMode: z.enum(OPCUA_SECURITY_MODES).default('SignAndEncrypt'),
     /** Default: None with mode None, Basic256Sha256 otherwise. */
     securityPolicy: z.enum(OPCUA_SECURITY_POLICIES).optional(),
     auth: authSchema.default({ type: 'anonymous' }),
@@ -158,6 +163,15 @@ export const opcuaConnectorConfigSchema = z
         code: 'custom',
         path: ['securityPolicy'],
         message: `security mode ${config.securityMode} cannot use security policy ${policy}`,
+      });
+    }
+    if (config.securityMode === 'None' && config.auth.type === 'username') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message:
+          'a user name and password over security mode None may cross the network in clear: use securityMode ' +
+          'Sign or SignAndEncrypt, or another identity (anonymous, certificate)',
       });
     }
   });

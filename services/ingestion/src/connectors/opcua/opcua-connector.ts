@@ -22,6 +22,7 @@ import {
   type ClientSubscription,
   type DataValue,
 } from 'node-opcua';
+import { isLoopbackHost } from '@kiln/service-kit';
 import { nowMicros, type Connector, type ConnectorContext, type Sample } from '../types';
 import { effectiveSecurityPolicy, type OpcuaConnectorConfig } from './config';
 import { encodeDataValue, sampleOf } from './data-value';
@@ -71,6 +72,14 @@ class OpcuaConnector implements Connector {
   async start(context: ConnectorContext): Promise<void> {
     if (this.running !== undefined) throw new Error(`OPC UA connector ${this.id} is already started`);
     context.setState('starting');
+    const host = new URL(this.config.endpointUrl).hostname;
+    if (this.config.securityMode === 'None' && !isLoopbackHost(host)) {
+      context.logger.warn(
+        { connector: this.id, endpointUrl: this.config.endpointUrl },
+        `OPC UA connector ${this.id} reads ${host} with security mode None: values cross the network unsigned ` +
+          'and in clear (securityMode SignAndEncrypt is the default)',
+      );
+    }
     const metrics = createOpcuaMetrics(context.registry, this.id);
     const certificateManager = new OPCUACertificateManager({
       rootFolder: this.config.pki.folder,
