@@ -7,10 +7,18 @@ export interface KafkaSaslOptions {
   password: string;
 }
 
+/** TLS to the brokers with a CA of the plant's own and, for mutual TLS, a client certificate (PEM contents). */
+export interface KafkaTlsOptions {
+  ca?: Buffer[];
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 export interface KafkaBusOptions extends BusOptions {
   brokers: readonly string[];
   clientId: string;
-  ssl?: boolean;
+  /** true: TLS trusting the system's CAs; an object: with these CA and client certificate files' contents. */
+  ssl?: boolean | KafkaTlsOptions;
   sasl?: KafkaSaslOptions;
   /**
    * The codec of produced record batches. Consumers read every codec whatever this says (codecs.ts). lz4 costs the
