@@ -53,6 +53,8 @@ export interface NewOutboxEntry {
   readonly kilnRef: string;
   /** What tells decisions of one Kiln reference apart ('final'; '' where there is one decision). */
   readonly revision: string;
+  /** The Kiln asset the row is about: what scopes it to a site (never parsed out of kilnRef). */
+  readonly assetId: string;
   readonly payload: unknown;
   readonly createdUs: number;
 }
@@ -62,6 +64,8 @@ export interface OutboxEntry {
   readonly kind: ErpOutboxKind;
   readonly kilnRef: string;
   readonly revision: string;
+  /** Undefined for a row written before migration 13 whose asset could not be told for sure. */
+  readonly assetId: string | undefined;
   readonly payload: unknown;
   readonly status: ErpOutboxStatus;
   /** Send attempts that reached a result (sent, retry later, refused). */
@@ -126,25 +130,9 @@ export interface ErpOutboxListFilter {
   /** Empty or absent: every status. */
   readonly statuses?: readonly ErpOutboxStatus[];
   readonly kind?: ErpOutboxKind;
-  /**
-   * Only rows of assets below this site (see {@link outboxAssetOf}); rows whose asset is unknown never.
-   */
+  /** Only rows of assets below this site (by their asset_id column); rows whose asset is unknown never. */
   readonly assetPrefix?: string;
   readonly limit: number;
   /** The keyset of the last row of the previous page. */
   readonly after?: { readonly createdUs: number; readonly id: string };
-}
-
-/** The Kiln asset an outbox row is about, where its reference or payload tells; undefined otherwise. */
-export function outboxAssetOf(entry: Pick<OutboxEntry, 'kind' | 'kilnRef' | 'payload'>): string | undefined {
-  if (entry.kind === 'confirmation') {
-    const match = /^[^/]*\/[^/]*\/(.+)$/.exec(entry.kilnRef);
-    return match?.[1];
-  }
-  const payload = entry.payload;
-  if (typeof payload === 'object' && payload !== null && 'assetId' in payload) {
-    const assetId: unknown = payload.assetId;
-    return typeof assetId === 'string' && assetId !== '' ? assetId : undefined;
-  }
-  return undefined;
 }

@@ -27,6 +27,7 @@ export interface OutboxRow {
   kind: ErpOutboxKind;
   kiln_ref: string;
   revision: string;
+  asset_id: string | null;
   payload: unknown;
   status: ErpOutboxStatus;
   attempts: number;
@@ -43,7 +44,7 @@ export const ORDER_COLUMNS = `erp_system, order_id, operation_id, work_center, a
   ${epochUsOf('actual_start')} AS actual_start_us, ${epochUsOf('actual_end')} AS actual_end_us,
   ${epochUsOf('changed_time')} AS changed_us, payload`;
 
-export const OUTBOX_COLUMNS = `id, kind, kiln_ref, revision, payload, status, attempts,
+export const OUTBOX_COLUMNS = `id, kind, kiln_ref, revision, asset_id, payload, status, attempts,
   ${epochUsOf('next_attempt_at')} AS next_attempt_us, last_error, erp_ref, ${epochUsOf('created_at')} AS created_us,
   ${epochUsOf('sent_at')} AS sent_us`;
 
@@ -78,6 +79,7 @@ export function outboxOf(row: OutboxRow): OutboxEntry {
     kind: row.kind,
     kilnRef: row.kiln_ref,
     revision: row.revision,
+    assetId: row.asset_id ?? undefined,
     payload: row.payload,
     status: row.status,
     attempts: row.attempts,

@@ -39,11 +39,6 @@ import {
   timestampParam,
 } from './sql';
 
-// A confirmation's kiln_ref is `order/operation/asset` (the asset id holds slashes itself); a notification's
-// payload carries the asset of its alert. The SQL and outboxAssetOf (erp-records.ts) must agree.
-const OUTBOX_ASSET_SQL = `CASE kind WHEN 'confirmation' THEN substring(kiln_ref FROM '^[^/]*/[^/]*/(.+)$')
-  ELSE payload->>'assetId' END`;
-
 function isDatabase(db: Queryable): db is Database {
   return 'transaction' in db && typeof (db as Partial<Database>).transaction === 'function';
 }
@@ -259,11 +254,11 @@ export class ErpStore {
     }
     const created = timestampParam(entry.createdUs, `outbox ${entry.kind} "${entry.kilnRef}" createdUs`);
     const { rowCount } = await this.db.query(
-      `INSERT INTO ${this.outbox} (id, kind, kiln_ref, revision, payload, status, attempts, next_attempt_at,
-         created_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, 'pending', 0, $6::timestamptz, $6::timestamptz)
+      `INSERT INTO ${this.outbox} (id, kind, kiln_ref, revision, asset_id, payload, status, attempts,
+         next_attempt_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, 'pending', 0, $7::timestamptz, $7::timestamptz)
        ON CONFLICT DO NOTHING`,
-      [entry.id, entry.kind, entry.kilnRef, entry.revision, json, created],
+      [entry.id, entry.kind, entry.kilnRef, entry.revision, entry.assetId, json, created],
     );
     return rowCount > 0;
   }
@@ -359,7 +354,7 @@ export class ErpStore {
       where.push(`kind = ${param(filter.kind)}`);
     }
     if (filter.assetPrefix !== undefined) {
-      where.push(`starts_with(${OUTBOX_ASSET_SQL}, ${param(`${filter.assetPrefix}/`)}::text)`);
+      where.push(`starts_with(asset_id, ${param(`${filter.assetPrefix}/`)}::text)`);
     }
     if (filter.after !== undefined) {
       const created = param(timestampParam(filter.after.createdUs, 'after.createdUs'));

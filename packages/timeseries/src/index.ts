@@ -132,7 +132,6 @@ export {
 } from './maintenance-records';
 export { MaintenanceStore } from './maintenance-store';
 export {
-  outboxAssetOf,
   type CountRange,
   type ErpLink,
   type ErpOrderListFilter,

@@ -1,7 +1,7 @@
 // The ERP-sync store on both backends (plain PostgreSQL, and TimescaleDB in process): orders upserted by change
 // time, cursors, problems kept once, an outbox whose decisions insert once and whose rows two senders never claim
 // together, links both ways, and what an order produced on an asset (counts summed, machine states clipped).
-import { ErpStore, migrate, outboxAssetOf, PgliteDatabase, type Database, type ErpOrderRecord } from '../src';
+import { ErpStore, migrate, PgliteDatabase, type Database, type ErpOrderRecord } from '../src';
 import { dropSchema, MINUTE, openPostgres, SECOND, T0, uniqueSchema } from './support';
 
 jest.setTimeout(60_000);
@@ -92,6 +92,7 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
         kind: 'confirmation' as const,
         kilnRef: '1000123/0010',
         revision: 'final',
+        assetId: 'acme/plant-1/line-1/press-1',
         payload: { yieldQuantity: 10 },
         createdUs: T0,
       };
@@ -162,12 +163,52 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
     it('lists outbox rows of a site by status and kind, newest created first, with their errors', async () => {
       const site = 'outbox/plant-1';
       const press = `${site}/pressing/line-1/press-01`;
+      // ob-6: an ERP order id holding '/' (issue 18: the site was parsed out of kilnRef, and this row of the
+      // site's press fell out of it); ob-7 the other way round, another site's row whose ids look like this one's.
       const entries = [
-        { id: 'ob-1', kind: 'confirmation' as const, kilnRef: `O-1/0010/${press}`, payload: {} },
-        { id: 'ob-2', kind: 'notification' as const, kilnRef: 'alert-1', payload: { assetId: press } },
-        { id: 'ob-3', kind: 'confirmation' as const, kilnRef: `O-2/0010/${site}x/a`, payload: {} },
-        { id: 'ob-4', kind: 'notification' as const, kilnRef: 'alert-2', payload: { other: 1 } },
-        { id: 'ob-5', kind: 'confirmation' as const, kilnRef: `O-3/0010/${press}`, payload: {} },
+        {
+          id: 'ob-1',
+          kind: 'confirmation' as const,
+          kilnRef: `O-1/0010/${press}`,
+          assetId: press,
+          payload: {},
+        },
+        { id: 'ob-2', kind: 'notification' as const, kilnRef: 'alert-1', assetId: press, payload: {} },
+        {
+          id: 'ob-3',
+          kind: 'confirmation' as const,
+          kilnRef: `O-2/0010/${site}x/a`,
+          assetId: `${site}x/a`,
+          payload: {},
+        },
+        {
+          id: 'ob-4',
+          kind: 'notification' as const,
+          kilnRef: 'alert-2',
+          assetId: 'other/plant-9/a',
+          payload: {},
+        },
+        {
+          id: 'ob-5',
+          kind: 'confirmation' as const,
+          kilnRef: `O-3/0010/${press}`,
+          assetId: press,
+          payload: {},
+        },
+        {
+          id: 'ob-6',
+          kind: 'confirmation' as const,
+          kilnRef: `PO/2026/7/0010/${press}`,
+          assetId: press,
+          payload: {},
+        },
+        {
+          id: 'ob-7',
+          kind: 'confirmation' as const,
+          kilnRef: `X/Y/${press}/0010/other/plant-9/a`,
+          assetId: 'other/plant-9/a',
+          payload: {},
+        },
       ];
       for (const [index, entry] of entries.entries()) {
         await store.insertOutbox({ ...entry, revision: 'final', createdUs: T0 + (index + 1) * MINUTE });
@@ -175,9 +216,14 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
       await store.markFailed('ob-1', 'ErpRefusedError: order O-1 is closed');
       const ids = (rows: readonly { id: string }[]) => rows.map((row) => row.id);
       expect(ids(await store.listOutboxEntries({ assetPrefix: site, limit: 10 }))).toEqual([
+        'ob-6',
         'ob-5',
         'ob-2',
         'ob-1',
+      ]);
+      expect(ids(await store.listOutboxEntries({ assetPrefix: 'other/plant-9', limit: 10 }))).toEqual([
+        'ob-7',
+        'ob-4',
       ]);
       const page = await store.listOutboxEntries({
         assetPrefix: site,
@@ -197,7 +243,7 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
       expect(
         ids(await store.listOutboxEntries({ kind: 'notification', statuses: ['pending'], limit: 10 })),
       ).toEqual(['ob-4', 'ob-2']);
-      expect(entries.map(outboxAssetOf)).toEqual([press, press, `${site}x/a`, undefined, press]);
+      expect((await store.outboxEntry('ob-6'))?.assetId).toBe(press);
       await expect(store.listOutboxEntries({ statuses: ['lost' as 'sent'], limit: 1 })).rejects.toThrow(
         'outbox status "lost"',
       );
@@ -300,6 +346,7 @@ function storeContract(backend: string, open: () => Promise<{ db: Database; clos
         kind: 'confirmation' as const,
         kilnRef: `P-1/0010/${PRESS}`,
         revision,
+        assetId: PRESS,
         payload: { yieldQuantity: 1 },
         createdUs: T0,
       });

@@ -10,6 +10,7 @@ import { erpPartialConfirmations } from './009-erp-partial-confirmations';
 import { oeeGoodIdealTime } from './010-oee-good-ideal-time';
 import { countIntervals } from './011-count-intervals';
 import { rollupSums } from './012-rollup-sums';
+import { erpOutboxAsset } from './013-erp-outbox-asset';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
@@ -26,6 +27,7 @@ export const migrations: readonly Migration[] = [
   oeeGoodIdealTime,
   countIntervals,
   rollupSums,
+  erpOutboxAsset,
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';

@@ -190,6 +190,7 @@ export class DecisionHandler {
       kind: 'confirmation',
       kilnRef,
       revision: final ? 'final' : partialRevision(boundaryUs),
+      assetId,
       payload: orderConfirmation({
         idempotencyKey,
         final,
@@ -262,6 +263,7 @@ export class DecisionHandler {
       kind: 'notification',
       kilnRef: alert.alertId,
       revision: '',
+      assetId: alert.assetId,
       payload: maintenanceRequest(alert, severity, workCenter, idempotencyKey),
       createdUs: this.deps.now() * 1000,
     });

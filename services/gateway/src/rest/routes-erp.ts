@@ -2,7 +2,6 @@
 // confirmations and maintenance notifications bound for the ERP and the problems of the sync (operator), so that
 // a refused confirmation is visible with its error without SQL.
 import {
-  outboxAssetOf,
   type ErpOutboxStatus,
   type OutboxEntry,
   type StoredErpOrder,
@@ -58,7 +57,7 @@ const outboxJson = (entry: OutboxEntry) => ({
   kind: entry.kind,
   kilnRef: entry.kilnRef,
   revision: entry.revision,
-  assetId: outboxAssetOf(entry) ?? null,
+  assetId: entry.assetId ?? null,
   status: entry.status,
   attempts: entry.attempts,
   nextAttemptTime: isoOf(entry.nextAttemptUs),

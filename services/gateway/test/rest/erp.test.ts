@@ -88,6 +88,7 @@ describeWith(['postgres', 'redis'], 'REST ERP orders, outbox and problems', () =
       kind: 'confirmation' as const,
       kilnRef: `${orderId}/0010/${assetId}`,
       revision: 'final',
+      assetId,
       payload: { orderId, yieldQuantity: 480 },
       createdUs: T0_US + minute * MINUTE,
     });
@@ -99,6 +100,7 @@ describeWith(['postgres', 'redis'], 'REST ERP orders, outbox and problems', () =
       kind: 'notification',
       kilnRef: 'alert-1',
       revision: '',
+      assetId: PRESS,
       payload: { assetId: PRESS, priority: 'high' },
       createdUs: T0_US + 13 * MINUTE,
     });
