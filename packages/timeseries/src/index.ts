@@ -130,6 +130,7 @@ export {
   type SignalHealthRow,
   type StoredAlert,
 } from './maintenance-records';
+export { AuditStore, type AuditEntry, type AuditListFilter, type NewAuditEntry } from './audit-store';
 export { MaintenanceStore } from './maintenance-store';
 export {
   type CountRange,

@@ -2,6 +2,7 @@
 import type { EventBus } from '@kiln/bus';
 import type { LiveOee, OeeSection } from '@kiln/oee-store';
 import {
+  AuditStore,
   ErpStore,
   MemoryHotState,
   MaintenanceStore,
@@ -13,6 +14,7 @@ import type { Authenticator } from './auth/authenticator';
 import { StreamSlots } from './auth/stream-guard';
 import type { GatewaySection } from './config';
 import { AlertOperations } from './domain/alerts';
+import { AuditTrail } from './domain/audit';
 import { AssetQueries } from './domain/assets';
 import { ErpQueries } from './domain/erp';
 import { EventIngest } from './domain/events';
@@ -54,6 +56,8 @@ export interface GatewayApi {
    */
   readonly unmapped: () => Promise<UnmappedTags>;
   readonly limits: GatewaySection['limits'];
+  /** Who changed what and when: written by the operations above, read by admins. */
+  readonly audit: AuditTrail;
   /** The open live streams (REST server-sent events and gRPC streams together), under gateway.streams' caps. */
   readonly streams: StreamSlots;
 }
@@ -76,7 +80,8 @@ export interface GatewayApiDependencies {
 
 export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
   // The OEE settings cache forgets an asset as soon as the API changes it (the OEE service's within 30 s).
-  const assets = new AssetQueries(deps.db, deps.schema, (assetId) => oee.forget(assetId));
+  const audit = new AuditTrail(new AuditStore(deps.db, deps.schema));
+  const assets = new AssetQueries(deps.db, deps.schema, audit, (assetId) => oee.forget(assetId));
   const maintenance = new MaintenanceStore(deps.db, deps.schema);
   const oee = new OeeQueries(
     deps.db,
@@ -98,9 +103,10 @@ export function createGatewayApi(deps: GatewayApiDependencies): GatewayApi {
       latestCacheOf(deps),
     ),
     oee,
-    states: new StateQueries(deps.db, deps.schema, assets, deps.bus, deps.now),
+    states: new StateQueries(deps.db, deps.schema, assets, deps.bus, audit, deps.now),
     events: new EventIngest(deps.bus),
-    alerts: new AlertOperations(maintenance, deps.bus, deps.now),
+    alerts: new AlertOperations(maintenance, deps.bus, audit, deps.now),
+    audit,
     health: new HealthQueries(maintenance),
     erp: new ErpQueries(new ErpStore(deps.db, deps.schema)),
     unmapped: unmappedTags(deps),

@@ -11,6 +11,7 @@ import { oeeGoodIdealTime } from './010-oee-good-ideal-time';
 import { countIntervals } from './011-count-intervals';
 import { rollupSums } from './012-rollup-sums';
 import { erpOutboxAsset } from './013-erp-outbox-asset';
+import { auditLog } from './014-audit-log';
 import type { Migration } from './types';
 
 /** Every migration, in version order. Never edit an applied one: add a new version. */
@@ -28,6 +29,7 @@ export const migrations: readonly Migration[] = [
   countIntervals,
   rollupSums,
   erpOutboxAsset,
+  auditLog,
 ];
 
 export { ROLLUPS, type RollupTable } from './003-rollups';

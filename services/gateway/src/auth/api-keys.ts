@@ -3,7 +3,8 @@
 // short while so that a busy client does not cost a database round trip per request; revoking takes effect
 // within that time.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from '@kiln/timeseries';
+import { AuditStore, type Database } from '@kiln/timeseries';
+import { AuditTrail, localActor, type AuditActor } from '../domain/audit';
 import { invalidArgument } from '../errors';
 import { isSiteScope, ROLES, type Principal, type Role } from './principal';
 
@@ -44,21 +45,36 @@ export class ApiKeyStore {
   private readonly table: string;
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
 
+  private readonly audit: AuditTrail;
+
   constructor(
     private readonly db: Database,
     schema: string,
     private readonly options: { cacheMs?: number; now?: () => number } = {},
   ) {
     this.table = `"${schema}".api_keys`;
+    this.audit = new AuditTrail(new AuditStore(db, schema));
   }
 
-  /** A new random key for a site and role. */
-  async create(site: string, role: string, label = ''): Promise<CreatedApiKey> {
+  /** A new random key for a site and role, recorded in the audit log as made `by` (default: this machine's user). */
+  async create(
+    site: string,
+    role: string,
+    label = '',
+    by: AuditActor = localActor(),
+  ): Promise<CreatedApiKey> {
     checkSite(site);
     const checkedRole = checkRole(role);
     const id = randomBytes(6).toString('hex');
     const token = `${TOKEN_PREFIX}${id}_${randomBytes(32).toString('base64url')}`;
-    return { ...(await this.insert(id, token, site, checkedRole, label)), token };
+    const created = await this.insert(id, token, site, checkedRole, label);
+    await this.audit.record(by, {
+      action: 'api-key.create',
+      target: id,
+      site,
+      detail: { role: checkedRole, label },
+    });
+    return { ...created, token };
   }
 
   /**
@@ -88,13 +104,22 @@ export class ApiKeyStore {
     return rows.map(infoOf);
   }
 
-  async revoke(id: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `UPDATE ${this.table} SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`,
+  /** Revokes a key (false when there is none or it is revoked already), recorded in the audit log as made `by`. */
+  async revoke(id: string, by: AuditActor = localActor()): Promise<boolean> {
+    const { rows } = await this.db.query<{ site: string; role: string; label: string }>(
+      `UPDATE ${this.table} SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING site, role, label`,
       [id],
     );
     this.cache.clear();
-    return rowCount > 0;
+    const revoked = rows[0];
+    if (revoked === undefined) return false;
+    await this.audit.record(by, {
+      action: 'api-key.revoke',
+      target: id,
+      site: revoked.site,
+      detail: { role: revoked.role, label: revoked.label },
+    });
+    return true;
   }
 
   /**

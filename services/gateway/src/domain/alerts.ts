@@ -16,6 +16,7 @@ import {
 import { ALL_SITES, authorizeAsset, canSeeAsset, requireRole, type Principal } from '../auth/principal';
 import { ApiError, invalidArgument, notFound } from '../errors';
 import { checkAssetId, siteScopeOf } from './assets';
+import { actorOf, siteOfChange, type AuditTrail } from './audit';
 import { keysetOf, pageOf, pageSizeOf, type Page, type PageRequest } from './paging';
 
 export interface AlertFilter {
@@ -50,6 +51,7 @@ export class AlertOperations {
   constructor(
     private readonly store: MaintenanceStore,
     private readonly bus: EventBus,
+    private readonly audit: AuditTrail,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -117,6 +119,12 @@ export class AlertOperations {
       if (error instanceof AlertTransitionError) throw new ApiError('failed-precondition', error.message);
       throw error;
     }
+    await this.audit.record(actorOf(principal), {
+      action: `alert.${wanted}`,
+      target: alertId,
+      site: siteOfChange(after.assetId),
+      detail: { assetId: after.assetId, comment: change.comment, from: before.status, to: after.status },
+    });
     const topic = eventTopics.maintenanceAlert;
     await this.bus.publish(topic.topic.name, [encodeEvent(topic, alertToEvent(after))]);
     return after;

@@ -5,6 +5,7 @@ import { isIanaTimeZone } from '@kiln/asset-model';
 import type { Database } from '@kiln/timeseries';
 import { authorizeAsset, canSeeAsset, ALL_SITES, siteOfAsset, type Principal } from '../auth/principal';
 import { invalidArgument, notFound, permissionDenied } from '../errors';
+import { actorOf, siteOfChange, type AuditTrail } from './audit';
 import { decodeCursor, pageOf, pageSizeOf, type Page, type PageRequest } from './paging';
 
 export const ASSET_LEVELS = ['enterprise', 'site', 'area', 'line', 'cell', 'asset'] as const;
@@ -137,6 +138,7 @@ export class AssetQueries {
   constructor(
     private readonly db: Database,
     schema: string,
+    private readonly audit: AuditTrail,
     /** Told the id of every asset created or changed (the OEE settings cache forgets it). */
     private readonly onChanged: (assetId: string) => void = () => undefined,
   ) {
@@ -265,24 +267,44 @@ export class AssetQueries {
         ? {}
         : { microStopThresholdS: change.settings.microStopThresholdS }),
     };
-    const { rows } = await this.db.query<AssetRow>(
-      `INSERT INTO ${this.s}.assets AS a (id, parent_id, level, name, type, attributes, updated_at)
+    // The change and its audit entry in one transaction: neither without the other.
+    const rows = await this.db.transaction(async (tx) => {
+      const written = await tx.query<AssetRow>(
+        `INSERT INTO ${this.s}.assets AS a (id, parent_id, level, name, type, attributes, updated_at)
        VALUES ($1, $2, $3, $4, $5, jsonb_build_object('defaults', $6::jsonb) || $7::jsonb, now())
        ON CONFLICT (id) DO UPDATE SET parent_id = EXCLUDED.parent_id, level = EXCLUDED.level, name = EXCLUDED.name,
          type = EXCLUDED.type,
          attributes = a.attributes || jsonb_build_object('defaults', coalesce(a.attributes->'defaults', '{}'::jsonb) || $6::jsonb) || $7::jsonb,
          updated_at = now()
        RETURNING ${COLUMNS}`,
-      [
-        id,
-        parentId,
-        change.level,
-        change.name,
-        change.type ?? '',
-        JSON.stringify(defaults),
-        JSON.stringify(zone),
-      ],
-    );
+        [
+          id,
+          parentId,
+          change.level,
+          change.name,
+          change.type ?? '',
+          JSON.stringify(defaults),
+          JSON.stringify(zone),
+        ],
+      );
+      await this.audit.record(
+        actorOf(principal),
+        {
+          action: 'asset.upsert',
+          target: id,
+          site: siteOfChange(id),
+          detail: {
+            level: change.level,
+            name: change.name,
+            type: change.type ?? '',
+            settings: defaults,
+            ...zone,
+          },
+        },
+        tx,
+      );
+      return written.rows;
+    });
     const row = rows[0];
     if (row === undefined) throw new Error(`upserting asset ${id} returned no row`);
     this.onChanged(id);

@@ -7,6 +7,7 @@ import { timestampParam as isoMicros, type Database } from '@kiln/timeseries';
 import { authorizeAsset, type Principal } from '../auth/principal';
 import { invalidArgument, notFound } from '../errors';
 import type { AssetQueries } from './assets';
+import { actorOf, siteOfChange, type AuditTrail } from './audit';
 import { decodeCursor, pageOf, pageSizeOf, type Page, type PageRequest } from './paging';
 import type { TimeRangeUs } from './range';
 
@@ -64,6 +65,7 @@ export class StateQueries {
     schema: string,
     private readonly assets: AssetQueries,
     private readonly bus: EventBus,
+    private readonly audit: AuditTrail,
     private readonly now: () => number = Date.now,
   ) {
     this.table = `"${schema}".machine_states`;
@@ -186,6 +188,18 @@ export class StateQueries {
         },
       }),
     ]);
+    await this.audit.record(actorOf(principal), {
+      action: 'stop.reason',
+      target: stopId,
+      site: siteOfChange(assetId),
+      detail: {
+        assetId,
+        reasonCode: reason.reasonCode,
+        reasonText: reason.reasonText,
+        ...(reason.state === undefined ? {} : { state: reason.state }),
+        before: { state: row.state, reasonCode: row.reason_code ?? '', reasonText: row.reason_text ?? '' },
+      },
+    });
     return {
       stopId,
       assetId,

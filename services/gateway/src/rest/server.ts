@@ -21,6 +21,7 @@ import { authenticateRequests, isPublic } from './authenticate';
 import { problemHandler, routerProblemHandler, sendProblem } from './problem';
 import { memoizedQuerystringParser } from './query-memo';
 import { alertRoutes } from './routes-alerts';
+import { auditRoutes } from './routes-audit';
 import { assetRoutes } from './routes-assets';
 import { dataRoutes } from './routes-data';
 import { erpRoutes } from './routes-erp';
@@ -158,6 +159,7 @@ export async function buildRestServer(options: RestServerOptions): Promise<RestS
   dataRoutes(app, api);
   eventRoutes(app, api, options.now);
   alertRoutes(app, api);
+  auditRoutes(app, api);
   erpRoutes(app, api);
   streamRoutes(app, api, options.now);
   return Object.assign(app, { markShuttingDown: readiness.markShuttingDown });

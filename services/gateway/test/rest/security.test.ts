@@ -215,6 +215,7 @@ describeWith(['postgres', 'redis'], 'REST security and description', () => {
       'POST /api/v1/events/orders',
       'POST /api/v1/events/shifts',
       'GET /api/v1/unmapped',
+      'GET /api/v1/audit',
       'GET /api/v1/stream',
       'GET /healthz',
       'GET /readyz',
