@@ -5,7 +5,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allFeaturesValues, chartDir, type K8sObject, lintChart, renderChart, repoRoot } from './render';
+import {
+  allFeaturesValues,
+  chartDir,
+  type K8sObject,
+  lintChart,
+  productionValues,
+  renderChart,
+  repoRoot,
+} from './render';
+import { parse as yamlParse } from 'yaml';
 import { schemaProblems } from './validate';
 
 interface EnvVar {
@@ -192,12 +201,14 @@ describe.each([
     expect(maintenance.args).toEqual(['start', 'maintenance']);
     expect(env(maintenance, 'KILN_OTEL_SERVICE_NAME')?.value).toBe('maintenance');
     expect(env(maintenance, 'KILN_HTTP_PORT')?.value).toBe('8080');
-    expect(Object.fromEntries((maintenance.ports ?? []).map((port) => [port.name, port.containerPort]))).toEqual({
+    expect(
+      Object.fromEntries((maintenance.ports ?? []).map((port) => [port.name, port.containerPort])),
+    ).toEqual({
       ops: 8080,
     });
-    expect((maintenance.env ?? []).map((variable) => variable.name).filter((name) => name.includes('REDIS'))).toEqual(
-      [],
-    );
+    expect(
+      (maintenance.env ?? []).map((variable) => variable.name).filter((name) => name.includes('REDIS')),
+    ).toEqual([]);
     const config = (named(objects(), 'ConfigMap', 'kiln-config')['data'] as Record<string, string>)[
       'maintenance.yaml'
     ];
@@ -230,20 +241,27 @@ describe.each([
 
 describe('the schema check', () => {
   it('rejects an object that breaks its Kubernetes schema', () => {
-    const broken = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'broken' }, spec: { replicas: 'two' } };
+    const broken = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'broken' },
+      spec: { replicas: 'two' },
+    };
     expect(schemaProblems([broken])).toEqual([expect.stringContaining('Deployment broken does not match')]);
   });
 });
 
 describe('the default values', () => {
-  it('render the five services, their PodDisruptionBudgets and no optional object', () => {
+  it('render the five services, their PodDisruptionBudgets and NetworkPolicies, and no optional object', () => {
     expect(
       ofKind(defaults, 'Deployment')
         .map((d) => d.metadata.name)
         .sort(),
     ).toEqual(['kiln-gateway', 'kiln-ingestion', 'kiln-maintenance', 'kiln-normalization', 'kiln-oee']);
     expect(ofKind(defaults, 'PodDisruptionBudget')).toHaveLength(5);
-    for (const kind of ['HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor']) {
+    // Issue 18: NetworkPolicy was off by default, every pod open to the whole cluster.
+    expect(ofKind(defaults, 'NetworkPolicy')).toHaveLength(5);
+    for (const kind of ['HorizontalPodAutoscaler', 'ServiceMonitor']) {
       expect(ofKind(defaults, kind)).toEqual([]);
     }
   });
@@ -302,9 +320,9 @@ describe('every optional feature on', () => {
     const maintenance = named(allFeatures, 'Deployment', 'kiln-maintenance');
     expect(podSpec(maintenance).initContainers?.[0]?.name).toBe('config-secrets');
     expect(env(mainContainer(maintenance), 'KILN_CONFIG')?.value).toBe('/run/kiln/config.yaml');
-    const maintenanceConfig = (named(allFeatures, 'ConfigMap', 'kiln-config')['data'] as Record<string, string>)[
-      'maintenance.yaml'
-    ];
+    const maintenanceConfig = (
+      named(allFeatures, 'ConfigMap', 'kiln-config')['data'] as Record<string, string>
+    )['maintenance.yaml'];
     expect(maintenanceConfig).toContain('password: __KILN_KAFKA_SASL_PASSWORD__');
     expect(maintenanceConfig).toContain('startFrom: latest');
   });
@@ -326,10 +344,12 @@ describe('every optional feature on', () => {
       name: 'kiln-erp',
       key: 'webhook-token',
     });
-    expect((container.env ?? []).map((variable) => variable.name).filter((name) => name.includes('REDIS'))).toEqual(
-      [],
-    );
-    expect(Object.fromEntries((container.ports ?? []).map((port) => [port.name, port.containerPort]))).toEqual({
+    expect(
+      (container.env ?? []).map((variable) => variable.name).filter((name) => name.includes('REDIS')),
+    ).toEqual([]);
+    expect(
+      Object.fromEntries((container.ports ?? []).map((port) => [port.name, port.containerPort])),
+    ).toEqual({
       ops: 8080,
       webhook: 8090,
     });
@@ -358,10 +378,9 @@ describe('every optional feature on', () => {
     expect(config).toContain('host: 0.0.0.0');
     const service = named(allFeatures, 'Service', 'kiln-erp-sync');
     expect(service.metadata.labels?.['kiln.dev/metrics']).toBe('true');
-    expect((service['spec'] as { ports: { name: string; port: number }[] }).ports.map((port) => port.name)).toEqual([
-      'ops',
-      'webhook',
-    ]);
+    expect(
+      (service['spec'] as { ports: { name: string; port: number }[] }).ports.map((port) => port.name),
+    ).toEqual(['ops', 'webhook']);
     const policy = named(allFeatures, 'NetworkPolicy', 'kiln-erp-sync');
     expect(JSON.stringify(policy['spec'])).toContain('"port":"webhook"');
     expect(ofKind(allFeatures, 'HorizontalPodAutoscaler').map((hpa) => hpa.metadata.name)).not.toContain(
@@ -379,6 +398,78 @@ describe('every optional feature on', () => {
       name: 'kiln-api-keys',
       key: 'admin-api-key',
     });
+  });
+});
+
+describe('the production values (ci/production-values.yaml, docs/security.md)', () => {
+  let production: K8sObject[] = [];
+  beforeAll(() => {
+    production = renderChart([productionValues]);
+  }, 300_000);
+
+  it('pass helm lint and render only objects valid against their Kubernetes schemas', () => {
+    expect(() => lintChart([productionValues])).not.toThrow();
+    expect(schemaProblems(production)).toEqual([]);
+  });
+
+  it('serve REST and gRPC over TLS from the Secret, gRPC with client certificates of the CA', () => {
+    const gateway = named(production, 'Deployment', 'kiln-gateway');
+    const mounts = (
+      mainContainer(gateway) as Container & { volumeMounts?: { name: string; mountPath: string }[] }
+    ).volumeMounts;
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'tls', mountPath: '/etc/kiln/tls' }),
+        expect.objectContaining({ name: 'tls-client-ca', mountPath: '/etc/kiln/tls-client-ca' }),
+        expect.objectContaining({ name: 'kafka-ca', mountPath: '/etc/kiln/kafka-ca' }),
+        expect.objectContaining({ name: 'kafka-client', mountPath: '/etc/kiln/kafka-client' }),
+      ]),
+    );
+    const volumes = (
+      podSpec(gateway) as PodSpec & { volumes?: { name: string; secret?: { secretName: string } }[] }
+    ).volumes;
+    expect(volumes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'tls',
+          secret: expect.objectContaining({ secretName: 'kiln-gateway-tls' }),
+        }),
+        expect.objectContaining({
+          name: 'tls-client-ca',
+          secret: expect.objectContaining({ secretName: 'kiln-grpc-client-ca' }),
+        }),
+      ]),
+    );
+    const config = yamlParse(
+      (named(production, 'ConfigMap', 'kiln-config')['data'] as Record<string, string>)['gateway.yaml'] ?? '',
+    ) as { gateway: unknown; bus: unknown };
+    expect(config.gateway).toMatchObject({
+      http: { tls: { certFile: '/etc/kiln/tls/tls.crt', keyFile: '/etc/kiln/tls/tls.key' } },
+      grpc: {
+        tls: {
+          certFile: '/etc/kiln/tls/tls.crt',
+          keyFile: '/etc/kiln/tls/tls.key',
+          caFile: '/etc/kiln/tls-client-ca/ca.crt',
+          requireClientCert: true,
+        },
+      },
+    });
+    expect(config.bus).toMatchObject({
+      kafka: {
+        tls: {
+          caFile: '/etc/kiln/kafka-ca/ca.crt',
+          certFile: '/etc/kiln/kafka-client/tls.crt',
+          keyFile: '/etc/kiln/kafka-client/tls.key',
+        },
+        sasl: { mechanism: 'scram-sha-512' },
+      },
+    });
+  });
+
+  it('narrow who reaches the gateway and the metrics with NetworkPolicies', () => {
+    const policy = named(production, 'NetworkPolicy', 'kiln-gateway');
+    expect(JSON.stringify(policy['spec'])).toContain('ingress-nginx');
+    expect(JSON.stringify(policy['spec'])).toContain('"policyTypes":["Ingress","Egress"]');
   });
 });
 

@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 export const repoRoot = join(__dirname, '..', '..');
 export const chartDir = join(repoRoot, 'helm', 'kiln');
 export const allFeaturesValues = join(chartDir, 'ci', 'all-features-values.yaml');
+export const productionValues = join(chartDir, 'ci', 'production-values.yaml');
 const script = join(repoRoot, 'scripts', 'helm.mjs');
 
 export interface K8sObject {

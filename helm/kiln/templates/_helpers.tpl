@@ -93,9 +93,29 @@ erp-sync (__KILN_ERP_USERNAME__ and __KILN_ERP_PASSWORD__ written in its `config
 {{- if and (include "kiln.usesDatabase" .) .root.Values.migration.enabled }}
 {{- $_ := set $base "database" (dict "migrateOnStart" false) }}
 {{- end }}
+{{- $kafka := dict }}
 {{- if and (include "kiln.usesBus" .) .root.Values.kafka.sasl.enabled }}
 {{- $sasl := dict "mechanism" .root.Values.kafka.sasl.mechanism "username" "__KILN_KAFKA_SASL_USERNAME__" "password" "__KILN_KAFKA_SASL_PASSWORD__" }}
-{{- $_ := set $base "bus" (dict "kafka" (dict "sasl" $sasl)) }}
+{{- $_ := set $kafka "sasl" $sasl }}
+{{- end }}
+{{- if include "kiln.usesBus" . }}
+{{- $kafkaTls := dict }}
+{{- with .root.Values.kafka.tls.caSecretName }}{{- $_ := set $kafkaTls "caFile" "/etc/kiln/kafka-ca/ca.crt" }}{{- end }}
+{{- if .root.Values.kafka.tls.clientCertSecretName }}
+{{- $_ := set $kafkaTls "certFile" "/etc/kiln/kafka-client/tls.crt" }}
+{{- $_ := set $kafkaTls "keyFile" "/etc/kiln/kafka-client/tls.key" }}
+{{- end }}
+{{- if $kafkaTls }}{{- $_ := set $kafka "tls" $kafkaTls }}{{- end }}
+{{- end }}
+{{- if $kafka }}{{- $_ := set $base "bus" (dict "kafka" $kafka) }}{{- end }}
+{{- if and (eq .component "gateway") (dig "tls" "secretName" "" $values) }}
+{{- $files := dict "certFile" "/etc/kiln/tls/tls.crt" "keyFile" "/etc/kiln/tls/tls.key" }}
+{{- $grpcTls := deepCopy $files }}
+{{- if dig "tls" "clientCaSecretName" "" $values }}
+{{- $_ := set $grpcTls "caFile" "/etc/kiln/tls-client-ca/ca.crt" }}
+{{- $_ := set $grpcTls "requireClientCert" true }}
+{{- end }}
+{{- $_ := set $base "gateway" (dict "http" (dict "tls" $files) "grpc" (dict "tls" $grpcTls)) }}
 {{- end }}
 {{- if eq .component "erp-sync" }}
 {{- if not (get (default dict $values.config) "erpSync") }}
