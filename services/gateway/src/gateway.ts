@@ -2,7 +2,7 @@
 // configured, then serves REST and gRPC over the same operations until the lifecycle stops it.
 import type { EventBus } from '@kiln/bus';
 import type { LiveOee, OeeSection } from '@kiln/oee-store';
-import type { Logger, Registry, ServiceLifecycle } from '@kiln/service-kit';
+import { isLoopbackHost, type Logger, type Registry, type ServiceLifecycle } from '@kiln/service-kit';
 import type { Database, HotState } from '@kiln/timeseries';
 import { createGatewayApi, type GatewayApi, type UnmappedTagView } from './api';
 import { ApiKeyStore } from './auth/api-keys';
@@ -110,5 +110,19 @@ export async function startGateway(
   lifecycle.add({ name: 'gateway grpc', stop: () => grpc.stop() });
   const grpcAddress = `${section.grpc.host}:${grpc.port}`;
   logger.info({ rest: httpUrl, grpc: grpcAddress }, 'gateway serving');
+  // Beyond this machine without TLS, keys and data cross the network in clear: said at every start (a container
+  // must listen on every interface; TLS may be terminated in front of it, which the gateway cannot see).
+  for (const [kind, listener] of [
+    ['REST', section.http],
+    ['gRPC', section.grpc],
+  ] as const) {
+    if (listener.tls === undefined && !isLoopbackHost(listener.host)) {
+      logger.warn(
+        { api: kind, host: listener.host },
+        `the ${kind} API listens on ${listener.host} without TLS: keys and data cross the network in clear unless ` +
+          `TLS is terminated in front of it (gateway.${kind === 'REST' ? 'http' : 'grpc'}.tls)`,
+      );
+    }
+  }
   return { api, keys, httpUrl, grpcAddress };
 }

@@ -1,6 +1,7 @@
 // One /readyz: the gateway's REST server answers readiness exactly as every service's ops server does (status
 // code and body, `{status, checks}`), because probes, clients and docs read one shape. In the gateway process both
-// servers share one metrics registry, as here.
+// servers share one metrics registry, as here. And what the gateway says at start when it listens beyond this
+// machine without TLS.
 import { InProcessBus } from '@kiln/bus';
 import {
   createLogger,
@@ -205,6 +206,49 @@ describeWith(['postgres'], 'REST /readyz during shutdown', () => {
         status: 503,
         body: { status: 'not-ready', reason: 'shutting down', checks: {} },
       });
+    } finally {
+      await lifecycle.stopAll();
+      await bus.close();
+      await database.drop();
+    }
+  });
+});
+
+describeWith(['postgres'], 'the gateway started beyond this machine without TLS', () => {
+  it('says at start that keys and data cross the network in clear', async () => {
+    const database = await testDatabase();
+    const bus = new InProcessBus({ service: 'gateway-test', drainTimeoutMs: 1_000 });
+    const lines: string[] = [];
+    const logger = createLogger({
+      service: 'gateway-test',
+      level: 'warn',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    const config = gatewayConfigSchema.parse({
+      gateway: { http: { host: '0.0.0.0', port: 0 }, grpc: { host: '127.0.0.1', port: 0 } },
+    });
+    const lifecycle = manualLifecycle();
+    try {
+      await startGateway(lifecycle, config.gateway, {
+        db: database.db,
+        schema: database.schema,
+        bus,
+        live: undefined,
+        oeeSection: config.oee,
+        logger,
+        registry: createMetricsRegistry({ service: 'gateway', processMetrics: false }),
+        version: '0.0.0-test',
+      });
+      const warnings = lines.map((line) => JSON.parse(line) as { level: string; msg: string; api?: string });
+      expect(warnings.filter((line) => line.api !== undefined)).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          api: 'REST',
+          msg:
+            'the REST API listens on 0.0.0.0 without TLS: keys and data cross the network in clear unless TLS ' +
+            'is terminated in front of it (gateway.http.tls)',
+        }),
+      ]);
     } finally {
       await lifecycle.stopAll();
       await bus.close();
