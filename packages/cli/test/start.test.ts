@@ -199,7 +199,9 @@ describe('kiln start on embedded defaults', () => {
       // Printed once, when created (issue 18): later starts say where it is, not what it is.
       expect(first.stdout).toContain(`Admin key  ${key}`);
       expect(second.stdout).not.toContain(key);
-      expect(second.stdout).toContain(`Admin key  in ${keyFile}  (every site; printed only when it was created)`);
+      expect(second.stdout).toContain(
+        `Admin key  in ${keyFile}  (every site; printed only when it was created)`,
+      );
       expect(second.assetsStatus).toBe(200);
     },
     START_TEST_TIMEOUT_MS,
