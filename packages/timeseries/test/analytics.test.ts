@@ -272,7 +272,7 @@ function analyticsContract(harness: { db: () => Database; schema: string; backen
     expect(result).toEqual({
       schema: harness.schema,
       backend: harness.backend,
-      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
     });
     await load(harness.db(), harness.schema);
   });
@@ -632,7 +632,7 @@ describe('analytics views on plain PostgreSQL', () => {
       try {
         expect((await asOwner.query(`SELECT current_user AS who`)).rows).toEqual([{ who: owner }]);
         expect((await migrate(asOwner, { schema: owned })).applied).toEqual([
-          1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+          1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
         ]);
         await load(asOwner, owned);
         const rows = await asAnalyst(db, `SELECT oee FROM "${analyticsSchemaName(owned)}".oee_hourly`);

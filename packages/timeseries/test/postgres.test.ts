@@ -23,7 +23,7 @@ describe('migrations on plain PostgreSQL', () => {
     expect(first).toEqual({
       schema: scratch,
       backend: 'postgres',
-      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
     });
     const second = await migrate(db, { schema: scratch });
     expect(second).toEqual({ schema: scratch, backend: 'postgres', applied: [] });
@@ -35,6 +35,7 @@ describe('migrations on plain PostgreSQL', () => {
       'api_keys',
       'asset_health',
       'assets',
+      'audit_log',
       'erp_links',
       'erp_order_progress',
       'erp_orders',
@@ -70,7 +71,7 @@ describe('migrations on plain PostgreSQL', () => {
         migrate(db, { schema: parallel }),
       ]);
       expect(results.flatMap((r) => r.applied).sort((a, b) => a - b)).toEqual([
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
       ]);
     } finally {
       await dropSchema(db, parallel);

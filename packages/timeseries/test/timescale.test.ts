@@ -36,7 +36,7 @@ describe('migrations on TimescaleDB', () => {
     expect(await migrate(pglite, { schema: scratch })).toEqual({
       schema: scratch,
       backend: 'timescaledb',
-      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
     });
     expect(await migrate(pglite, { schema: scratch })).toEqual({
       schema: scratch,
