@@ -63,8 +63,9 @@ export class AuditTrail {
   async list(principal: Principal, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEntry>> {
     requireRole(principal, 'admin');
     const size = pageSizeOf(page);
+    // At most 18 digits: every one fits PostgreSQL's bigint (a 19-digit id may not, and failed the query).
     const [beforeId] =
-      keysetOf<[string]>(page.cursor, (key) => key.length === 1 && /^\d{1,19}$/.test(String(key[0]))) ?? [];
+      keysetOf<[string]>(page.cursor, (key) => key.length === 1 && /^\d{1,18}$/.test(String(key[0]))) ?? [];
     const rows = await this.store.list({
       ...(principal.site === ALL_SITES ? {} : { sites: [principal.site] }),
       ...(filter.action === undefined ? {} : { action: filter.action }),

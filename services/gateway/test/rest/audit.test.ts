@@ -155,5 +155,10 @@ describeWith(['postgres', 'redis'], 'REST audit log', () => {
     const bad = await audit('?action=key.steal');
     expect(bad.statusCode).toBe(400);
     expect((await audit('?cursor=not-a-cursor')).statusCode).toBe(400);
+    // A cursor of this API's shape holding an id past bigint: refused, not a failed query (500).
+    const past = Buffer.from(JSON.stringify({ k: JSON.stringify(['9999999999999999999']) })).toString(
+      'base64url',
+    );
+    expect((await audit(`?cursor=${past}`)).statusCode).toBe(400);
   });
 });
